@@ -1,0 +1,146 @@
+/**
+ * The composition root: builds one Foyer HTTP application from a context. Nothing here is global, so a
+ * test can run two instances (two "processes") in one Node.js process.
+ */
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AppContext } from './context.js';
+import { countTenants, findTenant } from './directory/tenants.js';
+import { sendGraphError } from './graph/errors.js';
+import { type GraphFeature, graphPlugin } from './graph/index.js';
+import { mountProviders } from './oidc/mount.js';
+import { ProviderRegistry } from './oidc/registry.js';
+import { registerUserinfo } from './oidc/userinfo.js';
+import { html } from './pages/html.js';
+import { chooseLocale, text } from './pages/i18n.js';
+import { page, pageHeaders } from './pages/layout.js';
+import { providerViews } from './pages/provider-views.js';
+import { registerSignInRoutes } from './pages/sign-in.js';
+import { messagePage } from './pages/sign-in-views.js';
+import { randomToken } from './platform/ids.js';
+import type { InstanceSecrets } from './platform/instance-secrets.js';
+import { isMigrated } from './storage/migrate.js';
+
+export interface FoyerApp {
+  http: FastifyInstance;
+  registry: ProviderRegistry;
+}
+
+export interface AppOptions {
+  secrets: InstanceSecrets;
+  /** Extra Graph resources contributed by features (invitations, policies, audit…). */
+  graphFeatures?: GraphFeature[];
+}
+
+export async function createApp(ctx: AppContext, options: AppOptions): Promise<FoyerApp> {
+  const { config } = ctx;
+  const http: FastifyInstance = Fastify({
+    loggerInstance: ctx.log as unknown as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    // Graph clients may send their own id; Foyer's request id is always its own.
+    genReqId: () => randomToken(12),
+    requestIdHeader: false,
+    routerOptions: { maxParamLength: 500 },
+  });
+
+  let registry!: ProviderRegistry;
+  const views = providerViews(ctx, () => registry);
+  registry = new ProviderRegistry(ctx, options.secrets.cookieKeys, views);
+
+  await http.register(fastifyCookie, { secret: options.secrets.cookieKeys });
+  await http.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
+  const secure = config.publicUrl.startsWith('https:');
+  await http.register(fastifyCsrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: secure ? '__Host-foyer_csrf' : 'foyer_csrf',
+    cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, secure, signed: true },
+  });
+
+  http.addHook('onRequest', async (request, reply) => {
+    reply.header('request-id', request.id);
+    const clientRequestId = request.headers['client-request-id'];
+    if (typeof clientRequestId === 'string' && clientRequestId.length <= 100) reply.header('client-request-id', clientRequestId);
+  });
+
+  http.get('/healthz', async () => ({ status: 'ok' }));
+  http.get('/readyz', async (_request, reply) => {
+    const ready = await isMigrated(ctx.db);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'database unreachable or not migrated' });
+  });
+
+  mountProviders(http, registry, config.publicUrl);
+  registerUserinfo(http, ctx, registry);
+  registerSignInRoutes(http, ctx, registry);
+  await http.register(graphPlugin(ctx, registry, options.graphFeatures), { prefix: '/graph/v1.0' });
+
+  http.get('/', async (request, reply) => {
+    const locale = chooseLocale([], request.headers['accept-language']);
+    const t = text(locale);
+    const development = config.mode === 'development';
+    const tenants = development
+      ? await ctx.db.kysely.selectFrom('tenants').select(['id', 'display_name']).orderBy('created_at').limit(20).execute()
+      : [];
+    const count = await countTenants(ctx.db.kysely);
+    return reply.headers(pageHeaders).send(
+      page(
+        locale,
+        t.homeTitle,
+        html`<h1>${t.homeTitle}</h1>
+<p>${t.homeBody}</p>
+${count === 0
+  ? html`<p>${t.homeNext}</p><pre><code>npx foyer tenant create --name "Contoso" --admin-email admin@contoso.example --admin-password-stdin</code></pre>`
+  : ''}
+${development
+  ? html`<h2>${t.homeTenants}</h2>${tenants.length
+      ? html`<ul>${tenants.map((tn) => html`<li>${tn.display_name} — <a href="/${tn.id}/v2.0/.well-known/openid-configuration">${t.homeDiscovery}</a></li>`)}</ul>`
+      : html`<p>${t.homeNoTenants}</p>`}`
+  : ''}
+<p>${t.homeDocs}</p>`,
+      ),
+    );
+  });
+
+  http.setNotFoundHandler(async (request, reply) => {
+    const locale = chooseLocale([], request.headers['accept-language']);
+    const t = text(locale);
+    const segment = request.url.split('/')[1] ?? '';
+    const unknownTenant = segment && /^[a-z0-9.-]+$/i.test(segment) && !(await findTenant(ctx.db.kysely, segment).catch(() => undefined));
+    if (request.headers.accept?.includes('application/json') && !request.headers.accept.includes('text/html')) {
+      return reply.code(404).send({ error: 'not_found', error_description: unknownTenant ? 'unknown tenant' : 'no such endpoint' });
+    }
+    return reply
+      .code(404)
+      .headers(pageHeaders)
+      .send(messagePage(locale, t.notFoundTitle, unknownTenant ? t.tenantNotFound : t.notFoundBody));
+  });
+
+  http.setErrorHandler(async (err, request, reply) => {
+    const code = (err as { code?: string }).code;
+    if (code === 'FST_CSRF_INVALID_TOKEN' || code === 'FST_CSRF_MISSING_SECRET') {
+      const locale = chooseLocale([], request.headers['accept-language']);
+      const t = text(locale);
+      request.log.warn({ path: request.url }, 'form refused: CSRF token missing or invalid');
+      return reply
+        .code(403)
+        .headers(pageHeaders)
+        .send(messagePage(locale, t.errorTitle, t.formExpired, {}, { [t.requestId]: request.id }));
+    }
+    if (request.headers.accept?.includes('text/html')) {
+      const status = (err as { statusCode?: number }).statusCode;
+      const clientError = status !== undefined && status >= 400 && status < 500;
+      if (!clientError) request.log.error({ err }, 'unhandled error');
+      const locale = chooseLocale([], request.headers['accept-language']);
+      const t = text(locale);
+      return reply
+        .code(clientError ? status : 500)
+        .headers(pageHeaders)
+        .send(messagePage(locale, t.errorTitle, t.errorBody, {}, { [t.requestId]: request.id }));
+    }
+    return sendGraphError(request, reply, err, new Date(ctx.clock.now()));
+  });
+
+  return { http, registry };
+}

@@ -1,0 +1,50 @@
+/**
+ * Reading a secret for the CLI without putting it in the process list: from `--x-stdin` (first line of
+ * standard input), an environment variable, or a hidden prompt on a terminal. `--x VALUE` still works,
+ * with a warning, for throwaway development setups.
+ */
+import { createInterface } from 'node:readline';
+import { read } from 'read';
+
+let stdinLines: Promise<string[]> | undefined;
+
+function readStdinLines(): Promise<string[]> {
+  stdinLines ??= new Promise((resolve, reject) => {
+    const lines: string[] = [];
+    const rl = createInterface({ input: process.stdin });
+    rl.on('line', (l) => lines.push(l));
+    rl.on('close', () => resolve(lines));
+    rl.on('error', reject);
+  });
+  return stdinLines;
+}
+
+export interface SecretSource {
+  value?: string;
+  fromStdin?: boolean;
+  envName: string;
+  prompt: string;
+  /** Which line of standard input holds it when several secrets are read from stdin. */
+  stdinLine?: number;
+}
+
+export async function readSecret(source: SecretSource, warn: (msg: string) => void): Promise<string> {
+  if (source.fromStdin) {
+    const line = (await readStdinLines())[source.stdinLine ?? 0];
+    if (!line) throw new Error(`expected the ${source.prompt.toLowerCase()} on standard input`);
+    return line;
+  }
+  if (source.value !== undefined) {
+    warn(`a secret given on the command line is visible to other users of this machine; prefer ${source.envName} or --…-stdin`);
+    return source.value;
+  }
+  const env = process.env[source.envName];
+  if (env) return env;
+  if (process.stdin.isTTY) {
+    const first = await read({ prompt: `${source.prompt}: `, silent: true, replace: '*' });
+    const again = await read({ prompt: `${source.prompt} (again): `, silent: true, replace: '*' });
+    if (first !== again) throw new Error('the two entries differ');
+    return first;
+  }
+  throw new Error(`no ${source.prompt.toLowerCase()} given: use ${source.envName}, the --…-stdin flag, or run in a terminal`);
+}

@@ -1,0 +1,181 @@
+/**
+ * The single source of every configuration option: its environment variable, its default, and why.
+ * `docs/configuration.md` is generated from this table (`npm run docs:config`) and a test fails when
+ * the two drift apart.
+ */
+import { z } from 'zod';
+
+export interface OptionDoc {
+  /** Environment variable that sets it. */
+  env: string;
+  /** Key in the optional JSON config file (`FOYER_CONFIG`). */
+  key: string;
+  /** Default as written in the docs. */
+  defaultText: string;
+  /** What it does and why the default is what it is. */
+  description: string;
+}
+
+const durationSeconds = z.coerce.number().int().nonnegative();
+
+export const options = {
+  port: {
+    env: 'FOYER_PORT',
+    schema: z.coerce.number().int().min(0).max(65535).default(8080),
+    defaultText: '8080',
+    description: 'TCP port the HTTP server listens on. `0` picks a free port (tests use this).',
+  },
+  host: {
+    env: 'FOYER_HOST',
+    schema: z.string().min(1).default('0.0.0.0'),
+    defaultText: '0.0.0.0',
+    description: 'Address the HTTP server binds to.',
+  },
+  publicUrl: {
+    env: 'FOYER_PUBLIC_URL',
+    schema: z.string().url().optional(),
+    defaultText: 'http://localhost:$FOYER_PORT',
+    description:
+      'The URL people and apps use to reach this instance. Issuers (`{publicUrl}/{tenantId}/v2.0`), the Graph ' +
+      'audience (`{publicUrl}/graph`), links in e-mail and cookies derive from it. Must be `https` in production mode.',
+  },
+  databaseUrl: {
+    env: 'FOYER_DATABASE_URL',
+    schema: z.string().min(1).default('sqlite:./.foyer/foyer.db'),
+    defaultText: 'sqlite:./.foyer/foyer.db',
+    description:
+      '`sqlite:<path>` for the embedded database (the directory is created), or `postgres://user@host:port/db`. ' +
+      'A `?schema=name` parameter on a PostgreSQL URL keeps Foyer in its own schema (created if missing).',
+  },
+  tenantDomainSuffix: {
+    env: 'FOYER_TENANT_DOMAIN_SUFFIX',
+    schema: z.string().min(1).optional(),
+    defaultText: 'host name of FOYER_PUBLIC_URL',
+    description:
+      'Each tenant gets an initial domain `<slug>.<suffix>` (like Entra\'s `contoso.onmicrosoft.com`); it names ' +
+      'its members\' user principal names and its guests\' `#EXT#` names.',
+  },
+  smtpUrl: {
+    env: 'FOYER_SMTP_URL',
+    schema: z.string().url().optional(),
+    defaultText: '(unset)',
+    description:
+      '`smtp://host:port` or `smtps://user:pass@host:port`. Unset: mail stays in the outbox, is logged, and is shown ' +
+      'in the development mailbox (`/_dev/mailbox`, development mode only).',
+  },
+  mailFrom: {
+    env: 'FOYER_MAIL_FROM',
+    schema: z.string().min(3).default('Foyer Invitations <invites@localhost>'),
+    defaultText: 'Foyer Invitations <invites@localhost>',
+    description: 'The `From` of every e-mail Foyer sends.',
+  },
+  mode: {
+    env: 'FOYER_MODE',
+    schema: z.enum(['development', 'production']).default('development'),
+    defaultText: 'development',
+    description:
+      '`production` requires an `https` public URL, marks cookies `Secure`, and never serves the development ' +
+      'mailbox. `development` prints a warning at start.',
+  },
+  logLevel: {
+    env: 'FOYER_LOG_LEVEL',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    defaultText: 'info',
+    description: 'Level of the JSON log written to standard output.',
+  },
+  trustProxy: {
+    env: 'FOYER_TRUST_PROXY',
+    schema: z
+      .enum(['true', 'false', '1', '0'])
+      .default('false')
+      .transform((v) => v === 'true' || v === '1'),
+    defaultText: 'false',
+    description:
+      'Trust `X-Forwarded-*` headers from a reverse proxy (client address for rate limits and logs). Turn on only ' +
+      'behind a proxy that sets them.',
+  },
+  signInAttemptLimit: {
+    env: 'FOYER_SIGNIN_ATTEMPT_LIMIT',
+    schema: z.coerce.number().int().positive().default(10),
+    defaultText: '10',
+    description:
+      'Failed password attempts allowed per account (and per client address) within the sign-in window before ' +
+      'sign-in is refused with a "try again later" message. Slows online guessing without locking people out for long.',
+  },
+  signInAttemptWindowSeconds: {
+    env: 'FOYER_SIGNIN_ATTEMPT_WINDOW',
+    schema: durationSeconds.default(900),
+    defaultText: '900 (15 minutes)',
+    description: 'Length, in seconds, of the window the failed-attempt limit counts over.',
+  },
+  sessionTtlSeconds: {
+    env: 'FOYER_SESSION_TTL',
+    schema: durationSeconds.default(8 * 3600),
+    defaultText: '28800 (8 hours)',
+    description: 'Lifetime, in seconds, of the instance browser session that gives single sign-on across tenants.',
+  },
+  accessTokenTtlSeconds: {
+    env: 'FOYER_ACCESS_TOKEN_TTL',
+    schema: durationSeconds.default(3600),
+    defaultText: '3600 (1 hour)',
+    description: 'Lifetime, in seconds, of access tokens (Entra issues 60–90 minute tokens).',
+  },
+  refreshTokenTtlSeconds: {
+    env: 'FOYER_REFRESH_TOKEN_TTL',
+    schema: durationSeconds.default(14 * 24 * 3600),
+    defaultText: '1209600 (14 days)',
+    description: 'Lifetime, in seconds, of refresh tokens. Each use rotates the token.',
+  },
+  keyRotationGraceSeconds: {
+    env: 'FOYER_KEY_ROTATION_GRACE',
+    schema: durationSeconds.default(7 * 24 * 3600),
+    defaultText: '604800 (7 days)',
+    description:
+      'How long, in seconds, a rotated-out signing key stays published in the JWKS so tokens it signed keep ' +
+      'validating.',
+  },
+  providerCacheSize: {
+    env: 'FOYER_PROVIDER_CACHE_SIZE',
+    schema: z.coerce.number().int().positive().default(200),
+    defaultText: '200',
+    description: 'How many tenants\' OpenID providers a process keeps built in memory (least recently used go first).',
+  },
+  bodyLimitBytes: {
+    env: 'FOYER_BODY_LIMIT',
+    schema: z.coerce.number().int().positive().default(1024 * 1024),
+    defaultText: '1048576 (1 MiB)',
+    description: 'Largest request body accepted; larger ones get `413` with a Graph error body.',
+  },
+} as const;
+
+export type OptionName = keyof typeof options;
+
+export type Config = {
+  port: number;
+  host: string;
+  publicUrl: string;
+  databaseUrl: string;
+  tenantDomainSuffix: string;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  mode: 'development' | 'production';
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  trustProxy: boolean;
+  signInAttemptLimit: number;
+  signInAttemptWindowSeconds: number;
+  sessionTtlSeconds: number;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  keyRotationGraceSeconds: number;
+  providerCacheSize: number;
+  bodyLimitBytes: number;
+};
+
+export function optionDocs(): OptionDoc[] {
+  return Object.entries(options).map(([key, o]) => ({
+    env: o.env,
+    key,
+    defaultText: o.defaultText,
+    description: o.description,
+  }));
+}

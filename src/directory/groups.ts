@@ -1,0 +1,205 @@
+/** Groups of a tenant and their members (members and guests alike). */
+import type { AppContext } from '../context.js';
+import { FoyerError } from '../errors/foyer-error.js';
+import type { CollectionModel, CollectionQuery } from '../graph/odata/query.js';
+import { type ColumnRef, compileFilter } from '../graph/odata/sql.js';
+import { newId } from '../platform/ids.js';
+import type { DialectName, Executor } from '../storage/database.js';
+import type { GroupsTable } from '../storage/schema.js';
+import { type User, requireUser, userFromRow } from './users.js';
+
+export interface Group {
+  id: string;
+  tenantId: string;
+  displayName: string;
+  description: string | null;
+  mailNickname: string;
+  mailEnabled: boolean;
+  securityEnabled: boolean;
+  createdAt: number;
+}
+
+function groupFromRow(r: GroupsTable): Group {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    displayName: r.display_name,
+    description: r.description,
+    mailNickname: r.mail_nickname,
+    mailEnabled: r.mail_enabled === 1,
+    securityEnabled: r.security_enabled === 1,
+    createdAt: r.created_at,
+  };
+}
+
+export const groupsCollection: CollectionModel = {
+  typeName: 'microsoft.graph.group',
+  properties: {
+    id: { type: 'string', ops: ['eq', 'ne', 'in'] },
+    displayName: { type: 'string', ops: ['eq', 'ne', 'in', 'startswith'] },
+    mailNickname: { type: 'string', ops: ['eq', 'ne', 'in', 'startswith'] },
+    securityEnabled: { type: 'boolean', ops: ['eq', 'ne'] },
+    mailEnabled: { type: 'boolean', ops: ['eq', 'ne'] },
+    createdDateTime: { type: 'datetime', ops: ['eq', 'ne', 'gt', 'ge', 'lt', 'le'] },
+  },
+  selectable: ['id', 'displayName', 'description', 'mailNickname', 'mailEnabled', 'securityEnabled', 'createdDateTime', 'groupTypes'],
+  defaultSelect: ['id', 'displayName', 'description', 'mailNickname', 'mailEnabled', 'securityEnabled', 'createdDateTime', 'groupTypes'],
+  sortable: ['displayName', 'id'],
+};
+
+const groupColumns: Record<string, ColumnRef> = {
+  id: { column: 'groups.id', kind: 'exact' },
+  displayName: { column: 'groups.display_name', kind: 'text' },
+  mailNickname: { column: 'groups.mail_nickname', kind: 'text' },
+  securityEnabled: { column: 'groups.security_enabled', kind: 'boolean' },
+  mailEnabled: { column: 'groups.mail_enabled', kind: 'boolean' },
+  createdDateTime: { column: 'groups.created_at', kind: 'datetime' },
+};
+
+export async function listGroups(
+  db: Executor,
+  dialect: DialectName,
+  tenantId: string,
+  query: CollectionQuery,
+): Promise<{ groups: Group[]; next?: { value: string; id: string }; count?: number }> {
+  let base = db.selectFrom('groups').where('groups.tenant_id', '=', tenantId);
+  if (query.filter) {
+    base = base.where(
+      compileFilter(query.filter, {
+        dialect,
+        column: (p) => groupColumns[p]!,
+        any: () => {
+          throw new Error('groups have no filterable collections');
+        },
+      }),
+    );
+  }
+  const byName = query.orderBy.property === 'displayName';
+  const desc = query.orderBy.direction === 'desc';
+  const cmp = desc ? '<' : '>';
+  let page = base.selectAll('groups');
+  if (query.after) {
+    const { value, id } = query.after;
+    page = byName
+      ? page.where((eb) =>
+          eb.or([
+            eb('groups.display_name', cmp, String(value)),
+            eb.and([eb('groups.display_name', '=', String(value)), eb('groups.id', cmp, id)]),
+          ]),
+        )
+      : page.where('groups.id', cmp, id);
+  }
+  if (byName) page = page.orderBy('groups.display_name', desc ? 'desc' : 'asc');
+  page = page.orderBy('groups.id', desc ? 'desc' : 'asc');
+  const rows = await page.limit(query.top + 1).execute();
+  const more = rows.length > query.top;
+  const visible = more ? rows.slice(0, query.top) : rows;
+  const out: { groups: Group[]; next?: { value: string; id: string }; count?: number } = { groups: visible.map(groupFromRow) };
+  if (more) {
+    const last = visible[visible.length - 1]!;
+    out.next = { value: byName ? last.display_name : last.id, id: last.id };
+  }
+  if (query.count) {
+    const row = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    out.count = Number(row.n);
+  }
+  return out;
+}
+
+export async function requireGroup(db: Executor, tenantId: string, id: string): Promise<Group> {
+  const row = await db.selectFrom('groups').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id.toLowerCase()).executeTakeFirst();
+  if (!row) {
+    throw new FoyerError('directory.not_found', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+  }
+  return groupFromRow(row);
+}
+
+export interface NewGroup {
+  displayName: string;
+  description?: string | null;
+  mailNickname: string;
+  mailEnabled?: boolean;
+  securityEnabled?: boolean;
+}
+
+export async function createGroup(ctx: AppContext, tenantId: string, input: NewGroup): Promise<Group> {
+  const id = newId();
+  await ctx.db.kysely
+    .insertInto('groups')
+    .values({
+      id,
+      tenant_id: tenantId,
+      display_name: input.displayName,
+      description: input.description ?? null,
+      mail_nickname: input.mailNickname,
+      mail_enabled: input.mailEnabled ? 1 : 0,
+      security_enabled: input.securityEnabled === false ? 0 : 1,
+      created_at: ctx.clock.now(),
+    })
+    .execute();
+  return requireGroup(ctx.db.kysely, tenantId, id);
+}
+
+export async function deleteGroup(ctx: AppContext, tenantId: string, id: string): Promise<void> {
+  const group = await requireGroup(ctx.db.kysely, tenantId, id);
+  await ctx.db.kysely.deleteFrom('groups').where('id', '=', group.id).execute();
+}
+
+export async function listGroupMembers(db: Executor, tenantId: string, groupId: string): Promise<User[]> {
+  const group = await requireGroup(db, tenantId, groupId);
+  const rows = await db
+    .selectFrom('group_members')
+    .innerJoin('users', 'users.id', 'group_members.member_id')
+    .selectAll('users')
+    .where('group_members.group_id', '=', group.id)
+    .where('users.deleted_at', 'is', null)
+    .orderBy('users.id')
+    .execute();
+  return rows.map(userFromRow);
+}
+
+export async function addGroupMember(ctx: AppContext, tenantId: string, groupId: string, memberId: string): Promise<void> {
+  const group = await requireGroup(ctx.db.kysely, tenantId, groupId);
+  const user = await requireUser(ctx.db.kysely, tenantId, memberId);
+  await ctx.db.transaction(async (trx) => {
+    const existing = await trx
+      .selectFrom('group_members')
+      .select('member_id')
+      .where('group_id', '=', group.id)
+      .where('member_id', '=', user.id)
+      .executeTakeFirst();
+    if (existing) {
+      throw new FoyerError(
+        'directory.member_already_in_group',
+        "One or more added object references already exist for the following modified properties: 'members'.",
+      );
+    }
+    await trx
+      .insertInto('group_members')
+      .values({ group_id: group.id, member_id: user.id, tenant_id: tenantId, created_at: ctx.clock.now() })
+      .execute();
+  });
+}
+
+export async function removeGroupMember(ctx: AppContext, tenantId: string, groupId: string, memberId: string): Promise<void> {
+  const group = await requireGroup(ctx.db.kysely, tenantId, groupId);
+  const result = await ctx.db.kysely
+    .deleteFrom('group_members')
+    .where('group_id', '=', group.id)
+    .where('member_id', '=', memberId.toLowerCase())
+    .executeTakeFirst();
+  if (Number(result.numDeletedRows) === 0) {
+    throw new FoyerError('directory.not_found', `Resource '${memberId}' is not a member of group '${group.id}'.`);
+  }
+}
+
+export async function listGroupsOf(db: Executor, userId: string): Promise<Group[]> {
+  const rows = await db
+    .selectFrom('group_members')
+    .innerJoin('groups', 'groups.id', 'group_members.group_id')
+    .selectAll('groups')
+    .where('group_members.member_id', '=', userId)
+    .orderBy('groups.id')
+    .execute();
+  return rows.map(groupFromRow);
+}

@@ -1,0 +1,48 @@
+/**
+ * Password hashing: argon2id with OWASP's minimum parameters (19 MiB, 2 passes, 1 lane). The binding runs
+ * on libuv's thread pool, so a sign-in never blocks the event loop for the ~13 ms a hash takes.
+ */
+import { type Algorithm, hash, verify } from '@node-rs/argon2';
+import { FoyerError } from '../errors/foyer-error.js';
+
+const ARGON2ID = 2 as Algorithm;
+const params = { algorithm: ARGON2ID, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+
+export const passwordPolicy = { minLength: 8, maxLength: 256 } as const;
+
+/** Throws `directory.weak_password` when the password breaks the policy. */
+export function assertPasswordAcceptable(password: string, context: { userPrincipalName?: string } = {}): void {
+  if (typeof password !== 'string' || [...password].length < passwordPolicy.minLength) {
+    throw new FoyerError('directory.weak_password', `The password must be at least ${passwordPolicy.minLength} characters long.`);
+  }
+  if (password.length > passwordPolicy.maxLength) {
+    throw new FoyerError('directory.weak_password', `The password must be at most ${passwordPolicy.maxLength} characters long.`);
+  }
+  const upn = context.userPrincipalName?.toLowerCase();
+  if (upn && (password.toLowerCase() === upn || password.toLowerCase() === upn.split('@')[0])) {
+    throw new FoyerError('directory.weak_password', 'The password must not be the user name.');
+  }
+}
+
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, params);
+}
+
+export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  try {
+    return await verify(passwordHash, password);
+  } catch {
+    return false;
+  }
+}
+
+let decoy: Promise<string> | undefined;
+/**
+ * Spends the same time as a real verification, for sign-ins to accounts that don't exist or have no
+ * password, so response time does not reveal which addresses have accounts.
+ */
+export async function verifyDecoy(password: string): Promise<false> {
+  decoy ??= hash('decoy password that matches nothing', params);
+  await verifyPassword(await decoy, password);
+  return false;
+}

@@ -1,0 +1,55 @@
+/** Who holds which directory role in a tenant. */
+import type { AppContext } from '../context.js';
+import { FoyerError } from '../errors/foyer-error.js';
+import type { Executor } from '../storage/database.js';
+import { type DirectoryRole, roleByTemplateId } from './roles.js';
+import { type User, assertNotLastGlobalAdmin, requireUser, userFromRow } from './users.js';
+import { directoryRoles } from './roles.js';
+
+export function requireRole(id: string): DirectoryRole {
+  const role = roleByTemplateId(id);
+  if (!role) throw new FoyerError('directory.not_found', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+  return role;
+}
+
+export async function listRoleMembers(db: Executor, tenantId: string, roleId: string): Promise<User[]> {
+  const role = requireRole(roleId);
+  const rows = await db
+    .selectFrom('role_assignments')
+    .innerJoin('users', 'users.id', 'role_assignments.principal_id')
+    .selectAll('users')
+    .where('role_assignments.tenant_id', '=', tenantId)
+    .where('role_assignments.role_template_id', '=', role.id)
+    .orderBy('users.id')
+    .execute();
+  return rows.map(userFromRow);
+}
+
+export async function assignRole(ctx: AppContext, tenantId: string, roleId: string, userId: string): Promise<void> {
+  const role = requireRole(roleId);
+  const user = await requireUser(ctx.db.kysely, tenantId, userId);
+  const result = await ctx.db.kysely
+    .insertInto('role_assignments')
+    .values({ tenant_id: tenantId, role_template_id: role.id, principal_id: user.id, created_at: ctx.clock.now() })
+    .onConflict((oc) => oc.columns(['tenant_id', 'role_template_id', 'principal_id']).doNothing())
+    .executeTakeFirst();
+  if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) {
+    throw new FoyerError('directory.member_already_in_group', "One or more added object references already exist for the following modified properties: 'members'.");
+  }
+}
+
+export async function unassignRole(ctx: AppContext, tenantId: string, roleId: string, userId: string): Promise<void> {
+  const role = requireRole(roleId);
+  await ctx.db.transaction(async (trx) => {
+    if (role.id === directoryRoles.globalAdministrator.id) await assertNotLastGlobalAdmin(trx, tenantId, userId.toLowerCase());
+    const result = await trx
+      .deleteFrom('role_assignments')
+      .where('tenant_id', '=', tenantId)
+      .where('role_template_id', '=', role.id)
+      .where('principal_id', '=', userId.toLowerCase())
+      .executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) {
+      throw new FoyerError('directory.not_found', `Resource '${userId}' does not hold the role '${role.displayName}'.`);
+    }
+  });
+}

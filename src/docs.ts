@@ -1,0 +1,62 @@
+/** Renders the reference pages that are generated from code (so they cannot drift from it). */
+import { errorCatalogue } from './errors/catalogue.js';
+import { optionDocs } from './config/schema.js';
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function renderConfigurationDoc(): string {
+  const rows = optionDocs()
+    .map((o) => `| \`${o.env}\` | \`${o.key}\` | ${cell(o.defaultText)} | ${cell(o.description)} |`)
+    .join('\n');
+  return `# Configuration reference
+
+<!-- Generated from src/config/schema.ts by \`npm run docs:generate\`. Do not edit by hand. -->
+
+Foyer reads its configuration from environment variables. Optionally, \`FOYER_CONFIG=/path/to/foyer.json\`
+names a JSON file with the same options under the keys below; an environment variable wins over the file.
+An unknown key in the file, or a value of the wrong type, stops Foyer at start with a message naming it.
+
+| variable | file key | default | what it does |
+| --- | --- | --- | --- |
+${rows}
+
+Secrets the instance needs (cookie signing keys) are generated on first start and kept in the database, so
+several processes on one database agree without configuration.
+
+The CLI also reads \`FOYER_ADMIN_PASSWORD\` (\`foyer tenant create\`) and \`FOYER_USER_PASSWORD\`
+(\`foyer user create\`), so passwords need not appear in the process list.
+`;
+}
+
+export function renderErrorsDoc(): string {
+  const rows = Object.entries(errorCatalogue)
+    .map(([code, e]) => `| \`${code}\` | ${e.status} | \`${e.graphCode}\` | ${cell(e.meaning)} |`)
+    .join('\n');
+  return `# Error codes
+
+<!-- Generated from src/errors/catalogue.ts by \`npm run docs:generate\`. Do not edit by hand. -->
+
+Every error of the Graph-compatible API has Graph's shape:
+
+\`\`\`json
+{
+  "error": {
+    "code": "Request_ResourceNotFound",
+    "message": "Resource 'x' does not exist or one of its queried reference-property objects are not present.",
+    "innerError": { "code": "directory.not_found", "date": "2026-11-25T10:00:00", "request-id": "…", "client-request-id": "…" }
+  }
+}
+\`\`\`
+
+\`error.code\` is Graph's code, for SDKs written against Microsoft Graph. \`error.innerError.code\` is Foyer's own,
+more precise code: branch on it, never on the message. \`request-id\` is also in the \`request-id\` response header
+and in every log line of that request.
+
+| Foyer code | HTTP status | Graph code | meaning |
+| --- | --- | --- | --- |
+${rows}
+
+The OpenID endpoints answer with OAuth 2.0 errors (\`{"error": "invalid_grant", "error_description": "…"}\`),
+and pages a person sees explain what happened and what to do next.
+`;
+}

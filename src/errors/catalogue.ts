@@ -1,0 +1,120 @@
+/**
+ * Every error Foyer can answer with, keyed by a stable code. Clients branch on codes, never on messages
+ * (Microsoft Graph says the same of its own `error.code`). `graphCode` is what the Graph-compatible API
+ * puts in `error.code`; the Foyer code itself goes in `error.innerError.code` so a script can tell
+ * "domain blocked" from "not allowed to invite" although Graph calls both `Authorization_RequestDenied`.
+ *
+ * `docs/errors.md` is generated from this table, and a test fails when it drifts.
+ */
+export interface ErrorSpec {
+  status: number;
+  graphCode: string;
+  /** When this happens, in words for the docs. */
+  meaning: string;
+}
+
+export const errorCatalogue = {
+  // --- request shape -------------------------------------------------------------------------------
+  'request.invalid_json': { status: 400, graphCode: 'BadRequest', meaning: 'The body is not valid JSON.' },
+  'request.invalid_body': {
+    status: 400,
+    graphCode: 'Request_BadRequest',
+    meaning: 'A property is missing, unknown, of the wrong type or out of range.',
+  },
+  'request.unsupported_media_type': {
+    status: 415,
+    graphCode: 'BadRequest',
+    meaning: 'The body is not `application/json`.',
+  },
+  'request.too_large': { status: 413, graphCode: 'RequestEntityTooLarge', meaning: 'The body is over the size limit.' },
+  'request.invalid_query': {
+    status: 400,
+    graphCode: 'Request_UnsupportedQuery',
+    meaning: 'An OData query option (`$filter`, `$select`, `$orderby`, `$top`, `$skiptoken`, `$count`) is malformed or unsupported.',
+  },
+  'request.unknown_segment': {
+    status: 400,
+    graphCode: 'BadRequest',
+    meaning: 'The path names no resource this API has.',
+  },
+  'request.method_not_allowed': {
+    status: 405,
+    graphCode: 'Request_BadRequest',
+    meaning: 'The resource exists but not with this HTTP method.',
+  },
+  'request.throttled': {
+    status: 429,
+    graphCode: 'TooManyRequests',
+    meaning: 'Too many requests; wait for the `Retry-After` seconds, then retry.',
+  },
+  // --- authentication and authorization -------------------------------------------------------------
+  'auth.missing_token': {
+    status: 401,
+    graphCode: 'InvalidAuthenticationToken',
+    meaning: 'No bearer token was sent.',
+  },
+  'auth.invalid_token': {
+    status: 401,
+    graphCode: 'InvalidAuthenticationToken',
+    meaning: 'The bearer token is malformed, expired, not for this audience, or from an unknown issuer.',
+  },
+  'auth.insufficient_privileges': {
+    status: 403,
+    graphCode: 'Authorization_RequestDenied',
+    meaning: 'The token lacks the permission (app role or delegated scope plus directory role) this operation needs.',
+  },
+  // --- directory ---------------------------------------------------------------------------------------
+  'directory.not_found': {
+    status: 404,
+    graphCode: 'Request_ResourceNotFound',
+    meaning: 'No object with that id (or user principal name) exists in this tenant.',
+  },
+  'directory.conflict': {
+    status: 400,
+    graphCode: 'Request_BadRequest',
+    meaning: 'Another object already has that unique value (for example the user principal name).',
+  },
+  'directory.domain_not_verified': {
+    status: 400,
+    graphCode: 'Request_BadRequest',
+    meaning: "A member's user principal name must end in one of the tenant's verified domains.",
+  },
+  'directory.weak_password': {
+    status: 400,
+    graphCode: 'Request_BadRequest',
+    meaning: 'The password does not meet the password policy (at least 8 characters, not a common password).',
+  },
+  'directory.member_already_in_group': {
+    status: 400,
+    graphCode: 'Request_BadRequest',
+    meaning: 'The object is already a member of the group.',
+  },
+  'directory.last_global_administrator': {
+    status: 400,
+    graphCode: 'Request_BadRequest',
+    meaning: "The tenant's last enabled Global Administrator cannot be deleted, disabled or removed from the role.",
+  },
+  'tenant.not_found': {
+    status: 404,
+    graphCode: 'Request_ResourceNotFound',
+    meaning: 'No tenant has that id or domain.',
+  },
+  'tenant.domain_taken': {
+    status: 400,
+    graphCode: 'Request_BadRequest',
+    meaning: 'The domain is already a domain of a tenant on this instance.',
+  },
+  // --- server ------------------------------------------------------------------------------------------
+  'server.unavailable': {
+    status: 503,
+    graphCode: 'ServiceNotAvailable',
+    meaning: 'The database is unreachable or not migrated; retry later.',
+  },
+  'server.internal': {
+    status: 500,
+    graphCode: 'InternalServerError',
+    meaning: 'A fault in Foyer. The request id in the body finds the details in the log.',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof errorCatalogue;

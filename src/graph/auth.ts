@@ -1,0 +1,106 @@
+/**
+ * Who is calling the Graph-compatible API, and may they do this? The tenant always comes from the
+ * token's `tid`, never from the URL. An app acting as itself holds application permissions (`roles`);
+ * an app acting for a person holds delegated permissions (`scp`), and then the person's directory roles
+ * apply too, as in Entra: an app with `User.ReadWrite.All` still cannot create users for a person who
+ * is not a User or Global Administrator.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { findUser, listRoleIdsOf } from '../directory/users.js';
+import { FoyerError } from '../errors/foyer-error.js';
+import { verifyAccessToken } from '../oidc/access-tokens.js';
+import type { ProviderRegistry } from '../oidc/registry.js';
+import { findApplicationByAppId } from '../directory/applications.js';
+
+export interface Caller {
+  tenantId: string;
+  appId: string;
+  kind: 'app' | 'user';
+  /** Application permissions (app) or delegated permissions (user). */
+  permissions: ReadonlySet<string>;
+  user?: { id: string; userType: 'Member' | 'Guest'; displayName: string; mail: string | null; userPrincipalName: string; roleIds: ReadonlySet<string> };
+}
+
+export interface AccessRule {
+  /** Application permissions, any of which allows the call. */
+  app: readonly string[];
+  /** Delegated permissions, any of which allows the call (with `roles`, when given). */
+  delegated: readonly string[];
+  /** For delegated calls: the person must hold one of these directory roles. */
+  roles?: readonly string[];
+  /** For delegated calls: guests are refused (Entra's default guest access restriction). */
+  membersOnly?: boolean;
+}
+
+export async function authenticate(ctx: AppContext, registry: ProviderRegistry, request: FastifyRequest): Promise<Caller> {
+  const header = request.headers.authorization;
+  if (!header) throw new FoyerError('auth.missing_token', 'Access token is empty.');
+  const match = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header);
+  if (!match) throw new FoyerError('auth.invalid_token', 'The Authorization header must be "Bearer <access token>".');
+  const claims = await verifyAccessToken(ctx, registry, match[1]!);
+  const app = await findApplicationByAppId(ctx.db.kysely, claims.client_id);
+  if (!app || app.tenantId !== claims.tid) throw new FoyerError('auth.invalid_token', 'The application that obtained this token no longer exists.');
+
+  if (claims.idtyp === 'app' || (!claims.scp && Array.isArray(claims.roles))) {
+    return { tenantId: claims.tid, appId: claims.client_id, kind: 'app', permissions: new Set(claims.roles ?? []) };
+  }
+  const userId = claims.oid ?? claims.sub;
+  const user = userId ? await findUser(ctx.db.kysely, claims.tid, userId) : undefined;
+  if (!user || !user.accountEnabled) {
+    throw new FoyerError('auth.invalid_token', 'The user this token was issued to is disabled or no longer exists.');
+  }
+  const roleIds = new Set(await listRoleIdsOf(ctx.db.kysely, claims.tid, user.id));
+  return {
+    tenantId: claims.tid,
+    appId: claims.client_id,
+    kind: 'user',
+    permissions: new Set(String(claims.scp ?? '').split(' ').filter(Boolean)),
+    user: {
+      id: user.id,
+      userType: user.userType,
+      displayName: user.displayName,
+      mail: user.mail,
+      userPrincipalName: user.userPrincipalName,
+      roleIds,
+    },
+  };
+}
+
+export function authorize(caller: Caller, rule: AccessRule): void {
+  const held = (names: readonly string[]) => names.some((n) => caller.permissions.has(n));
+  if (caller.kind === 'app') {
+    if (held(rule.app)) return;
+    throw new FoyerError(
+      'auth.insufficient_privileges',
+      'Insufficient privileges to complete the operation.',
+      `app ${caller.appId} lacks one of: ${rule.app.join(', ')}`,
+    );
+  }
+  if (!held(rule.delegated)) {
+    throw new FoyerError(
+      'auth.insufficient_privileges',
+      'Insufficient privileges to complete the operation.',
+      `delegated token lacks one of: ${rule.delegated.join(', ')}`,
+    );
+  }
+  if (rule.membersOnly && caller.user?.userType === 'Guest') {
+    throw new FoyerError('auth.insufficient_privileges', 'Insufficient privileges to complete the operation.', 'guests cannot enumerate the directory');
+  }
+  if (rule.roles && !rule.roles.some((r) => caller.user?.roleIds.has(r))) {
+    throw new FoyerError(
+      'auth.insufficient_privileges',
+      'Insufficient privileges to complete the operation.',
+      `user ${caller.user?.id} holds none of the directory roles ${rule.roles.join(', ')}`,
+    );
+  }
+}
+
+export function can(caller: Caller, rule: AccessRule): boolean {
+  try {
+    authorize(caller, rule);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Request bodies of the Graph-compatible API are checked by zod schemas at the edge. Unknown properties
+ * are refused (Graph: "Property 'x' does not exist as a declared property"), except OData annotations
+ * (`@odata.type` and friends) that SDKs add.
+ */
+import { z } from 'zod';
+import { FoyerError } from '../errors/foyer-error.js';
+
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new FoyerError('request.invalid_json', 'The request body must be a JSON object.');
+  }
+  const cleaned = Object.fromEntries(Object.entries(body).filter(([k]) => !k.startsWith('@odata.')));
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = issue.path.join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!;
+    const where = path ? `${path}.${key}` : key;
+    throw new FoyerError('request.invalid_body', `Property '${where}' does not exist as a declared property or extension property.`);
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    throw new FoyerError('request.invalid_body', `Property '${path}' is required.`);
+  }
+  throw new FoyerError('request.invalid_body', `Invalid value for property '${path}': ${issue.message}.`);
+}
+
+/** A display-ish string: trimmed, non-empty, bounded. */
+export const text = (max = 256) => z.string().trim().min(1).max(max);
+export const optionalText = (max = 256) => z.string().trim().max(max).nullable().optional();

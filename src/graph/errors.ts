@@ -1,0 +1,65 @@
+/**
+ * Renders any error raised while serving the Graph-compatible API as Graph's error body:
+ * `{"error": {"code", "message", "innerError": {"code", "request-id", "client-request-id", "date"}}}`.
+ * Framework errors a client can cause (bad JSON, oversize body, wrong content type) map to their
+ * catalogue codes; anything else is a logged `500` that reveals nothing but the request id.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorCode } from '../errors/catalogue.js';
+import { FoyerError } from '../errors/foyer-error.js';
+
+/** Maps errors thrown by Fastify itself (before Foyer's handler runs) to Foyer errors. */
+export function fromFrameworkError(err: unknown): FoyerError | undefined {
+  if (err instanceof FoyerError) return err;
+  const e = err as Partial<FastifyError> & { statusCode?: number };
+  const byCode: Record<string, [ErrorCode, string]> = {
+    FST_ERR_CTP_BODY_TOO_LARGE: ['request.too_large', 'The request body is too large.'],
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: ['request.unsupported_media_type', 'The request body must be application/json.'],
+    FST_ERR_CTP_EMPTY_JSON_BODY: ['request.invalid_json', 'The request body is empty; a JSON object is expected.'],
+    FST_ERR_CTP_INVALID_JSON_BODY: ['request.invalid_json', 'The request body is not valid JSON.'],
+    FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['request.invalid_body', 'The Content-Length header does not match the body.'],
+    FST_ERR_BAD_URL: ['request.unknown_segment', 'The URL is malformed.'],
+    FST_ERR_ASYNC_CONSTRAINT: ['request.invalid_body', 'The request could not be routed.'],
+  };
+  const mapped = e.code ? byCode[e.code] : undefined;
+  if (mapped) return new FoyerError(mapped[0], mapped[1]);
+  if (err instanceof SyntaxError && e.statusCode === 400) {
+    return new FoyerError('request.invalid_json', 'The request body is not valid JSON.');
+  }
+  if (e.statusCode === 413) return new FoyerError('request.too_large', 'The request body is too large.');
+  if (e.statusCode === 415) return new FoyerError('request.unsupported_media_type', 'The request body must be application/json.');
+  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500 && e.validation) {
+    return new FoyerError('request.invalid_body', e.message ?? 'The request is invalid.');
+  }
+  return undefined;
+}
+
+export function graphErrorBody(request: FastifyRequest, code: string, innerCode: string, message: string, now: Date) {
+  const clientRequestId = request.headers['client-request-id'];
+  return {
+    error: {
+      code,
+      message,
+      innerError: {
+        code: innerCode,
+        date: now.toISOString().replace(/\.\d{3}Z$/, ''),
+        'request-id': request.id,
+        ...(typeof clientRequestId === 'string' ? { 'client-request-id': clientRequestId } : {}),
+      },
+    },
+  };
+}
+
+export function sendGraphError(request: FastifyRequest, reply: FastifyReply, err: unknown, now: Date): FastifyReply {
+  const foyer = fromFrameworkError(err);
+  if (foyer) {
+    if (foyer.status >= 500) request.log.error({ err, code: foyer.code, detail: foyer.detail }, 'request failed');
+    else request.log.info({ code: foyer.code, detail: foyer.detail }, foyer.message);
+    for (const [k, v] of Object.entries(foyer.headers)) reply.header(k, v);
+    return reply.code(foyer.status).send(graphErrorBody(request, foyer.graphCode, foyer.code, foyer.message, now));
+  }
+  request.log.error({ err }, 'unhandled error');
+  return reply
+    .code(500)
+    .send(graphErrorBody(request, 'InternalServerError', 'server.internal', `An internal error occurred. Quote request-id ${request.id} to the operator.`, now));
+}

@@ -1,0 +1,39 @@
+/**
+ * Microsoft Graph permissions Foyer understands, by their Graph names. Application permissions arrive in
+ * the access token's `roles` claim (client credentials); delegated ones in `scp` (a person signed in
+ * through an app), where the person's own directory roles apply as well.
+ */
+export const graphPermissions = [
+  'User.Read',
+  'User.Read.All',
+  'User.ReadWrite.All',
+  'User.Invite.All',
+  'Group.Read.All',
+  'Group.ReadWrite.All',
+  'GroupMember.ReadWrite.All',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+  'Organization.Read.All',
+  'Organization.ReadWrite.All',
+  'Policy.Read.All',
+  'Policy.ReadWrite.Authorization',
+  'Policy.ReadWrite.CrossTenantAccess',
+  'Policy.ReadWrite.AuthenticationMethod',
+  'AuditLog.Read.All',
+  'RoleManagement.Read.Directory',
+  'RoleManagement.ReadWrite.Directory',
+] as const;
+
+export type GraphPermission = (typeof graphPermissions)[number];
+
+/** Permissions that exist only as delegated scopes (they act on the signed-in person). */
+export const delegatedOnly: ReadonlySet<string> = new Set(['User.Read']);
+
+export function isGraphPermission(name: string): name is GraphPermission {
+  return (graphPermissions as readonly string[]).includes(name);
+}
+
+/** Canonical spelling of a permission name typed in any letter case, or undefined. */
+export function canonicalPermission(name: string): GraphPermission | undefined {
+  return graphPermissions.find((p) => p.toLowerCase() === name.trim().toLowerCase());
+}

@@ -1,0 +1,228 @@
+/** `/users` and `/me`: list with OData, get, create members, update, delete. */
+import { z } from 'zod';
+import { directoryRoles } from '../directory/roles.js';
+import {
+  type ObjectIdentity,
+  type User,
+  createMember,
+  deleteUser,
+  listIdentities,
+  listUsers,
+  requireUser,
+  updateUser,
+  usersCollection,
+} from '../directory/users.js';
+import { listGroupsOf } from '../directory/groups.js';
+import { listRoleIdsOf } from '../directory/users.js';
+import { roleByTemplateId } from '../directory/roles.js';
+import { FoyerError } from '../errors/foyer-error.js';
+import { type AccessRule, authorize, can } from './auth.js';
+import { optionalText, parseBody, text } from './body.js';
+import type { GraphDeps } from './index.js';
+import { encodeSkipToken, parseCollectionQuery } from './odata/query.js';
+
+const admins = [directoryRoles.globalAdministrator.id, directoryRoles.userAdministrator.id];
+
+export const userRules = {
+  read: {
+    app: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+    delegated: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+    membersOnly: true,
+  },
+  write: {
+    app: ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
+    delegated: ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
+    roles: admins,
+  },
+} satisfies Record<string, AccessRule>;
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The Graph `user` resource, restricted to `select` (the response allow-list). */
+export function toGraphUser(user: User, select: readonly string[], identities: ObjectIdentity[] = []): Record<string, unknown> {
+  const all: Record<string, unknown> = {
+    id: user.id,
+    businessPhones: [],
+    displayName: user.displayName,
+    givenName: user.givenName,
+    jobTitle: user.jobTitle,
+    mail: user.mail,
+    mobilePhone: null,
+    officeLocation: null,
+    preferredLanguage: user.preferredLanguage,
+    surname: user.surname,
+    userPrincipalName: user.userPrincipalName,
+    companyName: user.companyName,
+    userType: user.userType,
+    externalUserState: user.externalUserState,
+    externalUserStateChangeDateTime: iso(user.externalUserStateChangeDateTime),
+    creationType: user.creationType,
+    accountEnabled: user.accountEnabled,
+    createdDateTime: iso(user.createdAt),
+    otherMails: user.otherMails,
+    identities,
+  };
+  return Object.fromEntries(select.map((k) => [k, all[k]]));
+}
+
+const passwordProfile = z.strictObject({
+  password: z.string().max(256),
+  forceChangePasswordNextSignIn: z.boolean().optional(),
+  forceChangePasswordNextSignInWithMfa: z.boolean().optional(),
+});
+
+const emailList = z.array(z.string().max(250)).max(250);
+
+const createUserBody = z.strictObject({
+  accountEnabled: z.boolean().optional(),
+  displayName: text(256),
+  mailNickname: z.string().max(64).optional(),
+  userPrincipalName: z.string().max(113),
+  passwordProfile,
+  givenName: optionalText(64),
+  surname: optionalText(64),
+  jobTitle: optionalText(128),
+  companyName: optionalText(64),
+  preferredLanguage: optionalText(10),
+  mail: z.string().max(254).nullable().optional(),
+  otherMails: emailList.optional(),
+});
+
+const updateUserBody = z.strictObject({
+  accountEnabled: z.boolean().optional(),
+  displayName: text(256).optional(),
+  mailNickname: z.string().max(64).optional(),
+  userPrincipalName: z.string().max(113).optional(),
+  passwordProfile: passwordProfile.optional(),
+  givenName: optionalText(64),
+  surname: optionalText(64),
+  jobTitle: optionalText(128),
+  companyName: optionalText(64),
+  preferredLanguage: optionalText(10),
+  mail: z.string().max(254).nullable().optional(),
+  otherMails: emailList.optional(),
+  userType: z.enum(['Member', 'Guest']).optional(),
+});
+
+export function registerUserRoutes(deps: GraphDeps): void {
+  const { app, ctx, caller, base } = deps;
+
+  app.get('/users', async (request) => {
+    const who = await caller(request);
+    authorize(who, userRules.read);
+    const query = parseCollectionQuery(request.query as Record<string, unknown>, usersCollection);
+    const page = await listUsers(ctx.db.kysely, ctx.db.dialect, who.tenantId, query);
+    const identities = query.select.includes('identities') ? await listIdentities(ctx.db.kysely, page.users.map((u) => u.id)) : new Map();
+    const selectSuffix = (request.query as Record<string, unknown>).$select ? `(${query.select.join(',')})` : '';
+    const body: Record<string, unknown> = { '@odata.context': `${base}/$metadata#users${selectSuffix}` };
+    if (page.count !== undefined) body['@odata.count'] = page.count;
+    body.value = page.users.map((u) => toGraphUser(u, query.select, identities.get(u.id)));
+    if (page.next) {
+      const params = new URLSearchParams();
+      for (const [k, v] of Object.entries(request.query as Record<string, string>)) if (k.toLowerCase() !== '$skiptoken') params.set(k, v);
+      params.set('$skiptoken', encodeSkipToken(query.orderBy.property, page.next.value, page.next.id));
+      body['@odata.nextLink'] = `${base}/users?${params.toString()}`;
+    }
+    return body;
+  });
+
+  async function single(request: import('fastify').FastifyRequest, key: string, self: boolean) {
+    const who = await caller(request);
+    if (!self || who.kind === 'app') authorize(who, userRules.read);
+    const query = parseCollectionQuery(
+      Object.fromEntries(Object.entries(request.query as Record<string, unknown>).filter(([k]) => k.toLowerCase() === '$select')),
+      usersCollection,
+    );
+    const user = await requireUser(ctx.db.kysely, who.tenantId, key);
+    const identities = query.select.includes('identities') ? await listIdentities(ctx.db.kysely, [user.id]) : new Map();
+    return { '@odata.context': `${base}/$metadata#users/$entity`, ...toGraphUser(user, query.select, identities.get(user.id)) };
+  }
+
+  app.get('/me', async (request) => {
+    const who = await caller(request);
+    if (who.kind !== 'user') {
+      throw new FoyerError('request.invalid_body', '/me request is only valid with delegated authentication flow.');
+    }
+    return single(request, who.user!.id, true);
+  });
+
+  app.get('/users/:id', async (request) => {
+    const { id } = request.params as { id: string };
+    const who = await caller(request);
+    const self = who.kind === 'user' && (who.user!.id === id.toLowerCase() || who.user!.userPrincipalName.toLowerCase() === id.toLowerCase());
+    return single(request, id, self);
+  });
+
+  app.post('/users', async (request, reply) => {
+    const who = await caller(request);
+    authorize(who, userRules.write);
+    const body = parseBody(createUserBody, request.body);
+    const user = await createMember(ctx, who.tenantId, {
+      userPrincipalName: body.userPrincipalName,
+      displayName: body.displayName,
+      password: body.passwordProfile.password,
+      accountEnabled: body.accountEnabled ?? true,
+      mail: body.mail ?? null,
+      otherMails: body.otherMails ?? [],
+      givenName: body.givenName ?? null,
+      surname: body.surname ?? null,
+      jobTitle: body.jobTitle ?? null,
+      companyName: body.companyName ?? null,
+      preferredLanguage: body.preferredLanguage ?? null,
+    });
+    reply.code(201).header('location', `${base}/users/${user.id}`);
+    return { '@odata.context': `${base}/$metadata#users/$entity`, ...toGraphUser(user, usersCollection.defaultSelect) };
+  });
+
+  app.patch('/users/:id', async (request, reply) => {
+    const who = await caller(request);
+    authorize(who, userRules.write);
+    const { id } = request.params as { id: string };
+    const body = parseBody(updateUserBody, request.body);
+    const patch: Parameters<typeof updateUser>[3] = {};
+    if (body.displayName !== undefined) patch.displayName = body.displayName;
+    if (body.givenName !== undefined) patch.givenName = body.givenName;
+    if (body.surname !== undefined) patch.surname = body.surname;
+    if (body.jobTitle !== undefined) patch.jobTitle = body.jobTitle;
+    if (body.companyName !== undefined) patch.companyName = body.companyName;
+    if (body.preferredLanguage !== undefined) patch.preferredLanguage = body.preferredLanguage;
+    if (body.accountEnabled !== undefined) patch.accountEnabled = body.accountEnabled;
+    if (body.mail !== undefined) patch.mail = body.mail;
+    if (body.otherMails !== undefined) patch.otherMails = body.otherMails;
+    if (body.userPrincipalName !== undefined) patch.userPrincipalName = body.userPrincipalName;
+    if (body.userType !== undefined) patch.userType = body.userType;
+    if (body.passwordProfile !== undefined) patch.password = body.passwordProfile.password;
+    await updateUser(ctx, who.tenantId, id, patch);
+    return reply.code(204).send();
+  });
+
+  app.delete('/users/:id', async (request, reply) => {
+    const who = await caller(request);
+    authorize(who, userRules.write);
+    const { id } = request.params as { id: string };
+    await deleteUser(ctx, who.tenantId, id);
+    return reply.code(204).send();
+  });
+
+  /** Groups and directory roles the user belongs to. */
+  app.get('/users/:id/memberOf', async (request) => {
+    const who = await caller(request);
+    const { id } = request.params as { id: string };
+    const user = await requireUser(ctx.db.kysely, who.tenantId, id);
+    const self = who.kind === 'user' && who.user!.id === user.id;
+    if (!self || !can(who, { app: [], delegated: ['User.Read'] })) authorize(who, userRules.read);
+    const [groups, roleIds] = await Promise.all([listGroupsOf(ctx.db.kysely, user.id), listRoleIdsOf(ctx.db.kysely, who.tenantId, user.id)]);
+    return {
+      '@odata.context': `${base}/$metadata#directoryObjects`,
+      value: [
+        ...groups.map((g) => ({ '@odata.type': '#microsoft.graph.group', id: g.id, displayName: g.displayName })),
+        ...roleIds
+          .map(roleByTemplateId)
+          .filter((r) => r !== undefined)
+          .map((r) => ({ '@odata.type': '#microsoft.graph.directoryRole', id: r.id, displayName: r.displayName, roleTemplateId: r.id })),
+      ],
+    };
+  });
+}

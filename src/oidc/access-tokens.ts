@@ -1,0 +1,61 @@
+/**
+ * Verifies access tokens that a tenant of this instance issued for the Graph API: signature against the
+ * tenant's published keys, issuer, audience, lifetime, and the `at+jwt` type (RFC 9068 §4) so that an ID
+ * token can never be replayed as an access token.
+ */
+import { type JWTPayload, type JWTVerifyGetKey, createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
+import type { AppContext } from '../context.js';
+import { FoyerError } from '../errors/foyer-error.js';
+import { graphAudience, issuerFor } from './accounts.js';
+import type { ProviderRegistry, TenantProvider } from './registry.js';
+
+export interface AccessTokenClaims extends JWTPayload {
+  tid: string;
+  client_id: string;
+  /** Application permissions (client credentials). */
+  roles?: string[];
+  /** Delegated permissions, space-separated (a person signed in). */
+  scp?: string;
+  scope?: string;
+  oid?: string;
+  idtyp?: 'app' | 'user';
+}
+
+const keySets = new WeakMap<TenantProvider, JWTVerifyGetKey>();
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export async function verifyAccessToken(ctx: AppContext, registry: ProviderRegistry, token: string): Promise<AccessTokenClaims> {
+  const invalid = (message: string, detail?: string) => new FoyerError('auth.invalid_token', message, detail);
+  let unverified: JWTPayload;
+  try {
+    unverified = decodeJwt(token);
+  } catch {
+    throw invalid('Access token is not a valid JWT.');
+  }
+  const tid = typeof unverified.tid === 'string' ? unverified.tid : '';
+  if (!UUID.test(tid)) throw invalid('Access token has no valid tid claim.');
+  const entry = await registry.resolve(tid);
+  if (!entry) throw invalid('Access token was issued by an unknown tenant.');
+  let keys = keySets.get(entry);
+  if (!keys) {
+    keys = createLocalJWKSet(entry.jwks);
+    keySets.set(entry, keys);
+  }
+  try {
+    const { payload } = await jwtVerify(token, keys, {
+      issuer: issuerFor(ctx.config.publicUrl, tid),
+      audience: graphAudience(ctx.config.publicUrl),
+      algorithms: ['RS256'],
+      typ: 'at+jwt',
+      currentDate: new Date(ctx.clock.now()),
+      clockTolerance: 30,
+    });
+    return payload as AccessTokenClaims;
+  } catch (err) {
+    if (err instanceof joseErrors.JWTExpired) throw invalid('Lifetime validation failed, the token is expired.');
+    if (err instanceof joseErrors.JWTClaimValidationFailed) throw invalid(`Access token validation failed: ${err.claim} is not valid for this API.`);
+    if (err instanceof joseErrors.JOSEError) throw invalid('Access token signature validation failed.', err.code);
+    throw err;
+  }
+}

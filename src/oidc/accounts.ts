@@ -1,0 +1,62 @@
+/**
+ * What a tenant's OpenID provider says about a person: the claims of SPEC §3 for members and guests.
+ */
+import { listIdentities, findUser } from '../directory/users.js';
+import type { Executor } from '../storage/database.js';
+
+export function issuerFor(publicUrl: string, tenantId: string): string {
+  return `${publicUrl}/${tenantId}/v2.0`;
+}
+
+export function graphAudience(publicUrl: string): string {
+  return `${publicUrl}/graph`;
+}
+
+export interface AccountClaims {
+  sub: string;
+  tid: string;
+  oid: string;
+  /** The home identity's issuer: this tenant's issuer for members. */
+  idp: string;
+  /** 0 for members, 1 for guests. */
+  acct: 0 | 1;
+  name: string;
+  preferred_username: string;
+  given_name?: string;
+  family_name?: string;
+  email?: string;
+}
+
+/**
+ * Claims for a user of `tenantId`, or undefined when the user does not exist or is disabled, which stops
+ * the provider from issuing or refreshing tokens for them.
+ */
+export async function accountClaims(
+  db: Executor,
+  publicUrl: string,
+  tenantId: string,
+  userId: string,
+): Promise<AccountClaims | undefined> {
+  const user = await findUser(db, tenantId, userId);
+  if (!user || !user.accountEnabled) return undefined;
+  const guest = user.userType === 'Guest';
+  let idp = issuerFor(publicUrl, tenantId);
+  if (guest) {
+    const identities = (await listIdentities(db, [user.id])).get(user.id) ?? [];
+    const home = identities.find((i) => i.signInType === 'federated' || i.signInType === 'emailAddress');
+    if (home) idp = home.issuer;
+  }
+  const claims: AccountClaims = {
+    sub: user.id,
+    tid: tenantId,
+    oid: user.id,
+    idp,
+    acct: guest ? 1 : 0,
+    name: user.displayName,
+    preferred_username: guest ? (user.mail ?? user.userPrincipalName) : user.userPrincipalName,
+  };
+  if (user.givenName) claims.given_name = user.givenName;
+  if (user.surname) claims.family_name = user.surname;
+  if (user.mail) claims.email = user.mail;
+  return claims;
+}

@@ -1,0 +1,218 @@
+/**
+ * oidc-provider's storage adapter on Foyer's database, so any process on the same PostgreSQL can
+ * continue a sign-in another process started. One table holds every model (sessions, interactions,
+ * codes, grants, refresh tokens); rows are scoped to the tenant whose provider wrote them. The `Client`
+ * model is read from app registrations instead.
+ *
+ * Semantics follow the library's adapter contract: `upsert` replaces, `find` returns consumed rows with
+ * a truthy `consumed` (that is how a replayed code or refresh token is caught and its grant revoked),
+ * expired rows are never returned, `expiresIn` is in seconds.
+ */
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { Clock } from '../platform/clock.js';
+import type { Database } from '../storage/database.js';
+import { applicationFromRow, listSecretHashes } from '../directory/applications.js';
+
+/** What a Client row carries beyond OIDC metadata, for Foyer's own decisions during token issuance. */
+export interface FoyerClientExtras {
+  foyer_secret_hashes?: string[];
+  foyer_application_permissions: string[];
+  foyer_delegated_permissions: string[];
+  foyer_display_name: string;
+}
+
+export const clientExtraProperties = [
+  'foyer_secret_hashes',
+  'foyer_application_permissions',
+  'foyer_delegated_permissions',
+  'foyer_display_name',
+] as const;
+
+/** Cache of Client rows, a few seconds long: the token endpoint looks the client up on every call. */
+class ClientRowCache {
+  private readonly entries = new Map<string, { at: number; value: AdapterPayload | undefined }>();
+  constructor(
+    private readonly clock: Clock,
+    private readonly ttlMs: number,
+  ) {}
+  get(key: string): AdapterPayload | undefined | null {
+    const e = this.entries.get(key);
+    if (!e || this.clock.now() - e.at > this.ttlMs) return null;
+    return e.value;
+  }
+  set(key: string, value: AdapterPayload | undefined): void {
+    if (this.entries.size > 5000) this.entries.clear();
+    this.entries.set(key, { at: this.clock.now(), value });
+  }
+}
+
+export function createAdapterFactory(
+  db: Database,
+  clock: Clock,
+  tenantId: string,
+  options: { clientCacheMs?: number } = {},
+): (model: string) => Adapter {
+  const clients = new ClientRowCache(clock, options.clientCacheMs ?? 2000);
+  return (model: string) => (model === 'Client' ? new ClientAdapter(db, clock, tenantId, clients) : new PayloadAdapter(db, clock, tenantId, model));
+}
+
+class PayloadAdapter implements Adapter {
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+    private readonly tenantId: string,
+    private readonly model: string,
+  ) {}
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    const expiresAt = expiresIn ? this.clock.now() + expiresIn * 1000 : null;
+    const row = {
+      tenant_id: this.tenantId,
+      model: this.model,
+      id,
+      payload: JSON.stringify(payload),
+      grant_id: (payload.grantId as string | undefined) ?? null,
+      uid: (payload.uid as string | undefined) ?? null,
+      user_code: (payload.userCode as string | undefined) ?? null,
+      expires_at: expiresAt,
+      consumed_at: null,
+    };
+    await this.db.kysely
+      .insertInto('oidc_payloads')
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(['tenant_id', 'model', 'id']).doUpdateSet({
+          payload: row.payload,
+          grant_id: row.grant_id,
+          uid: row.uid,
+          user_code: row.user_code,
+          expires_at: row.expires_at,
+        }),
+      )
+      .execute();
+  }
+
+  private async findBy(column: 'id' | 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
+    const row = await this.db.kysely
+      .selectFrom('oidc_payloads')
+      .select(['payload', 'expires_at', 'consumed_at'])
+      .where('tenant_id', '=', this.tenantId)
+      .where('model', '=', this.model)
+      .where(column, '=', value)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    if (row.expires_at !== null && row.expires_at <= this.clock.now()) return undefined;
+    const payload = JSON.parse(row.payload) as AdapterPayload;
+    if (row.consumed_at !== null) payload.consumed = Math.floor(row.consumed_at / 1000);
+    return payload;
+  }
+
+  find(id: string) {
+    return this.findBy('id', id);
+  }
+  findByUid(uid: string) {
+    return this.findBy('uid', uid);
+  }
+  findByUserCode(userCode: string) {
+    return this.findBy('user_code', userCode);
+  }
+
+  async consume(id: string): Promise<void> {
+    await this.db.kysely
+      .updateTable('oidc_payloads')
+      .set({ consumed_at: this.clock.now() })
+      .where('tenant_id', '=', this.tenantId)
+      .where('model', '=', this.model)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.db.kysely
+      .deleteFrom('oidc_payloads')
+      .where('tenant_id', '=', this.tenantId)
+      .where('model', '=', this.model)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    await this.db.kysely
+      .deleteFrom('oidc_payloads')
+      .where('tenant_id', '=', this.tenantId)
+      .where('grant_id', '=', grantId)
+      .execute();
+  }
+}
+
+/** Serves the `Client` model from the tenant's app registrations. Read-only. */
+class ClientAdapter implements Adapter {
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+    private readonly tenantId: string,
+    private readonly cache: ClientRowCache,
+  ) {}
+
+  async find(clientId: string): Promise<AdapterPayload | undefined> {
+    const cached = this.cache.get(clientId);
+    if (cached !== null) return cached;
+    const value = await this.load(clientId);
+    this.cache.set(clientId, value);
+    return value;
+  }
+
+  private async load(clientId: string): Promise<AdapterPayload | undefined> {
+    if (!/^[0-9a-f-]{36}$/i.test(clientId)) return undefined;
+    const row = await this.db.kysely
+      .selectFrom('applications')
+      .selectAll()
+      .where('app_id', '=', clientId.toLowerCase())
+      .where('tenant_id', '=', this.tenantId)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const app = applicationFromRow(row);
+    const extras: FoyerClientExtras = {
+      foyer_application_permissions: app.applicationPermissions,
+      foyer_delegated_permissions: app.delegatedPermissions,
+      foyer_display_name: app.displayName,
+    };
+    const interactive = app.redirectUris.length > 0;
+    const base = {
+      client_id: app.appId,
+      client_name: app.displayName,
+      application_type: 'web' as const,
+      redirect_uris: app.redirectUris,
+      post_logout_redirect_uris: app.redirectUris,
+      // An app without redirect URIs can only act as itself (client credentials).
+      response_types: interactive ? (['code'] as const) : ([] as const),
+    };
+    if (app.publicClient) {
+      return { ...base, ...extras, grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none' };
+    }
+    const hashes = await listSecretHashes(this.db.kysely, app.id, this.clock.now());
+    return {
+      ...base,
+      ...extras,
+      foyer_secret_hashes: hashes,
+      // oidc-provider requires a secret on confidential clients; this is a hash, and Foyer's
+      // compareClientSecret (see provider.ts) checks presented secrets against foyer_secret_hashes.
+      client_secret: hashes[0] ?? 'no-secret-configured',
+      grant_types: interactive ? ['authorization_code', 'refresh_token', 'client_credentials'] : ['client_credentials'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    };
+  }
+
+  async upsert(): Promise<void> {
+    throw new Error('clients are managed through app registrations');
+  }
+  async findByUid() {
+    return undefined;
+  }
+  async findByUserCode() {
+    return undefined;
+  }
+  async consume(): Promise<void> {}
+  async destroy(): Promise<void> {}
+  async revokeByGrantId(): Promise<void> {}
+}

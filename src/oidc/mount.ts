@@ -1,0 +1,40 @@
+/**
+ * Hands OpenID requests (`/{tenant}/oauth2/v2.0/…`, discovery, JWKS) to the tenant's provider before
+ * Fastify parses anything, so the provider reads its own bodies. Userinfo is served by Foyer (see
+ * userinfo.ts) because access tokens are JWTs the provider does not store.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import type { ProviderRegistry } from './registry.js';
+
+const PROVIDER_PATHS =
+  /^\/(?:v2\.0\/\.well-known\/(?:openid-configuration|oauth-authorization-server)|oauth2\/v2\.0\/(?:authorize|token|logout|revoke)(?:\/[A-Za-z0-9_-]+)*|discovery\/v2\.0\/keys)$/;
+
+export function mountProviders(app: FastifyInstance, registry: ProviderRegistry, publicUrl: string): void {
+  const pinned = new URL(publicUrl);
+  app.addHook('onRequest', async (request, reply) => {
+    const raw = request.raw as IncomingMessage & { originalUrl?: string };
+    const url = raw.url ?? '/';
+    const q = url.indexOf('?');
+    const pathname = q === -1 ? url : url.slice(0, q);
+    const slash = pathname.indexOf('/', 1);
+    if (slash === -1) return;
+    const rest = pathname.slice(slash);
+    if (!PROVIDER_PATHS.test(rest)) return;
+    const segment = decodeURIComponent(pathname.slice(1, slash));
+    if (!/^[A-Za-z0-9.-]{1,253}$/.test(segment)) return;
+    const entry = await registry.resolve(segment);
+    if (!entry) return; // Fastify's not-found handler answers
+    const search = q === -1 ? '' : url.slice(q);
+    // The provider builds every URL it publishes from Host and X-Forwarded-Proto: pin both to
+    // FOYER_PUBLIC_URL so a forged Host header cannot change the issuer's endpoints.
+    raw.headers.host = pinned.host;
+    raw.headers['x-forwarded-proto'] = pinned.protocol.slice(0, -1);
+    delete raw.headers['x-forwarded-host'];
+    // Discovery lives at /{tenant}/v2.0/.well-known/…; every other endpoint directly below /{tenant}.
+    raw.url = (rest.startsWith('/v2.0/.well-known/') ? rest.slice('/v2.0'.length) : rest) + search;
+    raw.originalUrl = `/${segment}${raw.url}`;
+    reply.hijack();
+    entry.callback(raw, reply.raw);
+  });
+}

@@ -1,0 +1,218 @@
+/**
+ * One `oidc-provider` instance per tenant (the library is certified; Foyer writes no OAuth protocol code).
+ * This file is its whole configuration: routes at Entra's paths, database adapter, per-tenant cookies,
+ * the Graph API as the one resource server, the claims of SPEC §3, and hashed client secrets.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import Provider, {
+  type Configuration,
+  type ErrorOut,
+  type JWKS,
+  type KoaContextWithOIDC,
+  errors,
+  interactionPolicy,
+} from 'oidc-provider';
+import type { AppContext } from '../context.js';
+import { sha256 } from '../platform/ids.js';
+import { type FoyerClientExtras, clientExtraProperties, createAdapterFactory } from './adapter.js';
+import { accountClaims, graphAudience, issuerFor } from './accounts.js';
+import type { StoredKey } from './signing-keys.js';
+
+/** Paths below `/{tenant}`, as Entra lays them out. Discovery sits at `/v2.0/.well-known/…` (see mount.ts). */
+export const oidcRoutes = {
+  authorization: '/oauth2/v2.0/authorize',
+  token: '/oauth2/v2.0/token',
+  end_session: '/oauth2/v2.0/logout',
+  revocation: '/oauth2/v2.0/revoke',
+  userinfo: '/openid/userinfo',
+  jwks: '/discovery/v2.0/keys',
+} as const;
+
+/** OIDC scopes; every other scope names a Graph permission. */
+const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
+
+/** The pages feature renders what the provider shows people. Passed in to keep oidc/ free of HTML. */
+export interface ProviderViews {
+  error(ctx: KoaContextWithOIDC, out: ErrorOut, tenantId: string): void | Promise<void>;
+  logout(ctx: KoaContextWithOIDC, form: string, tenantId: string): void | Promise<void>;
+  loggedOut(ctx: KoaContextWithOIDC, tenantId: string): void | Promise<void>;
+  /** After RP-initiated logout succeeded: end Foyer's own browser session too. */
+  signedOut?(ctx: KoaContextWithOIDC): Promise<void>;
+}
+
+export interface TenantProviderInput {
+  tenantId: string;
+  keys: StoredKey[];
+  cookieKeys: string[];
+  views: ProviderViews;
+}
+
+export function createTenantProvider(ctx: AppContext, input: TenantProviderInput): Provider {
+  const { config } = ctx;
+  const { tenantId } = input;
+  const audience = graphAudience(config.publicUrl);
+  const defaultScope = `${audience}/.default`;
+
+  const configuration: Configuration = {
+    adapter: createAdapterFactory(ctx.db, ctx.clock, tenantId),
+    // The newest key signs; retired keys are published (verify only) until they expire.
+    jwks: {
+      keys: input.keys.map((k, i) => (i === 0 ? k.privateJwk : { ...k.privateJwk, key_ops: ['verify'] })),
+    } as JWKS,
+    cookies: {
+      keys: input.cookieKeys,
+      // Distinct names per tenant: with one shared name, signing in to a second tenant would overwrite
+      // the first tenant's session cookie in the same browser.
+      names: {
+        session: `_session.${tenantId}`,
+        interaction: `_interaction.${tenantId}`,
+        resume: `_interaction_resume.${tenantId}`,
+      },
+      long: { httpOnly: true, sameSite: 'lax' },
+      short: { httpOnly: true, sameSite: 'lax' },
+    },
+    routes: oidcRoutes,
+    responseTypes: ['code'],
+    // client_secret_jwt would need the secret in clear (it is an HMAC key); Foyer keeps only hashes.
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    clientDefaults: {
+      id_token_signed_response_alg: 'RS256',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    enabledJWA: { idTokenSigningAlgValues: ['RS256'] },
+    scopes: [...OIDC_SCOPES],
+    claims: {
+      openid: ['sub', 'tid', 'oid', 'idp', 'acct', 'acr', 'amr', 'auth_time'],
+      profile: ['name', 'preferred_username', 'given_name', 'family_name'],
+      email: ['email'],
+    },
+    // Entra puts name and preferred_username in the ID token, not only behind userinfo.
+    conformIdTokenClaims: false,
+    extraClientMetadata: { properties: [...clientExtraProperties] },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      pushedAuthorizationRequests: { enabled: false },
+      dPoP: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (koa, form) => input.views.logout(koa, form, tenantId),
+        postLogoutSuccessSource: (koa) => input.views.loggedOut(koa, tenantId),
+      },
+      resourceIndicators: {
+        enabled: true,
+        // The Graph API is the one resource: Entra-style `{resource}/.default` scopes and bare Graph
+        // permission names both mean it, and so does a plain sign-in (its access token calls userinfo).
+        defaultResource(koa) {
+          const scopes = String(koa.oidc.params?.scope ?? '').split(' ');
+          for (const s of scopes) {
+            const m = /^(https?:\/\/.+)\/\.default$/.exec(s);
+            if (m) return m[1]!;
+          }
+          return audience;
+        },
+        getResourceServerInfo(koa, indicator, client) {
+          if (indicator !== audience) {
+            throw new errors.InvalidTarget(`this tenant serves one resource: ${audience}`);
+          }
+          const extras = client as unknown as FoyerClientExtras;
+          const clientCredentials = koa.oidc.params?.grant_type === 'client_credentials';
+          return {
+            audience,
+            scope: clientCredentials ? defaultScope : ['User.Read', ...(extras.foyer_delegated_permissions ?? [])].join(' '),
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: config.accessTokenTtlSeconds,
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+        useGrantedResource: () => true,
+      },
+    },
+    pkce: { required: () => true },
+    rotateRefreshToken: () => true,
+    ttl: {
+      AccessToken: config.accessTokenTtlSeconds,
+      ClientCredentials: config.accessTokenTtlSeconds,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      Interaction: 3600,
+      Session: config.sessionTtlSeconds,
+      RefreshToken: config.refreshTokenTtlSeconds,
+      // A grant caps every refresh token issued under it, counted from its creation.
+      Grant: config.refreshTokenTtlSeconds,
+    },
+    async findAccount(_koa, sub) {
+      const claims = await accountClaims(ctx.db.kysely, config.publicUrl, tenantId, sub);
+      if (!claims) return undefined;
+      return { accountId: sub, claims: () => ({ ...claims }) };
+    },
+    async extraTokenClaims(koa, token) {
+      const client = koa.oidc.client as unknown as FoyerClientExtras | undefined;
+      if (token.kind === 'ClientCredentials') {
+        return { tid: tenantId, roles: client?.foyer_application_permissions ?? [], idtyp: 'app' };
+      }
+      const claims = token.accountId ? await accountClaims(ctx.db.kysely, config.publicUrl, tenantId, token.accountId) : undefined;
+      // Like Entra's Graph tokens, `scp` lists the OpenID scopes the person granted as well as the
+      // Graph permissions (the JWT's own `scope` holds only the latter); userinfo reads it.
+      const oidcScopes = (koa.oidc.entities.Grant?.getOIDCScope() ?? '').split(' ').filter((s) => OIDC_SCOPES.has(s) && s !== 'offline_access');
+      const scp = [...new Set([...oidcScopes, ...String(token.scope ?? '').split(' ')])].filter(Boolean).join(' ');
+      return {
+        tid: tenantId,
+        scp,
+        idtyp: 'user',
+        ...(claims ? { oid: claims.oid, idp: claims.idp, acct: claims.acct, name: claims.name, preferred_username: claims.preferred_username } : {}),
+      };
+    },
+    interactions: {
+      policy: interactionPolicyFor(),
+      url: (_koa, interaction) => `/${tenantId}/login/${interaction.uid}`,
+    },
+    // Apps are registered by the tenant's administrators, so their users are not asked to consent to
+    // them; guests review what the organization sees once, at redemption (SPEC §6), not per app.
+    async loadExistingGrant(koa) {
+      const { client, session, provider } = koa.oidc;
+      if (!client || !session?.accountId) return undefined;
+      const grantId = koa.oidc.result?.consent?.grantId || session.grantIdFor(client.clientId);
+      const grant = (grantId ? await provider.Grant.find(grantId) : undefined) ?? new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      grant.addOIDCScope([...koa.oidc.requestParamOIDCScopes].join(' ') || 'openid');
+      for (const [indicator, server] of Object.entries(koa.oidc.resourceServers ?? {})) {
+        const requested = [...koa.oidc.requestParamScopes].filter((s) => server.scopes.has(s));
+        grant.addResourceScope(indicator, requested.join(' '));
+      }
+      await grant.save();
+      return grant;
+    },
+    // MSAL always asks for offline_access, but the library drops it unless prompt=consent; a client
+    // allowed to refresh gets a refresh token with every code.
+    issueRefreshToken: async (_koa, client) => client.grantTypeAllowed('refresh_token'),
+    renderError: (koa, out) => input.views.error(koa, out, tenantId),
+  };
+
+  const provider = new Provider(issuerFor(config.publicUrl, tenantId), configuration);
+  // mount.ts pins Host and X-Forwarded-Proto from FOYER_PUBLIC_URL, so trusting them is safe.
+  provider.proxy = true;
+  // Secrets are stored as SHA-256 hashes (they are 256-bit random values); compare in constant time
+  // against every current secret of the app, so a rotation can overlap.
+  provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: FoyerClientExtras, actual: string) {
+    const presented = Buffer.from(sha256(actual));
+    let ok = false;
+    for (const stored of this.foyer_secret_hashes ?? []) {
+      const s = Buffer.from(stored);
+      ok = (s.length === presented.length && timingSafeEqual(s, presented)) || ok;
+    }
+    return ok;
+  };
+  return provider;
+}
+
+function interactionPolicyFor() {
+  const policy = interactionPolicy.base();
+  // The library asks native clients to consent on every sign-in; Foyer's apps are admin-registered.
+  const consent = policy.get('consent');
+  consent?.checks.remove('native_client_prompt');
+  return policy;
+}

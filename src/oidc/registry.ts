@@ -1,0 +1,105 @@
+/**
+ * Finds the OpenID provider for a tenant named in a URL (by id or any of its domains), building it on
+ * first use and keeping the most recently used ones. A provider is rebuilt when the tenant's signing
+ * keys change (`keys_version`), which every process notices within the tenant cache's few seconds.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { JSONWebKeySet, JWK } from 'jose';
+import type Provider from 'oidc-provider';
+import type { AppContext } from '../context.js';
+import { type Tenant, findTenant } from '../directory/tenants.js';
+import { type ProviderViews, createTenantProvider } from './provider.js';
+import { listSigningKeys } from './signing-keys.js';
+
+export interface TenantProvider {
+  tenant: Tenant;
+  provider: Provider;
+  callback: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Public keys, for verifying tokens this tenant issued. */
+  jwks: JSONWebKeySet;
+}
+
+const TENANT_CACHE_MS = 5000;
+
+export class ProviderRegistry {
+  private readonly tenants = new Map<string, { at: number; tenant: Tenant | undefined }>();
+  private readonly providers = new Map<string, TenantProvider>();
+  private readonly building = new Map<string, Promise<TenantProvider>>();
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly cookieKeys: string[],
+    private readonly views: ProviderViews,
+  ) {}
+
+  /** The tenant for an id or domain, cached for a few seconds (a miss is cached too). */
+  async tenant(segment: string): Promise<Tenant | undefined> {
+    const key = segment.toLowerCase();
+    const hit = this.tenants.get(key);
+    const now = this.ctx.clock.now();
+    if (hit && now - hit.at < TENANT_CACHE_MS) return hit.tenant;
+    const tenant = await findTenant(this.ctx.db.kysely, key);
+    if (this.tenants.size > 10_000) this.tenants.clear();
+    this.tenants.set(key, { at: now, tenant });
+    return tenant;
+  }
+
+  async resolve(segment: string): Promise<TenantProvider | undefined> {
+    const tenant = await this.tenant(segment);
+    return tenant ? this.forTenant(tenant) : undefined;
+  }
+
+  async forTenant(tenant: Tenant): Promise<TenantProvider> {
+    const existing = this.providers.get(tenant.id);
+    if (existing && existing.tenant.keysVersion === tenant.keysVersion) {
+      // Least recently used goes first: re-insert to move to the end.
+      this.providers.delete(tenant.id);
+      this.providers.set(tenant.id, { ...existing, tenant });
+      return existing;
+    }
+    const key = `${tenant.id}:${tenant.keysVersion}`;
+    let pending = this.building.get(key);
+    if (!pending) {
+      pending = this.build(tenant).finally(() => this.building.delete(key));
+      this.building.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Forgets cached tenants and providers (after a change made in this process, e.g. key rotation). */
+  invalidate(tenantId?: string): void {
+    this.tenants.clear();
+    if (tenantId) this.providers.delete(tenantId);
+    else this.providers.clear();
+  }
+
+  private async build(tenant: Tenant): Promise<TenantProvider> {
+    const keys = await listSigningKeys(this.ctx.db.kysely, tenant.id, this.ctx.clock.now());
+    if (keys.length === 0) throw new Error(`tenant ${tenant.id} has no signing key`);
+    const provider = createTenantProvider(this.ctx, { tenantId: tenant.id, keys, cookieKeys: this.cookieKeys, views: this.views });
+    if (this.views.signedOut) {
+      const signedOut = this.views.signedOut;
+      provider.on('end_session.success', (koa: Parameters<typeof signedOut>[0]) => {
+        signedOut(koa).catch((err: unknown) => this.ctx.log.error({ err }, 'ending the browser session failed'));
+      });
+    }
+    provider.on('server_error', (_koa: unknown, err: unknown) => this.ctx.log.error({ err, tenant: tenant.id }, 'oidc provider error'));
+    const entry: TenantProvider = {
+      tenant,
+      provider,
+      callback: provider.callback() as TenantProvider['callback'],
+      jwks: { keys: keys.map((k) => publicOnly(k.publicJwk)) },
+    };
+    this.providers.set(tenant.id, entry);
+    while (this.providers.size > this.ctx.config.providerCacheSize) {
+      const oldest = this.providers.keys().next().value as string;
+      this.providers.delete(oldest);
+    }
+    return entry;
+  }
+}
+
+function publicOnly(jwk: JWK): JWK {
+  const { kty, n, e, crv, x, y, kid, alg, use } = jwk;
+  return Object.fromEntries(Object.entries({ kty, n, e, crv, x, y, kid, alg, use }).filter(([, v]) => v !== undefined)) as JWK;
+}

@@ -1,0 +1,80 @@
+/**
+ * The instance-wide browser session: which identities this browser has proven, in any tenant. It is
+ * what gives single sign-on across tenants (a Fabrikam member who is a guest in Contoso does not type a
+ * password again for Contoso's app). The cookie holds a random id; the database keeps only its hash.
+ */
+import type {} from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { randomToken, sha256 } from '../platform/ids.js';
+
+export interface SignedInAccount {
+  /** The tenant whose directory holds the account. */
+  tenantId: string;
+  userId: string;
+  /** How they proved it: `pwd`, `otp`, `mfa`. */
+  amr: string[];
+  /** Epoch seconds. */
+  authTime: number;
+}
+
+export interface BrowserSession {
+  idHash: string;
+  accounts: SignedInAccount[];
+  expiresAt: number;
+}
+
+/** `__Host-` binds the cookie to this exact origin over https (no Domain, Path=/, Secure). */
+export function sessionCookieName(ctx: AppContext): string {
+  return ctx.config.publicUrl.startsWith('https:') ? '__Host-foyer_session' : 'foyer_session';
+}
+
+export async function readBrowserSession(ctx: AppContext, request: FastifyRequest): Promise<BrowserSession | undefined> {
+  const value = request.cookies[sessionCookieName(ctx)];
+  if (!value || value.length > 100) return undefined;
+  const idHash = sha256(value);
+  const row = await ctx.db.kysely.selectFrom('browser_sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+  if (!row || row.expires_at <= ctx.clock.now()) return undefined;
+  const payload = JSON.parse(row.payload) as { accounts: SignedInAccount[] };
+  return { idHash, accounts: payload.accounts, expiresAt: row.expires_at };
+}
+
+/**
+ * Records a freshly proven identity. The session gets a new id every time (no session fixation: an id
+ * planted before sign-in is worthless after it); identities proven earlier in this browser are kept.
+ */
+export async function rememberAccount(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  account: SignedInAccount,
+): Promise<void> {
+  const previous = await readBrowserSession(ctx, request);
+  const accounts = [
+    account,
+    ...(previous?.accounts ?? []).filter((a) => !(a.tenantId === account.tenantId && a.userId === account.userId)),
+  ].slice(0, 10);
+  const id = randomToken(32);
+  const now = ctx.clock.now();
+  const expiresAt = now + ctx.config.sessionTtlSeconds * 1000;
+  await ctx.db.transaction(async (trx) => {
+    if (previous) await trx.deleteFrom('browser_sessions').where('id_hash', '=', previous.idHash).execute();
+    await trx
+      .insertInto('browser_sessions')
+      .values({ id_hash: sha256(id), payload: JSON.stringify({ accounts }), created_at: now, expires_at: expiresAt })
+      .execute();
+  });
+  reply.setCookie(sessionCookieName(ctx), id, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ctx.config.publicUrl.startsWith('https:'),
+    maxAge: ctx.config.sessionTtlSeconds,
+  });
+}
+
+export async function forgetBrowserSession(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const value = request.cookies[sessionCookieName(ctx)];
+  if (value) await ctx.db.kysely.deleteFrom('browser_sessions').where('id_hash', '=', sha256(value)).execute();
+  reply.clearCookie(sessionCookieName(ctx), { path: '/' });
+}

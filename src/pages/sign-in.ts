@@ -1,0 +1,203 @@
+/**
+ * Identifier-first sign-in, the interaction pages of every tenant's OpenID provider:
+ *   GET  /{tenantId}/login/{uid}           the address page (or straight back, when this browser already
+ *                                          proved an account of this tenant: single sign-on)
+ *   POST /{tenantId}/login/{uid}/identifier → the password page
+ *   POST /{tenantId}/login/{uid}/password   → back to the provider with the login result
+ *   POST /{tenantId}/login/{uid}/cancel     → back to the app with access_denied
+ *
+ * Failed attempts are counted per account and per client address in the database (so every process
+ * sees them); past the limit, sign-in is refused before the password is even checked. Unknown addresses
+ * go through the same password page and the same hashing time, so the pages never reveal who has an
+ * account.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/csrf-protection';
+import type Provider from 'oidc-provider';
+import type { AppContext } from '../context.js';
+import { parseEmailAddress } from '../directory/domains.js';
+import { verifyDecoy, verifyPassword } from '../directory/passwords.js';
+import type { Tenant } from '../directory/tenants.js';
+import { findMemberBySignInName, findUser } from '../directory/users.js';
+import type { ProviderRegistry } from '../oidc/registry.js';
+import * as rateLimit from '../platform/rate-limit.js';
+import { readBrowserSession, rememberAccount } from './browser-session.js';
+import { type Locale, chooseLocale, text } from './i18n.js';
+import { pageHeaders } from './layout.js';
+import { type FormContext, identifierPage, messagePage, passwordPage } from './sign-in-views.js';
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+interface Interaction {
+  tenant: Tenant;
+  provider: Provider;
+  details: Details;
+  locale: Locale;
+}
+
+export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, registry: ProviderRegistry): void {
+  const base = (tenantId: string, uid: string) => `/${tenantId}/login/${uid}`;
+
+  /** Loads the interaction the browser is in; answers with an "expired" page when there is none. */
+  async function load(request: FastifyRequest, reply: FastifyReply): Promise<Interaction | undefined> {
+    const { tenantId, uid } = request.params as { tenantId: string; uid: string };
+    const acceptLanguage = request.headers['accept-language'];
+    const entry = /^[0-9a-f-]{36}$/.test(tenantId) ? await registry.resolve(tenantId) : undefined;
+    if (!entry || entry.tenant.id !== tenantId) {
+      const locale = chooseLocale([], acceptLanguage);
+      const t = text(locale);
+      reply.code(404).headers(pageHeaders).send(messagePage(locale, t.notFoundTitle, t.tenantNotFound));
+      return undefined;
+    }
+    let details: Details;
+    try {
+      details = await entry.provider.interactionDetails(request.raw, reply.raw);
+      if (details.uid !== uid) throw new Error('interaction mismatch');
+    } catch {
+      const locale = chooseLocale([], acceptLanguage);
+      const t = text(locale);
+      reply
+        .code(400)
+        .headers(pageHeaders)
+        .send(messagePage(locale, t.interactionExpired, t.interactionExpiredBody, brandOf(entry.tenant)));
+      return undefined;
+    }
+    const locale = chooseLocale([details.params.ui_locales as string | undefined], acceptLanguage);
+    return { tenant: entry.tenant, provider: entry.provider, details, locale };
+  }
+
+  function form(it: Interaction, reply: FastifyReply, action: string): FormContext {
+    return {
+      locale: it.locale,
+      brand: brandOf(it.tenant),
+      action,
+      csrfToken: reply.generateCsrf(),
+      cancelAction: `${base(it.tenant.id, it.details.uid)}/cancel`,
+    };
+  }
+
+  async function finish(it: Interaction, request: FastifyRequest, reply: FastifyReply, result: Parameters<Provider['interactionResult']>[2]) {
+    const to = await it.provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: false });
+    return reply.redirect(to, 303);
+  }
+
+  app.get('/:tenantId/login/:uid', async (request, reply) => {
+    const it = await load(request, reply);
+    if (!it) return reply;
+    const { details } = it;
+    const loginHint = typeof details.params.login_hint === 'string' ? details.params.login_hint : undefined;
+
+    // Single sign-on: this browser already proved an account of this tenant, and the app did not ask
+    // for a fresh sign-in (prompt=login, max_age) or for someone else (login_hint).
+    if (details.prompt.name === 'login' && details.prompt.reasons.every((r) => r === 'no_session')) {
+      const session = await readBrowserSession(ctx, request);
+      for (const account of session?.accounts ?? []) {
+        if (account.tenantId !== it.tenant.id) continue;
+        const user = await findUser(ctx.db.kysely, it.tenant.id, account.userId);
+        if (!user?.accountEnabled) continue;
+        if (loginHint && ![user.userPrincipalName, user.mail].some((a) => a?.toLowerCase() === loginHint.toLowerCase())) continue;
+        return finish(it, request, reply, { login: { accountId: user.id, amr: account.amr, ts: account.authTime } });
+      }
+    }
+    if (details.prompt.name === 'consent') {
+      // Apps are admin-registered (see provider.ts loadExistingGrant); grant what was asked.
+      const grant = new it.provider.Grant({ accountId: details.session!.accountId, clientId: details.params.client_id as string });
+      grant.addOIDCScope(String(details.params.scope ?? 'openid'));
+      const grantId = await grant.save();
+      return finish(it, request, reply, { consent: { grantId } });
+    }
+    return reply
+      .headers(pageHeaders)
+      .send(identifierPage(form(it, reply, `${base(it.tenant.id, details.uid)}/identifier`), { email: loginHint }));
+  });
+
+  app.post('/:tenantId/login/:uid/identifier', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const it = await load(request, reply);
+    if (!it) return reply;
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const address = parseEmailAddress(body.email);
+    const t = text(it.locale);
+    if (!address) {
+      return reply
+        .code(400)
+        .headers(pageHeaders)
+        .send(
+          identifierPage(form(it, reply, `${base(it.tenant.id, it.details.uid)}/identifier`), {
+            email: typeof body.email === 'string' ? body.email.slice(0, 254) : '',
+            error: t.invalidEmail,
+          }),
+        );
+    }
+    return reply.headers(pageHeaders).send(
+      passwordPage(form(it, reply, `${base(it.tenant.id, it.details.uid)}/password`), {
+        email: address.address,
+        changeAccountAction: base(it.tenant.id, it.details.uid),
+      }),
+    );
+  });
+
+  app.post('/:tenantId/login/:uid/password', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const it = await load(request, reply);
+    if (!it) return reply;
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const address = parseEmailAddress(body.email);
+    const password = typeof body.password === 'string' ? body.password : '';
+    const t = text(it.locale);
+    const action = `${base(it.tenant.id, it.details.uid)}/password`;
+    if (!address) {
+      return reply
+        .code(400)
+        .headers(pageHeaders)
+        .send(identifierPage(form(it, reply, `${base(it.tenant.id, it.details.uid)}/identifier`), { error: t.invalidEmail }));
+    }
+    const again = (status: number, error: string) =>
+      reply
+        .code(status)
+        .headers(pageHeaders)
+        .send(passwordPage(form(it, reply, action), { email: address.address, error, changeAccountAction: base(it.tenant.id, it.details.uid) }));
+
+    const windowMs = ctx.config.signInAttemptWindowSeconds * 1000;
+    const limit = ctx.config.signInAttemptLimit;
+    const now = ctx.clock.now();
+    const accountKey = `signin:account:${it.tenant.id}:${address.lower}`;
+    const ipKey = `signin:ip:${request.ip}`;
+    const [byAccount, byIp] = await Promise.all([
+      rateLimit.peek(ctx.db.kysely, accountKey, windowMs, now),
+      rateLimit.peek(ctx.db.kysely, ipKey, windowMs, now),
+    ]);
+    // One address behind a NAT may serve a whole office: it gets more room than one account.
+    const blocked = [byAccount.hits >= limit ? byAccount : undefined, byIp.hits >= limit * 5 ? byIp : undefined].filter(Boolean);
+    if (blocked.length) {
+      const waitMs = Math.max(...blocked.map((w) => w!.retryAfterMs));
+      request.log.warn({ tenant: it.tenant.id, account: address.lower }, 'sign-in refused: too many failed attempts');
+      reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
+      return again(429, t.tooManyAttempts(Math.max(1, Math.ceil(waitMs / 60_000))));
+    }
+
+    const member = await findMemberBySignInName(ctx.db.kysely, it.tenant.id, address.address);
+    const ok = member?.passwordHash ? await verifyPassword(member.passwordHash, password) : await verifyDecoy(password);
+    if (!ok || !member || !member.accountEnabled) {
+      await Promise.all([rateLimit.hit(ctx.db.kysely, accountKey, windowMs, now), rateLimit.hit(ctx.db.kysely, ipKey, windowMs, now)]);
+      request.log.info({ tenant: it.tenant.id, reason: !member ? 'unknown' : !ok ? 'password' : 'disabled' }, 'sign-in failed');
+      return again(400, ok && member && !member.accountEnabled ? t.accountDisabled : t.wrongPassword);
+    }
+    await rateLimit.reset(ctx.db.kysely, accountKey);
+    const authTime = Math.floor(now / 1000);
+    await rememberAccount(ctx, request, reply, { tenantId: it.tenant.id, userId: member.id, amr: ['pwd'], authTime });
+    return finish(it, request, reply, { login: { accountId: member.id, amr: ['pwd'], ts: authTime } });
+  });
+
+  app.post('/:tenantId/login/:uid/cancel', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const it = await load(request, reply);
+    if (!it) return reply;
+    return finish(it, request, reply, { error: 'access_denied', error_description: 'The person cancelled the sign-in.' });
+  });
+}
+
+export function brandOf(tenant: Tenant) {
+  return {
+    organizationName: tenant.displayName,
+    branding: tenant.branding,
+    privacyStatementUrl: tenant.privacyStatementUrl,
+  };
+}

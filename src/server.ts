@@ -1,0 +1,99 @@
+/**
+ * Starting and stopping a Foyer process: open the database, migrate, build the app, listen, and keep
+ * the tables of expiring things (sessions, codes, counters) tidy.
+ */
+import type { Logger } from 'pino';
+import { type FoyerApp, createApp } from './app.js';
+import type { Config } from './config/schema.js';
+import type { AppContext } from './context.js';
+import { countTenants } from './directory/tenants.js';
+import type { GraphFeature } from './graph/index.js';
+import { type Clock, systemClock } from './platform/clock.js';
+import { loadInstanceSecrets } from './platform/instance-secrets.js';
+import { createLogger } from './platform/log.js';
+import { type Database, openDatabase } from './storage/database.js';
+import { migrate } from './storage/migrate.js';
+
+export interface RunningFoyer {
+  ctx: AppContext;
+  app: FoyerApp;
+  /** The address it listens on, e.g. http://127.0.0.1:8080 */
+  address: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  log?: Logger;
+  /** Use this open database instead of opening `config.databaseUrl` (tests). It is not closed on close(). */
+  db?: Database;
+  /** Skip listening (tests that use `app.http.inject`). */
+  listen?: boolean;
+  graphFeatures?: GraphFeature[];
+  /** Background workers, started after listening and stopped on close. */
+  workers?: Array<(ctx: AppContext) => { stop(): Promise<void> }>;
+}
+
+export async function startFoyer(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningFoyer> {
+  const log = options.log ?? createLogger(config);
+  const clock = options.clock ?? systemClock;
+  const db = options.db ?? openDatabase(config.databaseUrl);
+  const ctx: AppContext = { config, db, clock, log };
+  try {
+    const outcome = await migrate(db);
+    if (outcome.applied.length) log.info({ applied: outcome.applied, database: db.description }, 'database migrated');
+    const secrets = await loadInstanceSecrets(db, clock);
+    const app = await createApp(ctx, { secrets, graphFeatures: options.graphFeatures ?? [] });
+    let address = config.publicUrl;
+    if (options.listen !== false) {
+      address = await app.http.listen({ port: config.port, host: config.host });
+    } else {
+      await app.http.ready();
+    }
+    if (config.mode === 'development') {
+      log.warn('development mode: cookies are not Secure and the development mailbox is served; set FOYER_MODE=production for real use');
+    }
+    if ((await countTenants(db.kysely)) === 0) {
+      log.info(
+        'No organization exists yet. Create the first one with: npx foyer tenant create --name "Contoso" --admin-email admin@contoso.example --admin-password-stdin',
+      );
+    }
+    log.info({ publicUrl: config.publicUrl, database: db.description }, `Foyer is listening on ${address}`);
+    const housekeeping = startHousekeeping(ctx);
+    const workers = (options.workers ?? []).map((w) => w(ctx));
+    return {
+      ctx,
+      app,
+      address,
+      async close() {
+        clearInterval(housekeeping);
+        await Promise.all(workers.map((w) => w.stop()));
+        await app.http.close();
+        if (!options.db) await db.close();
+      },
+    };
+  } catch (err) {
+    if (!options.db) await db.close().catch(() => {});
+    throw err;
+  }
+}
+
+const HOUSEKEEPING_MS = 10 * 60 * 1000;
+
+/** Deletes rows whose time has passed. Safe to run from every process at once. */
+export async function purgeExpired(ctx: AppContext): Promise<void> {
+  const now = ctx.clock.now();
+  const db = ctx.db.kysely;
+  await db.deleteFrom('oidc_payloads').where('expires_at', '<', now).execute();
+  await db.deleteFrom('browser_sessions').where('expires_at', '<', now).execute();
+  await db.deleteFrom('rate_limits').where('expires_at', '<', now).execute();
+  await db.deleteFrom('signing_keys').where('expires_at', '<', now).execute();
+}
+
+function startHousekeeping(ctx: AppContext): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    purgeExpired(ctx).catch((err: unknown) => ctx.log.warn({ err }, 'housekeeping failed'));
+  }, HOUSEKEEPING_MS);
+  timer.unref();
+  return timer;
+}

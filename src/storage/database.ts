@@ -1,0 +1,111 @@
+/**
+ * Opens Foyer's database: the embedded SQLite file or a PostgreSQL server, behind one Kysely query
+ * builder. Everything above this file writes portable SQL through Kysely; the few places where the two
+ * dialects differ ask `db.dialect`.
+ *
+ * Portable conventions (see docs/architecture.md): ids are text (UUIDv7, time-ordered so inserts and
+ * keyset pages stay cheap), times are integer epoch milliseconds from the injected clock (never the
+ * database's `now()`), booleans are integers 0/1, structured values are JSON text.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { DB } from './schema.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Database {
+  readonly dialect: DialectName;
+  readonly kysely: Kysely<DB>;
+  /** Human-readable location, with any password removed, for logs. */
+  readonly description: string;
+  /** PostgreSQL schema Foyer lives in, when the URL named one (migrate creates it). */
+  readonly schema?: string;
+  /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export type Executor = Kysely<DB> | Transaction<DB>;
+
+/**
+ * SQLite can run DDL inside a transaction; Kysely's stock adapter says it cannot, so a failed migration
+ * would leave half a schema. Saying so makes each migration all-or-nothing on both backends.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+export interface OpenOptions {
+  /** PostgreSQL pool size per process. */
+  poolSize?: number;
+}
+
+export function openDatabase(url: string, options: OpenOptions = {}): Database {
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url, options);
+  throw new Error(`FOYER_DATABASE_URL must start with sqlite: or postgres:// (got "${url.split(':')[0]}:")`);
+}
+
+function openSqlite(path: string): Database {
+  const file = path === ':memory:' ? path : resolve(path);
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const native = new SqliteDatabase(file);
+  // WAL lets readers run beside the one writer. synchronous=FULL makes every acknowledged commit survive
+  // a power cut, not only a process crash: Foyer promises that what it acknowledged is durable.
+  native.pragma('journal_mode = WAL');
+  native.pragma('synchronous = FULL');
+  native.pragma('foreign_keys = ON');
+  // Several processes may share the file (CLI beside a running server): wait for the lock, don't fail.
+  native.pragma('busy_timeout = 5000');
+  const kysely = new Kysely<DB>({
+    dialect: new (class extends SqliteDialect {
+      override createAdapter() {
+        return new TransactionalDdlSqliteAdapter();
+      }
+    })({ database: native }),
+  });
+  return {
+    dialect: 'sqlite',
+    kysely,
+    description: `sqlite:${file}`,
+    transaction: (fn) => kysely.transaction().execute(fn),
+    close: () => kysely.destroy(),
+  };
+}
+
+function openPostgres(url: string, options: OpenOptions): Database {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema');
+  parsed.searchParams.delete('schema');
+  if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error('The schema parameter of FOYER_DATABASE_URL must be a lower-case SQL identifier');
+  }
+  const pool = new pg.Pool({
+    connectionString: parsed.toString(),
+    max: options.poolSize ?? 10,
+    // int8 (epoch milliseconds, counts) as JS numbers: all of Foyer's fit in 2^53.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle client's connection dropping must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const safe = new URL(parsed.toString());
+  if (safe.password) safe.password = '***';
+  return {
+    dialect: 'postgres',
+    kysely,
+    schema: schema ?? undefined,
+    description: safe.toString() + (schema ? ` (schema ${schema})` : ''),
+    transaction: (fn) => kysely.transaction().execute(fn),
+    close: () => kysely.destroy(),
+  };
+}

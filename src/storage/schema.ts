@@ -1,0 +1,192 @@
+/**
+ * The shape of Foyer's tables as Kysely sees them. Migrations in ./migrations create them; this file must
+ * follow every migration. Conventions: times are epoch milliseconds, booleans 0/1, JSON as text.
+ */
+export interface TenantsTable {
+  id: string;
+  display_name: string;
+  slug: string;
+  initial_domain: string;
+  /** JSON: { bannerLogoUrl?, backgroundColor?, signInPageText? } */
+  branding: string;
+  privacy_statement_url: string | null;
+  privacy_contact_email: string | null;
+  /** Notification language for mail to guests when nothing more specific is known (BCP 47). */
+  preferred_language: string | null;
+  /** Bumped on every signing-key change so each process can rebuild its provider for the tenant. */
+  keys_version: number;
+  created_at: number;
+}
+
+export interface TenantDomainsTable {
+  domain: string;
+  tenant_id: string;
+  is_verified: number;
+  is_initial: number;
+  is_default: number;
+  created_at: number;
+}
+
+export interface TenantPoliciesTable {
+  tenant_id: string;
+  /** e.g. authorizationPolicy, b2bManagementPolicy */
+  name: string;
+  body: string;
+  updated_at: number;
+}
+
+export interface UsersTable {
+  id: string;
+  tenant_id: string;
+  user_principal_name: string;
+  upn_lower: string;
+  mail: string | null;
+  mail_lower: string | null;
+  /** JSON array of strings */
+  other_mails: string;
+  display_name: string;
+  display_name_lower: string;
+  given_name: string | null;
+  surname: string | null;
+  job_title: string | null;
+  company_name: string | null;
+  preferred_language: string | null;
+  account_enabled: number;
+  /** 'Member' | 'Guest' */
+  user_type: string;
+  /** null | 'Invitation' */
+  creation_type: string | null;
+  /** null | 'PendingAcceptance' | 'Accepted' */
+  external_user_state: string | null;
+  external_user_state_change_at: number | null;
+  /** argon2id PHC string; null for guests, who authenticate at their home identity. */
+  password_hash: string | null;
+  created_at: number;
+  deleted_at: number | null;
+}
+
+/** Home identities bound to a guest (issuer + subject there). Members' identities derive from the UPN. */
+export interface UserIdentitiesTable {
+  user_id: string;
+  tenant_id: string;
+  sign_in_type: string;
+  issuer: string;
+  issuer_assigned_id: string;
+  created_at: number;
+}
+
+export interface GroupsTable {
+  id: string;
+  tenant_id: string;
+  display_name: string;
+  description: string | null;
+  mail_nickname: string;
+  mail_enabled: number;
+  security_enabled: number;
+  created_at: number;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  member_id: string;
+  tenant_id: string;
+  created_at: number;
+}
+
+export interface RoleAssignmentsTable {
+  tenant_id: string;
+  role_template_id: string;
+  principal_id: string;
+  created_at: number;
+}
+
+export interface ApplicationsTable {
+  id: string;
+  tenant_id: string;
+  app_id: string;
+  display_name: string;
+  /** JSON array of absolute URLs */
+  redirect_uris: string;
+  /** 1 for public clients (no secret; PKCE), 0 for confidential ones */
+  public_client: number;
+  /** JSON array of Graph application permissions granted (app roles), e.g. ["User.Invite.All"] */
+  application_permissions: string;
+  /** JSON array of Graph delegated permissions (scopes) the app may request */
+  delegated_permissions: string;
+  created_at: number;
+}
+
+export interface ApplicationSecretsTable {
+  id: string;
+  application_id: string;
+  /** base64url SHA-256 of the secret: secrets are 256-bit random values, so a fast hash is enough. */
+  secret_hash: string;
+  hint: string;
+  created_at: number;
+  expires_at: number | null;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  tenant_id: string;
+  alg: string;
+  private_jwk: string;
+  public_jwk: string;
+  created_at: number;
+  /** Set when a newer key took over signing; the key is still published until `expires_at`. */
+  retired_at: number | null;
+  expires_at: number | null;
+}
+
+/** oidc-provider's artefacts (sessions, codes, grants, refresh tokens, interactions…), one table. */
+export interface OidcPayloadsTable {
+  tenant_id: string;
+  model: string;
+  id: string;
+  payload: string;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  expires_at: number | null;
+  consumed_at: number | null;
+}
+
+/** The instance-wide browser session (single sign-on across tenants). Keyed by a hash of the cookie. */
+export interface BrowserSessionsTable {
+  id_hash: string;
+  /** JSON: the identities proven in this browser, see src/pages/browser-session.ts */
+  payload: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  window_start: number;
+  hits: number;
+  expires_at: number;
+}
+
+export interface InstanceSecretsTable {
+  name: string;
+  value: string;
+  created_at: number;
+}
+
+export interface DB {
+  tenants: TenantsTable;
+  tenant_domains: TenantDomainsTable;
+  tenant_policies: TenantPoliciesTable;
+  users: UsersTable;
+  user_identities: UserIdentitiesTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  role_assignments: RoleAssignmentsTable;
+  applications: ApplicationsTable;
+  application_secrets: ApplicationSecretsTable;
+  signing_keys: SigningKeysTable;
+  oidc_payloads: OidcPayloadsTable;
+  browser_sessions: BrowserSessionsTable;
+  rate_limits: RateLimitsTable;
+  instance_secrets: InstanceSecretsTable;
+}

@@ -1,0 +1,64 @@
+/**
+ * The two storage backends every storage behaviour runs against. PostgreSQL is not optional: a run
+ * without it fails, unless FOYER_TEST_SKIP_POSTGRES=1 says so explicitly (for a laptop without it).
+ * Each test database is fresh: a temporary SQLite file, or a new schema in PostgreSQL.
+ */
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { type Database, openDatabase } from '../../src/storage/database.js';
+import { migrate } from '../../src/storage/migrate.js';
+
+export interface Backend {
+  name: 'sqlite' | 'postgres';
+  /** A URL for a brand-new, empty database. */
+  freshUrl(): string;
+  /** Removes what freshUrl created. */
+  drop(url: string): Promise<void>;
+}
+
+export const POSTGRES_BASE = process.env.FOYER_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const sqlite: Backend = {
+  name: 'sqlite',
+  freshUrl: () => `sqlite:${join(tmpdir(), `foyer-test-${randomBytes(6).toString('hex')}.db`)}`,
+  async drop(url) {
+    const file = url.slice('sqlite:'.length);
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  },
+};
+
+const postgres: Backend = {
+  name: 'postgres',
+  freshUrl: () => `${POSTGRES_BASE}?schema=foyer_t_${randomBytes(6).toString('hex')}`,
+  async drop(url) {
+    const schema = new URL(url).searchParams.get('schema');
+    if (!schema) return;
+    const client = new pg.Client({ connectionString: POSTGRES_BASE });
+    await client.connect();
+    try {
+      await client.query(`drop schema if exists "${schema}" cascade`);
+    } finally {
+      await client.end();
+    }
+  },
+};
+
+export const backends: Backend[] = process.env.FOYER_TEST_SKIP_POSTGRES === '1' ? [sqlite] : [sqlite, postgres];
+
+/** Opens and migrates a fresh database on `backend`; returns it with a cleanup function. */
+export async function freshDatabase(backend: Backend): Promise<{ db: Database; url: string; cleanup(): Promise<void> }> {
+  const url = backend.freshUrl();
+  const db = openDatabase(url);
+  await migrate(db);
+  return {
+    db,
+    url,
+    async cleanup() {
+      await db.close();
+      await backend.drop(url);
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Starts a real Foyer (HTTP server on a free loopback port, real database) for a test, with helpers to
+ * create tenants and apps through the same functions the CLI uses.
+ */
+import { createServer } from 'node:net';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { createApplication, type NewApplication } from '../../src/directory/applications.js';
+import { createTenant } from '../../src/directory/tenants.js';
+import { features } from '../../src/features.js';
+import { type Clock, systemClock } from '../../src/platform/clock.js';
+import { type RunningFoyer, startFoyer } from '../../src/server.js';
+import { openDatabase } from '../../src/storage/database.js';
+import type { Backend } from './backends.js';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TestFoyer extends RunningFoyer {
+  url: string;
+  databaseUrl: string;
+  createTenant(name: string, opts?: { domains?: string[]; adminEmail?: string; adminPassword?: string }): Promise<TestTenant>;
+  createApp(tenantId: string, input: NewApplication): Promise<{ appId: string; clientSecret?: string; id: string }>;
+  /** Stops the server and removes the database (unless shared). */
+  stop(): Promise<void>;
+}
+
+export interface TestTenant {
+  id: string;
+  initialDomain: string;
+  domains: string[];
+  admin: { id: string; userPrincipalName: string; mail: string; password: string };
+  issuer: string;
+}
+
+export interface StartTestOptions {
+  backend: Backend;
+  /** Share this database with another instance (two processes on one PostgreSQL). */
+  databaseUrl?: string;
+  clock?: Clock;
+  config?: Partial<Config>;
+  env?: Record<string, string>;
+}
+
+export async function startTestFoyer(options: StartTestOptions): Promise<TestFoyer> {
+  const port = await freePort();
+  const databaseUrl = options.databaseUrl ?? options.backend.freshUrl();
+  const config = loadConfig(
+    {
+      FOYER_PORT: String(port),
+      FOYER_HOST: '127.0.0.1',
+      FOYER_PUBLIC_URL: `http://localhost:${port}`,
+      FOYER_DATABASE_URL: databaseUrl,
+      FOYER_LOG_LEVEL: process.env.FOYER_TEST_LOG_LEVEL ?? 'silent',
+      ...options.env,
+    },
+    options.config,
+  );
+  const db = openDatabase(databaseUrl);
+  const log = pino({ level: config.logLevel });
+  const f = features();
+  const running = await startFoyer(config, { db, log, clock: options.clock ?? systemClock, graphFeatures: f.graphFeatures, workers: f.workers });
+  const ctx = running.ctx;
+  return {
+    ...running,
+    url: config.publicUrl,
+    databaseUrl,
+    async createTenant(name, opts = {}) {
+      const adminPassword = opts.adminPassword ?? 'Correct-Horse-9';
+      const created = await createTenant(ctx, {
+        name,
+        domains: opts.domains ?? [],
+        adminEmail: opts.adminEmail ?? `admin@${(opts.domains?.[0] ?? `${name.toLowerCase().replace(/[^a-z0-9]+/g, '')}.example`)}`,
+        adminPassword,
+      });
+      return {
+        id: created.tenant.id,
+        initialDomain: created.tenant.initialDomain,
+        domains: created.domains.map((d) => d.domain),
+        admin: { ...created.admin, password: adminPassword },
+        issuer: `${config.publicUrl}/${created.tenant.id}/v2.0`,
+      };
+    },
+    async createApp(tenantId, input) {
+      const created = await createApplication(ctx, tenantId, input);
+      return { id: created.application.id, appId: created.application.appId, ...(created.clientSecret ? { clientSecret: created.clientSecret } : {}) };
+    },
+    async stop() {
+      await running.close();
+      await db.close();
+      if (!options.databaseUrl) await options.backend.drop(databaseUrl);
+    },
+  };
+}
