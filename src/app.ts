@@ -65,44 +65,7 @@ export async function createApp(ctx: AppContext, options: AppOptions): Promise<F
     if (typeof clientRequestId === 'string' && clientRequestId.length <= 100) reply.header('client-request-id', clientRequestId);
   });
 
-  http.get('/healthz', async () => ({ status: 'ok' }));
-  http.get('/readyz', async (_request, reply) => {
-    const ready = await isMigrated(ctx.db);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'database unreachable or not migrated' });
-  });
-
-  mountProviders(http, registry, config.publicUrl);
-  registerUserinfo(http, ctx, registry);
-  registerSignInRoutes(http, ctx, registry);
-  await http.register(graphPlugin(ctx, registry, options.graphFeatures), { prefix: '/graph/v1.0' });
-
-  http.get('/', async (request, reply) => {
-    const locale = chooseLocale([], request.headers['accept-language']);
-    const t = text(locale);
-    const development = config.mode === 'development';
-    const tenants = development
-      ? await ctx.db.kysely.selectFrom('tenants').select(['id', 'display_name']).orderBy('created_at').limit(20).execute()
-      : [];
-    const count = await countTenants(ctx.db.kysely);
-    return reply.headers(pageHeaders).send(
-      page(
-        locale,
-        t.homeTitle,
-        html`<h1>${t.homeTitle}</h1>
-<p>${t.homeBody}</p>
-${count === 0
-  ? html`<p>${t.homeNext}</p><pre><code>npx foyer tenant create --name "Contoso" --admin-email admin@contoso.example --admin-password-stdin</code></pre>`
-  : ''}
-${development
-  ? html`<h2>${t.homeTenants}</h2>${tenants.length
-      ? html`<ul>${tenants.map((tn) => html`<li>${tn.display_name} — <a href="/${tn.id}/v2.0/.well-known/openid-configuration">${t.homeDiscovery}</a></li>`)}</ul>`
-      : html`<p>${t.homeNoTenants}</p>`}`
-  : ''}
-<p>${t.homeDocs}</p>`,
-      ),
-    );
-  });
-
+  // Error and not-found handlers first: Fastify binds them to routes when the routes are declared.
   http.setNotFoundHandler(async (request, reply) => {
     const locale = chooseLocale([], request.headers['accept-language']);
     const t = text(locale);
@@ -140,6 +103,44 @@ ${development
         .send(messagePage(locale, t.errorTitle, t.errorBody, {}, { [t.requestId]: request.id }));
     }
     return sendGraphError(request, reply, err, new Date(ctx.clock.now()));
+  });
+
+  http.get('/healthz', async () => ({ status: 'ok' }));
+  http.get('/readyz', async (_request, reply) => {
+    const ready = await isMigrated(ctx.db);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'database unreachable or not migrated' });
+  });
+
+  mountProviders(http, registry, config.publicUrl);
+  registerUserinfo(http, ctx, registry);
+  registerSignInRoutes(http, ctx, registry);
+  await http.register(graphPlugin(ctx, registry, options.graphFeatures), { prefix: '/graph/v1.0' });
+
+  http.get('/', async (request, reply) => {
+    const locale = chooseLocale([], request.headers['accept-language']);
+    const t = text(locale);
+    const development = config.mode === 'development';
+    const tenants = development
+      ? await ctx.db.kysely.selectFrom('tenants').select(['id', 'display_name']).orderBy('created_at').limit(20).execute()
+      : [];
+    const count = await countTenants(ctx.db.kysely);
+    return reply.headers(pageHeaders).send(
+      page(
+        locale,
+        t.homeTitle,
+        html`<h1>${t.homeTitle}</h1>
+<p>${t.homeBody}</p>
+${count === 0
+  ? html`<p>${t.homeNext}</p><pre><code>npx foyer tenant create --name "Contoso" --admin-email admin@contoso.example --admin-password-stdin</code></pre>`
+  : ''}
+${development
+  ? html`<h2>${t.homeTenants}</h2>${tenants.length
+      ? html`<ul>${tenants.map((tn) => html`<li>${tn.display_name} — <a href="/${tn.id}/v2.0/.well-known/openid-configuration">${t.homeDiscovery}</a></li>`)}</ul>`
+      : html`<p>${t.homeNoTenants}</p>`}`
+  : ''}
+<p>${t.homeDocs}</p>`,
+      ),
+    );
   });
 
   return { http, registry };

@@ -58,6 +58,8 @@ export function buildCli(io: CliIo = defaultIo): Command {
   const program = new Command('foyer')
     .description('Foyer: B2B collaboration identity service. Configuration comes from FOYER_* environment variables (docs/configuration.md).')
     .showHelpAfterError()
+    // Before any subcommand is added, so they inherit it: errors come back to runCli, never process.exit.
+    .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
 
   const print = (json: boolean, value: unknown, human: string) => io.out(json ? JSON.stringify(value, null, 2) : human);
@@ -116,6 +118,7 @@ export function buildCli(io: CliIo = defaultIo): Command {
       const password = await readSecret(
         { value: opts.adminPassword, fromStdin: opts.adminPasswordStdin, envName: 'FOYER_ADMIN_PASSWORD', prompt: 'Administrator password' },
         (m) => io.err(`warning: ${m}`),
+        io.env,
       );
       const created = await withContext(io, (ctx) =>
         createTenant(ctx, {
@@ -247,6 +250,7 @@ export function buildCli(io: CliIo = defaultIo): Command {
       const password = await readSecret(
         { value: opts.password, fromStdin: opts.passwordStdin, envName: 'FOYER_USER_PASSWORD', prompt: 'Password' },
         (m) => io.err(`warning: ${m}`),
+        io.env,
       );
       const user = await withContext(io, async (ctx) => {
         const t = await requireTenant(ctx.db.kysely, opts.tenant);
@@ -277,7 +281,6 @@ export type CliHelpers = {
 /** Runs the CLI; returns the exit code (0 ok, 1 refused, 2 usage or configuration). */
 export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
   const program = buildCli(io);
-  program.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

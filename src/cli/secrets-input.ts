@@ -28,7 +28,7 @@ export interface SecretSource {
   stdinLine?: number;
 }
 
-export async function readSecret(source: SecretSource, warn: (msg: string) => void): Promise<string> {
+export async function readSecret(source: SecretSource, warn: (msg: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   if (source.fromStdin) {
     const line = (await readStdinLines())[source.stdinLine ?? 0];
     if (!line) throw new Error(`expected the ${source.prompt.toLowerCase()} on standard input`);
@@ -38,8 +38,8 @@ export async function readSecret(source: SecretSource, warn: (msg: string) => vo
     warn(`a secret given on the command line is visible to other users of this machine; prefer ${source.envName} or --…-stdin`);
     return source.value;
   }
-  const env = process.env[source.envName];
-  if (env) return env;
+  const fromEnv = env[source.envName];
+  if (fromEnv) return fromEnv;
   if (process.stdin.isTTY) {
     const first = await read({ prompt: `${source.prompt}: `, silent: true, replace: '*' });
     const again = await read({ prompt: `${source.prompt} (again): `, silent: true, replace: '*' });

@@ -20,10 +20,19 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
     const where = path ? `${path}.${key}` : key;
     throw new FoyerError('request.invalid_body', `Property '${where}' does not exist as a declared property or extension property.`);
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  if (issue.code === 'invalid_type' && valueAt(cleaned, issue.path) === undefined) {
     throw new FoyerError('request.invalid_body', `Property '${path}' is required.`);
   }
   throw new FoyerError('request.invalid_body', `Invalid value for property '${path}': ${issue.message}.`);
+}
+
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+  let node = root;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
 }
 
 /** A display-ish string: trimmed, non-empty, bounded. */

@@ -3,7 +3,15 @@
  * tenant's published keys, issuer, audience, lifetime, and the `at+jwt` type (RFC 9068 §4) so that an ID
  * token can never be replayed as an access token.
  */
-import { type JWTPayload, type JWTVerifyGetKey, createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
+import {
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwtVerify,
+} from 'jose';
 import type { AppContext } from '../context.js';
 import { FoyerError } from '../errors/foyer-error.js';
 import { graphAudience, issuerFor } from './accounts.js';
@@ -35,8 +43,13 @@ export async function verifyAccessToken(ctx: AppContext, registry: ProviderRegis
   }
   const tid = typeof unverified.tid === 'string' ? unverified.tid : '';
   if (!UUID.test(tid)) throw invalid('Access token has no valid tid claim.');
-  const entry = await registry.resolve(tid);
+  let entry = await registry.resolve(tid);
   if (!entry) throw invalid('Access token was issued by an unknown tenant.');
+  const { kid } = decodeProtectedHeader(token);
+  if (kid && !entry.jwks.keys.some((k) => k.kid === kid)) {
+    // Another process may have rotated the tenant's keys a moment ago: look again before refusing.
+    entry = (await registry.recheck(tid)) ?? entry;
+  }
   let keys = keySets.get(entry);
   if (!keys) {
     keys = createLocalJWKSet(entry.jwks);

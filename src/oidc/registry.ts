@@ -66,6 +66,22 @@ export class ProviderRegistry {
     return pending;
   }
 
+  private readonly rechecked = new Map<string, number>();
+
+  /**
+   * Reads the tenant row again (at most once a second per tenant), so a key rotation made by another
+   * process is seen at once when a token names a key this process does not know yet. The provider is
+   * rebuilt only if the keys really changed.
+   */
+  async recheck(tenantId: string): Promise<TenantProvider | undefined> {
+    const now = this.ctx.clock.now();
+    if (now - (this.rechecked.get(tenantId) ?? 0) >= 1000) {
+      this.rechecked.set(tenantId, now);
+      this.tenants.delete(tenantId.toLowerCase());
+    }
+    return this.resolve(tenantId);
+  }
+
   /** Forgets cached tenants and providers (after a change made in this process, e.g. key rotation). */
   invalidate(tenantId?: string): void {
     this.tenants.clear();

@@ -5,6 +5,7 @@
  */
 import { type Kysely, type Migration, type MigrationResult, Migrator, sql } from 'kysely';
 import type { Database, DialectName } from './database.js';
+import type { DB } from './schema.js';
 import * as m0001 from './migrations/0001-directory.js';
 
 type Step = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
@@ -24,35 +25,62 @@ export interface MigrateOutcome {
   current: string | undefined;
 }
 
+/** Arbitrary constant naming Foyer's migration lock among PostgreSQL advisory locks. */
+const MIGRATION_LOCK = 0x466f796572; // "Foyer"
+
 export async function migrate(database: Database): Promise<MigrateOutcome> {
-  if (database.dialect === 'postgres' && database.schema) {
-    await sql`create schema if not exists ${sql.id(database.schema)}`.execute(database.kysely);
+  if (database.dialect === 'postgres') {
+    // Several processes starting at once on an empty database race on `create schema/table if not
+    // exists` (PostgreSQL can fail those with a unique violation). One session-level advisory lock,
+    // held on one connection for the whole run, makes the others wait and then find nothing to do.
+    return database.kysely.connection().execute(async (conn) => {
+      await sql`select pg_advisory_lock(${MIGRATION_LOCK})`.execute(conn);
+      try {
+        if (database.schema) {
+          await sql`create schema if not exists ${sql.id(database.schema)}`.execute(conn);
+          // A session that started before the schema existed resolved its search path without it.
+          await sql`set search_path to ${sql.id(database.schema)}`.execute(conn);
+        }
+        return await runMigrator(conn, database);
+      } finally {
+        await sql`select pg_advisory_unlock(${MIGRATION_LOCK})`.execute(conn);
+      }
+    });
   }
-  const migrator = new Migrator({
-    db: database.kysely as unknown as Kysely<unknown>,
-    provider: { getMigrations: async () => migrationsFor(database.dialect) },
-  });
   let lastError: unknown;
   // SQLite serialises writers; a second process starting at the same instant may find the file busy.
   for (let attempt = 0; attempt < 5; attempt++) {
-    const { error, results } = await migrator.migrateToLatest();
-    if (!error) {
-      const applied = (results ?? []).filter((r: MigrationResult) => r.status === 'Success').map((r) => r.migrationName);
-      return { applied, current: await currentMigration(database) };
+    try {
+      return await runMigrator(database.kysely, database);
+    } catch (error) {
+      lastError = error;
+      if (!/SQLITE_BUSY|database is locked/.test(String((error as Error).message))) break;
+      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
     }
-    lastError = error;
-    if (!/SQLITE_BUSY|database is locked/.test(String((error as Error).message))) break;
-    await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
   }
   throw lastError instanceof Error ? lastError : new Error(String(lastError));
 }
 
+function newMigrator(db: Kysely<DB>, database: Database): Migrator {
+  return new Migrator({
+    db: db as unknown as Kysely<unknown>,
+    provider: { getMigrations: async () => migrationsFor(database.dialect) },
+    // Kysely looks for its bookkeeping tables in every schema unless told which one is Foyer's.
+    ...(database.schema ? { migrationTableSchema: database.schema } : {}),
+  });
+}
+
+async function runMigrator(db: Kysely<DB>, database: Database): Promise<MigrateOutcome> {
+  const migrator = newMigrator(db, database);
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  const applied = (results ?? []).filter((r: MigrationResult) => r.status === 'Success').map((r) => r.migrationName);
+  return { applied, current: await currentMigration(database) };
+}
+
 /** The newest applied migration, or undefined on an empty database. */
 export async function currentMigration(database: Database): Promise<string | undefined> {
-  const migrator = new Migrator({
-    db: database.kysely as unknown as Kysely<unknown>,
-    provider: { getMigrations: async () => migrationsFor(database.dialect) },
-  });
+  const migrator = newMigrator(database.kysely, database);
   const all = await migrator.getMigrations();
   return all.filter((m) => m.executedAt).at(-1)?.name;
 }

@@ -8,6 +8,10 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config/load.js';
+import type { AppContext } from '../../src/context.js';
+import { type Clock, ManualClock } from '../../src/platform/clock.js';
 import { type Database, openDatabase } from '../../src/storage/database.js';
 import { migrate } from '../../src/storage/migrate.js';
 
@@ -61,4 +65,12 @@ export async function freshDatabase(backend: Backend): Promise<{ db: Database; u
       await backend.drop(url);
     },
   };
+}
+
+/** An AppContext on a fresh database, for tests that call feature functions directly. */
+export async function freshContext(backend: Backend, clock: Clock = new ManualClock(Date.UTC(2026, 10, 25, 12))) {
+  const fresh = await freshDatabase(backend);
+  const config = loadConfig({ FOYER_PUBLIC_URL: 'http://localhost:8080', FOYER_LOG_LEVEL: 'silent' });
+  const ctx: AppContext = { config, db: fresh.db, clock, log: pino({ level: 'silent' }) };
+  return { ctx, cleanup: fresh.cleanup };
 }

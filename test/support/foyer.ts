@@ -28,6 +28,8 @@ export async function freePort(): Promise<number> {
 
 export interface TestFoyer extends RunningFoyer {
   url: string;
+  /** The port this process listens on (differs from the public URL's behind a load balancer). */
+  port: number;
   databaseUrl: string;
   createTenant(name: string, opts?: { domains?: string[]; adminEmail?: string; adminPassword?: string }): Promise<TestTenant>;
   createApp(tenantId: string, input: NewApplication): Promise<{ appId: string; clientSecret?: string; id: string }>;
@@ -50,6 +52,8 @@ export interface StartTestOptions {
   clock?: Clock;
   config?: Partial<Config>;
   env?: Record<string, string>;
+  /** The URL clients use, when it is not this process's own (a load balancer in front). */
+  publicUrl?: string;
 }
 
 export async function startTestFoyer(options: StartTestOptions): Promise<TestFoyer> {
@@ -59,7 +63,7 @@ export async function startTestFoyer(options: StartTestOptions): Promise<TestFoy
     {
       FOYER_PORT: String(port),
       FOYER_HOST: '127.0.0.1',
-      FOYER_PUBLIC_URL: `http://localhost:${port}`,
+      FOYER_PUBLIC_URL: options.publicUrl ?? `http://localhost:${port}`,
       FOYER_DATABASE_URL: databaseUrl,
       FOYER_LOG_LEVEL: process.env.FOYER_TEST_LOG_LEVEL ?? 'silent',
       ...options.env,
@@ -74,6 +78,7 @@ export async function startTestFoyer(options: StartTestOptions): Promise<TestFoy
   return {
     ...running,
     url: config.publicUrl,
+    port,
     databaseUrl,
     async createTenant(name, opts = {}) {
       const adminPassword = opts.adminPassword ?? 'Correct-Horse-9';

@@ -44,3 +44,34 @@ export async function graph(
   }
   return { status: res.status, body: parsed, headers: res.headers };
 }
+
+/**
+ * Tokens for a person: the authorization code flow with PKCE through the real sign-in pages, driven by
+ * HttpBrowser, redeemed by openid-client.
+ */
+export async function delegatedTokens(
+  foyer: TestFoyer,
+  tenant: TestTenant,
+  app: { appId: string; clientSecret?: string },
+  redirectUri: string,
+  who: { email: string; password: string },
+  scope: string,
+) {
+  const oidc = await import('openid-client');
+  const { HttpBrowser, formWith } = await import('./http-browser.js');
+  const config = await oidc.discovery(new URL(tenant.issuer), app.appId, app.clientSecret, undefined, { execute: [oidc.allowInsecureRequests] });
+  const verifier = oidc.randomPKCECodeVerifier();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  const browser = new HttpBrowser();
+  const stop = (u: string) => u.startsWith(redirectUri);
+  const page = await browser.go(url.toString(), {}, stop);
+  const pw = await browser.submit(page, formWith(page, 'email'), { email: who.email });
+  const done = await browser.submit(pw, formWith(pw, 'password'), { password: who.password }, stop);
+  if (!stop(done.url)) throw new Error(`sign-in did not reach the app:\n${done.body.slice(0, 2000)}`);
+  return oidc.authorizationCodeGrant(config, new URL(done.url), { pkceCodeVerifier: verifier });
+}

@@ -1,0 +1,101 @@
+/**
+ * The `foyer` command as scripts use it: `--json` output with Graph's names, secrets from stdin or the
+ * environment, clear errors with a non-zero exit, on both backends.
+ */
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliIo, runCli } from '../../src/cli/main.js';
+import { openDatabase } from '../../src/storage/database.js';
+import { backends } from '../support/backends.js';
+
+function io(env: Record<string, string>): CliIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t), env: { FOYER_LOG_LEVEL: 'silent', ...env } };
+}
+
+describe.each(backends)('foyer CLI on $name', (backend) => {
+  const url = backend.freshUrl();
+  const env = { FOYER_DATABASE_URL: url, FOYER_PUBLIC_URL: 'http://localhost:8080' };
+  afterAll(() => backend.drop(url));
+
+  let tenantId: string;
+
+  beforeAll(async () => {
+    const out = io({ ...env, FOYER_ADMIN_PASSWORD: 'Correct-Horse-9' });
+    const code = await runCli(['tenant', 'create', '--name', 'Contoso Ltd', '--domain', 'contoso.example', '--domain', 'contoso.test', '--admin-email', 'admin@contoso.example', '--json'], out);
+    expect(out.stderr).toEqual([]);
+    expect(code).toBe(0);
+    const tenant = JSON.parse(out.stdout.join('\n'));
+    expect(tenant).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      displayName: 'Contoso Ltd',
+      initialDomain: 'contoso-ltd.localhost',
+      verifiedDomains: ['contoso-ltd.localhost', 'contoso.example', 'contoso.test'],
+      admin: { id: expect.stringMatching(/^[0-9a-f-]{36}$/), userPrincipalName: 'admin@contoso.example' },
+    });
+    tenantId = tenant.id;
+  });
+
+  it('migrates, and says so again as JSON', async () => {
+    const out = io(env);
+    expect(await runCli(['migrate', '--json'], out)).toBe(0);
+    expect(JSON.parse(out.stdout.join(''))).toMatchObject({ applied: [], current: '0001-directory' });
+  });
+
+  it('registers a confidential app and shows its secret once', async () => {
+    const out = io(env);
+    const code = await runCli(['app', 'create', '--tenant', 'contoso.test', '--name', 'Sync', '--permissions', 'User.Invite.All,User.Read.All', '--redirect-uri', 'https://sync.contoso.example/cb', '--json'], out);
+    expect(code).toBe(0);
+    const app = JSON.parse(out.stdout.join(''));
+    expect(app).toMatchObject({ displayName: 'Sync', redirectUris: ['https://sync.contoso.example/cb'], permissions: ['User.Invite.All', 'User.Read.All'] });
+    expect(app.clientSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const db = openDatabase(url);
+    try {
+      const rows = await db.kysely.selectFrom('application_secrets').selectAll().execute();
+      expect(JSON.stringify(rows)).not.toContain(app.clientSecret);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('creates a member with a role, reading the password from standard input', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', 'user', 'create', '--tenant', tenantId, '--upn', 'gina@contoso.example', '--role', 'guest-inviter', '--password-stdin', '--json'], {
+      env: { ...process.env, ...env, FOYER_LOG_LEVEL: 'silent' },
+      cwd: process.cwd(),
+    });
+    child.stdin.end('Gina-Passphrase-2\n');
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr.replace(/.*oidc-provider WARNING.*\n?/g, '')).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ userPrincipalName: 'gina@contoso.example', userType: 'Member', roles: ['guest-inviter'] });
+  });
+
+  it.each([
+    [['tenant', 'create', '--name', 'X', '--admin-email', 'not-an-address', '--admin-password', 'Correct-Horse-9'], 1, "error: 'not-an-address' is not a valid e-mail address."],
+    [['app', 'create', '--tenant', 'nowhere.example', '--name', 'X'], 1, "error: No tenant has the id or domain 'nowhere.example'."],
+    [['app', 'create', '--tenant', 'contoso.example', '--name', 'X', '--permissions', 'Everything.All'], 1, "error: 'Everything.All' is not a Graph permission Foyer knows."],
+    [['user', 'create', '--tenant', 'contoso.example', '--upn', 'x@gmail.com', '--password', 'Long-Enough-1'], 1, 'error: The domain portion of the userPrincipalName property is invalid.'],
+    [['tenant', 'create', '--name', 'X'], 2, "error: required option '--admin-email <email>' not specified"],
+  ])('refuses %j with exit code %i and a clear message', async (argv, exitCode, message) => {
+    const out = io({ ...env, FOYER_USER_PASSWORD: '' });
+    expect(await runCli(argv, out)).toBe(exitCode);
+    expect(out.stderr.join('\n')).toContain(message);
+  });
+
+  it('prints errors as JSON with --json', async () => {
+    const out = io(env);
+    expect(await runCli(['app', 'create', '--tenant', 'nowhere.example', '--name', 'X', '--json'], out)).toBe(1);
+    expect(JSON.parse(out.stderr.join(''))).toEqual({ error: { code: 'tenant.not_found', message: "No tenant has the id or domain 'nowhere.example'." } });
+  });
+
+  it('refuses a configuration typo at start', async () => {
+    const out = io({ ...env, FOYER_PORT: 'eighty' });
+    expect(await runCli(['migrate'], out)).toBe(2);
+    expect(out.stderr.join('')).toContain('configuration error: Invalid configuration:\n  FOYER_PORT="eighty"');
+  });
+});

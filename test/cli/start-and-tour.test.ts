@@ -1,0 +1,78 @@
+/**
+ * The newcomer's path, run for real: `foyer start` on an empty database says how to create the first
+ * organization, and the README's five-minute tour, pasted into bash, ends with the user list.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/foyer.js';
+
+const repo = resolve(import.meta.dirname, '../..');
+const bin = join(repo, 'bin/foyer.js');
+
+async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; lines: string[]; waitFor(text: string): Promise<string> }> {
+  const child = spawn(process.execPath, [bin, 'start'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const waiters: Array<() => void> = [];
+  let buffer = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    const parts = buffer.split('\n');
+    buffer = parts.pop()!;
+    lines.push(...parts);
+    for (const w of waiters.splice(0)) w();
+  });
+  const waitFor = (text: string) =>
+    new Promise<string>((resolveLine, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no log line with "${text}" in:\n${lines.join('\n')}`)), 20_000);
+      const check = () => {
+        const line = lines.find((l) => l.includes(text));
+        if (line) {
+          clearTimeout(timer);
+          resolveLine(line);
+        } else waiters.push(check);
+      };
+      check();
+    });
+  return { child, lines, waitFor };
+}
+
+describe('a newcomer’s first minutes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'foyer-tour-'));
+  const children: ChildProcess[] = [];
+  afterAll(() => {
+    for (const c of children) c.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('`foyer start` on an empty database logs, as JSON, how to create the first organization', async () => {
+    const port = await freePort();
+    const server = await startServer({ FOYER_PORT: String(port), FOYER_DATABASE_URL: `sqlite:${join(dir, 'empty.db')}` });
+    children.push(server.child);
+    const line = await server.waitFor('No organization exists yet');
+    expect(JSON.parse(line)).toMatchObject({ level: 30, service: 'foyer', msg: expect.stringContaining('npx foyer tenant create --name') });
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(200);
+    server.child.kill('SIGTERM');
+  });
+
+  it('the README tour runs as written and lists the administrator', async () => {
+    const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+    const tour = /## A five-minute tour[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(tour).toBeDefined();
+    const port = await freePort();
+    const env = { FOYER_PORT: String(port), FOYER_DATABASE_URL: `sqlite:${join(dir, 'tour.db')}`, FOYER_LOG_LEVEL: 'warn' };
+    const server = await startServer({ ...env, FOYER_LOG_LEVEL: 'info' });
+    children.push(server.child);
+    await server.waitFor('Foyer is listening');
+    // The tour as written, with the test's port and the repository's own bin for `npx foyer`.
+    const script = `set -euo pipefail\n${tour!.replaceAll('8080', String(port)).replaceAll('npx foyer', `node ${bin}`)}`;
+    const { stdout } = await promisify(execFile)('bash', ['-c', script], { cwd: dir, env: { ...process.env, ...env } });
+    const users = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(users['@odata.count']).toBe(1);
+    expect(users.value).toEqual([{ id: expect.any(String), displayName: 'admin', userPrincipalName: 'admin@contoso.example', userType: 'Member' }]);
+  });
+});

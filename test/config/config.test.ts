@@ -1,0 +1,64 @@
+/** Configuration: defaults, validation that names the culprit, the config file, and generated docs. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { renderConfigurationDoc, renderErrorsDoc } from '../../src/docs.js';
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      publicUrl: 'http://localhost:8080',
+      databaseUrl: 'sqlite:./.foyer/foyer.db',
+      mailFrom: 'Foyer Invitations <invites@localhost>',
+      mode: 'development',
+      tenantDomainSuffix: 'localhost',
+    });
+    expect(config.smtpUrl).toBeUndefined();
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('derives the public URL from the port, and the domain suffix from the public URL', () => {
+    expect(loadConfig({ FOYER_PORT: '9000' }).publicUrl).toBe('http://localhost:9000');
+    expect(loadConfig({ FOYER_PUBLIC_URL: 'https://id.example.com/', FOYER_MODE: 'production' })).toMatchObject({
+      publicUrl: 'https://id.example.com',
+      tenantDomainSuffix: 'id.example.com',
+    });
+  });
+
+  it.each([
+    [{ FOYER_PORT: 'eighty' }, 'FOYER_PORT="eighty"'],
+    [{ FOYER_MODE: 'prod' }, 'FOYER_MODE="prod"'],
+    [{ FOYER_PUBLIC_URL: 'not a url' }, 'FOYER_PUBLIC_URL="not a url"'],
+    [{ FOYER_MODE: 'production' }, 'FOYER_PUBLIC_URL must be https in production mode'],
+    [{ FOYER_PUBLIC_URL: 'https://example.com/foyer' }, 'FOYER_PUBLIC_URL must be an origin without a path'],
+  ])('refuses %j naming the problem', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reads a JSON file, lets the environment win, and refuses unknown keys', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'foyer-config-'));
+    const file = join(dir, 'foyer.json');
+    writeFileSync(file, JSON.stringify({ port: 9100, mailFrom: 'Contoso <no-reply@contoso.example>' }));
+    expect(loadConfig({ FOYER_CONFIG: file })).toMatchObject({ port: 9100, mailFrom: 'Contoso <no-reply@contoso.example>' });
+    expect(loadConfig({ FOYER_CONFIG: file, FOYER_PORT: '9200' }).port).toBe(9200);
+    writeFileSync(file, JSON.stringify({ prot: 9100 }));
+    expect(() => loadConfig({ FOYER_CONFIG: file })).toThrow('FOYER_CONFIG: unknown option "prot"');
+    writeFileSync(file, '{ not json');
+    expect(() => loadConfig({ FOYER_CONFIG: file })).toThrow(/FOYER_CONFIG: cannot read/);
+  });
+});
+
+describe('generated reference pages', () => {
+  const docs = resolve(import.meta.dirname, '../../docs');
+  it('docs/configuration.md matches src/config/schema.ts (run `npm run docs:generate`)', () => {
+    expect(readFileSync(join(docs, 'configuration.md'), 'utf8')).toBe(renderConfigurationDoc());
+  });
+  it('docs/errors.md matches src/errors/catalogue.ts (run `npm run docs:generate`)', () => {
+    expect(readFileSync(join(docs, 'errors.md'), 'utf8')).toBe(renderErrorsDoc());
+  });
+});
