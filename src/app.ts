@@ -26,6 +26,8 @@ import { isMigrated } from './storage/migrate.js';
 export interface FoyerApp {
   http: FastifyInstance;
   registry: ProviderRegistry;
+  /** Resolves when no request is in progress (or after `timeoutMs`), so the database can close. */
+  drain(timeoutMs?: number): Promise<void>;
 }
 
 export interface AppOptions {
@@ -36,12 +38,15 @@ export interface AppOptions {
 
 export async function createApp(ctx: AppContext, options: AppOptions): Promise<FoyerApp> {
   const { config } = ctx;
+  const processPrefix = randomToken(6);
+  let requestCounter = 0;
   const http: FastifyInstance = Fastify({
     loggerInstance: ctx.log as unknown as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
-    // Graph clients may send their own id; Foyer's request id is always its own.
-    genReqId: () => randomToken(12),
+    // Graph clients may send their own id; Foyer's request id is always its own: this process's random
+    // prefix and a counter, unique across processes without drawing random bytes per request.
+    genReqId: () => `${processPrefix}-${(requestCounter++).toString(36)}`,
     requestIdHeader: false,
     routerOptions: { maxParamLength: 500 },
   });
@@ -59,7 +64,10 @@ export async function createApp(ctx: AppContext, options: AppOptions): Promise<F
     cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, secure, signed: true },
   });
 
+  let inFlight = 0;
   http.addHook('onRequest', async (request, reply) => {
+    inFlight++;
+    reply.raw.once('close', () => inFlight--);
     reply.header('request-id', request.id);
     const clientRequestId = request.headers['client-request-id'];
     if (typeof clientRequestId === 'string' && clientRequestId.length <= 100) reply.header('client-request-id', clientRequestId);
@@ -143,5 +151,10 @@ ${development
     );
   });
 
-  return { http, registry };
+  async function drain(timeoutMs = 10_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  return { http, registry, drain };
 }

@@ -69,6 +69,7 @@ export async function startFoyer(config: Readonly<Config>, options: StartOptions
         clearInterval(housekeeping);
         await Promise.all(workers.map((w) => w.stop()));
         await app.http.close();
+        await app.drain();
         if (!options.db) await db.close();
       },
     };

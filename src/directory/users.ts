@@ -5,6 +5,7 @@
 import { type SqlBool, sql } from 'kysely';
 import type { AppContext } from '../context.js';
 import { FoyerError } from '../errors/foyer-error.js';
+import type { FilterNode } from '../graph/odata/filter.js';
 import type { CollectionModel, CollectionQuery } from '../graph/odata/query.js';
 import { type ColumnRef, type SqlTarget, compileFilter } from '../graph/odata/sql.js';
 import { newId } from '../platform/ids.js';
@@ -49,7 +50,7 @@ export function userFromRow(r: UsersTable): User {
     tenantId: r.tenant_id,
     userPrincipalName: r.user_principal_name,
     mail: r.mail,
-    otherMails: JSON.parse(r.other_mails) as string[],
+    otherMails: r.other_mails ? (JSON.parse(r.other_mails) as string[]) : [],
     displayName: r.display_name,
     givenName: r.given_name,
     surname: r.surname,
@@ -62,7 +63,7 @@ export function userFromRow(r: UsersTable): User {
     externalUserState: r.external_user_state,
     externalUserStateChangeDateTime: r.external_user_state_change_at,
     createdAt: r.created_at,
-    hasPassword: r.password_hash !== null,
+    hasPassword: r.password_hash !== null && r.password_hash !== undefined,
   };
 }
 
@@ -211,6 +212,19 @@ export const usersCollection: CollectionModel = {
     'id',
   ],
   sortable: ['displayName', 'userPrincipalName', 'createdDateTime', 'id'],
+  // A prefix search on a name reads its index in name order; id order would scan the whole tenant.
+  preferredOrder(filter) {
+    const conjuncts: FilterNode[] = [];
+    const walk = (n: FilterNode): void => {
+      if (n.kind === 'and') {
+        walk(n.left);
+        walk(n.right);
+      } else conjuncts.push(n);
+    };
+    walk(filter);
+    const prefix = conjuncts.find((n) => n.kind === 'startswith' && (n.property === 'displayName' || n.property === 'userPrincipalName'));
+    return prefix?.kind === 'startswith' ? prefix.property : undefined;
+  },
 };
 
 const userColumns: Record<string, ColumnRef> = {
@@ -262,6 +276,36 @@ function usersTarget(dialect: DialectName): SqlTarget {
   };
 }
 
+/**
+ * The columns each Graph property is read from. A page of 100 users costs about three times as much
+ * to read with every column (password hash included) as with the default eight, so lists read only what
+ * `$select` asks for.
+ */
+const propertyColumns: Record<string, Array<keyof UsersTable>> = {
+  id: ['id'],
+  displayName: ['display_name'],
+  userPrincipalName: ['user_principal_name'],
+  mail: ['mail'],
+  givenName: ['given_name'],
+  surname: ['surname'],
+  jobTitle: ['job_title'],
+  companyName: ['company_name'],
+  preferredLanguage: ['preferred_language'],
+  userType: ['user_type'],
+  externalUserState: ['external_user_state'],
+  externalUserStateChangeDateTime: ['external_user_state_change_at'],
+  creationType: ['creation_type'],
+  accountEnabled: ['account_enabled'],
+  createdDateTime: ['created_at'],
+  otherMails: ['other_mails'],
+};
+
+function columnsFor(select: readonly string[], sortColumn: keyof UsersTable): Array<keyof UsersTable> {
+  const columns = new Set<keyof UsersTable>(['id', 'tenant_id', sortColumn]);
+  for (const property of select) for (const c of propertyColumns[property] ?? []) columns.add(c);
+  return [...columns];
+}
+
 /** Sort key column of each sortable property. */
 const sortColumns: Record<string, { column: 'display_name_lower' | 'upn_lower' | 'created_at' | 'id'; key: (u: UsersTable) => string | number }> = {
   displayName: { column: 'display_name_lower', key: (u) => u.display_name_lower },
@@ -288,7 +332,7 @@ export async function listUsers(
   let base = db.selectFrom('users').where('users.tenant_id', '=', tenantId).where('users.deleted_at', 'is', null);
   if (query.filter) base = base.where(compileFilter(query.filter, usersTarget(dialect)));
 
-  let page = base.selectAll('users');
+  let page = base.select(columnsFor(query.select, sort.column).map((c) => `users.${c}` as const));
   if (query.after) {
     const { value, id } = query.after;
     const cmp = desc ? '<' : '>';
@@ -308,9 +352,10 @@ export async function listUsers(
 
   const more = rows.length > query.top;
   const visible = more ? rows.slice(0, query.top) : rows;
-  const result: UserPage = { users: visible.map(userFromRow) };
+  // Only the selected properties of these users are meaningful (see propertyColumns).
+  const result: UserPage = { users: visible.map((r) => userFromRow(r as UsersTable)) };
   if (more) {
-    const last = visible[visible.length - 1]!;
+    const last = visible[visible.length - 1]! as UsersTable;
     result.next = { value: sort.key(last), id: last.id };
   }
   if (query.count) {

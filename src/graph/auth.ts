@@ -11,7 +11,8 @@ import { findUser, listRoleIdsOf } from '../directory/users.js';
 import { FoyerError } from '../errors/foyer-error.js';
 import { verifyAccessToken } from '../oidc/access-tokens.js';
 import type { ProviderRegistry } from '../oidc/registry.js';
-import { findApplicationByAppId } from '../directory/applications.js';
+import { type Application, findApplicationByAppId } from '../directory/applications.js';
+import { LRUCache } from 'lru-cache';
 
 export interface Caller {
   tenantId: string;
@@ -33,13 +34,27 @@ export interface AccessRule {
   membersOnly?: boolean;
 }
 
-export async function authenticate(ctx: AppContext, registry: ProviderRegistry, request: FastifyRequest): Promise<Caller> {
+/** Finds an app registration by client id (cached by the caller for a few seconds). */
+export type AppLookup = (appId: string) => Promise<Application | undefined>;
+
+export function cachedAppLookup(ctx: AppContext, ttlMs = 5000): AppLookup {
+  const cache = new LRUCache<string, { app: Application | undefined }>({ max: 10_000, ttl: ttlMs });
+  return async (appId) => {
+    const hit = cache.get(appId);
+    if (hit) return hit.app;
+    const app = await findApplicationByAppId(ctx.db.kysely, appId);
+    cache.set(appId, { app });
+    return app;
+  };
+}
+
+export async function authenticate(ctx: AppContext, registry: ProviderRegistry, request: FastifyRequest, apps: AppLookup): Promise<Caller> {
   const header = request.headers.authorization;
   if (!header) throw new FoyerError('auth.missing_token', 'Access token is empty.');
   const match = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header);
   if (!match) throw new FoyerError('auth.invalid_token', 'The Authorization header must be "Bearer <access token>".');
   const claims = await verifyAccessToken(ctx, registry, match[1]!);
-  const app = await findApplicationByAppId(ctx.db.kysely, claims.client_id);
+  const app = await apps(claims.client_id);
   if (!app || app.tenantId !== claims.tid) throw new FoyerError('auth.invalid_token', 'The application that obtained this token no longer exists.');
 
   if (claims.idtyp === 'app' || (!claims.scp && Array.isArray(claims.roles))) {

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { FoyerError } from '../errors/foyer-error.js';
 import type { ProviderRegistry } from '../oidc/registry.js';
-import { type Caller, authenticate } from './auth.js';
+import { type Caller, authenticate, cachedAppLookup } from './auth.js';
 import { registerDirectoryRoleRoutes } from './directory-roles.js';
 import { sendGraphError } from './errors.js';
 import { registerGroupRoutes } from './groups.js';
@@ -31,6 +31,7 @@ const callers = new WeakMap<FastifyRequest, Promise<Caller>>();
 
 export function graphPlugin(ctx: AppContext, registry: ProviderRegistry, features: GraphFeature[] = []) {
   return async function graph(app: FastifyInstance): Promise<void> {
+    const apps = cachedAppLookup(ctx);
     const deps: GraphDeps = {
       app,
       ctx,
@@ -39,7 +40,7 @@ export function graphPlugin(ctx: AppContext, registry: ProviderRegistry, feature
       caller(request) {
         let pending = callers.get(request);
         if (!pending) {
-          pending = authenticate(ctx, registry, request);
+          pending = authenticate(ctx, registry, request, apps);
           callers.set(request, pending);
         }
         return pending;

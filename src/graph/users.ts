@@ -40,31 +40,34 @@ function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** The Graph `user` resource, restricted to `select` (the response allow-list). */
+const userFields: Record<string, (u: User, identities: ObjectIdentity[]) => unknown> = {
+  id: (u) => u.id,
+  businessPhones: () => [],
+  displayName: (u) => u.displayName,
+  givenName: (u) => u.givenName,
+  jobTitle: (u) => u.jobTitle,
+  mail: (u) => u.mail,
+  mobilePhone: () => null,
+  officeLocation: () => null,
+  preferredLanguage: (u) => u.preferredLanguage,
+  surname: (u) => u.surname,
+  userPrincipalName: (u) => u.userPrincipalName,
+  companyName: (u) => u.companyName,
+  userType: (u) => u.userType,
+  externalUserState: (u) => u.externalUserState,
+  externalUserStateChangeDateTime: (u) => iso(u.externalUserStateChangeDateTime),
+  creationType: (u) => u.creationType,
+  accountEnabled: (u) => u.accountEnabled,
+  createdDateTime: (u) => iso(u.createdAt),
+  otherMails: (u) => u.otherMails,
+  identities: (_u, identities) => identities,
+};
+
+/** The Graph `user` resource with exactly the `select`ed properties (the response allow-list). */
 export function toGraphUser(user: User, select: readonly string[], identities: ObjectIdentity[] = []): Record<string, unknown> {
-  const all: Record<string, unknown> = {
-    id: user.id,
-    businessPhones: [],
-    displayName: user.displayName,
-    givenName: user.givenName,
-    jobTitle: user.jobTitle,
-    mail: user.mail,
-    mobilePhone: null,
-    officeLocation: null,
-    preferredLanguage: user.preferredLanguage,
-    surname: user.surname,
-    userPrincipalName: user.userPrincipalName,
-    companyName: user.companyName,
-    userType: user.userType,
-    externalUserState: user.externalUserState,
-    externalUserStateChangeDateTime: iso(user.externalUserStateChangeDateTime),
-    creationType: user.creationType,
-    accountEnabled: user.accountEnabled,
-    createdDateTime: iso(user.createdAt),
-    otherMails: user.otherMails,
-    identities,
-  };
-  return Object.fromEntries(select.map((k) => [k, all[k]]));
+  const out: Record<string, unknown> = {};
+  for (const key of select) out[key] = userFields[key]!(user, identities);
+  return out;
 }
 
 const passwordProfile = z.strictObject({

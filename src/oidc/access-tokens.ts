@@ -12,6 +12,7 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { AppContext } from '../context.js';
 import { FoyerError } from '../errors/foyer-error.js';
 import { graphAudience, issuerFor } from './accounts.js';
@@ -30,6 +31,12 @@ export interface AccessTokenClaims extends JWTPayload {
 }
 
 const keySets = new WeakMap<TenantProvider, JWTVerifyGetKey>();
+
+/**
+ * Tokens already verified, per tenant provider (so a key change starts afresh), until they expire. A
+ * script calls Graph many times with one token; its RS256 signature need not be checked every time.
+ */
+const verified = new WeakMap<TenantProvider, LRUCache<string, AccessTokenClaims>>();
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -50,6 +57,14 @@ export async function verifyAccessToken(ctx: AppContext, registry: ProviderRegis
     // Another process may have rotated the tenant's keys a moment ago: look again before refusing.
     entry = (await registry.recheck(tid)) ?? entry;
   }
+  let cache = verified.get(entry);
+  if (!cache) {
+    cache = new LRUCache({ max: 10_000 });
+    verified.set(entry, cache);
+  }
+  const known = cache.get(token);
+  if (known && typeof known.exp === 'number' && known.exp * 1000 > ctx.clock.now()) return known;
+
   let keys = keySets.get(entry);
   if (!keys) {
     keys = createLocalJWKSet(entry.jwks);
@@ -64,7 +79,9 @@ export async function verifyAccessToken(ctx: AppContext, registry: ProviderRegis
       currentDate: new Date(ctx.clock.now()),
       clockTolerance: 30,
     });
-    return payload as AccessTokenClaims;
+    const claims = payload as AccessTokenClaims;
+    if (typeof claims.exp === 'number') cache.set(token, claims, { ttl: Math.max(1, claims.exp * 1000 - ctx.clock.now()) });
+    return claims;
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) throw invalid('Lifetime validation failed, the token is expired.');
     if (err instanceof joseErrors.JWTClaimValidationFailed) throw invalid(`Access token validation failed: ${err.claim} is not valid for this API.`);

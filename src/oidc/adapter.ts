@@ -8,6 +8,7 @@
  * a truthy `consumed` (that is how a replayed code or refresh token is caught and its grant revoked),
  * expired rows are never returned, `expiresIn` is in seconds.
  */
+import { LRUCache } from 'lru-cache';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../platform/clock.js';
 import type { Database } from '../storage/database.js';
@@ -28,31 +29,15 @@ export const clientExtraProperties = [
   'foyer_display_name',
 ] as const;
 
-/** Cache of Client rows, a few seconds long: the token endpoint looks the client up on every call. */
-class ClientRowCache {
-  private readonly entries = new Map<string, { at: number; value: AdapterPayload | undefined }>();
-  constructor(
-    private readonly clock: Clock,
-    private readonly ttlMs: number,
-  ) {}
-  get(key: string): AdapterPayload | undefined | null {
-    const e = this.entries.get(key);
-    if (!e || this.clock.now() - e.at > this.ttlMs) return null;
-    return e.value;
-  }
-  set(key: string, value: AdapterPayload | undefined): void {
-    if (this.entries.size > 5000) this.entries.clear();
-    this.entries.set(key, { at: this.clock.now(), value });
-  }
-}
-
 export function createAdapterFactory(
   db: Database,
   clock: Clock,
   tenantId: string,
   options: { clientCacheMs?: number } = {},
 ): (model: string) => Adapter {
-  const clients = new ClientRowCache(clock, options.clientCacheMs ?? 2000);
+  // The token endpoint looks the client up on every call; a few seconds of caching keeps that off the
+  // database while a changed or deleted app still takes effect almost at once.
+  const clients = new LRUCache<string, { value: AdapterPayload | undefined }>({ max: 5000, ttl: options.clientCacheMs ?? 2000 });
   return (model: string) => (model === 'Client' ? new ClientAdapter(db, clock, tenantId, clients) : new PayloadAdapter(db, clock, tenantId, model));
 }
 
@@ -151,14 +136,14 @@ class ClientAdapter implements Adapter {
     private readonly db: Database,
     private readonly clock: Clock,
     private readonly tenantId: string,
-    private readonly cache: ClientRowCache,
+    private readonly cache: LRUCache<string, { value: AdapterPayload | undefined }>,
   ) {}
 
   async find(clientId: string): Promise<AdapterPayload | undefined> {
     const cached = this.cache.get(clientId);
-    if (cached !== null) return cached;
+    if (cached) return cached.value;
     const value = await this.load(clientId);
-    this.cache.set(clientId, value);
+    this.cache.set(clientId, { value });
     return value;
   }
 

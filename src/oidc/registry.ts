@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JSONWebKeySet, JWK } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type Provider from 'oidc-provider';
 import type { AppContext } from '../context.js';
 import { type Tenant, findTenant } from '../directory/tenants.js';
@@ -22,7 +23,8 @@ export interface TenantProvider {
 const TENANT_CACHE_MS = 5000;
 
 export class ProviderRegistry {
-  private readonly tenants = new Map<string, { at: number; tenant: Tenant | undefined }>();
+  /** Tenants by id or domain, for a few seconds; a miss is cached too. */
+  private readonly tenants = new LRUCache<string, { tenant: Tenant | undefined }>({ max: 10_000, ttl: TENANT_CACHE_MS });
   private readonly providers = new Map<string, TenantProvider>();
   private readonly building = new Map<string, Promise<TenantProvider>>();
 
@@ -36,11 +38,9 @@ export class ProviderRegistry {
   async tenant(segment: string): Promise<Tenant | undefined> {
     const key = segment.toLowerCase();
     const hit = this.tenants.get(key);
-    const now = this.ctx.clock.now();
-    if (hit && now - hit.at < TENANT_CACHE_MS) return hit.tenant;
+    if (hit) return hit.tenant;
     const tenant = await findTenant(this.ctx.db.kysely, key);
-    if (this.tenants.size > 10_000) this.tenants.clear();
-    this.tenants.set(key, { at: now, tenant });
+    this.tenants.set(key, { tenant });
     return tenant;
   }
 
@@ -52,9 +52,11 @@ export class ProviderRegistry {
   async forTenant(tenant: Tenant): Promise<TenantProvider> {
     const existing = this.providers.get(tenant.id);
     if (existing && existing.tenant.keysVersion === tenant.keysVersion) {
-      // Least recently used goes first: re-insert to move to the end.
+      // Least recently used goes first: re-insert to move to the end. The entry keeps its identity
+      // (access-tokens.ts caches imported keys per entry).
+      existing.tenant = tenant;
       this.providers.delete(tenant.id);
-      this.providers.set(tenant.id, { ...existing, tenant });
+      this.providers.set(tenant.id, existing);
       return existing;
     }
     const key = `${tenant.id}:${tenant.keysVersion}`;

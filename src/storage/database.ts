@@ -62,6 +62,10 @@ function openSqlite(path: string): Database {
   native.pragma('foreign_keys = ON');
   // Several processes may share the file (CLI beside a running server): wait for the lock, don't fail.
   native.pragma('busy_timeout = 5000');
+  // Directory pages read index and table pages at random: a larger page cache and memory-mapped reads
+  // keep them out of read() system calls (about 15% off a 100-user page).
+  native.pragma('cache_size = -32768');
+  native.pragma('mmap_size = 268435456');
   const kysely = new Kysely<DB>({
     dialect: new (class extends SqliteDialect {
       override createAdapter() {

@@ -13,6 +13,11 @@ export interface CollectionModel extends FilterModel {
   defaultSelect: readonly string[];
   /** Properties `$orderby` may name. `id` is always the final tie-breaker. */
   sortable: readonly string[];
+  /**
+   * Without `$orderby` the order is unspecified (as in Graph); a model may then pick the order its
+   * indexes serve for this filter, so a page reads only the rows it returns.
+   */
+  preferredOrder?(filter: FilterNode): string | undefined;
 }
 
 export interface CollectionQuery {
@@ -88,7 +93,7 @@ export function parseCollectionQuery(params: Record<string, unknown>, model: Col
     count = countText === 'true';
   }
 
-  let orderBy: CollectionQuery['orderBy'] = { property: 'id', direction: 'asc' };
+  let orderBy: CollectionQuery['orderBy'] = { property: (filter && model.preferredOrder?.(filter)) || 'id', direction: 'asc' };
   const orderText = get('$orderby');
   if (orderText !== undefined) {
     const parts = orderText.trim().split(/\s+/);

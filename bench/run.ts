@@ -1,0 +1,198 @@
+/**
+ * `npm run bench`: Foyer under load, on SQLite and on PostgreSQL, beside bare oidc-provider measured in
+ * the same run on the same machine.
+ *
+ *   - client-credentials tokens per second (RS256 JWT access tokens for the Graph API)
+ *   - GET /graph/v1.0/users?$top=100 with a $filter, over a tenant of --users members (p50/p99)
+ *
+ * Each server runs in its own process (`foyer start`, exactly as in production); autocannon drives it
+ * from this process with --connections concurrent clients. Options:
+ *   --users N        members to seed (default 100000)
+ *   --duration S     seconds per measurement (default 10)
+ *   --connections C  concurrent clients (default 32)
+ *   --backend B      sqlite, postgres or all (default all)
+ *   --json FILE      also write the figures as JSON
+ */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import autocannon from 'autocannon';
+import { sql } from 'kysely';
+import { pino } from 'pino';
+import { loadConfig } from '../src/config/load.js';
+import { systemClock } from '../src/platform/clock.js';
+import { openDatabase } from '../src/storage/database.js';
+import { migrate } from '../src/storage/migrate.js';
+import { freePort } from '../test/support/foyer.js';
+import { seed } from './seed.js';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const USERS = Number(args.get('users') ?? 100_000);
+const DURATION = Number(args.get('duration') ?? 10);
+const CONNECTIONS = Number(args.get('connections') ?? 32);
+const BACKEND = args.get('backend') ?? 'all';
+const POSTGRES = process.env.FOYER_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const repo = resolve(import.meta.dirname, '..');
+
+interface Figure {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  total: number;
+}
+
+function load(opts: autocannon.Options): Promise<Figure> {
+  return new Promise((resolveRun, reject) => {
+    autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts }, (err, result) => {
+      if (err) return reject(err);
+      resolveRun({
+        requestsPerSecond: Math.round(result.requests.average),
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        errors: result.errors + result.timeouts + result.non2xx,
+        total: result.requests.total,
+      });
+    });
+  });
+}
+
+async function waitUntilReady(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never became ready`);
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolveStop) => {
+    if (child.exitCode !== null) return resolveStop();
+    child.once('exit', () => resolveStop());
+    child.kill('SIGTERM');
+  });
+}
+
+const tokenBody = (clientId: string, secret: string, resource: string) =>
+  new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret, scope: `${resource}/.default` }).toString();
+
+async function benchBare(): Promise<Figure> {
+  const port = await freePort();
+  const child = fork(join(repo, 'bench/bare-oidc-provider.mjs'), [String(port)], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+  await new Promise<void>((r) => child.once('message', () => r()));
+  const url = `http://localhost:${port}/token`;
+  const body = tokenBody('bench', 'bench-secret', `http://localhost:${port}/graph`);
+  const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+  try {
+    await load({ url, method: 'POST', body, headers, duration: 2 });
+    return await load({ url, method: 'POST', body, headers });
+  } finally {
+    await stop(child);
+  }
+}
+
+interface BackendFigures {
+  backend: string;
+  seedSeconds: number;
+  tokens: Figure;
+  usersFiltered: Figure;
+  usersFilteredQuery: string;
+}
+
+async function benchFoyer(backend: 'sqlite' | 'postgres'): Promise<BackendFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'foyer-bench-'));
+  const schema = `foyer_bench_${process.pid}`;
+  const databaseUrl = backend === 'sqlite' ? `sqlite:${join(dir, 'bench.db')}` : `${POSTGRES}?schema=${schema}`;
+  const db = openDatabase(databaseUrl);
+  const port = await freePort();
+  const publicUrl = `http://localhost:${port}`;
+  let child: ChildProcess | undefined;
+  try {
+    if (backend === 'postgres') await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db.kysely);
+    await migrate(db);
+    const config = loadConfig({ FOYER_PUBLIC_URL: publicUrl, FOYER_LOG_LEVEL: 'silent' });
+    const started = Date.now();
+    let last = 0;
+    const seeded = await seed({ config, db, clock: systemClock, log: pino({ level: 'silent' }) }, USERS, (done) => {
+      if (done - last >= 20_000 || done === USERS) {
+        process.stderr.write(`  ${backend}: seeded ${done} users\n`);
+        last = done;
+      }
+    });
+    const seedSeconds = (Date.now() - started) / 1000;
+    await db.close();
+
+    child = spawn(process.execPath, [join(repo, 'bin/foyer.js'), 'start'], {
+      env: { ...process.env, FOYER_PORT: String(port), FOYER_HOST: '127.0.0.1', FOYER_PUBLIC_URL: publicUrl, FOYER_DATABASE_URL: databaseUrl, FOYER_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    await waitUntilReady(`${publicUrl}/readyz`, child);
+
+    const tokenUrl = `${publicUrl}/${seeded.tenantId}/oauth2/v2.0/token`;
+    const body = tokenBody(seeded.appId, seeded.clientSecret, `${publicUrl}/graph`);
+    const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+    await load({ url: tokenUrl, method: 'POST', body, headers, duration: 2 });
+    const tokens = await load({ url: tokenUrl, method: 'POST', body, headers });
+
+    const res = await fetch(tokenUrl, { method: 'POST', body, headers });
+    const { access_token } = (await res.json()) as { access_token: string };
+    const query = `$top=100&$filter=${encodeURIComponent("startswith(displayName,'an')")}`;
+    const usersUrl = `${publicUrl}/graph/v1.0/users?${query}`;
+    const check = await fetch(usersUrl, { headers: { authorization: `Bearer ${access_token}` } });
+    const page = (await check.json()) as { value: unknown[] };
+    if (!check.ok || page.value.length !== 100) throw new Error(`unexpected users page: ${check.status} ${JSON.stringify(page).slice(0, 300)}`);
+    await load({ url: usersUrl, headers: { authorization: `Bearer ${access_token}` }, duration: 2 });
+    const usersFiltered = await load({ url: usersUrl, headers: { authorization: `Bearer ${access_token}` } });
+    return { backend, seedSeconds, tokens, usersFiltered, usersFilteredQuery: decodeURIComponent(query) };
+  } finally {
+    if (child) await stop(child);
+    if (backend === 'postgres') {
+      const cleanup = openDatabase(POSTGRES);
+      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(cleanup.kysely).catch(() => {});
+      await cleanup.close();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function machine() {
+  const db = openDatabase(POSTGRES);
+  let postgres = 'unavailable';
+  try {
+    postgres = ((await sql<{ v: string }>`select version() as v`.execute(db.kysely)).rows[0]?.v ?? '').split(' on ')[0]!;
+  } catch {
+    // leave unavailable
+  } finally {
+    await db.close();
+  }
+  const lite = openDatabase('sqlite::memory:');
+  const sqlite = (await sql<{ v: string }>`select sqlite_version() as v`.execute(lite.kysely)).rows[0]!.v;
+  await lite.close();
+  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, postgres, sqlite };
+}
+
+const fmt = (f: Figure) => `${String(f.requestsPerSecond).padStart(6)}/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors}`;
+
+const info = await machine();
+console.log(`Foyer benchmark — ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, Node.js ${info.node}, ${info.postgres}, SQLite ${info.sqlite}`);
+console.log(`${CONNECTIONS} concurrent clients, ${DURATION} s per measurement, ${USERS} users`);
+console.log(`GET /users is /graph/v1.0/users?$top=100&$filter=startswith(displayName,'an') (about 6% of the tenant matches)\n`);
+
+const bare = await benchBare();
+console.log(`bare oidc-provider, client credentials      ${fmt(bare)}`);
+const results: BackendFigures[] = [];
+for (const backend of (BACKEND === 'all' ? ['sqlite', 'postgres'] : [BACKEND]) as Array<'sqlite' | 'postgres'>) {
+  const r = await benchFoyer(backend);
+  results.push(r);
+  console.log(`foyer ${backend.padEnd(8)} client credentials       ${fmt(r.tokens)}   (${((r.tokens.requestsPerSecond / bare.requestsPerSecond) * 100).toFixed(0)}% of bare)`);
+  console.log(`foyer ${backend.padEnd(8)} GET /users (100 of ${USERS}) ${fmt(r.usersFiltered)}`);
+}
+const json = args.get('json');
+if (json) writeFileSync(json, JSON.stringify({ machine: info, connections: CONNECTIONS, duration: DURATION, users: USERS, bare, results }, null, 2));
