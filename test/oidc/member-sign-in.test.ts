@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
 import { type TestFoyer, type TestTenant, startTestFoyer } from '../support/foyer.js';
 import { HttpBrowser, formWith, visibleText } from '../support/http-browser.js';
-import { appToken, graph } from '../support/tokens.js';
+import { appToken, authorizationRequest, graph } from '../support/tokens.js';
 
 const REDIRECT = 'http://localhost:3999/callback';
 const isCallback = (u: string) => u.startsWith(REDIRECT);
@@ -28,18 +28,8 @@ describe.each(backends)('member sign-in on $name', (backend) => {
   afterAll(() => foyer?.stop());
 
   async function startSignIn(browser: HttpBrowser, extra: Record<string, string> = {}) {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(client, {
-      redirect_uri: REDIRECT,
-      scope: 'openid profile email offline_access',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      ...extra,
-    });
-    const page = await browser.go(url.toString(), {}, isCallback);
-    return { page, verifier, state };
+    const { url, verifier, state } = await authorizationRequest(client, REDIRECT, { scope: 'openid profile email offline_access', ...extra });
+    return { page: await browser.go(url, {}, isCallback), verifier, state };
   }
 
   async function signIn(browser: HttpBrowser, email: string, password: string) {

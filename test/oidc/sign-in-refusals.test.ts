@@ -5,10 +5,11 @@
  */
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { updateUser } from '../../src/directory/users.js';
+import { createMember, updateUser } from '../../src/directory/users.js';
 import { backends } from '../support/backends.js';
 import { type TestFoyer, type TestTenant, startTestFoyer } from '../support/foyer.js';
 import { HttpBrowser, type PageResponse, formWith, forms, visibleText } from '../support/http-browser.js';
+import { authorizationRequest } from '../support/tokens.js';
 
 const REDIRECT = 'http://localhost:3999/callback';
 const isCallback = (u: string) => u.startsWith(REDIRECT);
@@ -28,15 +29,8 @@ describe.each(backends)('sign-in refusals on $name', (backend) => {
   afterAll(() => foyer?.stop());
 
   async function authorize(browser: HttpBrowser, params: Record<string, string> = {}) {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const url = oidc.buildAuthorizationUrl(client, {
-      redirect_uri: REDIRECT,
-      scope: 'openid profile',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      ...params,
-    });
-    return { page: await browser.go(url.toString(), {}, isCallback), verifier };
+    const { url, verifier, state } = await authorizationRequest(client, REDIRECT, params);
+    return { page: await browser.go(url, {}, isCallback), verifier, state };
   }
 
   async function passwordPage(browser: HttpBrowser, email: string): Promise<PageResponse> {
@@ -76,31 +70,7 @@ describe.each(backends)('sign-in refusals on $name', (backend) => {
   });
 
   it('refuses a disabled account like a wrong password, even with the right one', async () => {
-    const user = await foyer.ctx.db.kysely.insertInto('users').values({
-      id: '01a00000-0000-7000-8000-000000000001',
-      tenant_id: tenant.id,
-      user_principal_name: 'off@contoso.example',
-      upn_lower: 'off@contoso.example',
-      mail: 'off@contoso.example',
-      mail_lower: 'off@contoso.example',
-      other_mails: '[]',
-      display_name: 'Off',
-      display_name_lower: 'off',
-      given_name: null,
-      surname: null,
-      job_title: null,
-      company_name: null,
-      preferred_language: null,
-      account_enabled: 1,
-      user_type: 'Member',
-      creation_type: null,
-      external_user_state: null,
-      external_user_state_change_at: null,
-      password_hash: (await import('../../src/directory/passwords.js').then((m) => m.hashPassword('Right-Password-1'))),
-      created_at: Date.now(),
-      deleted_at: null,
-    }).execute();
-    void user;
+    await createMember(foyer.ctx, tenant.id, { userPrincipalName: 'off@contoso.example', displayName: 'Off', password: 'Right-Password-1' });
     await updateUser(foyer.ctx, tenant.id, 'off@contoso.example', { accountEnabled: false });
     const browser = new HttpBrowser();
     const page = await passwordPage(browser, 'off@contoso.example');
@@ -111,7 +81,6 @@ describe.each(backends)('sign-in refusals on $name', (backend) => {
 
   it('stops checking passwords after too many failures, even the right one', async () => {
     const browser = new HttpBrowser();
-    const { createMember } = await import('../../src/directory/users.js');
     await createMember(foyer.ctx, tenant.id, { userPrincipalName: 'target@contoso.example', displayName: 'Target', password: 'Right-Password-1' });
     let page = await passwordPage(browser, 'target@contoso.example');
     for (let i = 0; i < 3; i++) {
@@ -169,11 +138,11 @@ describe.each(backends)('sign-in refusals on $name', (backend) => {
 
   it('refuses a replayed code and revokes what the first exchange issued', async () => {
     const browser = new HttpBrowser();
-    const { page, verifier } = await authorize(browser, { scope: 'openid offline_access' });
+    const { page, verifier, state } = await authorize(browser, { scope: 'openid offline_access' });
     const pw = await browser.submit(page, formWith(page, 'email'), { email: 'admin@contoso.example' });
     const done = await browser.submit(pw, formWith(pw, 'password'), { password: tenant.admin.password }, isCallback);
-    const tokens = await oidc.authorizationCodeGrant(client, new URL(done.url), { pkceCodeVerifier: verifier });
-    await expect(oidc.authorizationCodeGrant(client, new URL(done.url), { pkceCodeVerifier: verifier })).rejects.toMatchObject({ error: 'invalid_grant' });
+    const tokens = await oidc.authorizationCodeGrant(client, new URL(done.url), { pkceCodeVerifier: verifier, expectedState: state });
+    await expect(oidc.authorizationCodeGrant(client, new URL(done.url), { pkceCodeVerifier: verifier, expectedState: state })).rejects.toMatchObject({ error: 'invalid_grant' });
     await expect(oidc.refreshTokenGrant(client, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
@@ -206,10 +175,10 @@ describe.each(backends)('sign-in refusals on $name', (backend) => {
 
   it('signs out: the browser session ends, so the next sign-in asks again', async () => {
     const browser = new HttpBrowser();
-    const { page, verifier } = await authorize(browser);
+    const { page, verifier, state } = await authorize(browser);
     const pw = await browser.submit(page, formWith(page, 'email'), { email: 'admin@contoso.example' });
     const done = await browser.submit(pw, formWith(pw, 'password'), { password: tenant.admin.password }, isCallback);
-    const tokens = await oidc.authorizationCodeGrant(client, new URL(done.url), { pkceCodeVerifier: verifier });
+    const tokens = await oidc.authorizationCodeGrant(client, new URL(done.url), { pkceCodeVerifier: verifier, expectedState: state });
     const logout = await browser.go(`${foyer.url}/${tenant.id}/oauth2/v2.0/logout?id_token_hint=${tokens.id_token}`);
     expect(visibleText(logout)).toContain('Do you want to sign out?');
     const signedOut = await browser.submit(logout, 0, { logout: 'yes' });

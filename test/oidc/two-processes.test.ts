@@ -10,7 +10,7 @@ import { backends } from '../support/backends.js';
 import { type TestFoyer, type TestTenant, freePort, startTestFoyer } from '../support/foyer.js';
 import { HttpBrowser, formWith } from '../support/http-browser.js';
 import { type RoundRobin, startRoundRobin } from '../support/round-robin.js';
-import { appToken, graph } from '../support/tokens.js';
+import { appToken, authorizationRequest, graph } from '../support/tokens.js';
 
 const REDIRECT = 'http://localhost:3999/callback';
 const isCallback = (u: string) => u.startsWith(REDIRECT);
@@ -43,17 +43,11 @@ describe.skipIf(!postgres)('two processes on one PostgreSQL', () => {
   it('completes a sign-in whose every step lands on the other process', async () => {
     const before = [...balancer.served];
     const browser = new HttpBrowser();
-    const verifier = oidc.randomPKCECodeVerifier();
-    const url = oidc.buildAuthorizationUrl(client, {
-      redirect_uri: REDIRECT,
-      scope: 'openid profile offline_access',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-    });
-    const page = await browser.go(url.toString(), {}, isCallback);
+    const { url, verifier, state } = await authorizationRequest(client, REDIRECT, { scope: 'openid profile offline_access' });
+    const page = await browser.go(url, {}, isCallback);
     const pw = await browser.submit(page, formWith(page, 'email'), { email: 'admin@contoso.example' });
     const done = await browser.submit(pw, formWith(pw, 'password'), { password: tenant.admin.password }, isCallback);
-    const tokens = await oidc.authorizationCodeGrant(client, new URL(done.url), { pkceCodeVerifier: verifier });
+    const tokens = await oidc.authorizationCodeGrant(client, new URL(done.url), { pkceCodeVerifier: verifier, expectedState: state });
     expect(tokens.claims()?.sub).toBe(tenant.admin.id);
     const refreshed = await oidc.refreshTokenGrant(client, tokens.refresh_token!);
     expect(refreshed.claims()?.sub).toBe(tenant.admin.id);

@@ -60,18 +60,32 @@ export async function delegatedTokens(
   const oidc = await import('openid-client');
   const { HttpBrowser, formWith } = await import('./http-browser.js');
   const config = await oidc.discovery(new URL(tenant.issuer), app.appId, app.clientSecret, undefined, { execute: [oidc.allowInsecureRequests] });
-  const verifier = oidc.randomPKCECodeVerifier();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: redirectUri,
-    scope,
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-  });
+  const { url, verifier, state } = await authorizationRequest(config, redirectUri, { scope });
   const browser = new HttpBrowser();
   const stop = (u: string) => u.startsWith(redirectUri);
-  const page = await browser.go(url.toString(), {}, stop);
+  const page = await browser.go(url, {}, stop);
   const pw = await browser.submit(page, formWith(page, 'email'), { email: who.email });
   const done = await browser.submit(pw, formWith(pw, 'password'), { password: who.password }, stop);
   if (!stop(done.url)) throw new Error(`sign-in did not reach the app:\n${done.body.slice(0, 2000)}`);
-  return oidc.authorizationCodeGrant(config, new URL(done.url), { pkceCodeVerifier: verifier });
+  return oidc.authorizationCodeGrant(config, new URL(done.url), { pkceCodeVerifier: verifier, expectedState: state });
+}
+
+/** The authorization request an app makes: code flow, PKCE S256, the given scope and extra parameters. */
+export async function authorizationRequest(
+  client: import('openid-client').Configuration,
+  redirectUri: string,
+  params: Record<string, string> = {},
+): Promise<{ url: string; verifier: string; state: string }> {
+  const oidc = await import('openid-client');
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(client, {
+    redirect_uri: redirectUri,
+    scope: 'openid profile',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    ...params,
+  });
+  return { url: url.toString(), verifier, state };
 }
