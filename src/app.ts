@@ -5,10 +5,11 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppContext } from './context.js';
 import { countTenants, findTenant } from './directory/tenants.js';
-import { sendGraphError } from './graph/errors.js';
+import { FoyerError } from './errors/foyer-error.js';
+import { fromFrameworkError, sendGraphError } from './graph/errors.js';
 import { type GraphFeature, graphPlugin } from './graph/index.js';
 import { mountProviders } from './oidc/mount.js';
 import { ProviderRegistry } from './oidc/registry.js';
@@ -43,17 +44,45 @@ export async function createApp(ctx: AppContext, options: AppOptions): Promise<F
   const http: FastifyInstance = Fastify({
     loggerInstance: ctx.log as unknown as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    trustProxy: config.trustProxy as unknown as string, // Fastify also takes a hop count (its types lag)
     // Graph clients may send their own id; Foyer's request id is always its own: this process's random
     // prefix and a counter, unique across processes without drawing random bytes per request.
     genReqId: () => `${processPrefix}-${(requestCounter++).toString(36)}`,
     requestIdHeader: false,
     routerOptions: { maxParamLength: 500 },
+    // Errors raised while routing (bad percent-encoding, an overlong segment) get the same answers as
+    // every other error: a Graph body or a page.
+    frameworkErrors: (err, request, reply) => void renderError(err, request, reply),
   });
 
   let registry!: ProviderRegistry;
   const views = providerViews(ctx, () => registry);
   registry = new ProviderRegistry(ctx, options.secrets.cookieKeys, views);
+
+  async function renderError(err: unknown, request: FastifyRequest, reply: FastifyReply) {
+    const code = (err as { code?: string }).code;
+    if (code === 'FST_CSRF_INVALID_TOKEN' || code === 'FST_CSRF_MISSING_SECRET') {
+      const locale = chooseLocale([], request.headers['accept-language']);
+      const t = text(locale);
+      request.log.warn({ path: request.url }, 'form refused: CSRF token missing or invalid');
+      return reply
+        .code(403)
+        .headers(pageHeaders)
+        .send(messagePage(locale, t.errorTitle, t.formExpired, {}, { [t.requestId]: request.id }));
+    }
+    if (request.headers.accept?.includes('text/html')) {
+      const foyer = fromFrameworkError(err);
+      const status = foyer?.status ?? 500;
+      if (status >= 500) request.log.error({ err }, 'unhandled error');
+      const locale = chooseLocale([], request.headers['accept-language']);
+      const t = text(locale);
+      return reply
+        .code(status)
+        .headers(pageHeaders)
+        .send(messagePage(locale, t.errorTitle, t.errorBody, {}, { [t.requestId]: request.id, ...(foyer ? { [t.errorCode]: foyer.code } : {}) }));
+    }
+    return sendGraphError(request, reply, err, new Date(ctx.clock.now()));
+  }
 
   await http.register(fastifyCookie, { secret: options.secrets.cookieKeys });
   await http.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
@@ -69,6 +98,12 @@ export async function createApp(ctx: AppContext, options: AppOptions): Promise<F
     inFlight++;
     reply.raw.once('close', () => inFlight--);
     reply.header('request-id', request.id);
+    // A NUL byte is never part of anything Foyer handles; PostgreSQL would refuse it deep inside a
+    // query. Refuse it at the door, whatever the route.
+    const url = request.raw.url ?? '';
+    if (url.includes('\u0000') || /%00/i.test(url)) {
+      throw new FoyerError('request.malformed', 'The URL contains a NUL character.');
+    }
     const clientRequestId = request.headers['client-request-id'];
     if (typeof clientRequestId === 'string' && clientRequestId.length <= 100) reply.header('client-request-id', clientRequestId);
   });
@@ -88,30 +123,7 @@ export async function createApp(ctx: AppContext, options: AppOptions): Promise<F
       .send(messagePage(locale, t.notFoundTitle, unknownTenant ? t.tenantNotFound : t.notFoundBody));
   });
 
-  http.setErrorHandler(async (err, request, reply) => {
-    const code = (err as { code?: string }).code;
-    if (code === 'FST_CSRF_INVALID_TOKEN' || code === 'FST_CSRF_MISSING_SECRET') {
-      const locale = chooseLocale([], request.headers['accept-language']);
-      const t = text(locale);
-      request.log.warn({ path: request.url }, 'form refused: CSRF token missing or invalid');
-      return reply
-        .code(403)
-        .headers(pageHeaders)
-        .send(messagePage(locale, t.errorTitle, t.formExpired, {}, { [t.requestId]: request.id }));
-    }
-    if (request.headers.accept?.includes('text/html')) {
-      const status = (err as { statusCode?: number }).statusCode;
-      const clientError = status !== undefined && status >= 400 && status < 500;
-      if (!clientError) request.log.error({ err }, 'unhandled error');
-      const locale = chooseLocale([], request.headers['accept-language']);
-      const t = text(locale);
-      return reply
-        .code(clientError ? status : 500)
-        .headers(pageHeaders)
-        .send(messagePage(locale, t.errorTitle, t.errorBody, {}, { [t.requestId]: request.id }));
-    }
-    return sendGraphError(request, reply, err, new Date(ctx.clock.now()));
-  });
+  http.setErrorHandler((err, request, reply) => renderError(err, request, reply));
 
   http.get('/healthz', async () => ({ status: 'ok' }));
   http.get('/readyz', async (_request, reply) => {
@@ -127,7 +139,8 @@ export async function createApp(ctx: AppContext, options: AppOptions): Promise<F
   http.get('/', async (request, reply) => {
     const locale = chooseLocale([], request.headers['accept-language']);
     const t = text(locale);
-    const development = config.mode === 'development';
+    // The list of organizations helps a developer on this machine; nobody else needs to see it.
+    const development = config.mode === 'development' && ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(request.ip);
     const tenants = development
       ? await ctx.db.kysely.selectFrom('tenants').select(['id', 'display_name']).orderBy('created_at').limit(20).execute()
       : [];

@@ -86,21 +86,35 @@ export const options = {
   trustProxy: {
     env: 'FOYER_TRUST_PROXY',
     schema: z
-      .enum(['true', 'false', '1', '0'])
+      .string()
+      .trim()
       .default('false')
-      .transform((v) => v === 'true' || v === '1'),
+      .transform((v, ctx) => {
+        if (v === 'false' || v === '0' || v === '') return false as const;
+        if (/^[1-9][0-9]?$/.test(v)) return Number(v);
+        const list = v.split(',').map((p) => p.trim()).filter(Boolean);
+        if (list.length && list.every((p) => /^[0-9a-fA-F:.]+(\/[0-9]{1,3})?$/.test(p))) return list.join(',');
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected false, a number of proxy hops (e.g. 1), or a comma-separated list of proxy addresses or CIDR ranges',
+        });
+        return z.NEVER;
+      }),
     defaultText: 'false',
     description:
-      'Trust `X-Forwarded-*` headers from a reverse proxy (client address for rate limits and logs). Turn on only ' +
-      'behind a proxy that sets them.',
+      'Which `X-Forwarded-For` entries to believe for the client address (rate limits, logs): `false`, the number of ' +
+      'reverse proxies in front of Foyer (e.g. `1`), or their addresses or CIDR ranges (e.g. `10.0.0.0/8,127.0.0.1`). ' +
+      'There is no `true`: trusting every hop lets a client choose its own address and escape the per-address limits.',
   },
   signInAttemptLimit: {
     env: 'FOYER_SIGNIN_ATTEMPT_LIMIT',
     schema: z.coerce.number().int().positive().default(10),
     defaultText: '10',
     description:
-      'Failed password attempts allowed per account (and per client address) within the sign-in window before ' +
-      'sign-in is refused with a "try again later" message. Slows online guessing without locking people out for long.',
+      'Password attempts allowed for one account from one client address within the sign-in window; the account ' +
+      'from all addresses together, and one address across all accounts, get five times as many. Past a limit ' +
+      'sign-in is refused with a "try again later" page before the password is checked. A success clears the ' +
+      "account's count. Slows online guessing without letting a stranger lock someone out for long.",
   },
   signInAttemptWindowSeconds: {
     env: 'FOYER_SIGNIN_ATTEMPT_WINDOW',
@@ -160,7 +174,7 @@ export type Config = {
   mailFrom: string;
   mode: 'development' | 'production';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  trustProxy: boolean;
+  trustProxy: false | number | string;
   signInAttemptLimit: number;
   signInAttemptWindowSeconds: number;
   sessionTtlSeconds: number;

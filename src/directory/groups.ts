@@ -48,8 +48,9 @@ export const groupsCollection: CollectionModel = {
 };
 
 const groupColumns: Record<string, ColumnRef> = {
-  id: { column: 'groups.id', kind: 'exact' },
-  displayName: { column: 'groups.display_name', kind: 'text' },
+  id: { column: 'groups.id', kind: 'id' },
+  displayName: { column: 'groups.display_name_lower', kind: 'lowered' },
+  // Mail nicknames are ASCII (see the POST /groups schema), where SQL lower() agrees on both backends.
   mailNickname: { column: 'groups.mail_nickname', kind: 'text' },
   securityEnabled: { column: 'groups.security_enabled', kind: 'boolean' },
   mailEnabled: { column: 'groups.mail_enabled', kind: 'boolean' },
@@ -83,13 +84,13 @@ export async function listGroups(
     page = byName
       ? page.where((eb) =>
           eb.or([
-            eb('groups.display_name', cmp, String(value)),
-            eb.and([eb('groups.display_name', '=', String(value)), eb('groups.id', cmp, id)]),
+            eb('groups.display_name_lower', cmp, String(value)),
+            eb.and([eb('groups.display_name_lower', '=', String(value)), eb('groups.id', cmp, id)]),
           ]),
         )
       : page.where('groups.id', cmp, id);
   }
-  if (byName) page = page.orderBy('groups.display_name', desc ? 'desc' : 'asc');
+  if (byName) page = page.orderBy('groups.display_name_lower', desc ? 'desc' : 'asc');
   page = page.orderBy('groups.id', desc ? 'desc' : 'asc');
   const rows = await page.limit(query.top + 1).execute();
   const more = rows.length > query.top;
@@ -97,7 +98,7 @@ export async function listGroups(
   const out: { groups: Group[]; next?: { value: string; id: string }; count?: number } = { groups: visible.map(groupFromRow) };
   if (more) {
     const last = visible[visible.length - 1]!;
-    out.next = { value: byName ? last.display_name : last.id, id: last.id };
+    out.next = { value: byName ? last.display_name_lower : last.id, id: last.id };
   }
   if (query.count) {
     const row = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
@@ -130,6 +131,7 @@ export async function createGroup(ctx: AppContext, tenantId: string, input: NewG
       id,
       tenant_id: tenantId,
       display_name: input.displayName,
+      display_name_lower: input.displayName.toLowerCase(),
       description: input.description ?? null,
       mail_nickname: input.mailNickname,
       mail_enabled: input.mailEnabled ? 1 : 0,
@@ -161,24 +163,18 @@ export async function listGroupMembers(db: Executor, tenantId: string, groupId: 
 export async function addGroupMember(ctx: AppContext, tenantId: string, groupId: string, memberId: string): Promise<void> {
   const group = await requireGroup(ctx.db.kysely, tenantId, groupId);
   const user = await requireUser(ctx.db.kysely, tenantId, memberId);
-  await ctx.db.transaction(async (trx) => {
-    const existing = await trx
-      .selectFrom('group_members')
-      .select('member_id')
-      .where('group_id', '=', group.id)
-      .where('member_id', '=', user.id)
-      .executeTakeFirst();
-    if (existing) {
-      throw new FoyerError(
-        'directory.member_already_in_group',
-        "One or more added object references already exist for the following modified properties: 'members'.",
-      );
-    }
-    await trx
-      .insertInto('group_members')
-      .values({ group_id: group.id, member_id: user.id, tenant_id: tenantId, created_at: ctx.clock.now() })
-      .execute();
-  });
+  // Insert-if-absent in one statement: of two simultaneous adds, one inserts and the other is told.
+  const result = await ctx.db.kysely
+    .insertInto('group_members')
+    .values({ group_id: group.id, member_id: user.id, tenant_id: tenantId, created_at: ctx.clock.now() })
+    .onConflict((oc) => oc.columns(['group_id', 'member_id']).doNothing())
+    .executeTakeFirst();
+  if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) {
+    throw new FoyerError(
+      'directory.member_already_in_group',
+      "One or more added object references already exist for the following modified properties: 'members'.",
+    );
+  }
 }
 
 export async function removeGroupMember(ctx: AppContext, tenantId: string, groupId: string, memberId: string): Promise<void> {

@@ -5,6 +5,7 @@ import type { Executor } from '../storage/database.js';
 import { type DirectoryRole, roleByTemplateId } from './roles.js';
 import { type User, assertNotLastGlobalAdmin, requireUser, userFromRow } from './users.js';
 import { directoryRoles } from './roles.js';
+import { lockTenant } from './tenants.js';
 
 export function requireRole(id: string): DirectoryRole {
   const role = roleByTemplateId(id);
@@ -41,6 +42,7 @@ export async function assignRole(ctx: AppContext, tenantId: string, roleId: stri
 export async function unassignRole(ctx: AppContext, tenantId: string, roleId: string, userId: string): Promise<void> {
   const role = requireRole(roleId);
   await ctx.db.transaction(async (trx) => {
+    await lockTenant(trx, ctx.db.dialect, tenantId);
     if (role.id === directoryRoles.globalAdministrator.id) await assertNotLastGlobalAdmin(trx, tenantId, userId.toLowerCase());
     const result = await trx
       .deleteFrom('role_assignments')

@@ -6,7 +6,7 @@ import type { AppContext } from '../context.js';
 import { FoyerError } from '../errors/foyer-error.js';
 import { generateSigningKey, insertSigningKey } from '../oidc/signing-keys.js';
 import { newId } from '../platform/ids.js';
-import type { Executor } from '../storage/database.js';
+import { type DialectName, type Executor, isUniqueViolation } from '../storage/database.js';
 import type { TenantsTable } from '../storage/schema.js';
 import { normalizeDomain, parseEmailAddress, slugify } from './domains.js';
 import { assertPasswordAcceptable, hashPassword } from './passwords.js';
@@ -153,6 +153,7 @@ export async function createTenant(ctx: AppContext, input: CreateTenantInput): P
 
   return ctx.db.transaction(async (trx) => {
     const slug = await freeSlug(trx, baseSlug, suffix);
+    // The checks below read before they write; the unique indexes settle a race with another creation.
     const initialDomain = `${slug}.${suffix}`;
     if (!normalizeDomain(initialDomain)) {
       throw new FoyerError('request.invalid_body', `The initial domain '${initialDomain}' is not a valid domain name.`);
@@ -219,6 +220,11 @@ export async function createTenant(ctx: AppContext, input: CreateTenantInput): P
       domains: await listTenantDomains(trx, tenantId),
       admin: { id: adminId, userPrincipalName: upn, mail: admin.address },
     };
+  }).catch((err: unknown) => {
+    if (isUniqueViolation(err)) {
+      throw new FoyerError('tenant.domain_taken', 'Another tenant took one of these domains at the same moment; try again.');
+    }
+    throw err;
   });
 }
 
@@ -257,6 +263,15 @@ export async function updateTenant(db: Executor, tenantId: string, update: Tenan
   if (update.preferredLanguage !== undefined) set.preferred_language = update.preferredLanguage;
   if (Object.keys(set).length === 0) return;
   await db.updateTable('tenants').set(set).where('id', '=', tenantId).execute();
+}
+
+/**
+ * Serialises changes that must keep a tenant-wide invariant (one enabled Global Administrator) by
+ * locking the tenant's row until the transaction ends. PostgreSQL needs it (READ COMMITTED would let two
+ * transactions each remove "the other" administrator); SQLite already runs one writer at a time.
+ */
+export async function lockTenant(trx: Executor, dialect: DialectName, tenantId: string): Promise<void> {
+  if (dialect === 'postgres') await trx.selectFrom('tenants').select('id').where('id', '=', tenantId).forUpdate().execute();
 }
 
 export async function countTenants(db: Executor): Promise<number> {

@@ -9,12 +9,13 @@ import type { FilterNode } from '../graph/odata/filter.js';
 import type { CollectionModel, CollectionQuery } from '../graph/odata/query.js';
 import { type ColumnRef, type SqlTarget, compileFilter } from '../graph/odata/sql.js';
 import { newId } from '../platform/ids.js';
-import type { DialectName, Executor } from '../storage/database.js';
+import { type DialectName, type Executor, isUniqueViolation } from '../storage/database.js';
 import type { UsersTable } from '../storage/schema.js';
 import { parseEmailAddress } from './domains.js';
 import { assertPasswordAcceptable, hashPassword } from './passwords.js';
 import { directoryRoles } from './roles.js';
-import { listTenantDomains } from './tenants.js';
+import { listTenantDomains, lockTenant } from './tenants.js';
+import { revokeAccountArtefacts } from '../oidc/adapter.js';
 
 export interface ObjectIdentity {
   signInType: string;
@@ -40,6 +41,8 @@ export interface User {
   externalUserState: string | null;
   externalUserStateChangeDateTime: number | null;
   createdAt: number;
+  /** Sign-ins proven before this instant (epoch ms) no longer count. */
+  tokensRevokedAt: number | null;
   /** Never leaves the directory module except to the sign-in check. */
   hasPassword: boolean;
 }
@@ -63,6 +66,7 @@ export function userFromRow(r: UsersTable): User {
     externalUserState: r.external_user_state,
     externalUserStateChangeDateTime: r.external_user_state_change_at,
     createdAt: r.created_at,
+    tokensRevokedAt: r.tokens_revoked_at ?? null,
     hasPassword: r.password_hash !== null && r.password_hash !== undefined,
   };
 }
@@ -212,6 +216,7 @@ export const usersCollection: CollectionModel = {
     'id',
   ],
   sortable: ['displayName', 'userPrincipalName', 'createdDateTime', 'id'],
+  integerSorts: ['createdDateTime'],
   // A prefix search on a name reads its index in name order; id order would scan the whole tenant.
   preferredOrder(filter) {
     const conjuncts: FilterNode[] = [];
@@ -228,14 +233,17 @@ export const usersCollection: CollectionModel = {
 };
 
 const userColumns: Record<string, ColumnRef> = {
-  id: { column: 'users.id', kind: 'exact' },
+  id: { column: 'users.id', kind: 'id' },
   displayName: { column: 'users.display_name_lower', kind: 'lowered' },
   userPrincipalName: { column: 'users.upn_lower', kind: 'lowered' },
   mail: { column: 'users.mail_lower', kind: 'lowered' },
-  givenName: { column: 'users.given_name', kind: 'text' },
-  surname: { column: 'users.surname', kind: 'text' },
-  jobTitle: { column: 'users.job_title', kind: 'text' },
-  companyName: { column: 'users.company_name', kind: 'text' },
+  givenName: { column: 'users.given_name_lower', kind: 'lowered' },
+  surname: { column: 'users.surname_lower', kind: 'lowered' },
+  // Free text compared exactly: a case-insensitive match on it would differ between the backends for
+  // non-ASCII letters, and these are rarely filtered on.
+  jobTitle: { column: 'users.job_title', kind: 'exact' },
+  companyName: { column: 'users.company_name', kind: 'exact' },
+  // Language tags are ASCII, where SQL lower() agrees on both backends.
   preferredLanguage: { column: 'users.preferred_language', kind: 'text' },
   userType: { column: 'users.user_type', kind: 'exact' },
   externalUserState: { column: 'users.external_user_state', kind: 'exact' },
@@ -263,9 +271,9 @@ function usersTarget(dialect: DialectName): SqlTarget {
         dialect,
         column: (p) =>
           ({
-            issuer: { column: 'ui.issuer', kind: 'text' },
-            issuerAssignedId: { column: 'ui.issuer_assigned_id', kind: 'text' },
-            signInType: { column: 'ui.sign_in_type', kind: 'text' },
+            issuer: { column: 'ui.issuer', kind: 'exact' },
+            issuerAssignedId: { column: 'ui.issuer_assigned_id', kind: 'exact' },
+            signInType: { column: 'ui.sign_in_type', kind: 'exact' },
           })[p] as ColumnRef,
         any: () => {
           throw new Error('nested lambda');
@@ -367,6 +375,28 @@ export async function listUsers(
 
 // --- changes ---------------------------------------------------------------------------------------------
 
+/**
+ * Fills the lower-cased search copies of whatever names `row` sets (see the migration: lower-cased in
+ * JavaScript so both backends fold letters alike).
+ */
+function withSearchCopies<T extends Partial<UsersTable>>(row: T): T {
+  const out = { ...row };
+  if ('display_name' in row && row.display_name !== undefined) out.display_name_lower = row.display_name.toLowerCase();
+  if ('given_name' in row && row.given_name !== undefined) out.given_name_lower = row.given_name?.toLowerCase() ?? null;
+  if ('surname' in row && row.surname !== undefined) out.surname_lower = row.surname?.toLowerCase() ?? null;
+  return out;
+}
+
+/** otherMails as stored: valid addresses only, each once. */
+function normalizeOtherMails(list: string[]): string {
+  const parsed = list.map((m) => {
+    const p = parseEmailAddress(m);
+    if (!p) throw new FoyerError('request.invalid_body', `'${m}' in otherMails is not a valid e-mail address.`);
+    return p.address;
+  });
+  return JSON.stringify([...new Set(parsed)]);
+}
+
 export interface NewMember {
   userPrincipalName: string;
   displayName: string;
@@ -415,7 +445,7 @@ export async function createMember(ctx: AppContext, tenantId: string, input: New
       passwordHash,
       now,
       extra: {
-        other_mails: JSON.stringify(input.otherMails ?? []),
+        other_mails: normalizeOtherMails(input.otherMails ?? []),
         given_name: input.givenName ?? null,
         surname: input.surname ?? null,
         job_title: input.jobTitle ?? null,
@@ -446,16 +476,12 @@ export async function insertMemberRow(
     extra?: Partial<UsersTable>;
   },
 ): Promise<void> {
+  const conflict = () => new FoyerError('directory.conflict', 'Another object with the same value for property userPrincipalName already exists.');
   const taken = await trx.selectFrom('users').select('id').where('upn_lower', '=', m.upn.toLowerCase()).executeTakeFirst();
-  if (taken) {
-    throw new FoyerError(
-      'directory.conflict',
-      'Another object with the same value for property userPrincipalName already exists.',
-    );
-  }
+  if (taken) throw conflict();
   await trx
     .insertInto('users')
-    .values({
+    .values(withSearchCopies({
       id: m.id,
       tenant_id: m.tenantId,
       user_principal_name: m.upn,
@@ -466,6 +492,9 @@ export async function insertMemberRow(
       display_name: m.displayName,
       display_name_lower: m.displayName.toLowerCase(),
       given_name: null,
+      given_name_lower: null,
+      surname_lower: null,
+      tokens_revoked_at: null,
       surname: null,
       job_title: null,
       company_name: null,
@@ -479,8 +508,12 @@ export async function insertMemberRow(
       created_at: m.now,
       deleted_at: null,
       ...m.extra,
-    })
-    .execute();
+    }))
+    .execute()
+    // Two requests for one UPN can both pass the check above; the unique index decides.
+    .catch((err: unknown) => {
+      throw isUniqueViolation(err) ? conflict() : err;
+    });
   await trx
     .insertInto('user_identities')
     .values({
@@ -512,10 +545,7 @@ export interface UserPatch {
 export async function updateUser(ctx: AppContext, tenantId: string, idOrUpn: string, patch: UserPatch): Promise<User> {
   const user = await requireUser(ctx.db.kysely, tenantId, idOrUpn);
   const set: Partial<UsersTable> = {};
-  if (patch.displayName !== undefined) {
-    set.display_name = patch.displayName;
-    set.display_name_lower = patch.displayName.toLowerCase();
-  }
+  if (patch.displayName !== undefined) set.display_name = patch.displayName;
   if (patch.givenName !== undefined) set.given_name = patch.givenName;
   if (patch.surname !== undefined) set.surname = patch.surname;
   if (patch.jobTitle !== undefined) set.job_title = patch.jobTitle;
@@ -534,14 +564,7 @@ export async function updateUser(ctx: AppContext, tenantId: string, idOrUpn: str
       set.mail_lower = mail.lower;
     }
   }
-  if (patch.otherMails !== undefined) {
-    const parsed = patch.otherMails.map((m) => {
-      const p = parseEmailAddress(m);
-      if (!p) throw new FoyerError('request.invalid_body', `'${m}' in otherMails is not a valid e-mail address.`);
-      return p.address;
-    });
-    set.other_mails = JSON.stringify([...new Set(parsed)]);
-  }
+  if (patch.otherMails !== undefined) set.other_mails = normalizeOtherMails(patch.otherMails);
   let newUpn: string | undefined;
   if (patch.userPrincipalName !== undefined && patch.userPrincipalName.toLowerCase() !== user.userPrincipalName.toLowerCase()) {
     if (user.userType === 'Guest') {
@@ -570,9 +593,14 @@ export async function updateUser(ctx: AppContext, tenantId: string, idOrUpn: str
     set.password_hash = await hashPassword(patch.password);
   }
   if (Object.keys(set).length === 0) return user;
+  // A new password or a disabled account ends every sign-in made before: sessions, refresh tokens.
+  const revoke = patch.password !== undefined || (patch.accountEnabled === false && user.accountEnabled);
+  if (revoke) set.tokens_revoked_at = ctx.clock.now();
 
   await ctx.db.transaction(async (trx) => {
+    await lockTenant(trx, ctx.db.dialect, tenantId);
     if (patch.accountEnabled === false && user.accountEnabled) await assertNotLastGlobalAdmin(trx, tenantId, user.id);
+    if (revoke) await revokeAccountArtefacts(trx, tenantId, user.id);
     if (newUpn) {
       const taken = await trx
         .selectFrom('users')
@@ -590,7 +618,18 @@ export async function updateUser(ctx: AppContext, tenantId: string, idOrUpn: str
         .where('sign_in_type', '=', 'userPrincipalName')
         .execute();
     }
-    await trx.updateTable('users').set(set).where('id', '=', user.id).where('tenant_id', '=', tenantId).execute();
+    await trx
+      .updateTable('users')
+      .set(withSearchCopies(set))
+      .where('id', '=', user.id)
+      .where('tenant_id', '=', tenantId)
+      .execute()
+      .catch((err: unknown) => {
+        if (isUniqueViolation(err)) {
+          throw new FoyerError('directory.conflict', 'Another object with the same value for property userPrincipalName already exists.');
+        }
+        throw err;
+      });
   });
   return (await findUser(ctx.db.kysely, tenantId, user.id))!;
 }
@@ -599,7 +638,9 @@ export async function updateUser(ctx: AppContext, tenantId: string, idOrUpn: str
 export async function deleteUser(ctx: AppContext, tenantId: string, idOrUpn: string): Promise<User> {
   const user = await requireUser(ctx.db.kysely, tenantId, idOrUpn);
   await ctx.db.transaction(async (trx) => {
+    await lockTenant(trx, ctx.db.dialect, tenantId);
     await assertNotLastGlobalAdmin(trx, tenantId, user.id);
+    await revokeAccountArtefacts(trx, tenantId, user.id);
     await trx.deleteFrom('users').where('id', '=', user.id).where('tenant_id', '=', tenantId).execute();
   });
   return user;

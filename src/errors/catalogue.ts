@@ -32,6 +32,16 @@ export const errorCatalogue = {
     graphCode: 'Request_UnsupportedQuery',
     meaning: 'An OData query option (`$filter`, `$select`, `$orderby`, `$top`, `$skiptoken`, `$count`) is malformed or unsupported.',
   },
+  'request.malformed': {
+    status: 400,
+    graphCode: 'BadRequest',
+    meaning: 'The URL or a value in the request contains a NUL character or is not valid percent-encoding.',
+  },
+  'request.uri_too_long': {
+    status: 414,
+    graphCode: 'BadRequest',
+    meaning: 'A path segment is longer than Foyer accepts.',
+  },
   'request.unknown_segment': {
     status: 400,
     graphCode: 'BadRequest',

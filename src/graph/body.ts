@@ -11,6 +11,8 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
     throw new FoyerError('request.invalid_json', 'The request body must be a JSON object.');
   }
   const cleaned = Object.fromEntries(Object.entries(body).filter(([k]) => !k.startsWith('@odata.')));
+  const nul = findNul(cleaned, []);
+  if (nul) throw new FoyerError('request.malformed', `Property '${nul}' contains a NUL character.`);
   const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
@@ -24,6 +26,18 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
     throw new FoyerError('request.invalid_body', `Property '${path}' is required.`);
   }
   throw new FoyerError('request.invalid_body', `Invalid value for property '${path}': ${issue.message}.`);
+}
+
+/** The path of the first string (key or value) holding a NUL character, if any. */
+function findNul(node: unknown, path: string[]): string | undefined {
+  if (typeof node === 'string') return node.includes('\u0000') ? path.join('.') || '(body)' : undefined;
+  if (node === null || typeof node !== 'object') return undefined;
+  for (const [k, v] of Object.entries(node)) {
+    if (k.includes('\u0000')) return [...path, k.replace(/\u0000/g, '\\0')].join('.');
+    const found = findNul(v, [...path, k]);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 function valueAt(root: unknown, path: PropertyKey[]): unknown {

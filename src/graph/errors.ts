@@ -18,7 +18,8 @@ export function fromFrameworkError(err: unknown): FoyerError | undefined {
     FST_ERR_CTP_EMPTY_JSON_BODY: ['request.invalid_json', 'The request body is empty; a JSON object is expected.'],
     FST_ERR_CTP_INVALID_JSON_BODY: ['request.invalid_json', 'The request body is not valid JSON.'],
     FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['request.invalid_body', 'The Content-Length header does not match the body.'],
-    FST_ERR_BAD_URL: ['request.unknown_segment', 'The URL is malformed.'],
+    FST_ERR_BAD_URL: ['request.malformed', 'The URL is not valid percent-encoding.'],
+    FST_ERR_MAX_PARAM_LENGTH: ['request.uri_too_long', 'A path segment of the URL is too long.'],
     FST_ERR_ASYNC_CONSTRAINT: ['request.invalid_body', 'The request could not be routed.'],
   };
   const mapped = e.code ? byCode[e.code] : undefined;

@@ -58,6 +58,14 @@ export function graphPlugin(ctx: AppContext, registry: ProviderRegistry, feature
         new Date(ctx.clock.now()),
       );
     });
+    // Graph takes JSON bodies only (the instance also parses forms, for the sign-in pages).
+    app.addHook('preValidation', async (request) => {
+      if (request.body === undefined || request.body === null) return;
+      const type = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type !== 'application/json') {
+        throw new FoyerError('request.unsupported_media_type', 'The request body must be application/json.');
+      }
+    });
     // Graph answers in JSON with OData metadata level "minimal".
     app.addHook('onSend', async (_request, reply, payload) => {
       const type = reply.getHeader('content-type');

@@ -7,6 +7,7 @@ export const graphPermissions = [
   'User.Read',
   'User.Read.All',
   'User.ReadWrite.All',
+  'User-PasswordProfile.ReadWrite.All',
   'User.Invite.All',
   'Group.Read.All',
   'Group.ReadWrite.All',

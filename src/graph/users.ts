@@ -15,8 +15,9 @@ import {
 import { listGroupsOf } from '../directory/groups.js';
 import { listRoleIdsOf } from '../directory/users.js';
 import { roleByTemplateId } from '../directory/roles.js';
+import { type SensitiveChange, assertMayChangeUser } from '../directory/protection.js';
 import { FoyerError } from '../errors/foyer-error.js';
-import { type AccessRule, authorize, can } from './auth.js';
+import { type AccessRule, type Caller, authorize } from './auth.js';
 import { optionalText, parseBody, text } from './body.js';
 import type { GraphDeps } from './index.js';
 import { encodeSkipToken, parseCollectionQuery } from './odata/query.js';
@@ -72,8 +73,9 @@ export function toGraphUser(user: User, select: readonly string[], identities: O
 
 const passwordProfile = z.strictObject({
   password: z.string().max(256),
-  forceChangePasswordNextSignIn: z.boolean().optional(),
-  forceChangePasswordNextSignInWithMfa: z.boolean().optional(),
+  // Foyer has no "change your password" step at sign-in yet: refuse rather than silently ignore.
+  forceChangePasswordNextSignIn: z.literal(false, { error: 'Foyer cannot yet require a password change at the next sign-in; send false or leave it out' }).optional(),
+  forceChangePasswordNextSignInWithMfa: z.literal(false, { error: 'Foyer cannot yet require a password change at the next sign-in; send false or leave it out' }).optional(),
 });
 
 const emailList = z.array(z.string().max(250)).max(250);
@@ -179,11 +181,25 @@ export function registerUserRoutes(deps: GraphDeps): void {
     return { '@odata.context': `${base}/$metadata#users/$entity`, ...toGraphUser(user, usersCollection.defaultSelect) };
   });
 
+  /** Refuses a sensitive change to a protected user (see directory/protection.ts). */
+  async function guard(who: Caller, target: User, changes: Set<SensitiveChange>) {
+    const targetRoles = new Set(await listRoleIdsOf(ctx.db.kysely, who.tenantId, target.id));
+    assertMayChangeUser({ kind: who.kind, permissions: who.permissions, roleIds: who.user?.roleIds ?? new Set() }, targetRoles, changes);
+  }
+
   app.patch('/users/:id', async (request, reply) => {
     const who = await caller(request);
     authorize(who, userRules.write);
     const { id } = request.params as { id: string };
     const body = parseBody(updateUserBody, request.body);
+    const target = await requireUser(ctx.db.kysely, who.tenantId, id);
+    const changes = new Set<SensitiveChange>();
+    if (body.passwordProfile !== undefined) changes.add('password');
+    if (body.userPrincipalName !== undefined && body.userPrincipalName.toLowerCase() !== target.userPrincipalName.toLowerCase()) changes.add('userPrincipalName');
+    if (body.accountEnabled !== undefined && body.accountEnabled !== target.accountEnabled) changes.add('accountEnabled');
+    if (body.userType !== undefined && body.userType !== target.userType) changes.add('userType');
+    if (body.mail !== undefined || body.otherMails !== undefined) changes.add('mail');
+    await guard(who, target, changes);
     const patch: Parameters<typeof updateUser>[3] = {};
     if (body.displayName !== undefined) patch.displayName = body.displayName;
     if (body.givenName !== undefined) patch.givenName = body.givenName;
@@ -197,7 +213,7 @@ export function registerUserRoutes(deps: GraphDeps): void {
     if (body.userPrincipalName !== undefined) patch.userPrincipalName = body.userPrincipalName;
     if (body.userType !== undefined) patch.userType = body.userType;
     if (body.passwordProfile !== undefined) patch.password = body.passwordProfile.password;
-    await updateUser(ctx, who.tenantId, id, patch);
+    await updateUser(ctx, who.tenantId, target.id, patch);
     return reply.code(204).send();
   });
 
@@ -205,7 +221,9 @@ export function registerUserRoutes(deps: GraphDeps): void {
     const who = await caller(request);
     authorize(who, userRules.write);
     const { id } = request.params as { id: string };
-    await deleteUser(ctx, who.tenantId, id);
+    const target = await requireUser(ctx.db.kysely, who.tenantId, id);
+    await guard(who, target, new Set(['delete']));
+    await deleteUser(ctx, who.tenantId, target.id);
     return reply.code(204).send();
   });
 
@@ -213,9 +231,10 @@ export function registerUserRoutes(deps: GraphDeps): void {
   app.get('/users/:id/memberOf', async (request) => {
     const who = await caller(request);
     const { id } = request.params as { id: string };
+    // Decide before looking the user up, so the answer never tells whether someone exists.
+    const self = who.kind === 'user' && (who.user!.id === id.toLowerCase() || who.user!.userPrincipalName.toLowerCase() === id.toLowerCase());
+    if (!self) authorize(who, userRules.read);
     const user = await requireUser(ctx.db.kysely, who.tenantId, id);
-    const self = who.kind === 'user' && who.user!.id === user.id;
-    if (!self || !can(who, { app: [], delegated: ['User.Read'] })) authorize(who, userRules.read);
     const [groups, roleIds] = await Promise.all([listGroupsOf(ctx.db.kysely, user.id), listRoleIdsOf(ctx.db.kysely, who.tenantId, user.id)]);
     return {
       '@odata.context': `${base}/$metadata#directoryObjects`,

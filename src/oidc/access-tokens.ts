@@ -52,7 +52,12 @@ export async function verifyAccessToken(ctx: AppContext, registry: ProviderRegis
   if (!UUID.test(tid)) throw invalid('Access token has no valid tid claim.');
   let entry = await registry.resolve(tid);
   if (!entry) throw invalid('Access token was issued by an unknown tenant.');
-  const { kid } = decodeProtectedHeader(token);
+  let kid: string | undefined;
+  try {
+    kid = decodeProtectedHeader(token).kid;
+  } catch {
+    throw invalid('Access token is not a valid JWT.');
+  }
   if (kid && !entry.jwks.keys.some((k) => k.kid === kid)) {
     // Another process may have rotated the tenant's keys a moment ago: look again before refusing.
     entry = (await registry.recheck(tid)) ?? entry;

@@ -9,9 +9,10 @@
  * expired rows are never returned, `expiresIn` is in seconds.
  */
 import { LRUCache } from 'lru-cache';
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
+import { sha256 } from '../platform/ids.js';
 import type { Clock } from '../platform/clock.js';
-import type { Database } from '../storage/database.js';
+import type { Database, Executor } from '../storage/database.js';
 import { applicationFromRow, listSecretHashes } from '../directory/applications.js';
 
 /** What a Client row carries beyond OIDC metadata, for Foyer's own decisions during token issuance. */
@@ -29,6 +30,15 @@ export const clientExtraProperties = [
   'foyer_display_name',
 ] as const;
 
+/**
+ * Ends everything the tenant's provider holds for a person: sessions, grants, codes, refresh tokens.
+ * Called when their password is reset or their account is disabled or deleted. (JWT access tokens are
+ * not stored; Graph refuses those of disabled or deleted users.)
+ */
+export async function revokeAccountArtefacts(db: Executor, tenantId: string, accountId: string): Promise<void> {
+  await db.deleteFrom('oidc_payloads').where('tenant_id', '=', tenantId).where('account_id', '=', accountId).execute();
+}
+
 export function createAdapterFactory(
   db: Database,
   clock: Clock,
@@ -41,6 +51,14 @@ export function createAdapterFactory(
   return (model: string) => (model === 'Client' ? new ClientAdapter(db, clock, tenantId, clients) : new PayloadAdapter(db, clock, tenantId, model));
 }
 
+/**
+ * Ids arrive from clients (a refresh token, a code, a cookie). One with a NUL or an absurd length is
+ * no id Foyer issued: answer "not found" rather than hand PostgreSQL a string it rejects.
+ */
+function plausibleId(id: unknown): id is string {
+  return typeof id === 'string' && id.length > 0 && id.length <= 512 && !id.includes('\u0000');
+}
+
 class PayloadAdapter implements Adapter {
   constructor(
     private readonly db: Database,
@@ -51,11 +69,15 @@ class PayloadAdapter implements Adapter {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     const expiresAt = expiresIn ? this.clock.now() + expiresIn * 1000 : null;
+    // The id (jti) is the bearer secret of codes, refresh tokens and sessions: keep only its hash, and
+    // take it out of the stored payload; find() puts it back from the id it is asked for.
+    const { jti: _jti, ...stored } = payload;
     const row = {
       tenant_id: this.tenantId,
       model: this.model,
-      id,
-      payload: JSON.stringify(payload),
+      id: sha256(id),
+      payload: JSON.stringify(stored),
+      account_id: typeof payload.accountId === 'string' ? payload.accountId : null,
       grant_id: (payload.grantId as string | undefined) ?? null,
       uid: (payload.uid as string | undefined) ?? null,
       user_code: (payload.userCode as string | undefined) ?? null,
@@ -68,6 +90,7 @@ class PayloadAdapter implements Adapter {
       .onConflict((oc) =>
         oc.columns(['tenant_id', 'model', 'id']).doUpdateSet({
           payload: row.payload,
+          account_id: row.account_id,
           grant_id: row.grant_id,
           uid: row.uid,
           user_code: row.user_code,
@@ -77,24 +100,27 @@ class PayloadAdapter implements Adapter {
       .execute();
   }
 
-  private async findBy(column: 'id' | 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
+  private async findBy(column: 'id' | 'uid' | 'user_code', value: string, jti?: string): Promise<AdapterPayload | undefined> {
+    if (!plausibleId(value)) return undefined;
     const row = await this.db.kysely
       .selectFrom('oidc_payloads')
       .select(['payload', 'expires_at', 'consumed_at'])
       .where('tenant_id', '=', this.tenantId)
       .where('model', '=', this.model)
-      .where(column, '=', value)
+      .where(column, '=', column === 'id' ? sha256(value) : value)
       .executeTakeFirst();
     if (!row) return undefined;
     if (row.expires_at !== null && row.expires_at <= this.clock.now()) return undefined;
     const payload = JSON.parse(row.payload) as AdapterPayload;
+    if (jti) payload.jti = jti;
     if (row.consumed_at !== null) payload.consumed = Math.floor(row.consumed_at / 1000);
     return payload;
   }
 
   find(id: string) {
-    return this.findBy('id', id);
+    return this.findBy('id', id, id);
   }
+  /** Sessions only; the payload comes back without its id (the library compares account ids). */
   findByUid(uid: string) {
     return this.findBy('uid', uid);
   }
@@ -102,30 +128,50 @@ class PayloadAdapter implements Adapter {
     return this.findBy('user_code', userCode);
   }
 
+  /**
+   * Marks a code or refresh token used, once. Compare-and-set: of two requests racing with the same
+   * code, exactly one consumes it; the other is a replay, which revokes the whole grant (RFC 6749
+   * §4.1.2, RFC 9700 §4.14) and is refused.
+   */
   async consume(id: string): Promise<void> {
-    await this.db.kysely
+    if (!plausibleId(id)) throw new errors.InvalidGrant('grant request is invalid');
+    const result = await this.db.kysely
       .updateTable('oidc_payloads')
       .set({ consumed_at: this.clock.now() })
       .where('tenant_id', '=', this.tenantId)
       .where('model', '=', this.model)
-      .where('id', '=', id)
-      .execute();
+      .where('id', '=', sha256(id))
+      .where('consumed_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1) return;
+    const row = await this.db.kysely
+      .selectFrom('oidc_payloads')
+      .select('grant_id')
+      .where('tenant_id', '=', this.tenantId)
+      .where('model', '=', this.model)
+      .where('id', '=', sha256(id))
+      .executeTakeFirst();
+    if (row?.grant_id) await this.revokeByGrantId(row.grant_id);
+    throw new errors.InvalidGrant(`${this.model === 'RefreshToken' ? 'refresh token' : 'grant'} already used`);
   }
 
   async destroy(id: string): Promise<void> {
+    if (!plausibleId(id)) return;
     await this.db.kysely
       .deleteFrom('oidc_payloads')
       .where('tenant_id', '=', this.tenantId)
       .where('model', '=', this.model)
-      .where('id', '=', id)
+      .where('id', '=', sha256(id))
       .execute();
   }
 
+  /** Removes every artefact issued under a grant, and the grant itself. */
   async revokeByGrantId(grantId: string): Promise<void> {
+    if (!plausibleId(grantId)) return;
     await this.db.kysely
       .deleteFrom('oidc_payloads')
       .where('tenant_id', '=', this.tenantId)
-      .where('grant_id', '=', grantId)
+      .where((eb) => eb.or([eb('grant_id', '=', grantId), eb.and([eb('model', '=', 'Grant'), eb('id', '=', sha256(grantId))])]))
       .execute();
   }
 }

@@ -105,8 +105,9 @@ export function createTenantProvider(ctx: AppContext, input: TenantProviderInput
       },
       resourceIndicators: {
         enabled: true,
-        // The Graph API is the one resource: Entra-style `{resource}/.default` scopes and bare Graph
-        // permission names both mean it, and so does a plain sign-in (its access token calls userinfo).
+        // The Graph API is the one resource: Entra-style `{resource}/.default` scopes, resource-qualified
+        // and bare Graph permission names all mean it, and so does a plain sign-in (its access token
+        // calls userinfo).
         defaultResource(koa) {
           const scopes = String(koa.oidc.params?.scope ?? '').split(' ');
           for (const s of scopes) {
@@ -121,9 +122,16 @@ export function createTenantProvider(ctx: AppContext, input: TenantProviderInput
           }
           const extras = client as unknown as FoyerClientExtras;
           const clientCredentials = koa.oidc.params?.grant_type === 'client_credentials';
+          if (clientCredentials && !String(koa.oidc.params?.scope ?? '').split(' ').includes(defaultScope)) {
+            // As Entra: an app acting as itself asks for everything it was granted, as `{resource}/.default`.
+            throw new errors.InvalidScope(`client credentials need scope=${defaultScope}`, String(koa.oidc.params?.scope ?? ''));
+          }
+          // Delegated permissions by name, and resource-qualified as MSAL writes them for a custom
+          // resource (`{audience}/User.Read`); `scp` carries the names (see extraTokenClaims).
+          const delegated = ['User.Read', ...(extras.foyer_delegated_permissions ?? [])];
           return {
             audience,
-            scope: clientCredentials ? defaultScope : ['User.Read', ...(extras.foyer_delegated_permissions ?? [])].join(' '),
+            scope: clientCredentials ? defaultScope : [...delegated, ...delegated.map((p) => `${audience}/${p}`)].join(' '),
             accessTokenFormat: 'jwt',
             accessTokenTTL: config.accessTokenTtlSeconds,
             jwt: { sign: { alg: 'RS256' } },
@@ -159,11 +167,17 @@ export function createTenantProvider(ctx: AppContext, input: TenantProviderInput
       // Like Entra's Graph tokens, `scp` lists the OpenID scopes the person granted as well as the
       // Graph permissions (the JWT's own `scope` holds only the latter); userinfo reads it.
       const oidcScopes = (koa.oidc.entities.Grant?.getOIDCScope() ?? '').split(' ').filter((s) => OIDC_SCOPES.has(s) && s !== 'offline_access');
-      const scp = [...new Set([...oidcScopes, ...String(token.scope ?? '').split(' ')])].filter(Boolean).join(' ');
+      const granted = String(token.scope ?? '')
+        .split(' ')
+        .map((s) => (s.startsWith(`${audience}/`) ? s.slice(audience.length + 1) : s));
+      const scp = [...new Set([...oidcScopes, ...granted])].filter(Boolean).join(' ');
+      // How the person authenticated, from the code or refresh token this access token comes from.
+      const amr = koa.oidc.entities.AuthorizationCode?.amr ?? koa.oidc.entities.RefreshToken?.amr;
       return {
         tid: tenantId,
         scp,
         idtyp: 'user',
+        ...(amr ? { amr } : {}),
         ...(claims ? { oid: claims.oid, idp: claims.idp, acct: claims.acct, name: claims.name, preferred_username: claims.preferred_username } : {}),
       };
     },

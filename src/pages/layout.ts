@@ -17,6 +17,7 @@ main { max-width: 440px; margin: 8vh auto 2rem; background: #fff; padding: 2rem 
 header.brand { display: flex; align-items: center; gap: .75rem; margin-bottom: 1.25rem; font-weight: 600; }
 header.brand img { max-height: 36px; max-width: 200px; }
 h1 { font-size: 1.5rem; margin: 0 0 1rem; }
+h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
 label { display: block; font-weight: 600; margin: 1rem 0 .25rem; }
 .hint { color: var(--muted); font-size: .9rem; margin: .25rem 0 0; }
 input[type=email], input[type=password], input[type=text] { width: 100%; padding: .6rem .7rem; font-size: 1rem; border: 1px solid #8a939d; border-radius: 4px; }

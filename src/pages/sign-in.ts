@@ -95,6 +95,8 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
         if (account.tenantId !== it.tenant.id) continue;
         const user = await findUser(ctx.db.kysely, it.tenant.id, account.userId);
         if (!user?.accountEnabled) continue;
+        // A password reset or a disable since then ends this sign-in.
+        if (user.tokensRevokedAt !== null && account.authTime * 1000 < user.tokensRevokedAt) continue;
         if (loginHint && ![user.userPrincipalName, user.mail].some((a) => a?.toLowerCase() === loginHint.toLowerCase())) continue;
         return finish(it, request, reply, { login: { accountId: user.id, amr: account.amr, ts: account.authTime } });
       }
@@ -159,29 +161,34 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
     const windowMs = ctx.config.signInAttemptWindowSeconds * 1000;
     const limit = ctx.config.signInAttemptLimit;
     const now = ctx.clock.now();
-    const accountKey = `signin:account:${it.tenant.id}:${address.lower}`;
-    const ipKey = `signin:ip:${request.ip}`;
-    const [byAccount, byIp] = await Promise.all([
-      rateLimit.peek(ctx.db.kysely, accountKey, windowMs, now),
-      rateLimit.peek(ctx.db.kysely, ipKey, windowMs, now),
-    ]);
-    // One address behind a NAT may serve a whole office: it gets more room than one account.
-    const blocked = [byAccount.hits >= limit ? byAccount : undefined, byIp.hits >= limit * 5 ? byIp : undefined].filter(Boolean);
-    if (blocked.length) {
-      const waitMs = Math.max(...blocked.map((w) => w!.retryAfterMs));
+    const member = await findMemberBySignInName(ctx.db.kysely, it.tenant.id, address.address);
+    // One counter per account whether it is typed as its UPN or its mail. Guessing from one address
+    // stops after `limit` failures; an account under attack from many addresses, or one address trying
+    // many accounts (an office behind NAT may be both), gets five times that.
+    const subject = `${it.tenant.id}:${member?.id ?? address.lower}`;
+    const limits = [
+      { key: `signin:account-ip:${subject}:${request.ip}`, limit },
+      { key: `signin:account:${subject}`, limit: limit * 5 },
+      { key: `signin:ip:${request.ip}`, limit: limit * 5 },
+    ];
+    const blocked = await rateLimit.attempt(ctx.db.kysely, limits, windowMs, now);
+    if (blocked) {
       request.log.warn({ tenant: it.tenant.id, account: address.lower }, 'sign-in refused: too many failed attempts');
-      reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
-      return again(429, t.tooManyAttempts(Math.max(1, Math.ceil(waitMs / 60_000))));
+      reply.header('retry-after', String(Math.ceil(blocked.retryAfterMs / 1000)));
+      return again(429, t.tooManyAttempts(Math.max(1, Math.ceil(blocked.retryAfterMs / 60_000))));
     }
 
-    const member = await findMemberBySignInName(ctx.db.kysely, it.tenant.id, address.address);
     const ok = member?.passwordHash ? await verifyPassword(member.passwordHash, password) : await verifyDecoy(password);
     if (!ok || !member || !member.accountEnabled) {
-      await Promise.all([rateLimit.hit(ctx.db.kysely, accountKey, windowMs, now), rateLimit.hit(ctx.db.kysely, ipKey, windowMs, now)]);
       request.log.info({ tenant: it.tenant.id, reason: !member ? 'unknown' : !ok ? 'password' : 'disabled' }, 'sign-in failed');
       return again(400, ok && member && !member.accountEnabled ? t.accountDisabled : t.wrongPassword);
     }
-    await rateLimit.reset(ctx.db.kysely, accountKey);
+    // A success clears the account's failures and does not count against the address.
+    await Promise.all([
+      rateLimit.reset(ctx.db.kysely, limits[0]!.key),
+      rateLimit.reset(ctx.db.kysely, limits[1]!.key),
+      rateLimit.release(ctx.db.kysely, limits[2]!.key, windowMs, now),
+    ]);
     const authTime = Math.floor(now / 1000);
     await rememberAccount(ctx, request, reply, { tenantId: it.tenant.id, userId: member.id, amr: ['pwd'], authTime });
     return finish(it, request, reply, { login: { accountId: member.id, amr: ['pwd'], ts: authTime } });

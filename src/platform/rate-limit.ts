@@ -44,3 +44,31 @@ export async function peek(db: Executor, key: string, windowMs: number, now: num
 export async function reset(db: Executor, key: string): Promise<void> {
   await db.deleteFrom('rate_limits').where('key', '=', key).execute();
 }
+
+/** Takes back one hit of the current window (an attempt that turned out fine). */
+export async function release(db: Executor, key: string, windowMs: number, now: number): Promise<void> {
+  await db
+    .updateTable('rate_limits')
+    .set((eb) => ({ hits: eb('hits', '-', 1) }))
+    .where('key', '=', key)
+    .where('window_start', '=', windowStart(now, windowMs))
+    .where('hits', '>', 0)
+    .execute();
+}
+
+export interface Limit {
+  key: string;
+  limit: number;
+}
+
+/**
+ * Counts an attempt against every limit first, then decides: counting before the (slow) work is what
+ * stops a burst of parallel requests from all slipping past a check made before any was counted.
+ * Returns the window to wait for when any limit is exceeded.
+ */
+export async function attempt(db: Executor, limits: Limit[], windowMs: number, now: number): Promise<Window | undefined> {
+  const windows = await Promise.all(limits.map((l) => hit(db, l.key, windowMs, now)));
+  const exceeded = windows.filter((w, i) => w.hits > limits[i]!.limit);
+  if (exceeded.length === 0) return undefined;
+  return exceeded.reduce((a, b) => (a.retryAfterMs >= b.retryAfterMs ? a : b));
+}

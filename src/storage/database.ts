@@ -113,3 +113,12 @@ function openPostgres(url: string, options: OpenOptions): Database {
     close: () => kysely.destroy(),
   };
 }
+
+/**
+ * True when a statement failed on a unique or primary key: PostgreSQL's SQLSTATE 23505, SQLite's
+ * constraint codes. Check-then-insert code uses it for the race its check cannot see.
+ */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -47,7 +47,9 @@ export interface UsersTable {
   display_name: string;
   display_name_lower: string;
   given_name: string | null;
+  given_name_lower: string | null;
   surname: string | null;
+  surname_lower: string | null;
   job_title: string | null;
   company_name: string | null;
   preferred_language: string | null;
@@ -61,6 +63,8 @@ export interface UsersTable {
   external_user_state_change_at: number | null;
   /** argon2id PHC string; null for guests, who authenticate at their home identity. */
   password_hash: string | null;
+  /** Sign-ins proven before this instant no longer count (password reset, account disabled). */
+  tokens_revoked_at: number | null;
   created_at: number;
   deleted_at: number | null;
 }
@@ -79,6 +83,7 @@ export interface GroupsTable {
   id: string;
   tenant_id: string;
   display_name: string;
+  display_name_lower: string;
   description: string | null;
   mail_nickname: string;
   mail_enabled: number;
@@ -142,8 +147,10 @@ export interface SigningKeysTable {
 export interface OidcPayloadsTable {
   tenant_id: string;
   model: string;
+  /** SHA-256 of the artefact id (see the migration). */
   id: string;
   payload: string;
+  account_id: string | null;
   grant_id: string | null;
   uid: string | null;
   user_code: string | null;

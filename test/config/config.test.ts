@@ -35,9 +35,17 @@ describe('configuration', () => {
     [{ FOYER_PUBLIC_URL: 'not a url' }, 'FOYER_PUBLIC_URL="not a url"'],
     [{ FOYER_MODE: 'production' }, 'FOYER_PUBLIC_URL must be https in production mode'],
     [{ FOYER_PUBLIC_URL: 'https://example.com/foyer' }, 'FOYER_PUBLIC_URL must be an origin without a path'],
+    [{ FOYER_TRUST_PROXY: 'true' }, 'expected false, a number of proxy hops'],
+    [{ FOYER_TRUST_PROXY: 'everyone' }, 'expected false, a number of proxy hops'],
   ])('refuses %j naming the problem', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('takes a proxy hop count or a list of proxy addresses, never "trust everyone"', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ FOYER_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ FOYER_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toBe('10.0.0.0/8,127.0.0.1');
   });
 
   it('reads a JSON file, lets the environment win, and refuses unknown keys', () => {

@@ -191,7 +191,11 @@ describe.each(backends)('Graph API on $name', (backend) => {
     it.each([
       ['junk JSON', '{"displayName": ', 'application/json', 400, 'BadRequest', 'request.invalid_json', 'The request body is not valid JSON.'],
       ['a JSON array', '[1,2]', 'application/json', 400, 'BadRequest', 'request.invalid_json', 'The request body must be a JSON object.'],
-      ['plain text', 'hello', 'text/plain', 400, 'BadRequest', 'request.invalid_json', 'The request body must be a JSON object.'],
+      ['plain text', 'hello', 'text/plain', 415, 'BadRequest', 'request.unsupported_media_type', 'The request body must be application/json.'],
+      ['a form', 'displayName=x', 'application/x-www-form-urlencoded', 415, 'BadRequest', 'request.unsupported_media_type', 'The request body must be application/json.'],
+      ['a NUL character', JSON.stringify(newUser('x0', { displayName: 'a\u0000b' })), 'application/json', 400, 'BadRequest', 'request.malformed', "Property 'displayName' contains a NUL character."],
+      ['an invalid address in otherMails', JSON.stringify(newUser('x7', { otherMails: ['a"b'] })), 'application/json', 400, 'Request_BadRequest', 'request.invalid_body', "'a\"b' in otherMails is not a valid e-mail address."],
+      ['forceChangePasswordNextSignIn', JSON.stringify(newUser('x8', { passwordProfile: { password: 'Long-Enough-Passphrase-1', forceChangePasswordNextSignIn: true } })), 'application/json', 400, 'Request_BadRequest', 'request.invalid_body', "Invalid value for property 'passwordProfile.forceChangePasswordNextSignIn': Foyer cannot yet require a password change at the next sign-in; send false or leave it out."],
       ['XML', '<user/>', 'application/xml', 415, 'BadRequest', 'request.unsupported_media_type', 'The request body must be application/json.'],
       ['an unknown property', JSON.stringify({ ...newUser('x1'), shoeSize: 44 }), 'application/json', 400, 'Request_BadRequest', 'request.invalid_body', "Property 'shoeSize' does not exist as a declared property or extension property."],
       ['a wrong type', JSON.stringify({ ...newUser('x2'), accountEnabled: 'yes' }), 'application/json', 400, 'Request_BadRequest', 'request.invalid_body', "Invalid value for property 'accountEnabled': Invalid input: expected boolean, received string."],
@@ -223,6 +227,42 @@ describe.each(backends)('Graph API on $name', (backend) => {
       const res = await graph(foyer, tokens.reader!, 'GET', `${p}?${params.toString()}`);
       expect(res.status).toBe(400);
       expect(res.body.error).toMatchObject({ code: 'Request_UnsupportedQuery', message });
+    });
+
+    it('refuses a token whose header is not JSON with 401, not 500', async () => {
+      const payload = tokens.reader!.split('.')[1];
+      const res = await graph(foyer, `${Buffer.from('not json').toString('base64url')}.${payload}.sig`, 'GET', '/users');
+      expect(res.status).toBe(401);
+      expect(res.body.error.message).toBe('Access token is not a valid JWT.');
+    });
+
+    it.each([
+      ['/users/a%00b', 400, 'request.malformed', 'The URL contains a NUL character.'],
+      [`/users?$filter=${encodeURIComponent("displayName eq 'a\u0000'")}`, 400, 'request.malformed', 'The URL contains a NUL character.'],
+      [`/users/${'x'.repeat(600)}`, 414, 'request.uri_too_long', 'A path segment of the URL is too long.'],
+      ['/users/%E0%A4%A', 400, 'request.malformed', 'The URL is not valid percent-encoding.'],
+      [`/users?$filter=${encodeURIComponent("identities/any(i:displayName eq 'x')")}`, 400, 'request.invalid_query', "Invalid filter clause: Inside 'identities/any(i: …)' only the lambda variable 'i' may be used; found 'displayName'."],
+      [`/users?$filter=${encodeURIComponent("otherMails/any(m:accountEnabled eq true)")}`, 400, 'request.invalid_query', undefined],
+      [`/users?$orderby=createdDateTime&$skiptoken=${Buffer.from(JSON.stringify(['createdDateTime', 'yesterday', 'x'])).toString('base64url')}`, 400, 'request.invalid_query', undefined],
+      [`/users?$orderby=createdDateTime&$skiptoken=${Buffer.from(JSON.stringify(['createdDateTime', 1e300, 'x'])).toString('base64url')}`, 400, 'request.invalid_query', undefined],
+    ])('GET %s answers %i in Graph’s shape', async (path, status, innerCode, message) => {
+      const res = await graph(foyer, tokens.reader!, 'GET', path);
+      expect(res.status).toBe(status);
+      expect(res.body.error.innerError.code).toBe(innerCode);
+      if (message) expect(res.body.error.message).toBe(message);
+    });
+
+    it('refuses client credentials without the {resource}/.default scope, as Entra does', async () => {
+      const app = await foyer.createApp(tenant.id, { displayName: 'Sloppy', applicationPermissions: ['User.Read.All'] });
+      for (const scope of [undefined, 'User.Read.All']) {
+        const res = await fetch(`${foyer.url}/${tenant.id}/oauth2/v2.0/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'client_credentials', client_id: app.appId, client_secret: app.clientSecret!, ...(scope ? { scope } : {}) }),
+        });
+        expect(res.status).toBe(400);
+        expect(await res.json()).toMatchObject({ error: 'invalid_scope' });
+      }
     });
 
     it('answers an unknown resource with Graph’s segment error', async () => {

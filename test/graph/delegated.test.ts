@@ -64,6 +64,25 @@ describe.each(backends)('delegated Graph calls on $name', (backend) => {
     expect((await graph(foyer, member.access, 'GET', '/organization')).status).toBe(200);
   });
 
+  it('accepts permissions written the way MSAL writes them for a custom resource', async () => {
+    const app = await foyer.createApp(tenant.id, { displayName: 'Msal', redirectUris: [REDIRECT], delegatedPermissions: ['User.Read.All'] });
+    const t = await delegatedTokens(foyer, tenant, app, REDIRECT, { email: 'admin@contoso.example', password: tenant.admin.password }, `openid ${foyer.url}/graph/User.Read.All`);
+    const claims = JSON.parse(Buffer.from(t.access_token.split('.')[1]!, 'base64url').toString());
+    expect(claims.scp.split(' ')).toContain('User.Read.All');
+    expect(claims.amr).toEqual(['pwd']);
+    expect((await graph(foyer, t.access_token, 'GET', '/users')).status).toBe(200);
+  });
+
+  it('does not tell a caller who may not read users whether someone exists', async () => {
+    const app = await foyer.createApp(tenant.id, { displayName: 'Profile', redirectUris: [REDIRECT] });
+    const t = await delegatedTokens(foyer, tenant, app, REDIRECT, { email: 'admin@contoso.example', password: tenant.admin.password }, 'openid User.Read');
+    const existing = await graph(foyer, t.access_token, 'GET', `/users/mia@contoso.example/memberOf`);
+    const missing = await graph(foyer, t.access_token, 'GET', `/users/nobody@contoso.example/memberOf`);
+    expect(existing.status).toBe(403);
+    expect(missing.status).toBe(403);
+    expect((await graph(foyer, t.access_token, 'GET', `/users/${tenant.admin.id}/memberOf`)).status).toBe(200);
+  });
+
   it('refuses an ID token presented as an access token', async () => {
     const { delegatedTokens: again } = await import('../support/tokens.js');
     const app = await foyer.createApp(tenant.id, { displayName: 'Other', redirectUris: [REDIRECT] });

@@ -158,7 +158,8 @@ describe.each(backends)('directory storage on $name', (backend) => {
       listTenant = t.tenant.id;
       for (const [displayName, upn, enabled, otherMails] of people) {
         clock.advance(1000);
-        await createMember(ctx, listTenant, { userPrincipalName: upn, displayName, password: 'Secret-Passphrase-1', accountEnabled: enabled, otherMails: [...otherMails] });
+        const [givenName, surname] = displayName.split(' ');
+        await createMember(ctx, listTenant, { userPrincipalName: upn, displayName, givenName: givenName ?? null, surname: surname ?? null, password: 'Secret-Passphrase-1', accountEnabled: enabled, otherMails: [...otherMails] });
       }
       // One without mail, to check null semantics.
       await updateUser(ctx, listTenant, 'zoe@fabrikam.example', { mail: null });
@@ -173,6 +174,9 @@ describe.each(backends)('directory storage on $name', (backend) => {
       [{ $filter: "displayName eq 'BOB'" }, ['Bob']],
       [{ $filter: "startswith(displayName,'ad')" }, ['Ada Lovelace', 'adam 100%_sure', 'admin']],
       [{ $filter: "startswith(displayName,'åS')" }, ['Åsa Öberg']],
+      [{ $filter: "givenName eq 'ÅSA'" }, ['Åsa Öberg']],
+      [{ $filter: "startswith(surname,'öb')" }, ['Åsa Öberg']],
+      [{ $filter: "id eq 'not-a-guid'" }, []],
       [{ $filter: "startswith(displayName,'adam 100%')" }, ['adam 100%_sure']],
       [{ $filter: "startswith(displayName,'a%')" }, []],
       [{ $filter: "startswith(displayName,'_')" }, []],
@@ -210,6 +214,11 @@ describe.each(backends)('directory storage on $name', (backend) => {
         if (direction === 'asc') expect(seen.slice(0, 3)).toEqual(['Ada Lovelace', 'adam 100%_sure', 'admin']);
         else expect(seen.slice(-3)).toEqual(['admin', 'adam 100%_sure', 'Ada Lovelace']);
       }
+    });
+
+    it('finds a user by id whatever the letter case of the GUID', async () => {
+      const { users } = await listUsers(ctx.db.kysely, ctx.db.dialect, listTenant, parseCollectionQuery({ $filter: "userPrincipalName eq 'bob@fabrikam.example'" }, usersCollection));
+      expect(await names({ $filter: `id eq '${users[0]!.id.toUpperCase()}'` })).toEqual(['Bob']);
     });
 
     it('counts the whole filtered set with $count', async () => {

@@ -32,12 +32,41 @@ describe.each(backends)('protocol stores on $name', (backend) => {
   describe('OpenID provider adapter', () => {
     it('replaces on upsert, and hides rows once they expire', async () => {
       const sessions = createAdapterFactory(ctx.db, clock, tenantA)('Session');
-      await sessions.upsert('s1', { accountId: 'u1', uid: 'uid-1' }, 60);
-      await sessions.upsert('s1', { accountId: 'u2', uid: 'uid-1' }, 60);
-      expect(await sessions.find('s1')).toEqual({ accountId: 'u2', uid: 'uid-1' });
+      await sessions.upsert('s1', { jti: 's1', accountId: 'u1', uid: 'uid-1' }, 60);
+      await sessions.upsert('s1', { jti: 's1', accountId: 'u2', uid: 'uid-1' }, 60);
+      expect(await sessions.find('s1')).toEqual({ jti: 's1', accountId: 'u2', uid: 'uid-1' });
       expect(await sessions.findByUid('uid-1')).toEqual({ accountId: 'u2', uid: 'uid-1' });
       clock.advance(61_000);
       expect(await sessions.find('s1')).toBeUndefined();
+    });
+
+    it('keeps only a hash of each id: the database never holds a code, refresh token or session id', async () => {
+      const tokens = createAdapterFactory(ctx.db, clock, tenantA)('RefreshToken');
+      const secret = 'rt-secret-value-that-is-a-bearer-credential';
+      await tokens.upsert(secret, { jti: secret, grantId: 'g-hash', accountId: 'u1' }, 600);
+      const rows = await ctx.db.kysely.selectFrom('oidc_payloads').selectAll().where('grant_id', '=', 'g-hash').execute();
+      expect(rows).toHaveLength(1);
+      expect(JSON.stringify(rows)).not.toContain(secret);
+      expect((await tokens.find(secret))?.jti).toBe(secret);
+    });
+
+    it('lets exactly one of many simultaneous uses consume a code, and revokes the grant for the rest', async () => {
+      const factory = createAdapterFactory(ctx.db, clock, tenantA);
+      await factory('AuthorizationCode').upsert('race', { jti: 'race', grantId: 'g-race' }, 60);
+      await factory('RefreshToken').upsert('rt-race', { jti: 'rt-race', grantId: 'g-race' }, 600);
+      const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => factory('AuthorizationCode').consume('race')));
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+      expect(refused).toHaveLength(7);
+      expect(refused[0]!.reason).toMatchObject({ error: 'invalid_grant' });
+      expect(await factory('RefreshToken').find('rt-race')).toBeUndefined();
+    });
+
+    it('answers "not found" for ids no client could have been given', async () => {
+      const codes = createAdapterFactory(ctx.db, clock, tenantA)('AuthorizationCode');
+      expect(await codes.find('bad\u0000id')).toBeUndefined();
+      expect(await codes.find('x'.repeat(10_000))).toBeUndefined();
+      await expect(codes.consume('bad\u0000id')).rejects.toMatchObject({ error: 'invalid_grant' });
     });
 
     it('returns a consumed code with `consumed` set, so a replay is recognised', async () => {
@@ -65,9 +94,9 @@ describe.each(backends)('protocol stores on $name', (backend) => {
       await a.upsert('same-id', { accountId: 'alice' }, 60);
       expect(await b.find('same-id')).toBeUndefined();
       await b.upsert('same-id', { accountId: 'bob' }, 60);
-      expect(await a.find('same-id')).toEqual({ accountId: 'alice' });
+      expect(await a.find('same-id')).toEqual({ jti: 'same-id', accountId: 'alice' });
       await b.destroy('same-id');
-      expect(await a.find('same-id')).toEqual({ accountId: 'alice' });
+      expect(await a.find('same-id')).toEqual({ jti: 'same-id', accountId: 'alice' });
     });
 
     it("finds a tenant's app as a client, and not another tenant's", async () => {

@@ -80,6 +80,7 @@ function tokenize(input: string): Token[] {
       for (;;) {
         if (i >= input.length) throw new FilterError(`Unterminated string literal at position ${start}.`);
         const d = input[i]!;
+        if (d === '\u0000') throw new FilterError(`A string literal may not contain a NUL character (position ${i}).`);
         if (d === "'") {
           if (input[i + 1] === "'") {
             value += "'";
@@ -279,6 +280,9 @@ class Parser {
         throw new FilterError(`Could not find a property named '${sub.t === 'ident' ? sub.v : '?'}' on the elements of '${scope.collection}'.`);
       }
       return { name: key, spec: element[key]! };
+    }
+    if (scope) {
+      throw new FilterError(`Inside '${scope.collection}/any(${scope.variable}: …)' only the lambda variable '${scope.variable}' may be used; found '${t.v}'.`);
     }
     const key = Object.keys(this.model.properties).find((k) => k.toLowerCase() === t.v.toLowerCase());
     if (!key) throw new FilterError(`Could not find a property named '${t.v}' on type '${this.model.typeName}'.`);

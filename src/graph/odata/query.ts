@@ -18,6 +18,8 @@ export interface CollectionModel extends FilterModel {
    * indexes serve for this filter, so a page reads only the rows it returns.
    */
   preferredOrder?(filter: FilterNode): string | undefined;
+  /** Sort properties whose keys are integers (times); the others sort by text. */
+  integerSorts?: readonly string[];
 }
 
 export interface CollectionQuery {
@@ -108,7 +110,9 @@ export function parseCollectionQuery(params: Record<string, unknown>, model: Col
   const query: CollectionQuery = { select, top, count, orderBy };
   if (filter) query.filter = filter;
   const skipText = get('$skiptoken');
-  if (skipText !== undefined) query.after = decodeSkipToken(skipText, orderBy.property);
+  if (skipText !== undefined) {
+    query.after = decodeSkipToken(skipText, orderBy.property, model.integerSorts?.includes(orderBy.property) ? 'integer' : 'string');
+  }
   return query;
 }
 
@@ -117,17 +121,18 @@ export function encodeSkipToken(property: string, value: string | number | null,
   return Buffer.from(JSON.stringify([property, value, id])).toString('base64url');
 }
 
-function decodeSkipToken(token: string, property: string): { value: string | number | null; id: string } {
+function decodeSkipToken(token: string, property: string, kind: 'integer' | 'string'): { value: string | number | null; id: string } {
+  const plain = (v: unknown): v is string => typeof v === 'string' && v.length <= 1024 && !v.includes('\u0000');
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
     if (
       Array.isArray(parsed) &&
       parsed.length === 3 &&
       parsed[0] === property &&
-      (typeof parsed[1] === 'string' || typeof parsed[1] === 'number' || parsed[1] === null) &&
-      typeof parsed[2] === 'string'
+      (kind === 'integer' ? Number.isSafeInteger(parsed[1]) : plain(parsed[1])) &&
+      plain(parsed[2])
     ) {
-      return { value: parsed[1], id: parsed[2] };
+      return { value: parsed[1] as string | number, id: parsed[2] };
     }
   } catch {
     // fall through

@@ -14,8 +14,10 @@ export type ColumnKind =
   | 'lowered'
   /** text compared case-insensitively with SQL lower() on both sides (rarely filtered columns) */
   | 'text'
-  /** exact text (enums, ids) */
+  /** exact text (enums; text whose letter case counts) */
   | 'exact'
+  /** object ids: GUIDs, stored lower-case, matched whatever case the client writes them in */
+  | 'id'
   /** 0/1 integer */
   | 'boolean'
   /** epoch milliseconds */
@@ -43,7 +45,7 @@ const OPS = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' } as const
 function bind(value: Literal, kind: ColumnKind): unknown {
   if (value instanceof Date) return value.getTime();
   if (typeof value === 'boolean') return value ? 1 : 0;
-  if (typeof value === 'string' && kind === 'lowered') return value.toLowerCase();
+  if (typeof value === 'string' && (kind === 'lowered' || kind === 'id')) return value.toLowerCase();
   return value;
 }
 

@@ -62,7 +62,9 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     // and a filter must match the same rows on both backends.
     .addColumn('display_name_lower', searchable, (c) => c.notNull())
     .addColumn('given_name', 'text')
+    .addColumn('given_name_lower', searchable)
     .addColumn('surname', 'text')
+    .addColumn('surname_lower', searchable)
     .addColumn('job_title', 'text')
     .addColumn('company_name', 'text')
     .addColumn('preferred_language', 'text')
@@ -72,6 +74,8 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .addColumn('external_user_state', 'text')
     .addColumn('external_user_state_change_at', 'bigint')
     .addColumn('password_hash', 'text')
+    // Sign-ins proven before this instant no longer count (password reset, account disabled).
+    .addColumn('tokens_revoked_at', 'bigint')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('deleted_at', 'bigint')
     .execute();
@@ -103,6 +107,7 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
     .addColumn('display_name', 'text', (c) => c.notNull())
+    .addColumn('display_name_lower', searchable, (c) => c.notNull())
     .addColumn('description', 'text')
     .addColumn('mail_nickname', 'text', (c) => c.notNull())
     .addColumn('mail_enabled', 'integer', (c) => c.notNull())
@@ -110,6 +115,7 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('groups_tenant_id').on('groups').columns(['tenant_id', 'id']).execute();
+  await db.schema.createIndex('groups_tenant_display').on('groups').columns(['tenant_id', 'display_name_lower', 'id']).execute();
 
   await db.schema
     .createTable('group_members')
@@ -179,8 +185,11 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     // found by another tenant's provider.
     .addColumn('tenant_id', 'text', (c) => c.notNull())
     .addColumn('model', 'text', (c) => c.notNull())
+    // SHA-256 of the artefact's id: for codes, refresh tokens and sessions the id is the bearer secret
+    // itself, so a copy of the database must not hold it.
     .addColumn('id', 'text', (c) => c.notNull())
     .addColumn('payload', 'text', (c) => c.notNull())
+    .addColumn('account_id', 'text')
     .addColumn('grant_id', 'text')
     .addColumn('uid', 'text')
     .addColumn('user_code', 'text')
@@ -190,6 +199,7 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .execute();
   await db.schema.createIndex('oidc_payloads_grant').on('oidc_payloads').columns(['tenant_id', 'grant_id']).execute();
   await db.schema.createIndex('oidc_payloads_uid').on('oidc_payloads').columns(['tenant_id', 'uid']).execute();
+  await db.schema.createIndex('oidc_payloads_account').on('oidc_payloads').columns(['tenant_id', 'account_id']).execute();
   await db.schema.createIndex('oidc_payloads_expires').on('oidc_payloads').column('expires_at').execute();
 
   await db.schema
