@@ -8,13 +8,31 @@
  * database's `now()`), booleans are integers 0/1, structured values are JSON text.
  */
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
+
+/**
+ * The SQLite binding for this runtime. better-sqlite3 13 (Node-API, shipped prebuilt) is the one that
+ * runs on Node.js 24.19 and later, where version 12's statements abort the process when they are
+ * garbage-collected (nodejs/node#65446); but 13 crashes on Node.js 20, which gets 12 (the optional
+ * dependency `better-sqlite3-node20`, compiled at install).
+ */
+function sqliteBinding(): typeof BetterSqlite3 {
+  const require = createRequire(import.meta.url);
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major >= 22) return require('better-sqlite3') as typeof BetterSqlite3;
+  try {
+    return require('better-sqlite3-node20') as typeof BetterSqlite3;
+  } catch (err) {
+    throw new Error(`the SQLite binding for Node.js ${process.versions.node} (better-sqlite3 12) is not installed or did not build: ${(err as Error).message}`);
+  }
+}
 
 export interface Database {
   readonly dialect: DialectName;
@@ -54,7 +72,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): Database {
 function openSqlite(path: string): Database {
   const file = path === ':memory:' ? path : resolve(path);
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const native = new SqliteDatabase(file);
+  const native = new (sqliteBinding())(file);
   // WAL lets readers run beside the one writer. synchronous=FULL makes every acknowledged commit survive
   // a power cut, not only a process crash: Foyer promises that what it acknowledged is durable.
   native.pragma('journal_mode = WAL');
