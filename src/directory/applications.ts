@@ -128,16 +128,6 @@ async function insertSecret(trx: Executor, applicationId: string, secret: string
     .execute();
 }
 
-/** Adds a secret (for rotation without downtime); returns it once. */
-export async function addApplicationSecret(ctx: AppContext, tenantId: string, appId: string): Promise<string> {
-  const app = await findApplicationByAppId(ctx.db.kysely, appId);
-  if (!app || app.tenantId !== tenantId) throw new FoyerError('directory.not_found', `No application with appId '${appId}'.`);
-  if (app.publicClient) throw new FoyerError('request.invalid_body', 'A public client cannot have a secret.');
-  const secret = randomToken(32);
-  await insertSecret(ctx.db.kysely, app.id, secret, ctx.clock.now());
-  return secret;
-}
-
 export async function findApplicationByAppId(db: Executor, appId: string): Promise<Application | undefined> {
   const row = await db.selectFrom('applications').selectAll().where('app_id', '=', appId.toLowerCase()).executeTakeFirst();
   return row ? applicationFromRow(row) : undefined;
@@ -160,9 +150,4 @@ export function secretMatches(presented: string, hashes: readonly string[]): boo
   let ok = false;
   for (const stored of hashes) ok = constantTimeEqual(h, stored) || ok;
   return ok;
-}
-
-export async function listApplications(db: Executor, tenantId: string): Promise<Application[]> {
-  const rows = await db.selectFrom('applications').selectAll().where('tenant_id', '=', tenantId).orderBy('id').execute();
-  return rows.map(applicationFromRow);
 }

@@ -27,9 +27,3 @@ export const allRoles: readonly DirectoryRole[] = Object.values(directoryRoles);
 export function roleByTemplateId(id: string): DirectoryRole | undefined {
   return allRoles.find((r) => r.id === id.toLowerCase());
 }
-
-/** Roles that administer users (create, update, delete, reset redemption). */
-export const userAdminRoleIds: ReadonlySet<string> = new Set([
-  directoryRoles.globalAdministrator.id,
-  directoryRoles.userAdministrator.id,
-]);

@@ -96,17 +96,6 @@ export async function listTenantDomains(db: Executor, tenantId: string): Promise
   }));
 }
 
-/** The tenant that has verified `domain`, if any (home realm discovery for members of other tenants). */
-export async function findTenantIdByVerifiedDomain(db: Executor, domain: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('tenant_domains')
-    .select('tenant_id')
-    .where('domain', '=', domain.toLowerCase())
-    .where('is_verified', '=', 1)
-    .executeTakeFirst();
-  return row?.tenant_id;
-}
-
 export interface CreateTenantInput {
   name: string;
   domains?: string[];

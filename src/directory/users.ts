@@ -118,11 +118,6 @@ export async function findMemberBySignInName(
   return row ? { ...userFromRow(row), passwordHash: row.password_hash } : undefined;
 }
 
-export async function getPasswordHash(db: Executor, userId: string): Promise<string | null> {
-  const row = await db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirst();
-  return row?.password_hash ?? null;
-}
-
 export async function listIdentities(db: Executor, userIds: string[]): Promise<Map<string, ObjectIdentity[]>> {
   const out = new Map<string, ObjectIdentity[]>();
   if (userIds.length === 0) return out;

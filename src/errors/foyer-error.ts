@@ -27,7 +27,3 @@ export class FoyerError extends Error {
     return this;
   }
 }
-
-export function isFoyerError(err: unknown): err is FoyerError {
-  return err instanceof FoyerError;
-}

@@ -110,12 +110,3 @@ export function authorize(caller: Caller, rule: AccessRule): void {
     );
   }
 }
-
-export function can(caller: Caller, rule: AccessRule): boolean {
-  try {
-    authorize(caller, rule);
-    return true;
-  } catch {
-    return false;
-  }
-}

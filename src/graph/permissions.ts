@@ -30,10 +30,6 @@ export type GraphPermission = (typeof graphPermissions)[number];
 /** Permissions that exist only as delegated scopes (they act on the signed-in person). */
 export const delegatedOnly: ReadonlySet<string> = new Set(['User.Read']);
 
-export function isGraphPermission(name: string): name is GraphPermission {
-  return (graphPermissions as readonly string[]).includes(name);
-}
-
 /** Canonical spelling of a permission name typed in any letter case, or undefined. */
 export function canonicalPermission(name: string): GraphPermission | undefined {
   return graphPermissions.find((p) => p.toLowerCase() === name.trim().toLowerCase());

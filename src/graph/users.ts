@@ -7,13 +7,13 @@ import {
   createMember,
   deleteUser,
   listIdentities,
+  listRoleIdsOf,
   listUsers,
   requireUser,
   updateUser,
   usersCollection,
 } from '../directory/users.js';
 import { listGroupsOf } from '../directory/groups.js';
-import { listRoleIdsOf } from '../directory/users.js';
 import { roleByTemplateId } from '../directory/roles.js';
 import { type SensitiveChange, assertMayChangeUser } from '../directory/protection.js';
 import { FoyerError } from '../errors/foyer-error.js';

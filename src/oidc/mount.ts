@@ -21,7 +21,8 @@ export function mountProviders(app: FastifyInstance, registry: ProviderRegistry,
     if (slash === -1) return;
     const rest = pathname.slice(slash);
     if (!PROVIDER_PATHS.test(rest)) return;
-    const segment = decodeURIComponent(pathname.slice(1, slash));
+    // A tenant id or domain is made of unreserved characters only: nothing to percent-decode.
+    const segment = pathname.slice(1, slash);
     if (!/^[A-Za-z0-9.-]{1,253}$/.test(segment)) return;
     const entry = await registry.resolve(segment);
     if (!entry) return; // Fastify's not-found handler answers

@@ -3,7 +3,6 @@
  * This file is its whole configuration: routes at Entra's paths, database adapter, per-tenant cookies,
  * the Graph API as the one resource server, the claims of SPEC §3, and hashed client secrets.
  */
-import { timingSafeEqual } from 'node:crypto';
 import Provider, {
   type Configuration,
   type ErrorOut,
@@ -13,9 +12,9 @@ import Provider, {
   interactionPolicy,
 } from 'oidc-provider';
 import type { AppContext } from '../context.js';
-import { sha256 } from '../platform/ids.js';
+import { secretMatches } from '../directory/applications.js';
 import { type FoyerClientExtras, clientExtraProperties, createAdapterFactory } from './adapter.js';
-import { accountClaims, graphAudience, issuerFor } from './accounts.js';
+import { type AccountClaims, accountClaims, graphAudience, issuerFor } from './accounts.js';
 import type { StoredKey } from './signing-keys.js';
 
 /** Paths below `/{tenant}`, as Entra lays them out. Discovery sits at `/v2.0/.well-known/…` (see mount.ts). */
@@ -163,7 +162,14 @@ export function createTenantProvider(ctx: AppContext, input: TenantProviderInput
       if (token.kind === 'ClientCredentials') {
         return { tid: tenantId, roles: client?.foyer_application_permissions ?? [], idtyp: 'app' };
       }
-      const claims = token.accountId ? await accountClaims(ctx.db.kysely, config.publicUrl, tenantId, token.accountId) : undefined;
+      // The token endpoint has usually loaded the account already (findAccount); reuse its claims.
+      const loaded = koa.oidc.account;
+      const claims =
+        loaded && loaded.accountId === token.accountId
+          ? ((await loaded.claims('id_token', '', {}, [])) as unknown as AccountClaims)
+          : token.accountId
+            ? await accountClaims(ctx.db.kysely, config.publicUrl, tenantId, token.accountId)
+            : undefined;
       // Like Entra's Graph tokens, `scp` lists the OpenID scopes the person granted as well as the
       // Graph permissions (the JWT's own `scope` holds only the latter); userinfo reads it.
       const oidcScopes = (koa.oidc.entities.Grant?.getOIDCScope() ?? '').split(' ').filter((s) => OIDC_SCOPES.has(s) && s !== 'offline_access');
@@ -212,13 +218,7 @@ export function createTenantProvider(ctx: AppContext, input: TenantProviderInput
   // Secrets are stored as SHA-256 hashes (they are 256-bit random values); compare in constant time
   // against every current secret of the app, so a rotation can overlap.
   provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: FoyerClientExtras, actual: string) {
-    const presented = Buffer.from(sha256(actual));
-    let ok = false;
-    for (const stored of this.foyer_secret_hashes ?? []) {
-      const s = Buffer.from(stored);
-      ok = (s.length === presented.length && timingSafeEqual(s, presented)) || ok;
-    }
-    return ok;
+    return secretMatches(actual, this.foyer_secret_hashes ?? []);
   };
   return provider;
 }

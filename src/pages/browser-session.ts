@@ -73,8 +73,7 @@ export async function rememberAccount(
   });
 }
 
-export async function forgetBrowserSession(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const value = request.cookies[sessionCookieName(ctx)];
-  if (value) await ctx.db.kysely.deleteFrom('browser_sessions').where('id_hash', '=', sha256(value)).execute();
-  reply.clearCookie(sessionCookieName(ctx), { path: '/' });
+/** Ends the browser session a cookie value names (sign-out). */
+export async function endBrowserSession(ctx: AppContext, cookieValue: string | undefined): Promise<void> {
+  if (cookieValue) await ctx.db.kysely.deleteFrom('browser_sessions').where('id_hash', '=', sha256(cookieValue)).execute();
 }

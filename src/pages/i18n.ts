@@ -21,7 +21,6 @@ const en = {
   enterPasswordFor: (email: string) => `Enter the password for ${email}`,
   invalidEmail: 'Enter a valid email address, like name@example.com.',
   wrongPassword: 'Your account or password is incorrect. If you don’t remember your password, ask your administrator to reset it.',
-  accountDisabled: 'Your account or password is incorrect. If you don’t remember your password, ask your administrator to reset it.',
   tooManyAttempts: (minutes: number) =>
     `You’ve tried to sign in too many times with an incorrect account or password. Wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.`,
   formExpired: 'This form has expired or was not sent from this page. We reloaded it: try again.',
@@ -67,7 +66,6 @@ const sv: Messages = {
   enterPasswordFor: (email) => `Ange lösenordet för ${email}`,
   invalidEmail: 'Ange en giltig e-postadress, till exempel namn@example.com.',
   wrongPassword: 'Kontot eller lösenordet är felaktigt. Om du inte kommer ihåg lösenordet kan du be din administratör att återställa det.',
-  accountDisabled: 'Kontot eller lösenordet är felaktigt. Om du inte kommer ihåg lösenordet kan du be din administratör att återställa det.',
   tooManyAttempts: (minutes) =>
     `Du har försökt logga in för många gånger med fel konto eller lösenord. Vänta ${minutes} ${minutes === 1 ? 'minut' : 'minuter'} och försök igen.`,
   formExpired: 'Formuläret har gått ut eller skickades inte från den här sidan. Vi har laddat om det: försök igen.',

@@ -3,8 +3,7 @@ import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
 import type { AppContext } from '../context.js';
 import type { ProviderRegistry } from '../oidc/registry.js';
 import type { ProviderViews } from '../oidc/provider.js';
-import { sha256 } from '../platform/ids.js';
-import { sessionCookieName } from './browser-session.js';
+import { endBrowserSession, sessionCookieName } from './browser-session.js';
 import { html, raw } from './html.js';
 import { chooseLocale, text } from './i18n.js';
 import { page, pageHeaders } from './layout.js';
@@ -67,8 +66,7 @@ ${raw(form)}
     },
     /** Signing out of a tenant's app also ends the instance browser session, or SSO would sign back in. */
     async signedOut(koa) {
-      const value = koa.cookies.get(sessionCookieName(ctx));
-      if (value) await ctx.db.kysely.deleteFrom('browser_sessions').where('id_hash', '=', sha256(value)).execute();
+      await endBrowserSession(ctx, koa.cookies.get(sessionCookieName(ctx)));
       koa.cookies.set(sessionCookieName(ctx), null, { path: '/' });
     },
   };

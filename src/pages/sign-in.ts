@@ -181,7 +181,8 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
     const ok = member?.passwordHash ? await verifyPassword(member.passwordHash, password) : await verifyDecoy(password);
     if (!ok || !member || !member.accountEnabled) {
       request.log.info({ tenant: it.tenant.id, reason: !member ? 'unknown' : !ok ? 'password' : 'disabled' }, 'sign-in failed');
-      return again(400, ok && member && !member.accountEnabled ? t.accountDisabled : t.wrongPassword);
+      // A disabled account gets the same answer as a wrong password: the page never says who exists.
+      return again(400, t.wrongPassword);
     }
     // A success clears the account's failures and does not count against the address.
     await Promise.all([
