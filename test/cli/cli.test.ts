@@ -75,6 +75,24 @@ describe.each(backends)('foyer CLI on $name', (backend) => {
     expect(JSON.parse(stdout)).toMatchObject({ userPrincipalName: 'gina@contoso.example', userType: 'Member', roles: ['guest-inviter'] });
   });
 
+  it('shows a tenant by any of its domains, and rotates its signing key', async () => {
+    const shown = io(env);
+    expect(await runCli(['tenant', 'show', 'CONTOSO.test', '--json'], shown)).toBe(0);
+    expect(JSON.parse(shown.stdout.join(''))).toMatchObject({ id: tenantId, issuer: `http://localhost:8080/${tenantId}/v2.0` });
+    const rotated = io(env);
+    expect(await runCli(['tenant', 'rotate-keys', '--tenant', tenantId, '--json'], rotated)).toBe(0);
+    const { kid } = JSON.parse(rotated.stdout.join(''));
+    const db = openDatabase(url);
+    try {
+      const keys = await db.kysely.selectFrom('signing_keys').select(['kid', 'retired_at']).where('tenant_id', '=', tenantId).orderBy('created_at').execute();
+      expect(keys).toHaveLength(2);
+      expect(keys[1]).toEqual({ kid, retired_at: null });
+      expect(keys[0]!.retired_at).not.toBeNull();
+    } finally {
+      await db.close();
+    }
+  });
+
   it.each([
     [['tenant', 'create', '--name', 'X', '--admin-email', 'not-an-address', '--admin-password', 'Correct-Horse-9'], 1, "error: 'not-an-address' is not a valid e-mail address."],
     [['app', 'create', '--tenant', 'nowhere.example', '--name', 'X'], 1, "error: No tenant has the id or domain 'nowhere.example'."],

@@ -6,24 +6,20 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
-import { type TestFoyer, type TestTenant, startTestFoyer } from '../support/foyer.js';
+import type { TestFoyer, TestTenant } from '../support/foyer.js';
+import { type Portal, REDIRECT, isCallback, startPortal } from '../support/portal.js';
 import { HttpBrowser, formWith, visibleText } from '../support/http-browser.js';
 import { appToken, authorizationRequest, graph } from '../support/tokens.js';
 
-const REDIRECT = 'http://localhost:3999/callback';
-const isCallback = (u: string) => u.startsWith(REDIRECT);
 
 describe.each(backends)('member sign-in on $name', (backend) => {
   let foyer: TestFoyer;
   let tenant: TestTenant;
-  let web: { appId: string; clientSecret?: string };
+  let web: Portal['web'];
   let client: oidc.Configuration;
 
   beforeAll(async () => {
-    foyer = await startTestFoyer({ backend });
-    tenant = await foyer.createTenant('Contoso', { domains: ['contoso.example'] });
-    web = await foyer.createApp(tenant.id, { displayName: 'Contoso Portal', redirectUris: [REDIRECT], delegatedPermissions: ['User.Read'] });
-    client = await oidc.discovery(new URL(tenant.issuer), web.appId, web.clientSecret, undefined, { execute: [oidc.allowInsecureRequests] });
+    ({ foyer, tenant, web, client } = await startPortal(backend));
   });
   afterAll(() => foyer?.stop());
 
@@ -91,6 +87,19 @@ describe.each(backends)('member sign-in on $name', (backend) => {
     await signIn(browser, 'admin@contoso.example', tenant.admin.password);
     const again = await startSignIn(browser, { prompt: 'login' });
     expect(visibleText(again.page)).toContain('Sign in to Contoso');
+  });
+
+  it('shows the organization’s branding and privacy statement on its sign-in page', async () => {
+    const admin = await foyer.createApp(tenant.id, { displayName: 'Branding', applicationPermissions: ['Organization.ReadWrite.All'] });
+    const token = await appToken(foyer, tenant, admin);
+    const branding = { backgroundColor: '#1f4e79', signInPageText: 'Contoso partners only <b>please</b>', bannerLogoUrl: 'https://cdn.contoso.example/logo.png' };
+    expect((await graph(foyer, token, 'PATCH', `/organization/${tenant.id}/branding`, branding)).status).toBe(204);
+    expect((await graph(foyer, token, 'PATCH', `/organization/${tenant.id}`, { privacyProfile: { statementUrl: 'https://contoso.example/privacy' } })).status).toBe(204);
+    const { page } = await startSignIn(new HttpBrowser());
+    expect(page.body).toContain('<img src="https://cdn.contoso.example/logo.png" alt="">');
+    expect(page.body).toContain('body { background: #1f4e79; }');
+    expect(page.body).toContain('Contoso partners only &lt;b&gt;please&lt;/b&gt;');
+    expect(page.body).toContain('<a href="https://contoso.example/privacy">Privacy statement</a>');
   });
 
   it('lists users through the Graph API with a client-credentials token', async () => {

@@ -10,24 +10,20 @@ import { assignRole } from '../../src/directory/role-assignments.js';
 import { directoryRoles } from '../../src/directory/roles.js';
 import { createMember, findUser, updateUser } from '../../src/directory/users.js';
 import { backends } from '../support/backends.js';
-import { type TestFoyer, type TestTenant, startTestFoyer } from '../support/foyer.js';
+import type { TestFoyer, TestTenant } from '../support/foyer.js';
+import { type Portal, REDIRECT, isCallback, startPortal } from '../support/portal.js';
 import { HttpBrowser, formWith } from '../support/http-browser.js';
 import { appToken, authorizationRequest, graph } from '../support/tokens.js';
 
-const REDIRECT = 'http://localhost:3999/callback';
-const isCallback = (u: string) => u.startsWith(REDIRECT);
 
 describe.each(backends)('simultaneous requests on $name', (backend) => {
   let foyer: TestFoyer;
   let tenant: TestTenant;
-  let web: { appId: string; clientSecret?: string };
+  let web: Portal['web'];
   let client: oidc.Configuration;
 
   beforeAll(async () => {
-    foyer = await startTestFoyer({ backend, env: { FOYER_SIGNIN_ATTEMPT_LIMIT: '3' } });
-    tenant = await foyer.createTenant('Contoso', { domains: ['contoso.example'] });
-    web = await foyer.createApp(tenant.id, { displayName: 'Portal', redirectUris: [REDIRECT] });
-    client = await oidc.discovery(new URL(tenant.issuer), web.appId, web.clientSecret, undefined, { execute: [oidc.allowInsecureRequests] });
+    ({ foyer, tenant, web, client } = await startPortal(backend, { FOYER_SIGNIN_ATTEMPT_LIMIT: '3' }));
   });
   afterAll(() => foyer?.stop());
 

@@ -7,24 +7,20 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMember, updateUser } from '../../src/directory/users.js';
 import { backends } from '../support/backends.js';
-import { type TestFoyer, type TestTenant, startTestFoyer } from '../support/foyer.js';
+import type { TestFoyer, TestTenant } from '../support/foyer.js';
+import { type Portal, REDIRECT, isCallback, startPortal } from '../support/portal.js';
 import { HttpBrowser, type PageResponse, formWith, forms, visibleText } from '../support/http-browser.js';
 import { authorizationRequest } from '../support/tokens.js';
 
-const REDIRECT = 'http://localhost:3999/callback';
-const isCallback = (u: string) => u.startsWith(REDIRECT);
 
 describe.each(backends)('sign-in refusals on $name', (backend) => {
   let foyer: TestFoyer;
   let tenant: TestTenant;
-  let web: { appId: string; clientSecret?: string };
+  let web: Portal['web'];
   let client: oidc.Configuration;
 
   beforeAll(async () => {
-    foyer = await startTestFoyer({ backend, env: { FOYER_SIGNIN_ATTEMPT_LIMIT: '3' } });
-    tenant = await foyer.createTenant('Contoso', { domains: ['contoso.example'] });
-    web = await foyer.createApp(tenant.id, { displayName: 'Portal', redirectUris: [REDIRECT] });
-    client = await oidc.discovery(new URL(tenant.issuer), web.appId, web.clientSecret, undefined, { execute: [oidc.allowInsecureRequests] });
+    ({ foyer, tenant, web, client } = await startPortal(backend, { FOYER_SIGNIN_ATTEMPT_LIMIT: '3' }));
   });
   afterAll(() => foyer?.stop());
 
@@ -213,6 +209,19 @@ describe.each(backends)('sign-in refusals on $name', (backend) => {
     const doc = JSON.parse(body);
     expect(doc.authorization_endpoint).toBe(`${foyer.url}/${tenant.id}/oauth2/v2.0/authorize`);
     expect(doc.jwks_uri).toBe(`${foyer.url}/${tenant.id}/discovery/v2.0/keys`);
+  });
+
+  it('shows a page, not a 500, for a NUL character or broken percent-encoding in a page URL', async () => {
+    const browser = new HttpBrowser();
+    const nul = await browser.go(`${foyer.url}/${tenant.id}/login/abc%00def`);
+    expect(nul.status).toBe(400);
+    expect(visibleText(nul)).toContain('Something went wrong');
+    expect(visibleText(nul)).toContain('request.malformed');
+    for (const path of [`/${tenant.id}/login/%E0%A4%A`, '/%E0%A4%A/oauth2/v2.0/authorize']) {
+      const res = await browser.go(`${foyer.url}${path}`);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+    }
   });
 
   it('answers an unknown tenant with a page saying so', async () => {
