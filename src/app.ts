@@ -35,7 +35,12 @@ export interface AppOptions {
   secrets: InstanceSecrets;
   /** Extra Graph resources contributed by features (invitations, policies, audit…). */
   graphFeatures?: GraphFeature[];
+  /** Extra pages contributed by features (the "block future invitations" page, the development mailbox…). */
+  pageFeatures?: PageFeature[];
 }
+
+/** A feature's server-rendered pages, registered beside the sign-in pages (CSRF and error pages included). */
+export type PageFeature = (app: FastifyInstance, ctx: AppContext) => void;
 
 export async function createApp(ctx: AppContext, options: AppOptions): Promise<FoyerApp> {
   const { config } = ctx;
@@ -134,6 +139,7 @@ export async function createApp(ctx: AppContext, options: AppOptions): Promise<F
   mountProviders(http, registry, config.publicUrl);
   registerUserinfo(http, ctx, registry);
   registerSignInRoutes(http, ctx, registry);
+  for (const feature of options.pageFeatures ?? []) feature(http, ctx);
   await http.register(graphPlugin(ctx, registry, options.graphFeatures), { prefix: '/graph/v1.0' });
 
   http.get('/', async (request, reply) => {

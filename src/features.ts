@@ -1,18 +1,32 @@
 /**
- * The features built on the directory core, in one list: what each adds to the Graph API, which
- * background workers it runs, and which CLI commands it brings.
+ * The features built on the directory core, in one list: what each adds to the Graph API and the web
+ * pages, which background workers it runs, and which CLI commands it brings.
  */
 import type { Command } from 'commander';
+import type { PageFeature } from './app.js';
+import { registerAuditRoutes } from './audit/graph-routes.js';
 import type { CliHelpers } from './cli/main.js';
 import type { AppContext } from './context.js';
 import type { GraphFeature } from './graph/index.js';
+import { registerBlockPages } from './invitations/block-pages.js';
+import { registerInvitationCli } from './invitations/cli.js';
+import { registerInvitationRoutes } from './invitations/graph-routes.js';
+import { registerPolicyRoutes } from './invitations/policy-routes.js';
+import { startMailDelivery } from './mail/delivery.js';
+import { registerDevelopmentMailbox } from './mail/development-mailbox.js';
 
 export interface Features {
   graphFeatures: GraphFeature[];
+  pageFeatures: PageFeature[];
   workers: Array<(ctx: AppContext) => { stop(): Promise<void> }>;
   cli: Array<(program: Command, helpers: CliHelpers) => void>;
 }
 
 export function features(): Features {
-  return { graphFeatures: [], workers: [], cli: [] };
+  return {
+    graphFeatures: [registerInvitationRoutes, registerPolicyRoutes, registerAuditRoutes],
+    pageFeatures: [registerBlockPages, registerDevelopmentMailbox],
+    workers: [startMailDelivery],
+    cli: [registerInvitationCli],
+  };
 }

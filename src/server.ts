@@ -3,7 +3,7 @@
  * the tables of expiring things (sessions, codes, counters) tidy.
  */
 import type { Logger } from 'pino';
-import { type FoyerApp, createApp } from './app.js';
+import { type FoyerApp, type PageFeature, createApp } from './app.js';
 import type { Config } from './config/schema.js';
 import type { AppContext } from './context.js';
 import { countTenants } from './directory/tenants.js';
@@ -30,6 +30,7 @@ export interface StartOptions {
   /** Skip listening (tests that use `app.http.inject`). */
   listen?: boolean;
   graphFeatures?: GraphFeature[];
+  pageFeatures?: PageFeature[];
   /** Background workers, started after listening and stopped on close. */
   workers?: Array<(ctx: AppContext) => { stop(): Promise<void> }>;
 }
@@ -43,7 +44,7 @@ export async function startFoyer(config: Readonly<Config>, options: StartOptions
     const outcome = await migrate(db);
     if (outcome.applied.length) log.info({ applied: outcome.applied, database: db.description }, 'database migrated');
     const secrets = await loadInstanceSecrets(db, clock);
-    const app = await createApp(ctx, { secrets, graphFeatures: options.graphFeatures ?? [] });
+    const app = await createApp(ctx, { secrets, graphFeatures: options.graphFeatures ?? [], pageFeatures: options.pageFeatures ?? [] });
     let address = config.publicUrl;
     if (options.listen !== false) {
       address = await app.http.listen({ port: config.port, host: config.host });

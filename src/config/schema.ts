@@ -160,6 +160,58 @@ export const options = {
     defaultText: '1048576 (1 MiB)',
     description: 'Largest request body accepted; larger ones get `413` with a Graph error body.',
   },
+  invitationRateLimit: {
+    env: 'FOYER_INVITATION_RATE_LIMIT',
+    schema: z.coerce.number().int().positive().default(150),
+    defaultText: '150',
+    description:
+      'Requests to `POST /invitations` one tenant may make within the invitation window, all apps and people ' +
+      'together (Entra\'s limit: 150 per 5 seconds per tenant). Past it the answer is `429` with `Retry-After`.',
+  },
+  invitationRateWindowSeconds: {
+    env: 'FOYER_INVITATION_RATE_WINDOW',
+    schema: z.coerce.number().int().positive().default(5),
+    defaultText: '5',
+    description: 'Length, in seconds, of the window the invitation limit counts over.',
+  },
+  mailDelivery: {
+    env: 'FOYER_MAIL_DELIVERY',
+    schema: z.enum(['on', 'off']).default('on'),
+    defaultText: 'on',
+    description:
+      '`on`: this process delivers queued e-mail (every process may; they share the queue without sending a ' +
+      'message twice). `off`: this process only queues, for deployments that run delivery elsewhere.',
+  },
+  mailPollIntervalSeconds: {
+    env: 'FOYER_MAIL_POLL_INTERVAL',
+    schema: z.coerce.number().positive().max(3600).default(1),
+    defaultText: '1',
+    description:
+      'Seconds between looks at the outbox for due messages (fractions allowed). A message queued by the same ' +
+      'process is picked up at once; this bounds the delay for retries and for messages queued by other processes.',
+  },
+  mailRetryBaseSeconds: {
+    env: 'FOYER_MAIL_RETRY_BASE',
+    schema: z.coerce.number().positive().default(60),
+    defaultText: '60',
+    description:
+      'Wait before the first retry of a message the SMTP server refused for now (4xx, no connection); each ' +
+      'further retry waits twice as long, ±20%, up to the maximum below.',
+  },
+  mailRetryMaxSeconds: {
+    env: 'FOYER_MAIL_RETRY_MAX',
+    schema: z.coerce.number().positive().default(3600),
+    defaultText: '3600 (1 hour)',
+    description: 'Longest wait between two delivery attempts.',
+  },
+  mailMaxAttempts: {
+    env: 'FOYER_MAIL_MAX_ATTEMPTS',
+    schema: z.coerce.number().int().positive().max(100).default(10),
+    defaultText: '10',
+    description:
+      'Attempts before a message is marked `failed` (about 8.5 hours with the defaults). A permanent refusal ' +
+      '(SMTP 5xx) marks it `failed` at once. The reason is shown with the invitation.',
+  },
 } as const;
 
 export type OptionName = keyof typeof options;
@@ -183,6 +235,13 @@ export type Config = {
   keyRotationGraceSeconds: number;
   providerCacheSize: number;
   bodyLimitBytes: number;
+  invitationRateLimit: number;
+  invitationRateWindowSeconds: number;
+  mailDelivery: 'on' | 'off';
+  mailPollIntervalSeconds: number;
+  mailRetryBaseSeconds: number;
+  mailRetryMaxSeconds: number;
+  mailMaxAttempts: number;
 };
 
 export function optionDocs(): OptionDoc[] {

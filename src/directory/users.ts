@@ -16,6 +16,7 @@ import { assertPasswordAcceptable, hashPassword } from './passwords.js';
 import { directoryRoles } from './roles.js';
 import { listTenantDomains, lockTenant } from './tenants.js';
 import { revokeAccountArtefacts } from '../oidc/adapter.js';
+import { type Actor, activities, recordAudit } from '../audit/audit-log.js';
 
 export interface ObjectIdentity {
   signInType: string;
@@ -629,14 +630,31 @@ export async function updateUser(ctx: AppContext, tenantId: string, idOrUpn: str
   return (await findUser(ctx.db.kysely, tenantId, user.id))!;
 }
 
-/** Deletes a user, with their memberships, role assignments and identities. */
-export async function deleteUser(ctx: AppContext, tenantId: string, idOrUpn: string): Promise<User> {
+/**
+ * Deletes a user, with their memberships, role assignments and identities. Deleting an invited user is
+ * audited as Entra's "Delete external user", and ends their outstanding invitation links.
+ */
+export async function deleteUser(ctx: AppContext, tenantId: string, idOrUpn: string, actor?: Actor): Promise<User> {
   const user = await requireUser(ctx.db.kysely, tenantId, idOrUpn);
   await ctx.db.transaction(async (trx) => {
     await lockTenant(trx, ctx.db.dialect, tenantId);
     await assertNotLastGlobalAdmin(trx, tenantId, user.id);
     await revokeAccountArtefacts(trx, tenantId, user.id);
     await trx.deleteFrom('users').where('id', '=', user.id).where('tenant_id', '=', tenantId).execute();
+    if (user.creationType === 'Invitation') {
+      await trx.updateTable('invitations').set({ ticket_state: 'revoked' }).where('user_id', '=', user.id).where('ticket_state', 'in', ['active', 'redeemed']).execute();
+      await recordAudit(trx, {
+        tenantId,
+        activity: activities.deleteGuest,
+        category: 'UserManagement',
+        operationType: 'Delete',
+        result: 'success',
+        actor: actor ?? { kind: 'system', displayName: 'Foyer' },
+        targets: [{ id: user.id, type: 'User', displayName: user.displayName, userPrincipalName: user.userPrincipalName }],
+        correlationId: newId(),
+        at: ctx.clock.now(),
+      });
+    }
   });
   return user;
 }

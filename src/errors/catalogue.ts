@@ -114,6 +114,62 @@ export const errorCatalogue = {
     graphCode: 'Request_BadRequest',
     meaning: 'The domain is already a domain of a tenant on this instance.',
   },
+  // --- invitations -------------------------------------------------------------------------------------
+  'invitation.not_allowed': {
+    status: 403,
+    graphCode: 'Authorization_RequestDenied',
+    meaning: 'The caller may not invite (permission, `authorizationPolicy.allowInvitesFrom`, or the role an invitation of a `Member` or a reset needs); the message names the rule.',
+  },
+  'invitation.domain_blocked': {
+    status: 403,
+    graphCode: 'Authorization_RequestDenied',
+    meaning: "The invitee's domain is outside the allow list or inside the deny list of `policies/b2bManagementPolicy`.",
+  },
+  'invitation.invalid_address': {
+    status: 400,
+    graphCode: 'BadRequest',
+    meaning: '`invitedUserEmailAddress` (or a cc recipient) is not an e-mail address Foyer accepts (no `+`, no group addresses).',
+  },
+  'invitation.invalid_redirect_url': {
+    status: 400,
+    graphCode: 'BadRequest',
+    meaning: '`inviteRedirectUrl` is not an absolute `https` URL (or `http` on localhost).',
+  },
+  'invitation.invalid_message': {
+    status: 400,
+    graphCode: 'BadRequest',
+    meaning: '`invitedUserMessageInfo` is out of bounds: the message is too long, more than one cc recipient, or an unknown language tag.',
+  },
+  'invitation.invitee_is_member': {
+    status: 400,
+    graphCode: 'BadRequest',
+    meaning: "The address belongs to a member of this organization, or to one of its verified domains: add them as a member, don't invite them.",
+  },
+  'invitation.invitee_unsubscribed': {
+    status: 400,
+    graphCode: 'BadRequest',
+    meaning: 'The invitee chose "Block future invitations" from this organization, so no invitation e-mail may be sent (audited as "Email not sent, user unsubscribed").',
+  },
+  'invitation.reset_invalid': {
+    status: 400,
+    graphCode: 'BadRequest',
+    meaning: "`resetRedemption` without `invitedUser.id`, for a user who cannot be reset, or with an address that is not in the user's `mail` or `otherMails`.",
+  },
+  'invitation.sponsor_not_found': {
+    status: 400,
+    graphCode: 'BadRequest',
+    meaning: 'A sponsor in `invitedUserSponsors` is not a user of this organization, or more than 5 were named.',
+  },
+  'invitation.not_found': {
+    status: 404,
+    graphCode: 'Request_ResourceNotFound',
+    meaning: 'No invitation with that id exists in this tenant.',
+  },
+  'policy.invalid': {
+    status: 400,
+    graphCode: 'Request_BadRequest',
+    meaning: 'A policy update is inconsistent (both an allow and a deny list, a malformed domain, over 25,000 characters).',
+  },
   // --- server ------------------------------------------------------------------------------------------
   'server.unavailable': {
     status: 503,

@@ -13,6 +13,7 @@ import { verifyAccessToken } from '../oidc/access-tokens.js';
 import type { ProviderRegistry } from '../oidc/registry.js';
 import { type Application, findApplicationByAppId } from '../directory/applications.js';
 import { LRUCache } from 'lru-cache';
+import type { Actor } from '../audit/audit-log.js';
 
 export interface Caller {
   tenantId: string;
@@ -109,4 +110,13 @@ export function authorize(caller: Caller, rule: AccessRule): void {
       `user ${caller.user?.id} holds none of the directory roles ${rule.roles.join(', ')}`,
     );
   }
+}
+
+/** The caller as the audit log names it. */
+export function actorOf(who: Caller, ipAddress: string | null): Actor {
+  if (who.kind === 'user') {
+    const u = who.user!;
+    return { kind: 'user', id: u.id, displayName: u.displayName, userPrincipalName: u.userPrincipalName, mail: u.mail, ipAddress };
+  }
+  return { kind: 'app', appId: who.appId, displayName: who.appId, ipAddress };
 }

@@ -18,6 +18,8 @@ export const graphPermissions = [
   'Organization.ReadWrite.All',
   'Policy.Read.All',
   'Policy.ReadWrite.Authorization',
+  'Policy.Read.B2BManagementPolicy',
+  'Policy.ReadWrite.B2BManagementPolicy',
   'Policy.ReadWrite.CrossTenantAccess',
   'Policy.ReadWrite.AuthenticationMethod',
   'AuditLog.Read.All',

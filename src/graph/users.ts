@@ -17,7 +17,7 @@ import { listGroupsOf } from '../directory/groups.js';
 import { roleByTemplateId } from '../directory/roles.js';
 import { type SensitiveChange, assertMayChangeUser } from '../directory/protection.js';
 import { FoyerError } from '../errors/foyer-error.js';
-import { type AccessRule, type Caller, authorize } from './auth.js';
+import { type AccessRule, type Caller, actorOf, authorize } from './auth.js';
 import { optionalText, parseBody, text } from './body.js';
 import type { GraphDeps } from './index.js';
 import { encodeSkipToken, parseCollectionQuery } from './odata/query.js';
@@ -223,7 +223,7 @@ export function registerUserRoutes(deps: GraphDeps): void {
     const { id } = request.params as { id: string };
     const target = await requireUser(ctx.db.kysely, who.tenantId, id);
     await guard(who, target, new Set(['delete']));
-    await deleteUser(ctx, who.tenantId, target.id);
+    await deleteUser(ctx, who.tenantId, target.id, actorOf(who, request.ip));
     return reply.code(204).send();
   });
 

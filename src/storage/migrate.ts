@@ -7,18 +7,22 @@ import { type Kysely, type Migration, type MigrationResult, Migrator, sql } from
 import type { Database, DialectName } from './database.js';
 import type { DB } from './schema.js';
 import * as m0001 from './migrations/0001-directory.js';
+import * as m0002 from './migrations/0002-invitations.js';
 
 type Step = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
 
 const steps: Record<string, Step> = {
   '0001-directory': m0001,
+  '0002-invitations': m0002,
 };
 
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
   return Object.fromEntries(Object.entries(steps).map(([name, step]) => [name, { up: (db) => step.up(db, dialect) }]));
 }
 
-export const latestMigration = Object.keys(steps).sort().at(-1)!;
+/** Every migration, oldest first. */
+export const migrationNames: readonly string[] = Object.keys(steps).sort();
+export const latestMigration = migrationNames.at(-1)!;
 
 export interface MigrateOutcome {
   applied: string[];

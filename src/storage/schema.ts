@@ -180,6 +180,102 @@ export interface InstanceSecretsTable {
   created_at: number;
 }
 
+export interface InvitationsTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  invited_email: string;
+  invited_email_lower: string;
+  invited_display_name: string | null;
+  /** 'Guest' | 'Member' */
+  invited_user_type: string;
+  redirect_url: string;
+  send_message: number;
+  message_body: string | null;
+  message_language: string | null;
+  cc_address: string | null;
+  cc_name: string | null;
+  reset_redemption: number;
+  /** 'PendingAcceptance' | 'Completed' */
+  status: string;
+  /** base64url SHA-256 of the redemption ticket */
+  ticket_hash: string;
+  /** 'active' | 'superseded' (a newer invitation replaced it) | 'redeemed' | 'revoked' */
+  ticket_state: string;
+  /** null: the ticket does not expire */
+  ticket_expires_at: number | null;
+  /** JSON: the audit actor who invited (see src/audit/audit-log.ts) */
+  inviter: string;
+  created_at: number;
+  redeemed_at: number | null;
+}
+
+export interface OutboxTable {
+  id: string;
+  tenant_id: string;
+  invitation_id: string | null;
+  /** 'invitation' */
+  kind: string;
+  recipient: string;
+  /** JSON: what the message is rendered from at delivery */
+  payload: string;
+  /** AES-256-GCM sealed secret the message needs (the redemption ticket); null once delivered or failed */
+  secret: string | null;
+  /** 'queued' | 'sent' | 'failed' */
+  state: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_error: string | null;
+  last_attempt_at: number | null;
+  sent_at: number | null;
+  /** The RFC 5322 Message-ID, fixed at enqueue so a retried delivery carries the same one. */
+  message_id: string;
+  created_at: number;
+}
+
+export interface DevelopmentMailboxTable {
+  id: string;
+  outbox_id: string;
+  /** JSON: the rendered message (from, to, cc, replyTo, subject, text, html) */
+  message: string;
+  created_at: number;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  tenant_id: string;
+  activity: string;
+  category: string;
+  service: string;
+  operation_type: string;
+  /** 'success' | 'failure' */
+  result: string;
+  result_reason: string | null;
+  /** JSON */
+  actor: string;
+  /** JSON array */
+  targets: string;
+  /** JSON array of { key, value } */
+  details: string;
+  correlation_id: string;
+  activity_at: number;
+}
+
+export interface UserSponsorsTable {
+  user_id: string;
+  sponsor_id: string;
+  tenant_id: string;
+  created_at: number;
+}
+
+export interface InvitationBlocksTable {
+  tenant_id: string;
+  address_lower: string;
+  created_at: number;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_domains: TenantDomainsTable;
@@ -196,4 +292,10 @@ export interface DB {
   browser_sessions: BrowserSessionsTable;
   rate_limits: RateLimitsTable;
   instance_secrets: InstanceSecretsTable;
+  invitations: InvitationsTable;
+  outbox: OutboxTable;
+  development_mailbox: DevelopmentMailboxTable;
+  audit_events: AuditEventsTable;
+  user_sponsors: UserSponsorsTable;
+  invitation_blocks: InvitationBlocksTable;
 }

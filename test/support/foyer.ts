@@ -73,7 +73,7 @@ export async function startTestFoyer(options: StartTestOptions): Promise<TestFoy
   const db = openDatabase(databaseUrl);
   const log = pino({ level: config.logLevel });
   const f = features();
-  const running = await startFoyer(config, { db, log, clock: options.clock ?? systemClock, graphFeatures: f.graphFeatures, workers: f.workers });
+  const running = await startFoyer(config, { db, log, clock: options.clock ?? systemClock, graphFeatures: f.graphFeatures, pageFeatures: f.pageFeatures, workers: f.workers });
   const ctx = running.ctx;
   return {
     ...running,

@@ -1,0 +1,88 @@
+/**
+ * The directory audit log: who did what to which object, and whether it worked, under Entra's activity
+ * names so that reports written for Entra's `directoryAudits` read Foyer's the same way. Events are
+ * written in the same transaction as the change they describe, so the log never claims a change that
+ * was rolled back, nor misses one that was committed.
+ */
+import { newId } from '../platform/ids.js';
+import type { Executor } from '../storage/database.js';
+
+/** Entra's activity names (entra-b2b.md item 107), plus Foyer's own for mail delivery and policies. */
+export const activities = {
+  invite: 'Invite external user',
+  inviteWithReset: 'Invite external user with reset invitation status',
+  redeem: 'Redeem external user invite',
+  deleteGuest: 'Delete external user',
+  emailNotSentUnsubscribed: 'Email not sent, user unsubscribed',
+  emailUnsubscribed: 'Email unsubscribed',
+  emailSubscribed: 'Email subscribed',
+  bulkInviteFinished: 'Bulk invite users - finished (bulk)',
+  invitationEmailSent: 'Invitation email sent',
+  invitationEmailFailed: 'Invitation email delivery failed',
+  updateAuthorizationPolicy: 'Update authorization policy',
+  updateB2bManagementPolicy: 'Update B2B management policy',
+  updateInvitationPolicy: 'Update invitation policy',
+} as const;
+
+export type Activity = (typeof activities)[keyof typeof activities];
+
+/** Who acted: a person, an app (acting as itself), the operator's command line, or the invitee. */
+export type Actor =
+  | { kind: 'user'; id: string; displayName: string; userPrincipalName: string; mail: string | null; ipAddress?: string | null }
+  | { kind: 'app'; appId: string; displayName: string; ipAddress?: string | null }
+  | { kind: 'cli'; displayName: string }
+  | { kind: 'system'; displayName: string }
+  | { kind: 'recipient'; address: string; ipAddress?: string | null };
+
+export interface AuditTarget {
+  id: string | null;
+  type: 'User' | 'Invitation' | 'Policy' | 'Message';
+  displayName: string | null;
+  userPrincipalName?: string | null;
+}
+
+export interface AuditEvent {
+  tenantId: string;
+  activity: Activity;
+  category: 'UserManagement' | 'Policy';
+  operationType: 'Add' | 'Update' | 'Delete' | 'Other';
+  result: 'success' | 'failure';
+  resultReason?: string | null;
+  actor: Actor;
+  targets: AuditTarget[];
+  details?: Record<string, string>;
+  /** Ties the events of one request or one bulk run together. */
+  correlationId: string;
+  at: number;
+}
+
+/** The service name Entra logs invitation events under. */
+const SERVICES: Record<AuditEvent['category'], string> = { UserManagement: 'Invited Users', Policy: 'Core Directory' };
+
+export async function recordAudit(db: Executor, event: AuditEvent): Promise<void> {
+  await recordAudits(db, [event]);
+}
+
+export async function recordAudits(db: Executor, events: AuditEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await db
+    .insertInto('audit_events')
+    .values(
+      events.map((e) => ({
+        id: newId(),
+        tenant_id: e.tenantId,
+        activity: e.activity,
+        category: e.category,
+        service: SERVICES[e.category],
+        operation_type: e.operationType,
+        result: e.result,
+        result_reason: e.resultReason ?? null,
+        actor: JSON.stringify(e.actor),
+        targets: JSON.stringify(e.targets),
+        details: JSON.stringify(Object.entries(e.details ?? {}).map(([key, value]) => ({ key, value }))),
+        correlation_id: e.correlationId,
+        activity_at: e.at,
+      })),
+    )
+    .execute();
+}

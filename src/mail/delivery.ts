@@ -1,0 +1,31 @@
+/** Starts this process's mail delivery, as configured (see docs/configuration.md, FOYER_MAIL_*). */
+import type { AppContext } from '../context.js';
+import { type WorkerSettings, startOutboxWorker } from './outbox.js';
+import { SMTP_TIMEOUT_MS, developmentMailbox, smtpTransport } from './transports.js';
+
+export function workerSettings(ctx: AppContext): WorkerSettings {
+  const c = ctx.config;
+  return {
+    pollIntervalMs: c.mailPollIntervalSeconds * 1000,
+    retryBaseMs: c.mailRetryBaseSeconds * 1000,
+    retryMaxMs: c.mailRetryMaxSeconds * 1000,
+    maxAttempts: c.mailMaxAttempts,
+    // Well past the longest SMTP conversation (three timeouts), so a slow send is never taken over.
+    leaseMs: 4 * SMTP_TIMEOUT_MS,
+    batchSize: 20,
+  };
+}
+
+export function startMailDelivery(ctx: AppContext): { stop(): Promise<void> } {
+  if (ctx.config.mailDelivery === 'off') return { stop: async () => {} };
+  const transport = ctx.config.smtpUrl
+    ? smtpTransport(ctx.config.smtpUrl)
+    : ctx.config.mode === 'development'
+      ? developmentMailbox(ctx)
+      : undefined;
+  if (!transport) {
+    ctx.log.warn('FOYER_SMTP_URL is not set: invitation e-mail is queued but not sent until it is');
+    return { stop: async () => {} };
+  }
+  return startOutboxWorker(ctx, transport, workerSettings(ctx));
+}
