@@ -9,36 +9,9 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/foyer.js';
+import { bin, startServer } from '../support/foyer-process.js';
 
 const repo = resolve(import.meta.dirname, '../..');
-const bin = join(repo, 'bin/foyer.js');
-
-async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; lines: string[]; waitFor(text: string): Promise<string> }> {
-  const child = spawn(process.execPath, [bin, 'start'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  const waiters: Array<() => void> = [];
-  let buffer = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const parts = buffer.split('\n');
-    buffer = parts.pop()!;
-    lines.push(...parts);
-    for (const w of waiters.splice(0)) w();
-  });
-  const waitFor = (text: string) =>
-    new Promise<string>((resolveLine, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no log line with "${text}" in:\n${lines.join('\n')}`)), 20_000);
-      const check = () => {
-        const line = lines.find((l) => l.includes(text));
-        if (line) {
-          clearTimeout(timer);
-          resolveLine(line);
-        } else waiters.push(check);
-      };
-      check();
-    });
-  return { child, lines, waitFor };
-}
 
 describe('a newcomer’s first minutes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'foyer-tour-'));
