@@ -4,6 +4,8 @@
  *
  *   - client-credentials tokens per second (RS256 JWT access tokens for the Graph API)
  *   - GET /graph/v1.0/users?$top=100 with a $filter, over a tenant of --users members (p50/p99)
+ *   - POST /graph/v1.0/invitations, a new address each time, e-mail queued in the outbox (p50/p99)
+ *   - `foyer invite --csv` with --bulk rows in Entra's bulk-invite format (rows per second)
  *
  * Each server runs in its own process (`foyer start`, exactly as in production); autocannon drives it
  * from this process with --connections concurrent clients. Options:
@@ -11,6 +13,7 @@
  *   --duration S     seconds per measurement (default 10)
  *   --connections C  concurrent clients (default 32)
  *   --backend B      sqlite, postgres or all (default all)
+ *   --bulk N         rows in the bulk-invite CSV (default 10000)
  *   --json FILE      also write the figures as JSON
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
@@ -33,6 +36,7 @@ const USERS = Number(args.get('users') ?? 100_000);
 const DURATION = Number(args.get('duration') ?? 10);
 const CONNECTIONS = Number(args.get('connections') ?? 32);
 const BACKEND = args.get('backend') ?? 'all';
+const BULK = Number(args.get('bulk') ?? 10_000);
 const POSTGRES = process.env.FOYER_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const repo = resolve(import.meta.dirname, '..');
 
@@ -104,6 +108,8 @@ interface BackendFigures {
   tokens: Figure;
   usersFiltered: Figure;
   usersFilteredQuery: string;
+  invitations: Figure;
+  bulk: { rows: number; seconds: number; rowsPerSecond: number; failed: number };
 }
 
 async function benchFoyer(backend: 'sqlite' | 'postgres'): Promise<BackendFigures> {
@@ -130,7 +136,18 @@ async function benchFoyer(backend: 'sqlite' | 'postgres'): Promise<BackendFigure
     await db.close();
 
     child = spawn(process.execPath, [join(repo, 'bin/foyer.js'), 'start'], {
-      env: { ...process.env, FOYER_PORT: String(port), FOYER_HOST: '127.0.0.1', FOYER_PUBLIC_URL: publicUrl, FOYER_DATABASE_URL: databaseUrl, FOYER_LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        FOYER_PORT: String(port),
+        FOYER_HOST: '127.0.0.1',
+        FOYER_PUBLIC_URL: publicUrl,
+        FOYER_DATABASE_URL: databaseUrl,
+        FOYER_LOG_LEVEL: 'warn',
+        // Measure creating invitations with their e-mail queued; delivery would compete for the same cores.
+        FOYER_MAIL_DELIVERY: 'off',
+        // The per-tenant limit (Entra's 150 per 5 s) would measure the limit, not the work.
+        FOYER_INVITATION_RATE_LIMIT: '1000000000',
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     await waitUntilReady(`${publicUrl}/readyz`, child);
@@ -150,7 +167,47 @@ async function benchFoyer(backend: 'sqlite' | 'postgres'): Promise<BackendFigure
     if (!check.ok || page.value.length !== 100) throw new Error(`unexpected users page: ${check.status} ${JSON.stringify(page).slice(0, 300)}`);
     await load({ url: usersUrl, headers: { authorization: `Bearer ${access_token}` }, duration: 2 });
     const usersFiltered = await load({ url: usersUrl, headers: { authorization: `Bearer ${access_token}` } });
-    return { backend, seedSeconds, tokens, usersFiltered, usersFilteredQuery: decodeURIComponent(query) };
+
+    // Invitations: each request a new address (a new guest, its ticket, the queued e-mail, the audit row).
+    let n = 0;
+    const inviteHeaders = { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' };
+    const inviteBody = (i: number) =>
+      JSON.stringify({
+        invitedUserEmailAddress: `guest${i}@partner${i % 50}.example`,
+        inviteRedirectUrl: 'https://apps.bench.example/',
+        sendInvitationMessage: true,
+        invitedUserMessageInfo: { customizedMessageBody: 'Welcome to the project.' },
+      });
+    const invitationRequest = {
+      url: `${publicUrl}/graph/v1.0/invitations`,
+      method: 'POST' as const,
+      headers: inviteHeaders,
+      requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: inviteBody(n++) }) }],
+    };
+    const first = await fetch(invitationRequest.url, { method: 'POST', headers: inviteHeaders, body: inviteBody(n++) });
+    if (first.status !== 201) throw new Error(`unexpected invitation answer: ${first.status} ${await first.text()}`);
+    await load({ ...invitationRequest, duration: 2 });
+    const invitations = await load(invitationRequest);
+
+    // Bulk: the operator's command on a CSV in Entra's template, while the server runs beside it.
+    const csv = join(dir, 'bulk.csv');
+    const lines = ['version:v1.0', 'Email address to invite [inviteeEmail] Required,Redirection url [inviteRedirectURL] Required,Send invitation message (true or false) [sendEmail],Customized invitation message [customizedMessageBody]'];
+    for (let i = 0; i < BULK; i++) lines.push(`bulk${i}@bulk${i % 100}.example,https://apps.bench.example/,true,Welcome`);
+    writeFileSync(csv, lines.join('\n'));
+    const bulkStarted = Date.now();
+    const out = await new Promise<string>((resolveRun, reject) => {
+      const proc = spawn(process.execPath, [join(repo, 'bin/foyer.js'), 'invite', '--tenant', seeded.tenantId, '--csv', csv, '--json'], {
+        env: { ...process.env, FOYER_PUBLIC_URL: publicUrl, FOYER_DATABASE_URL: databaseUrl, FOYER_LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let text = '';
+      proc.stdout!.on('data', (c: Buffer) => (text += c.toString()));
+      proc.once('exit', (code) => (code === 0 ? resolveRun(text) : reject(new Error(`foyer invite --csv exited with ${code}`))));
+    });
+    const bulkSeconds = (Date.now() - bulkStarted) / 1000;
+    const summary = JSON.parse(out) as { rows: number; failed: number };
+    const bulk = { rows: summary.rows, seconds: bulkSeconds, rowsPerSecond: Math.round(summary.rows / bulkSeconds), failed: summary.failed };
+    return { backend, seedSeconds, tokens, usersFiltered, usersFilteredQuery: decodeURIComponent(query), invitations, bulk };
   } finally {
     if (child) await stop(child);
     if (backend === 'postgres') {
@@ -193,6 +250,8 @@ for (const backend of (BACKEND === 'all' ? ['sqlite', 'postgres'] : [BACKEND]) a
   results.push(r);
   console.log(`foyer ${backend.padEnd(8)} client credentials       ${fmt(r.tokens)}   (${((r.tokens.requestsPerSecond / bare.requestsPerSecond) * 100).toFixed(0)}% of bare)`);
   console.log(`foyer ${backend.padEnd(8)} GET /users (100 of ${USERS}) ${fmt(r.usersFiltered)}`);
+  console.log(`foyer ${backend.padEnd(8)} POST /invitations (e-mail queued) ${fmt(r.invitations)}`);
+  console.log(`foyer ${backend.padEnd(8)} foyer invite --csv, ${r.bulk.rows} rows: ${r.bulk.seconds.toFixed(1)} s, ${r.bulk.rowsPerSecond} rows/s, ${r.bulk.failed} failed`);
 }
 const json = args.get('json');
 if (json) writeFileSync(json, JSON.stringify({ machine: info, connections: CONNECTIONS, duration: DURATION, users: USERS, bare, results }, null, 2));

@@ -1,5 +1,5 @@
 /**
- * Seeds a benchmark database: one tenant, a client-credentials app, and N members with realistic names.
+ * Seeds a benchmark database: one tenant, a client-credentials app (reads users, invites), and N members with realistic names.
  * Users are inserted in batches of 1,000 per statement; they share one precomputed password hash
  * (hashing 100,000 passwords would measure argon2, not the directory).
  */
@@ -22,7 +22,7 @@ export interface Seeded {
 
 export async function seed(ctx: AppContext, users: number, progress: (done: number) => void = () => {}): Promise<Seeded> {
   const { tenant } = await createTenant(ctx, { name: 'Bench Corp', domains: ['bench.example'], adminEmail: 'admin@bench.example', adminPassword: 'Bench-Passphrase-1' });
-  const app = await createApplication(ctx, tenant.id, { displayName: 'Bench', applicationPermissions: ['User.Read.All'] });
+  const app = await createApplication(ctx, tenant.id, { displayName: 'Bench', applicationPermissions: ['User.Read.All', 'User.Invite.All'] });
   const hash = await hashPassword('Bench-Passphrase-1');
   const now = ctx.clock.now();
   const batch = 1000;

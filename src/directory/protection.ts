@@ -7,7 +7,8 @@
 import { FoyerError } from '../errors/foyer-error.js';
 import { directoryRoles } from './roles.js';
 
-export type SensitiveChange = 'password' | 'userPrincipalName' | 'accountEnabled' | 'userType' | 'mail' | 'delete';
+/** `redemption`: resetting an invited user's redemption, which lets a new identity be bound to the account. */
+export type SensitiveChange = 'password' | 'userPrincipalName' | 'accountEnabled' | 'userType' | 'mail' | 'delete' | 'redemption';
 
 export interface Actor {
   kind: 'app' | 'user';

@@ -643,6 +643,14 @@ export async function deleteUser(ctx: AppContext, tenantId: string, idOrUpn: str
     await trx.deleteFrom('users').where('id', '=', user.id).where('tenant_id', '=', tenantId).execute();
     if (user.creationType === 'Invitation') {
       await trx.updateTable('invitations').set({ ticket_state: 'revoked' }).where('user_id', '=', user.id).where('ticket_state', 'in', ['active', 'redeemed']).execute();
+      // Invitation e-mail still waiting to go out would carry a dead link.
+      await trx
+        .updateTable('outbox')
+        .set({ state: 'cancelled', secret: null })
+        .where('state', '=', 'queued')
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', ctx.clock.now())]))
+        .where('invitation_id', 'in', (eb) => eb.selectFrom('invitations').select('id').where('user_id', '=', user.id))
+        .execute();
       await recordAudit(trx, {
         tenantId,
         activity: activities.deleteGuest,

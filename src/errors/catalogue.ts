@@ -155,10 +155,10 @@ export const errorCatalogue = {
     graphCode: 'BadRequest',
     meaning: "`resetRedemption` without `invitedUser.id`, for a user who cannot be reset, or with an address that is not in the user's `mail` or `otherMails`.",
   },
-  'invitation.sponsor_not_found': {
+  'invitation.invalid_sponsors': {
     status: 400,
     graphCode: 'BadRequest',
-    meaning: 'A sponsor in `invitedUserSponsors` is not a user of this organization, or more than 5 were named.',
+    meaning: 'A sponsor in `invitedUserSponsors` is not a user of this organization, or the guest would have more than 5 sponsors.',
   },
   'invitation.not_found': {
     status: 404,

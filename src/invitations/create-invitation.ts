@@ -5,10 +5,13 @@
  * either all of it is committed or none of it.
  */
 import type { AppContext } from '../context.js';
-import { type Actor, type AuditEvent, activities, recordAudit, recordAudits } from '../audit/audit-log.js';
+import { type Actor, activities, recordAudit } from '../audit/audit-log.js';
 import { parseEmailAddress } from '../directory/domains.js';
 import { type Tenant, type TenantDomain, listTenantDomains, requireTenant } from '../directory/tenants.js';
-import { type User, userFromRow } from '../directory/users.js';
+import { type User, listRoleIdsOf, userFromRow } from '../directory/users.js';
+import { assertMayChangeUser } from '../directory/protection.js';
+import { hit } from '../platform/rate-limit.js';
+import { LRUCache } from 'lru-cache';
 import { FoyerError } from '../errors/foyer-error.js';
 import { invitationLocale } from '../mail/invitation-email.js';
 import { type InvitationMailPayload, enqueueMail } from '../mail/outbox.js';
@@ -96,12 +99,18 @@ function checkRequest(req: InvitationRequest) {
     if (!parsed) throw new FoyerError('invitation.invalid_address', `The ccRecipients address '${String(cc[0].address).slice(0, 256)}' is not a valid e-mail address.`);
     ccRecipient = { address: parsed.address, name: cc[0].name ?? null };
   }
+  // Names end up in mail headers and in the text part: no line breaks or other control characters.
+  for (const [field, value] of [['invitedUserDisplayName', req.invitedUserDisplayName], ['ccRecipients.emailAddress.name', cc[0]?.name]] as const) {
+    if (value && /[\u0000-\u001f\u007f]/.test(value)) {
+      throw new FoyerError('request.invalid_body', `Invalid value for property '${field}': line breaks and other control characters are not allowed.`);
+    }
+  }
   if (req.resetRedemption && !req.invitedUserId) {
     throw new FoyerError('invitation.reset_invalid', 'resetRedemption needs invitedUser.id: the user whose redemption status is reset.');
   }
   const sponsorIds = [...new Set((req.sponsorIds ?? []).map((s) => s.toLowerCase()))];
   if (sponsorIds.length > MAX_SPONSORS) {
-    throw new FoyerError('invitation.sponsor_not_found', `At most ${MAX_SPONSORS} sponsors can be named; ${sponsorIds.length} were given.`);
+    throw new FoyerError('invitation.invalid_sponsors', `At most ${MAX_SPONSORS} sponsors can be named; ${sponsorIds.length} were given.`);
   }
   return { address, message, ccRecipient, sponsorIds };
 }
@@ -109,16 +118,59 @@ function checkRequest(req: InvitationRequest) {
 export interface InvitationOptions {
   correlationId?: string;
   /** Tenant, domains and policies already loaded (bulk invite loads them once). */
-  preloaded?: { tenant: Tenant; domains: TenantDomain[]; policies: InvitationPolicies };
+  preloaded?: InvitationContext;
+  /** Count this invitation against a per-tenant limit (the API's; the command line has none). */
+  rateLimit?: { limit: number; windowMs: number };
 }
 
-export async function loadInvitationContext(ctx: AppContext, tenantId: string) {
+export interface InvitationContext {
+  tenant: Tenant;
+  domains: TenantDomain[];
+  policies: InvitationPolicies;
+}
+
+/**
+ * How long a process reuses a tenant's settings for invitations. Every invitation needs them; reading
+ * them each time was a fifth of the cost of an invitation. A change made through this process applies
+ * at once (see forgetInvitationContext); one made through another process within this many ms.
+ */
+export const INVITATION_CONTEXT_TTL_MS = 2000;
+const contexts = new WeakMap<object, LRUCache<string, InvitationContext>>();
+
+function contextCache(ctx: AppContext): LRUCache<string, InvitationContext> {
+  let cache = contexts.get(ctx.db);
+  if (!cache) contexts.set(ctx.db, (cache = new LRUCache({ max: 1000, ttl: INVITATION_CONTEXT_TTL_MS })));
+  return cache;
+}
+
+/** Drops this process's copy of a tenant's invitation settings (after a policy or branding change). */
+export function forgetInvitationContext(ctx: AppContext, tenantId: string): void {
+  contextCache(ctx).delete(tenantId);
+}
+
+export async function loadInvitationContext(ctx: AppContext, tenantId: string): Promise<InvitationContext> {
+  const cache = contextCache(ctx);
+  const hit = cache.get(tenantId);
+  if (hit) return hit;
   const [tenant, domains, policies] = await Promise.all([
     requireTenant(ctx.db.kysely, tenantId),
     listTenantDomains(ctx.db.kysely, tenantId),
     readInvitationPolicies(ctx.db.kysely, tenantId),
   ]);
-  return { tenant, domains, policies };
+  const loaded = { tenant, domains, policies };
+  cache.set(tenantId, loaded);
+  return loaded;
+}
+
+/** The per-tenant invitation limit; returns the window to wait for when it is exceeded. */
+async function countAgainstLimit(db: Executor, tenantId: string, limit: { limit: number; windowMs: number }, now: number): Promise<void> {
+  const window = await hit(db, `invitations:${tenantId}`, limit.windowMs, now);
+  if (window.hits > limit.limit) {
+    throw new FoyerError(
+      'request.throttled',
+      `Too many invitation requests for this organization: at most ${limit.limit} per ${limit.windowMs / 1000} seconds. Retry after the time in Retry-After.`,
+    ).withHeader('retry-after', String(Math.max(1, Math.ceil(window.retryAfterMs / 1000))));
+  }
 }
 
 export async function createInvitation(
@@ -134,60 +186,59 @@ export async function createInvitation(
   const send = req.sendInvitationMessage === true;
   const { tenant, domains, policies } = options.preloaded ?? (await loadInvitationContext(ctx, tenantId));
   refuse(mayInvite(inviter, policies.authorization.allowInvitesFrom, { invitedUserType, resetRedemption }));
-  if (domains.some((d) => d.domain === address.domain)) {
-    throw new FoyerError(
-      'invitation.invitee_is_member',
-      `${address.address} is on ${address.domain}, a verified domain of ${tenant.displayName}: people there are members of this organization, not guests. Create them with POST /users instead.`,
-    );
+  for (const [who, candidate] of [['The invitee', address], ['The cc recipient', ccRecipient && parseEmailAddress(ccRecipient.address)]] as const) {
+    if (!candidate) continue;
+    if (domains.some((d) => d.domain === candidate.domain)) {
+      if (who === 'The invitee') {
+        throw new FoyerError(
+          'invitation.invitee_is_member',
+          `${candidate.address} is on ${candidate.domain}, a verified domain of ${tenant.displayName}: people there are members of this organization, not guests. Create them with POST /users instead.`,
+        );
+      }
+      continue; // a colleague in cc is fine
+    }
+    const refusal = checkInviteeDomain(candidate.domain, policies.b2bManagement);
+    if (refusal) throw new FoyerError(refusal.code, who === 'The invitee' ? refusal.message : `${who}: ${refusal.message}`);
   }
-  refuse(checkInviteeDomain(address.domain, policies.b2bManagement));
   const correlationId = options.correlationId ?? newId();
   const now = ctx.clock.now();
-
-  if (send) {
-    const blocked = await ctx.db.kysely
-      .selectFrom('invitation_blocks')
-      .select('created_at')
-      .where('tenant_id', '=', tenantId)
-      .where('address_lower', '=', address.lower)
-      .executeTakeFirst();
-    if (blocked) {
-      await recordAudit(ctx.db.kysely, {
-        tenantId,
-        activity: activities.emailNotSentUnsubscribed,
-        category: 'UserManagement',
-        operationType: 'Other',
-        result: 'failure',
-        resultReason: 'The recipient blocked invitations from this organization',
-        actor: inviter.actor,
-        targets: [{ id: null, type: 'User', displayName: address.address }],
-        correlationId,
-        at: now,
-      });
-      throw new FoyerError(
-        'invitation.invitee_unsubscribed',
-        `${address.address} has chosen to block future invitations from ${tenant.displayName}, so no invitation was sent. They can undo this from the link in any earlier invitation e-mail; or send the invitation with sendInvitationMessage false and share the link yourself.`,
-      );
-    }
-  }
 
   const ticket = newTicket();
   const invitationId = newId();
   const link = redeemUrl(ctx.config.publicUrl, tenantId, invitationId, ticket.ticket);
   const blockUrl = await invitationBlockUrl(ctx, tenantId, address.lower);
   const sealedTicket = send ? await seal(ctx.db, ctx.clock, ticket.ticket) : null;
+  // On PostgreSQL the counter is its own short transaction: inside the invitation's, its row would
+  // stay locked until that commits and queue the tenant's invitations one behind the other. SQLite has
+  // one writer anyway, and counting inside saves a commit.
+  if (options.rateLimit && ctx.db.dialect === 'postgres') await countAgainstLimit(ctx.db.kysely, tenantId, options.rateLimit, now);
 
   const attempt = () =>
-    ctx.db.transaction(async (trx) => {
-      const target = await findInvitee(trx, tenant, address, req.invitedUserId ?? null, resetRedemption, inviter);
-      const sponsors = sponsorIds.length ? sponsorIds : inviter.actor.kind === 'user' ? [inviter.actor.id] : [];
-      if (sponsorIds.length) {
-        const found = await trx.selectFrom('users').select('id').where('tenant_id', '=', tenantId).where('id', 'in', sponsorIds).where('deleted_at', 'is', null).execute();
-        const missing = sponsorIds.find((s) => !found.some((f) => f.id === s));
-        if (missing) throw new FoyerError('invitation.sponsor_not_found', `The sponsor '${missing}' is not a user of ${tenant.displayName}.`);
+    ctx.db.transaction(async (trx): Promise<{ blocked: string } | { user: InvitedUser; status: CreatedInvitation['status'] }> => {
+      if (options.rateLimit && ctx.db.dialect === 'sqlite') await countAgainstLimit(trx, tenantId, options.rateLimit, now);
+      if (send) {
+        const addresses = [address.lower, ...(ccRecipient ? [ccRecipient.address.toLowerCase()] : [])];
+        const blocked = await trx.selectFrom('invitation_blocks').select('address_lower').where('tenant_id', '=', tenantId).where('address_lower', 'in', addresses).executeTakeFirst();
+        if (blocked) {
+          // The refusal is audited (Entra: "Email not sent, user unsubscribed"); nothing else is written.
+          await recordAudit(trx, {
+            tenantId,
+            activity: activities.emailNotSentUnsubscribed,
+            category: 'UserManagement',
+            operationType: 'Other',
+            result: 'failure',
+            resultReason: 'The recipient blocked invitations from this organization',
+            actor: inviter.actor,
+            targets: [{ id: null, type: 'User', displayName: blocked.address_lower }],
+            correlationId,
+            at: now,
+          });
+          return { blocked: blocked.address_lower };
+        }
       }
+      const target = await findInvitee(ctx, trx, tenant, address, req.invitedUserId ?? null, resetRedemption, inviter);
 
-      let user: { id: string; userPrincipalName: string; preferredLanguage: string | null; displayName: string };
+      let user: InvitedUser;
       let status: CreatedInvitation['status'] = 'PendingAcceptance';
       if (target.kind === 'new') {
         const upn = guestUserPrincipalName(address.local, address.domain, tenant.initialDomain);
@@ -198,6 +249,8 @@ export async function createInvitation(
       } else {
         const existing = target.user;
         user = existing;
+        const retired = resetRedemption ? ['active', 'redeemed'] : ['active'];
+        const old = await trx.selectFrom('invitations').select('id').where('user_id', '=', existing.id).where('ticket_state', 'in', retired).execute();
         if (resetRedemption) {
           // Back to PendingAcceptance with the same object id, UPN, groups and apps; the identity bound
           // at the last redemption is released so the person can redeem again, maybe with another one.
@@ -208,20 +261,18 @@ export async function createInvitation(
             .execute();
           await trx.deleteFrom('user_identities').where('user_id', '=', existing.id).where('sign_in_type', '<>', 'userPrincipalName').execute();
           await revokeAccountArtefacts(trx, tenantId, existing.id);
-          await trx.updateTable('invitations').set({ ticket_state: 'revoked' }).where('user_id', '=', existing.id).where('ticket_state', 'in', ['active', 'redeemed']).execute();
         } else if (existing.externalUserState === 'Accepted') {
           status = 'Completed';
         }
-        // A new link replaces the old one: only the latest invitation's ticket works.
-        await trx.updateTable('invitations').set({ ticket_state: 'superseded' }).where('user_id', '=', existing.id).where('ticket_state', '=', 'active').execute();
+        // A new link replaces the old ones: only the latest invitation's ticket works, and e-mail still
+        // waiting to carry an old link is not sent.
+        if (old.length) {
+          const ids = old.map((o) => o.id);
+          await trx.updateTable('invitations').set({ ticket_state: resetRedemption ? 'revoked' : 'superseded' }).where('id', 'in', ids).execute();
+          await cancelQueuedMail(trx, ids, now);
+        }
       }
-      if (sponsors.length) {
-        await trx
-          .insertInto('user_sponsors')
-          .values(sponsors.map((s) => ({ user_id: user.id, sponsor_id: s, tenant_id: tenantId, created_at: now })))
-          .onConflict((oc) => oc.columns(['user_id', 'sponsor_id']).doNothing())
-          .execute();
-      }
+      await addSponsors(trx, tenant, user.id, target.kind === 'new', sponsorIds, inviter, now);
       await trx
         .insertInto('invitations')
         .values({
@@ -276,7 +327,7 @@ export async function createInvitation(
         };
         await enqueueMail(trx, ctx, { tenantId, invitationId, recipient: address.address, payload, secret: sealedTicket, now });
       }
-      const audit: AuditEvent = {
+      await recordAudit(trx, {
         tenantId,
         activity: resetRedemption ? activities.inviteWithReset : activities.invite,
         category: 'UserManagement',
@@ -290,19 +341,27 @@ export async function createInvitation(
         details: { invitedUserEmailAddress: address.address, invitedUserType, sendInvitationMessage: String(send), status },
         correlationId,
         at: now,
-      };
-      await recordAudits(trx, [audit]);
+      });
       return { user, status };
     });
 
+  // Simultaneous invitations of one address: the guest's unique UPN lets one create the guest, and the
+  // one-active-ticket index lets one re-arm it; the others, retried, find that guest and re-invite it
+  // (as if they had come a moment later), so exactly one link stays active.
   let outcome: Awaited<ReturnType<typeof attempt>>;
-  try {
-    outcome = await attempt();
-  } catch (err) {
-    // Two invitations for one new address at once: the guest's unique UPN lets one create it; the
-    // other, retried, finds that guest and re-invites it (as if it had come a moment later).
-    if (!isUniqueViolation(err)) throw err;
-    outcome = await attempt();
+  for (let tries = 1; ; tries++) {
+    try {
+      outcome = await attempt();
+      break;
+    } catch (err) {
+      if (!isUniqueViolation(err) || tries >= 5) throw err;
+    }
+  }
+  if ('blocked' in outcome) {
+    throw new FoyerError(
+      'invitation.invitee_unsubscribed',
+      `${outcome.blocked} has chosen to block future invitations from ${tenant.displayName}, so no invitation was sent. They can undo this from the link in any earlier invitation e-mail; or send the invitation with sendInvitationMessage false and share the link yourself.`,
+    );
   }
   return {
     id: invitationId,
@@ -323,9 +382,49 @@ export async function createInvitation(
 }
 
 type Invitee = { kind: 'new' } | { kind: 'existing'; user: User };
+type InvitedUser = { id: string; userPrincipalName: string; preferredLanguage: string | null; displayName: string };
+
+/**
+ * Marks e-mail still queued for these invitations as cancelled and forgets its sealed ticket. A message
+ * a worker is handing to the SMTP server at this moment is left to finish (and reported as sent).
+ */
+async function cancelQueuedMail(trx: Executor, invitationIds: string[], now: number): Promise<void> {
+  await trx
+    .updateTable('outbox')
+    .set({ state: 'cancelled', secret: null })
+    .where('invitation_id', 'in', invitationIds)
+    .where('state', '=', 'queued')
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+    .execute();
+}
+
+/**
+ * Sponsors (Entra: up to 5 per guest). Named sponsors are added to the guest's; with none named, the
+ * inviting person sponsors a NEW guest (re-inviting does not make every re-inviter a sponsor).
+ */
+async function addSponsors(trx: Executor, tenant: Tenant, userId: string, isNew: boolean, named: string[], inviter: Inviter, now: number): Promise<void> {
+  const wanted = named.length ? named : isNew && inviter.actor.kind === 'user' ? [inviter.actor.id] : [];
+  if (wanted.length === 0) return;
+  if (named.length) {
+    const found = await trx.selectFrom('users').select('id').where('tenant_id', '=', tenant.id).where('id', 'in', named).where('deleted_at', 'is', null).execute();
+    const missing = named.find((s) => !found.some((f) => f.id === s));
+    if (missing) throw new FoyerError('invitation.invalid_sponsors', `The sponsor '${missing}' is not a user of ${tenant.displayName}.`);
+  }
+  const current = await trx.selectFrom('user_sponsors').select('sponsor_id').where('user_id', '=', userId).execute();
+  const total = new Set([...current.map((c) => c.sponsor_id), ...wanted]);
+  if (total.size > MAX_SPONSORS) {
+    throw new FoyerError('invitation.invalid_sponsors', `A guest can have at most ${MAX_SPONSORS} sponsors; this one has ${current.length}, and ${wanted.length} more were named.`);
+  }
+  await trx
+    .insertInto('user_sponsors')
+    .values(wanted.map((s) => ({ user_id: userId, sponsor_id: s, tenant_id: tenant.id, created_at: now })))
+    .onConflict((oc) => oc.columns(['user_id', 'sponsor_id']).doNothing())
+    .execute();
+}
 
 /** Which user this invitation is for: an existing guest (re-invite), a reset target, or a new guest. */
 async function findInvitee(
+  ctx: AppContext,
   trx: Executor,
   tenant: Tenant,
   address: { address: string; lower: string; local: string; domain: string },
@@ -334,13 +433,10 @@ async function findInvitee(
   inviter: Inviter,
 ): Promise<Invitee> {
   if (invitedUserId) {
-    const row = await trx
-      .selectFrom('users')
-      .selectAll()
-      .where('tenant_id', '=', tenant.id)
-      .where('id', '=', invitedUserId.toLowerCase())
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
+    let byId = trx.selectFrom('users').selectAll().where('tenant_id', '=', tenant.id).where('id', '=', invitedUserId.toLowerCase()).where('deleted_at', 'is', null);
+    // PostgreSQL: hold the guest while its tickets are replaced, so simultaneous re-invitations queue.
+    if (ctx.db.dialect === 'postgres') byId = byId.forUpdate();
+    const row = await byId.executeTakeFirst();
     if (!row) {
       throw new FoyerError('directory.not_found', `Resource '${invitedUserId}' does not exist or one of its queried reference-property objects are not present.`);
     }
@@ -358,22 +454,32 @@ async function findInvitee(
         `${user.userPrincipalName} is a member of ${tenant.displayName}, not an invited user; its redemption status cannot be reset.`,
       );
     }
-    if (reset && inviter.kind !== 'user') {
+    if (reset) {
+      const roles = new Set(await listRoleIdsOf(trx, tenant.id, user.id));
       // Entra: app-only calls cannot reset users who hold directory roles.
-      const roles = await trx.selectFrom('role_assignments').select('role_template_id').where('principal_id', '=', user.id).executeTakeFirst();
-      if (roles) throw new FoyerError('invitation.not_allowed', 'An app acting as itself cannot reset the redemption status of a user who holds a directory role.');
+      if (roles.size && inviter.kind !== 'user') {
+        throw new FoyerError('invitation.not_allowed', 'An app acting as itself cannot reset the redemption status of a user who holds a directory role.');
+      }
+      // A reset lets someone bind a new identity to the account: administrators are protected from
+      // administrators below them, as for a password reset.
+      if (inviter.kind === 'user') {
+        assertMayChangeUser({ kind: 'user', permissions: inviter.permissions, roleIds: inviter.roleIds ?? new Set() }, roles, new Set(['redemption']));
+      }
     }
     return { kind: 'existing', user };
   }
   const guestUpn = guestUserPrincipalName(address.local, address.domain, tenant.initialDomain).toLowerCase();
-  const rows = await trx
-    .selectFrom('users')
-    .selectAll()
-    .where('tenant_id', '=', tenant.id)
-    .where('deleted_at', 'is', null)
-    .where((eb) => eb.or([eb('mail_lower', '=', address.lower), eb('upn_lower', '=', guestUpn)]))
-    .execute();
-  const users = rows.map(userFromRow);
+  // Two index lookups: SQLite's planner would answer `mail = ? OR upn = ?` by reading every user of
+  // the tenant.
+  let mailQuery = trx.selectFrom('users').selectAll().where('tenant_id', '=', tenant.id).where('mail_lower', '=', address.lower).where('deleted_at', 'is', null);
+  let upnQuery = trx.selectFrom('users').selectAll().where('upn_lower', '=', guestUpn).where('tenant_id', '=', tenant.id).where('deleted_at', 'is', null);
+  if (ctx.db.dialect === 'postgres') {
+    mailQuery = mailQuery.forUpdate();
+    upnQuery = upnQuery.forUpdate();
+  }
+  const byMail = await mailQuery.execute();
+  const byUpn = await upnQuery.execute();
+  const users = [...byMail, ...byUpn.filter((u) => !byMail.some((m) => m.id === u.id))].map(userFromRow);
   const member = users.find((u) => u.creationType !== 'Invitation');
   if (member) {
     throw new FoyerError(

@@ -5,13 +5,13 @@
  */
 import { z } from 'zod';
 import { FoyerError } from '../errors/foyer-error.js';
-import { actorOf, authorize } from '../graph/auth.js';
+import { type AccessRule, actorOf, authorize } from '../graph/auth.js';
+import { directoryRoles } from '../directory/roles.js';
 import { parseBody } from '../graph/body.js';
 import type { GraphDeps } from '../graph/index.js';
 import { userRules } from '../graph/users.js';
 import { requireUser } from '../directory/users.js';
 import { type DeliveryReport, deliveryOf } from '../mail/outbox.js';
-import { hit } from '../platform/rate-limit.js';
 import { type CreatedInvitation, type Inviter, createInvitation } from './create-invitation.js';
 import { invitePermissions } from './invite-rules.js';
 import { ticketVerdict } from './tickets.js';
@@ -44,11 +44,25 @@ const invitationBody = z.strictObject({
   status: z.string().nullable().optional(),
 });
 
-const readRule = {
+// Invitations carry personal messages and cc addresses: people need an inviting or administering role
+// to read other people's invitations back.
+const readRule: AccessRule = {
   app: [...invitePermissions, 'User.Read.All', 'Directory.Read.All'],
   delegated: [...invitePermissions, 'User.Read.All', 'Directory.Read.All'],
-  membersOnly: true,
+  roles: [directoryRoles.globalAdministrator.id, directoryRoles.userAdministrator.id, directoryRoles.guestInviter.id],
 };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A query option given once, as an object id (or absent). */
+function idOption(query: Record<string, unknown>, name: string): string | undefined {
+  const value = query[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !UUID.test(value)) {
+    throw new FoyerError('request.invalid_query', `Query option '${name}' must be given once, as an object id.`);
+  }
+  return value.toLowerCase();
+}
 
 export function registerInvitationRoutes(deps: GraphDeps): void {
   const { app, ctx, caller, base } = deps;
@@ -86,15 +100,6 @@ export function registerInvitationRoutes(deps: GraphDeps): void {
   app.post('/invitations', async (request, reply) => {
     const who = await caller(request);
     authorize(who, { app: [...invitePermissions], delegated: [...invitePermissions] });
-    // Counted before any work, per tenant for all callers together (Graph: 150 per 5 s per tenant).
-    const windowMs = ctx.config.invitationRateWindowSeconds * 1000;
-    const window = await hit(ctx.db.kysely, `invitations:${who.tenantId}`, windowMs, ctx.clock.now());
-    if (window.hits > ctx.config.invitationRateLimit) {
-      throw new FoyerError(
-        'request.throttled',
-        `Too many invitation requests for this organization: at most ${ctx.config.invitationRateLimit} per ${ctx.config.invitationRateWindowSeconds} seconds. Retry after the time in Retry-After.`,
-      ).withHeader('retry-after', String(Math.max(1, Math.ceil(window.retryAfterMs / 1000))));
-    }
     const body = parseBody(invitationBody, request.body);
     const inviter: Inviter = {
       kind: who.kind,
@@ -118,6 +123,9 @@ export function registerInvitationRoutes(deps: GraphDeps): void {
       invitedUserId: body.invitedUser?.id ?? null,
       resetRedemption: body.resetRedemption ?? false,
       sponsorIds: (body.invitedUserSponsors ?? []).map((s) => s.id),
+    }, {
+      // Per tenant for all callers together (Graph: 150 per 5 seconds per tenant).
+      rateLimit: { limit: ctx.config.invitationRateLimit, windowMs: ctx.config.invitationRateWindowSeconds * 1000 },
     });
     reply.code(201).header('location', `${base}/invitations/${created.id}`);
     return view(created, { inviteRedeemUrl: created.inviteRedeemUrl });
@@ -126,13 +134,14 @@ export function registerInvitationRoutes(deps: GraphDeps): void {
   app.get('/invitations', async (request) => {
     const who = await caller(request);
     authorize(who, readRule);
-    const query = request.query as Record<string, string | undefined>;
-    const top = query.$top === undefined ? 100 : Number(query.$top);
+    const query = request.query as Record<string, unknown>;
+    const topText = query.$top;
+    const top = topText === undefined ? 100 : typeof topText === 'string' && /^\d{1,3}$/.test(topText) ? Number(topText) : NaN;
     if (!Number.isInteger(top) || top < 1 || top > 999) {
-      throw new FoyerError('request.invalid_query', `Invalid page size specified: '${query.$top}'. Must be between 1 and 999 inclusive.`);
+      throw new FoyerError('request.invalid_query', `Invalid page size specified: '${String(topText)}'. Must be between 1 and 999 inclusive.`);
     }
-    const userId = query.invitedUserId;
-    const page = await listInvitations(ctx.db.kysely, who.tenantId, { top, before: query.$skiptoken, userId });
+    const userId = idOption(query, 'invitedUserId');
+    const page = await listInvitations(ctx.db.kysely, who.tenantId, { top, before: idOption(query, '$skiptoken'), userId });
     const delivery = await deliveryOf(ctx.db.kysely, page.items.map((i) => i.id));
     const body: Record<string, unknown> = {
       '@odata.context': `${base}/$metadata#invitations`,

@@ -1,7 +1,7 @@
 /** Starts this process's mail delivery, as configured (see docs/configuration.md, FOYER_MAIL_*). */
 import type { AppContext } from '../context.js';
 import { type WorkerSettings, startOutboxWorker } from './outbox.js';
-import { SMTP_TIMEOUT_MS, developmentMailbox, smtpTransport } from './transports.js';
+import { SMTP_CONNECTIONS, SMTP_TIMEOUT_MS, developmentMailbox, smtpTransport } from './transports.js';
 
 export function workerSettings(ctx: AppContext): WorkerSettings {
   const c = ctx.config;
@@ -10,9 +10,10 @@ export function workerSettings(ctx: AppContext): WorkerSettings {
     retryBaseMs: c.mailRetryBaseSeconds * 1000,
     retryMaxMs: c.mailRetryMaxSeconds * 1000,
     maxAttempts: c.mailMaxAttempts,
-    // Well past the longest SMTP conversation (three timeouts), so a slow send is never taken over.
+    // Renewed while a message is being sent; lapses only when this process stops renewing it.
     leaseMs: 4 * SMTP_TIMEOUT_MS,
-    batchSize: 20,
+    // No more claimed than can be sent at once, so none waits for a connection while its lease runs.
+    batchSize: SMTP_CONNECTIONS,
   };
 }
 

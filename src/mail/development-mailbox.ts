@@ -1,7 +1,8 @@
 /**
  * The development mailbox: without `FOYER_SMTP_URL`, in development mode, mail is delivered to a table
  * and shown at `/_dev/mailbox`, so the invitation flow can be tried on a laptop with no mail server.
- * Never served in production mode (the page shows live redemption links).
+ * Never served in production mode, and only to requests from this machine (the page shows live
+ * redemption links).
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
@@ -11,8 +12,16 @@ import type { RenderedMail } from './outbox.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
 export function registerDevelopmentMailbox(app: FastifyInstance, ctx: AppContext): void {
   if (ctx.config.mode !== 'development') return;
+  // The mailbox shows live redemption links: only to the developer's own machine.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url.startsWith('/_dev/') && !LOOPBACK.has(request.ip)) {
+      return reply.code(404).headers(pageHeaders).send(page('en-US', 'Not found', html`<h1>Not found</h1>`));
+    }
+  });
 
   app.get('/_dev/mailbox', async (_request, reply) => {
     const rows = await ctx.db.kysely.selectFrom('development_mailbox').selectAll().orderBy('id', 'desc').limit(100).execute();

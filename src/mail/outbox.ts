@@ -26,7 +26,8 @@ export interface InvitationMailPayload {
   email: Omit<InvitationEmailInput, 'redeemUrl'>;
 }
 
-export type DeliveryState = 'queued' | 'sent' | 'failed';
+/** `cancelled`: a newer invitation (or a reset, or deleting the guest) made the link in it useless. */
+export type DeliveryState = 'queued' | 'sent' | 'failed' | 'cancelled';
 
 /** A message ready for a transport. */
 export interface RenderedMail {
@@ -200,10 +201,23 @@ const SYSTEM: Actor = { kind: 'system', displayName: 'Foyer mail delivery' };
 async function deliverOne(ctx: AppContext, transport: MailTransport, owner: string, row: OutboxTable, s: WorkerSettings): Promise<void> {
   const db = ctx.db.kysely;
   let failure: DeliveryError | undefined;
+  // Keep the lease while the SMTP conversation lasts (a slow server may take longer than one lease);
+  // if this process dies, renewals stop and another process takes the message over.
+  const renew = setInterval(() => {
+    void db
+      .updateTable('outbox')
+      .set({ lease_until: ctx.clock.now() + s.leaseMs })
+      .where('id', '=', row.id)
+      .where('lease_owner', '=', owner)
+      .execute()
+      .catch((err: unknown) => ctx.log.warn({ err, outboxId: row.id }, 'could not renew a mail lease'));
+  }, s.leaseMs / 4);
   try {
     await transport.send(await renderMail(ctx, row));
   } catch (err) {
     failure = err instanceof DeliveryError ? err : new DeliveryError((err as Error).message ?? String(err), false);
+  } finally {
+    clearInterval(renew);
   }
   const now = ctx.clock.now();
   const target = [{ id: row.invitation_id, type: 'Invitation' as const, displayName: row.recipient }];

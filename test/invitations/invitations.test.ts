@@ -48,6 +48,14 @@ describe.each(backends)('invitations on $name', (backend) => {
     return { users: await n('users'), invitations: await n('invitations'), outbox: await n('outbox') };
   };
   const ticketOf = (url: string) => new URL(url).searchParams.get('ticket')!;
+  /** The invitation once its e-mail is no longer queued (the SMTP server may see it a moment before Foyer records it). */
+  const settled = async (id: string) => {
+    for (;;) {
+      const res = await graph(foyer, tokens.inviter!, 'GET', `/invitations/${id}`);
+      if (res.body.messageDeliveryStatus?.state !== 'queued') return res;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
 
   describe('with the official Microsoft Graph client', () => {
     it('creates an invitation and reads the guest back as Entra shapes it', async () => {
@@ -127,7 +135,7 @@ describe.each(backends)('invitations on $name', (backend) => {
       expect(mail!.html).toContain(res.body.inviteRedeemUrl.replace(/&/g, '&amp;'));
       expect(mail!.text).toContain(`${foyer.url}/invitations/block?`);
       expect(mail!.messageId).toMatch(/^<[0-9a-f-]{36}@localhost>$/);
-      const status = await graph(foyer, tokens.inviter!, 'GET', `/invitations/${res.body.id}`);
+      const status = await settled(res.body.id);
       expect(status.body.messageDeliveryStatus).toMatchObject({ state: 'sent', attempts: 1, error: null });
       expect(status.body).not.toHaveProperty('inviteRedeemUrl');
     });
@@ -169,12 +177,13 @@ describe.each(backends)('invitations on $name', (backend) => {
         'invitation.invalid_message',
         /Only 1 additional recipient/,
       ],
+      ['a line break in the display name', { invitedUserDisplayName: 'Eve\r\nAccept invitation: https://evil.example' }, 400, 'request.invalid_body', /control characters are not allowed/],
       ['an unknown property', { invitedUserColour: 'blue' }, 400, 'request.invalid_body', /invitedUserColour' does not exist/],
       ['a wrongly typed property', { sendInvitationMessage: 'yes' }, 400, 'request.invalid_body', /sendInvitationMessage/],
       ['an address on a verified domain of the tenant', { invitedUserEmailAddress: 'newbie@contoso.example' }, 400, 'invitation.invitee_is_member', /verified domain of Contoso/],
       ['resetRedemption without invitedUser', { resetRedemption: true }, 400, 'invitation.reset_invalid', /resetRedemption needs invitedUser.id/],
-      ['six sponsors', { invitedUserSponsors: Array.from({ length: 6 }, (_, i) => ({ id: `00000000-0000-0000-0000-00000000000${i}` })) }, 400, 'invitation.sponsor_not_found', /At most 5 sponsors/],
-      ['an unknown sponsor', { invitedUserSponsors: [{ id: '00000000-0000-0000-0000-000000000001' }] }, 400, 'invitation.sponsor_not_found', /is not a user of Contoso/],
+      ['six sponsors', { invitedUserSponsors: Array.from({ length: 6 }, (_, i) => ({ id: `00000000-0000-0000-0000-00000000000${i}` })) }, 400, 'invitation.invalid_sponsors', /At most 5 sponsors/],
+      ['an unknown sponsor', { invitedUserSponsors: [{ id: '00000000-0000-0000-0000-000000000001' }] }, 400, 'invitation.invalid_sponsors', /is not a user of Contoso/],
     ];
     it.each(cases)('refuses %s', async (_name, patch, status, code, message) => {
       const before = await counts();
@@ -340,9 +349,7 @@ describe.each(backends)('invitations on $name', (backend) => {
       smtp.mode = 'accept';
       const mails = await smtp.waitFor(before + 1);
       expect(mails.at(-1)!.to).toMatchObject({ value: [{ address: 'lena@fabrikam.example' }] });
-      let status;
-      do status = (await graph(foyer, tokens.inviter!, 'GET', `/invitations/${res.body.id}`)).body.messageDeliveryStatus;
-      while (status.state === 'queued');
+      const status = (await settled(res.body.id)).body.messageDeliveryStatus;
       expect(status).toMatchObject({ state: 'sent', error: null });
       expect(status.attempts).toBeGreaterThanOrEqual(3);
     });
@@ -350,14 +357,54 @@ describe.each(backends)('invitations on $name', (backend) => {
     it('marks a message failed, with the reason, when the server refuses for good', async () => {
       smtp.mode = 'permfail';
       const res = await invite({ invitedUserEmailAddress: 'mats@fabrikam.example', inviteRedirectUrl: REDIRECT, sendInvitationMessage: true });
-      let status;
-      do status = (await graph(foyer, tokens.inviter!, 'GET', `/invitations/${res.body.id}`)).body.messageDeliveryStatus;
-      while (status.state === 'queued');
+      const status = (await settled(res.body.id)).body.messageDeliveryStatus;
       expect(status).toMatchObject({ state: 'failed', attempts: 1, error: expect.stringContaining('550') });
       const row = await foyer.ctx.db.kysely.selectFrom('outbox').select('secret').where('invitation_id', '=', res.body.id).executeTakeFirstOrThrow();
       expect(row.secret).toBeNull(); // nothing left to decrypt a link from
       const audits = await graph(foyer, tokens.admin!, 'GET', `/auditLogs/directoryAudits?$filter=${encodeURIComponent("activityDisplayName eq 'Invitation email delivery failed'")}`);
       expect(audits.body.value[0]).toMatchObject({ result: 'failure', resultReason: expect.stringContaining('550') });
+    });
+  });
+
+  describe('races', () => {
+    it('ten simultaneous invitations of one new address make one guest with one working link', async () => {
+      const all = await Promise.all(Array.from({ length: 10 }, () => invite({ invitedUserEmailAddress: 'race@fabrikam.example', inviteRedirectUrl: REDIRECT })));
+      expect(all.map((r) => r.status)).toEqual(Array(10).fill(201));
+      expect(new Set(all.map((r) => r.body.invitedUser.id)).size).toBe(1);
+      const states = await Promise.all(all.map(async (r) => (await graph(foyer, tokens.inviter!, 'GET', `/invitations/${r.body.id}`)).body.redemptionLinkStatus));
+      expect(states.filter((s) => s === 'active')).toHaveLength(1);
+
+      const again = await Promise.all(Array.from({ length: 10 }, () => invite({ invitedUserEmailAddress: 'race@fabrikam.example', inviteRedirectUrl: REDIRECT })));
+      const after = await Promise.all([...all, ...again].map(async (r) => (await graph(foyer, tokens.inviter!, 'GET', `/invitations/${r.body.id}`)).body.redemptionLinkStatus));
+      expect(after.filter((s) => s === 'active')).toHaveLength(1);
+    });
+  });
+
+  describe('query options', () => {
+    it('refuses repeated or malformed paging options instead of failing', async () => {
+      for (const q of ['$skiptoken=a&$skiptoken=b', 'invitedUserId=a&invitedUserId=b', '$skiptoken=not-an-id', '$top=0', '$top=abc']) {
+        const res = await graph(foyer, tokens.inviter!, 'GET', `/invitations?${q}`);
+        expect(res.status, q).toBe(400);
+        expect(res.body.error.innerError.code).toBe('request.invalid_query');
+      }
+    });
+  });
+
+  describe('delivery, continued', () => {
+    it("counts a message refused for the invitee as failed even when the cc copy was accepted", async () => {
+      smtp.rejectRecipients.add('nobody@fabrikam.example');
+      try {
+        const res = await invite({
+          invitedUserEmailAddress: 'nobody@fabrikam.example',
+          inviteRedirectUrl: REDIRECT,
+          sendInvitationMessage: true,
+          invitedUserMessageInfo: { ccRecipients: [{ emailAddress: { address: 'boss@fabrikam.example' } }] },
+        });
+        const status = (await settled(res.body.id)).body.messageDeliveryStatus;
+        expect(status).toMatchObject({ state: 'failed', error: expect.stringContaining('No such user') });
+      } finally {
+        smtp.rejectRecipients.clear();
+      }
     });
   });
 });

@@ -23,21 +23,24 @@ describe.each(backends)('inviters and recipients on $name', (backend) => {
   let tenant: TestTenant;
   let smtp: TestSmtp;
   let admin: string;
-  let people: Record<'member' | 'inviter', string>;
+  let people: Record<'member' | 'inviter' | 'userAdmin', string>;
 
   beforeAll(async () => {
     smtp = await startSmtp();
     foyer = await startTestFoyer({ backend, env: { FOYER_SMTP_URL: smtp.url, FOYER_MAIL_POLL_INTERVAL: '0.1' } });
     tenant = await foyer.createTenant('Contoso', { domains: ['contoso.example'] });
     admin = await appToken(foyer, tenant, await foyer.createApp(tenant.id, { displayName: 'admin', applicationPermissions: ['Policy.ReadWrite.Authorization', 'AuditLog.Read.All', 'User.Read.All'] }));
-    const console = await foyer.createApp(tenant.id, { displayName: 'Console', redirectUris: [CALLBACK], delegatedPermissions: ['User.Read', 'User.Invite.All'] });
+    const console = await foyer.createApp(tenant.id, { displayName: 'Console', redirectUris: [CALLBACK], delegatedPermissions: ['User.Read', 'User.Invite.All', 'User.ReadWrite.All'] });
     await createMember(foyer.ctx, tenant.id, { userPrincipalName: 'mia@contoso.example', displayName: 'Mia Member', password: 'Mia-Passphrase-1' });
     const ivar = await createMember(foyer.ctx, tenant.id, { userPrincipalName: 'ivar@contoso.example', displayName: 'Ivar Inviter', password: 'Ivar-Passphrase-1' });
     await assignRole(foyer.ctx, tenant.id, directoryRoles.guestInviter.id, ivar.id);
+    const ulla = await createMember(foyer.ctx, tenant.id, { userPrincipalName: 'ulla@contoso.example', displayName: 'Ulla Useradmin', password: 'Ulla-Passphrase-1' });
+    await assignRole(foyer.ctx, tenant.id, directoryRoles.userAdministrator.id, ulla.id);
     const scope = 'openid User.Invite.All';
     people = {
       member: (await delegatedTokens(foyer, tenant, console, CALLBACK, { email: 'mia@contoso.example', password: 'Mia-Passphrase-1' }, scope)).access_token,
       inviter: (await delegatedTokens(foyer, tenant, console, CALLBACK, { email: 'ivar@contoso.example', password: 'Ivar-Passphrase-1' }, scope)).access_token,
+      userAdmin: (await delegatedTokens(foyer, tenant, console, CALLBACK, { email: 'ulla@contoso.example', password: 'Ulla-Passphrase-1' }, 'openid User.Invite.All User.ReadWrite.All')).access_token,
     };
   });
   afterAll(async () => {
@@ -58,6 +61,30 @@ describe.each(backends)('inviters and recipients on $name', (backend) => {
     expect(mail.text).toContain('mia@contoso.example');
     const sponsors = await graph(foyer, admin, 'GET', `/users/${res.body.invitedUser.id}/sponsors`);
     expect(sponsors.body.value.map((s: { userPrincipalName: string }) => s.userPrincipalName)).toEqual(['mia@contoso.example']);
+  });
+
+  it('re-inviting does not make the re-inviter a sponsor; only people who invite or administer may read invitations back', async () => {
+    const first = await invite(people.member, { invitedUserEmailAddress: 'sam@fabrikam.example' });
+    await invite(people.inviter, { invitedUserEmailAddress: 'sam@fabrikam.example' });
+    const sponsors = await graph(foyer, admin, 'GET', `/users/${first.body.invitedUser.id}/sponsors`);
+    expect(sponsors.body.value.map((s: { userPrincipalName: string }) => s.userPrincipalName)).toEqual(['mia@contoso.example']);
+    expect((await graph(foyer, people.member, 'GET', `/invitations/${first.body.id}`)).status).toBe(403);
+    expect((await graph(foyer, people.inviter, 'GET', `/invitations/${first.body.id}`)).status).toBe(200);
+  });
+
+  it('a User Administrator cannot reset the redemption of a guest who is a Global Administrator', async () => {
+    const made = await invite(people.inviter, { invitedUserEmailAddress: 'gail@fabrikam.example' });
+    const id = made.body.invitedUser.id;
+    await assignRole(foyer.ctx, tenant.id, directoryRoles.globalAdministrator.id, id);
+    const before = (await graph(foyer, admin, 'GET', `/users/${id}?$select=externalUserState`)).body;
+    const res = await invite(people.userAdmin, { invitedUserEmailAddress: 'gail@fabrikam.example', invitedUser: { id }, resetRedemption: true });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('Authorization_RequestDenied');
+    expect((await graph(foyer, admin, 'GET', `/users/${id}?$select=externalUserState`)).body).toEqual(before);
+    // The same reset of an ordinary guest is the User Administrator's to make.
+    const plain = await invite(people.inviter, { invitedUserEmailAddress: 'hugo@fabrikam.example' });
+    const ok = await invite(people.userAdmin, { invitedUserEmailAddress: 'hugo@fabrikam.example', invitedUser: { id: plain.body.invitedUser.id }, resetRedemption: true });
+    expect(ok.status).toBe(201);
   });
 
   it('only administrators may invite as Member', async () => {
@@ -179,6 +206,29 @@ describe.each(backends)('limits and lifetimes on $name', (backend) => {
     const bad = await graph(foyer, token, 'PATCH', '/policies/invitationPolicy', { redemptionTicketLifetimeInDays: 0 });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain('redemptionTicketLifetimeInDays');
+  });
+});
+
+describe.each(backends)('queued e-mail on $name', (backend) => {
+  it('is cancelled when a newer invitation replaces its link, or the guest is deleted', async () => {
+    // This process only queues (FOYER_MAIL_DELIVERY=off), so what waits in the outbox stays there.
+    const foyer = await startTestFoyer({ backend, env: { FOYER_MAIL_DELIVERY: 'off' } });
+    try {
+      const tenant = await foyer.createTenant('Contoso', { domains: ['contoso.example'] });
+      const token = await appToken(foyer, tenant, await foyer.createApp(tenant.id, { displayName: 'i', applicationPermissions: ['User.ReadWrite.All'] }));
+      const invite = () => graph(foyer, token, 'POST', '/invitations', { invitedUserEmailAddress: 'olga@fabrikam.example', inviteRedirectUrl: REDIRECT, sendInvitationMessage: true });
+      const delivery = async (id: string) => (await graph(foyer, token, 'GET', `/invitations/${id}`)).body.messageDeliveryStatus.state;
+      const first = await invite();
+      const second = await invite();
+      expect(await delivery(first.body.id)).toBe('cancelled');
+      expect(await delivery(second.body.id)).toBe('queued');
+      const outbox = await foyer.ctx.db.kysely.selectFrom('outbox').select(['invitation_id', 'secret']).execute();
+      expect(outbox.find((o) => o.invitation_id === first.body.id)!.secret).toBeNull();
+      expect((await graph(foyer, token, 'DELETE', `/users/${second.body.invitedUser.id}`)).status).toBe(204);
+      expect(await delivery(second.body.id)).toBe('cancelled');
+    } finally {
+      await foyer.stop();
+    }
   });
 });
 

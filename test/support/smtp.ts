@@ -13,6 +13,8 @@ export interface TestSmtp {
   mode: 'accept' | 'tempfail' | 'permfail';
   /** Waits until at least `n` messages have arrived. */
   waitFor(n: number, timeoutMs?: number): Promise<ParsedMail[]>;
+  /** Recipients refused at RCPT TO with 550, as a server that has no such mailbox does. */
+  rejectRecipients: Set<string>;
   /** Counts DATA attempts, accepted or not. */
   attempts: number;
   close(): Promise<void>;
@@ -24,6 +26,7 @@ export async function startSmtp(port = 0): Promise<TestSmtp> {
     port: 0,
     messages: [],
     mode: 'accept',
+    rejectRecipients: new Set(),
     attempts: 0,
     async waitFor(n, timeoutMs = 15_000) {
       const until = Date.now() + timeoutMs;
@@ -39,6 +42,12 @@ export async function startSmtp(port = 0): Promise<TestSmtp> {
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (state.rejectRecipients.has(address.address.toLowerCase())) {
+        return callback(Object.assign(new Error('No such user here'), { responseCode: 550 }));
+      }
+      callback();
+    },
     onData(stream, _session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { DialectName } from '../database.js';
 
 /**
@@ -33,6 +33,14 @@ export async function up(db: Kysely<unknown>, _dialect: DialectName): Promise<vo
     .addColumn('redeemed_at', 'bigint')
     .execute();
   await db.schema.createIndex('invitations_user').on('invitations').columns(['user_id', 'ticket_state']).execute();
+  // At most one working redemption link per guest, whatever races between re-invitations.
+  await db.schema
+    .createIndex('invitations_one_active_ticket')
+    .on('invitations')
+    .column('user_id')
+    .unique()
+    .where(sql.ref('ticket_state'), '=', sql.lit('active'))
+    .execute();
   await db.schema.createIndex('invitations_tenant').on('invitations').columns(['tenant_id', 'id']).execute();
 
   await db.schema
