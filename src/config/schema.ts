@@ -60,8 +60,9 @@ export const options = {
     schema: z.string().url().optional(),
     defaultText: '(unset)',
     description:
-      '`smtp://host:port` or `smtps://user:pass@host:port`. Unset: mail stays in the outbox, is logged, and is shown ' +
-      'in the development mailbox (`/_dev/mailbox`, development mode only).',
+      '`smtp://host:port` or `smtps://user:pass@host:port` (nodemailer\'s URL form). Unset: in development mode mail ' +
+      'goes to the development mailbox at `/_dev/mailbox` (served only to requests from this machine); in ' +
+      'production mode it stays queued, with a warning at start, until a server is configured.',
   },
   mailFrom: {
     env: 'FOYER_MAIL_FROM',

@@ -1,6 +1,6 @@
 /**
  * The newcomer's path, run for real: `foyer start` on an empty database says how to create the first
- * organization, and the README's five-minute tour, pasted into bash, ends with the user list.
+ * organization, and the README's five-minute tour, pasted into bash, invites a guest and ends with the user list.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -32,7 +32,7 @@ describe('a newcomer’s first minutes', () => {
     server.child.kill('SIGTERM');
   });
 
-  it('the README tour runs as written and lists the administrator', async () => {
+  it('the README tour runs as written: it invites a guest (the e-mail lands in the development mailbox) and lists the administrator and the guest', async () => {
     const readme = readFileSync(join(repo, 'README.md'), 'utf8');
     const tour = /## A five-minute tour[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(tour).toBeDefined();
@@ -45,7 +45,19 @@ describe('a newcomer’s first minutes', () => {
     const script = `set -euo pipefail\n${tour!.replaceAll('8080', String(port)).replaceAll('npx foyer', `node ${bin}`)}`;
     const { stdout } = await promisify(execFile)('bash', ['-c', script], { cwd: dir, env: { ...process.env, ...env } });
     const users = JSON.parse(stdout.trim().split('\n').at(-1)!);
-    expect(users['@odata.count']).toBe(1);
-    expect(users.value).toEqual([{ id: expect.any(String), displayName: 'admin', userPrincipalName: 'admin@contoso.example', userType: 'Member' }]);
+    expect(users['@odata.count']).toBe(2);
+    expect(users.value).toEqual(
+      expect.arrayContaining([
+        { id: expect.any(String), displayName: 'admin', userPrincipalName: 'admin@contoso.example', userType: 'Member' },
+        { id: expect.any(String), displayName: 'alice', userPrincipalName: 'alice_fabrikam.example#EXT#@contoso.localhost', userType: 'Guest' },
+      ]),
+    );
+    // The invitation e-mail is in the development mailbox.
+    let mailbox = '';
+    for (let i = 0; i < 50 && !mailbox.includes('alice@fabrikam.example'); i++) {
+      mailbox = await (await fetch(`http://127.0.0.1:${port}/_dev/mailbox`)).text();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(mailbox).toContain('Contoso invited you to access applications within their organization');
   });
 });
