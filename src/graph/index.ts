@@ -23,6 +23,8 @@ export interface GraphDeps {
   base: string;
   /** Tell caches that a tenant's settings changed. */
   tenantChanged(tenantId: string): void;
+  /** Be told when a tenant's settings change (features with caches of their own). */
+  onTenantChanged(listener: (tenantId: string) => void): void;
 }
 
 export type GraphFeature = (deps: GraphDeps) => void;
@@ -32,6 +34,7 @@ const callers = new WeakMap<FastifyRequest, Promise<Caller>>();
 export function graphPlugin(ctx: AppContext, registry: ProviderRegistry, features: GraphFeature[] = []) {
   return async function graph(app: FastifyInstance): Promise<void> {
     const apps = cachedAppLookup(ctx);
+    const tenantListeners: Array<(tenantId: string) => void> = [];
     const deps: GraphDeps = {
       app,
       ctx,
@@ -45,7 +48,11 @@ export function graphPlugin(ctx: AppContext, registry: ProviderRegistry, feature
         }
         return pending;
       },
-      tenantChanged: (tenantId) => registry.invalidate(tenantId),
+      tenantChanged: (tenantId) => {
+        registry.invalidate(tenantId);
+        for (const listener of tenantListeners) listener(tenantId);
+      },
+      onTenantChanged: (listener) => void tenantListeners.push(listener),
     };
 
     app.setErrorHandler((err, request, reply) => sendGraphError(request, reply, err, new Date(ctx.clock.now())));

@@ -12,7 +12,7 @@ import type { GraphDeps } from '../graph/index.js';
 import { userRules } from '../graph/users.js';
 import { requireUser } from '../directory/users.js';
 import { type DeliveryReport, deliveryOf } from '../mail/outbox.js';
-import { type CreatedInvitation, type Inviter, createInvitation } from './create-invitation.js';
+import { type CreatedInvitation, type Inviter, createInvitation, forgetInvitationContext } from './create-invitation.js';
 import { invitePermissions } from './invite-rules.js';
 import { ticketVerdict } from './tickets.js';
 import { type StoredInvitation, findInvitation, listInvitations } from './invitation-queries.js';
@@ -66,6 +66,8 @@ function idOption(query: Record<string, unknown>, name: string): string | undefi
 
 export function registerInvitationRoutes(deps: GraphDeps): void {
   const { app, ctx, caller, base } = deps;
+  // A new name, logo or privacy statement shows in the next invitation e-mail.
+  deps.onTenantChanged((tenantId) => forgetInvitationContext(ctx, tenantId));
 
   function view(inv: CreatedInvitation | StoredInvitation, extra: { inviteRedeemUrl?: string; delivery?: DeliveryReport | null }) {
     return {

@@ -24,7 +24,7 @@ describe.each(backends)('invitations on $name', (backend) => {
     tenant = await foyer.createTenant('Contoso', { domains: ['contoso.example'] });
     const apps: Record<string, string[]> = {
       inviter: ['User.Invite.All'],
-      admin: ['User.ReadWrite.All', 'AuditLog.Read.All', 'Policy.ReadWrite.Authorization', 'Policy.ReadWrite.B2BManagementPolicy'],
+      admin: ['User.ReadWrite.All', 'AuditLog.Read.All', 'Policy.ReadWrite.Authorization', 'Policy.ReadWrite.B2BManagementPolicy', 'Organization.ReadWrite.All'],
       reader: ['User.Read.All'],
     };
     for (const [name, permissions] of Object.entries(apps)) {
@@ -138,6 +138,29 @@ describe.each(backends)('invitations on $name', (backend) => {
       const status = await settled(res.body.id);
       expect(status.body.messageDeliveryStatus).toMatchObject({ state: 'sent', attempts: 1, error: null });
       expect(status.body).not.toHaveProperty('inviteRedeemUrl');
+    });
+  });
+
+  describe('the invitation e-mail, branded', () => {
+    it("shows the organization's logo, colour and privacy statement as soon as they are set", async () => {
+      const org = (path: string, body: unknown) => graph(foyer, tokens.admin!, 'PATCH', `/organization/${tenant.id}${path}`, body);
+      expect((await org('', { privacyProfile: { statementUrl: 'https://contoso.example/privacy', contactEmail: 'privacy@contoso.example' } })).status).toBe(204);
+      expect((await org('/branding', { bannerLogoUrl: 'https://contoso.example/logo.png', backgroundColor: '#1f4e79' })).status).toBe(204);
+      try {
+        const before = smtp.messages.length;
+        await invite({ invitedUserEmailAddress: 'petra@fabrikam.example', inviteRedirectUrl: REDIRECT, sendInvitationMessage: true });
+        const mail = (await smtp.waitFor(before + 1)).at(-1)!;
+        expect(mail.subject).toBe('Contoso invited you to access applications within their organization');
+        expect(mail.html).toContain('src="https://contoso.example/logo.png"');
+        expect(mail.html).toContain('#1f4e79');
+        expect(mail.html).toContain('href="https://contoso.example/privacy"');
+        expect(mail.text).toContain('https://contoso.example/privacy');
+        expect(mail.text).toContain('Accept invitation');
+        expect(mail.text).toContain(`You will be taken to ${REDIRECT}`);
+      } finally {
+        await org('', { privacyProfile: { statementUrl: null } });
+        await org('/branding', { bannerLogoUrl: null, backgroundColor: null });
+      }
     });
   });
 

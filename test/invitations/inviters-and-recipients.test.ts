@@ -129,8 +129,10 @@ describe.each(backends)('inviters and recipients on $name', (backend) => {
     const done = await browser.submit(page, formWith(page, 'sig'), {});
     expect(visibleText(done)).toContain('You have blocked invitations from Contoso');
 
+    const invitationsBefore = (await graph(foyer, admin, 'GET', '/invitations?$top=999')).body.value.length;
     const refused = await invite(people.inviter, { invitedUserEmailAddress: 'quinn@fabrikam.example', sendInvitationMessage: true });
     expect(refused.status).toBe(400);
+    expect((await graph(foyer, admin, 'GET', '/invitations?$top=999')).body.value.length).toBe(invitationsBefore);
     expect(refused.body.error.innerError.code).toBe('invitation.invitee_unsubscribed');
     expect(refused.body.error.message).toContain('has chosen to block future invitations from Contoso');
     const audits = await graph(foyer, admin, 'GET', `/auditLogs/directoryAudits?$filter=${encodeURIComponent("activityDisplayName in ('Email unsubscribed', 'Email not sent, user unsubscribed')")}`);
