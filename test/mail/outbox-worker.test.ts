@@ -1,0 +1,84 @@
+/**
+ * The outbox worker's lease: a message whose SMTP conversation outlasts the lease is not taken over by
+ * another worker while its sender is alive (the lease is renewed), and is taken over once the sender
+ * stops renewing it.
+ */
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AppContext } from '../../src/context.js';
+import { createInvitation } from '../../src/invitations/create-invitation.js';
+import { type MailTransport, type RenderedMail, type WorkerSettings, startOutboxWorker } from '../../src/mail/outbox.js';
+import { systemClock } from '../../src/platform/clock.js';
+import { createTenant } from '../../src/directory/tenants.js';
+import { backends, freshContext } from '../support/backends.js';
+
+const settings: WorkerSettings = { pollIntervalMs: 20, retryBaseMs: 50, retryMaxMs: 200, maxAttempts: 3, leaseMs: 120, batchSize: 4 };
+
+function slowTransport(delayMs: number, sent: string[]): MailTransport {
+  return {
+    description: 'slow test transport',
+    async send(mail: RenderedMail) {
+      await new Promise((r) => setTimeout(r, delayMs));
+      sent.push(mail.messageId);
+    },
+    async close() {},
+  };
+}
+
+describe.each(backends)('the outbox worker on $name', (backend) => {
+  let ctx: AppContext;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async () => {
+    const fresh = await freshContext(backend, systemClock);
+    ctx = { ...fresh.ctx, log: pino({ level: 'silent' }) };
+    cleanup = fresh.cleanup;
+  });
+  afterEach(() => cleanup());
+
+  async function queue(n: number): Promise<void> {
+    const { tenant } = await createTenant(ctx, { name: 'Contoso', domains: ['contoso.example'], adminEmail: 'admin@contoso.example', adminPassword: 'Correct-Horse-9' });
+    const inviter = { kind: 'cli' as const, permissions: new Set<string>(), actor: { kind: 'cli' as const, displayName: 'test' } };
+    for (let i = 0; i < n; i++) {
+      await createInvitation(ctx, tenant.id, inviter, { invitedUserEmailAddress: `w${i}@fabrikam.example`, inviteRedirectUrl: 'https://a.example/', sendInvitationMessage: true });
+    }
+  }
+
+  it('keeps a message while a slow send outlasts the lease, so a second worker does not send it too', async () => {
+    await queue(3);
+    const sent: string[] = [];
+    // Each send takes four leases' time; two workers poll every 20 ms.
+    const a = startOutboxWorker(ctx, slowTransport(500, sent), settings);
+    const b = startOutboxWorker(ctx, slowTransport(500, sent), settings);
+    try {
+      for (let i = 0; i < 200 && sent.length < 3; i++) await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, 700)); // long enough for a wrongful second send to finish
+      expect(sent).toHaveLength(3);
+      expect(new Set(sent).size).toBe(3);
+      const rows = await ctx.db.kysely.selectFrom('outbox').select(['state', 'attempts', 'secret']).execute();
+      expect(rows.every((r) => r.state === 'sent' && r.attempts === 1 && r.secret === null)).toBe(true);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+
+  it('lets another worker take over a message whose sender stopped renewing its lease', async () => {
+    await queue(1);
+    // A sender that claimed the message and then vanished: its lease simply lapses.
+    const now = Date.now();
+    await ctx.db.kysely.updateTable('outbox').set({ lease_owner: 'a-dead-process', lease_until: now + 100, attempts: 1 }).execute();
+    const sent: string[] = [];
+    const b = startOutboxWorker(ctx, slowTransport(0, sent), settings);
+    try {
+      await new Promise((r) => setTimeout(r, 60));
+      expect(sent).toHaveLength(0); // still leased
+      for (let i = 0; i < 100 && sent.length < 1; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(sent).toHaveLength(1);
+      const row = await ctx.db.kysely.selectFrom('outbox').select(['state', 'attempts']).executeTakeFirstOrThrow();
+      expect(row).toEqual({ state: 'sent', attempts: 2 });
+    } finally {
+      await b.stop();
+    }
+  });
+});
