@@ -22,6 +22,10 @@ export function fromFrameworkError(err: unknown): FoyerError | undefined {
     FST_ERR_MAX_PARAM_LENGTH: ['request.uri_too_long', 'A path segment of the URL is too long.'],
     FST_ERR_ASYNC_CONSTRAINT: ['request.invalid_body', 'The request could not be routed.'],
   };
+  // Another process held the SQLite file for longer than busy_timeout: try again shortly.
+  if (typeof e.code === 'string' && e.code.startsWith('SQLITE_BUSY')) {
+    return new FoyerError('server.unavailable', 'The database is busy; retry in a moment.').withHeader('retry-after', '1');
+  }
   const mapped = e.code ? byCode[e.code] : undefined;
   if (mapped) return new FoyerError(mapped[0], mapped[1]);
   if (err instanceof SyntaxError && e.statusCode === 400) {

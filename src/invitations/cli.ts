@@ -15,7 +15,7 @@ import { FoyerError } from '../errors/foyer-error.js';
 import { type DeliveryReport, deliveryOf } from '../mail/outbox.js';
 import { newId } from '../platform/ids.js';
 import { BulkCsvError, type BulkInviteResult, formatBulkInviteResults, parseBulkInviteCsv } from './bulk-csv.js';
-import { type Inviter, createInvitation, loadInvitationContext } from './create-invitation.js';
+import { type Inviter, createInvitation } from './create-invitation.js';
 import { findInvitation, listInvitations } from './invitation-queries.js';
 
 /** How many invitations a bulk run has in flight at once (PostgreSQL overlaps round trips). */
@@ -106,7 +106,6 @@ export function registerInvitationCli(program: Command, { io, withContext, print
     await withContext(io, async (ctx) => {
       const tenant = await requireTenant(ctx.db.kysely, opts.tenant);
       const inviter = await cliInviter(ctx, tenant.id, opts.inviter);
-      const preloaded = await loadInvitationContext(ctx, tenant.id);
       const correlationId = newId();
       bar?.start(rows.length, 0, { failed });
       let next = 0;
@@ -124,7 +123,8 @@ export function registerInvitationCli(program: Command, { io, withContext, print
                 tenant.id,
                 inviter,
                 { invitedUserEmailAddress: row.email, inviteRedirectUrl: row.redirectUrl, sendInvitationMessage: row.sendInvitationMessage, customizedMessageBody: row.customizedMessage },
-                { correlationId, preloaded },
+                // Settings are re-read every 2 seconds: a policy changed during a long run applies to it.
+                { correlationId },
               );
               results[i] = { row, outcome: 'invited', invitationId: c.id, invitedUserId: c.invitedUser.id, inviteRedeemUrl: c.inviteRedeemUrl, status: c.status };
             } catch (err) {

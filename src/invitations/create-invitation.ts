@@ -117,10 +117,6 @@ function checkRequest(req: InvitationRequest) {
 
 export interface InvitationOptions {
   correlationId?: string;
-  /** Tenant, domains and policies already loaded (bulk invite loads them once). */
-  preloaded?: InvitationContext;
-  /** Count this invitation against a per-tenant limit (the API's; the command line has none). */
-  rateLimit?: { limit: number; windowMs: number };
 }
 
 export interface InvitationContext {
@@ -162,9 +158,14 @@ export async function loadInvitationContext(ctx: AppContext, tenantId: string): 
   return loaded;
 }
 
-/** The per-tenant invitation limit; returns the window to wait for when it is exceeded. */
-async function countAgainstLimit(db: Executor, tenantId: string, limit: { limit: number; windowMs: number }, now: number): Promise<void> {
-  const window = await hit(db, `invitations:${tenantId}`, limit.windowMs, now);
+/**
+ * Counts a request against the tenant's invitation limit (the API's; the command line has none) and
+ * refuses it past the limit. Every request counts, before any other work, as Graph counts them. The
+ * count is its own short transaction: inside the invitation's, its row would stay locked on PostgreSQL
+ * until that commits, queueing the tenant's invitations one behind the other.
+ */
+export async function countInvitationRequest(ctx: AppContext, tenantId: string, limit: { limit: number; windowMs: number }): Promise<void> {
+  const window = await ctx.db.transaction((trx) => hit(trx, `invitations:${tenantId}`, limit.windowMs, ctx.clock.now()));
   if (window.hits > limit.limit) {
     throw new FoyerError(
       'request.throttled',
@@ -184,7 +185,7 @@ export async function createInvitation(
   const invitedUserType = req.invitedUserType ?? 'Guest';
   const resetRedemption = req.resetRedemption === true;
   const send = req.sendInvitationMessage === true;
-  const { tenant, domains, policies } = options.preloaded ?? (await loadInvitationContext(ctx, tenantId));
+  const { tenant, domains, policies } = await loadInvitationContext(ctx, tenantId);
   refuse(mayInvite(inviter, policies.authorization.allowInvitesFrom, { invitedUserType, resetRedemption }));
   for (const [who, candidate] of [['The invitee', address], ['The cc recipient', ccRecipient && parseEmailAddress(ccRecipient.address)]] as const) {
     if (!candidate) continue;
@@ -208,14 +209,9 @@ export async function createInvitation(
   const link = redeemUrl(ctx.config.publicUrl, tenantId, invitationId, ticket.ticket);
   const blockUrl = await invitationBlockUrl(ctx, tenantId, address.lower);
   const sealedTicket = send ? await seal(ctx.db, ctx.clock, ticket.ticket) : null;
-  // On PostgreSQL the counter is its own short transaction: inside the invitation's, its row would
-  // stay locked until that commits and queue the tenant's invitations one behind the other. SQLite has
-  // one writer anyway, and counting inside saves a commit.
-  if (options.rateLimit && ctx.db.dialect === 'postgres') await countAgainstLimit(ctx.db.kysely, tenantId, options.rateLimit, now);
 
   const attempt = () =>
     ctx.db.transaction(async (trx): Promise<{ blocked: string } | { user: InvitedUser; status: CreatedInvitation['status'] }> => {
-      if (options.rateLimit && ctx.db.dialect === 'sqlite') await countAgainstLimit(trx, tenantId, options.rateLimit, now);
       if (send) {
         const addresses = [address.lower, ...(ccRecipient ? [ccRecipient.address.toLowerCase()] : [])];
         const blocked = await trx.selectFrom('invitation_blocks').select('address_lower').where('tenant_id', '=', tenantId).where('address_lower', 'in', addresses).executeTakeFirst();

@@ -12,7 +12,7 @@ import type { GraphDeps } from '../graph/index.js';
 import { userRules } from '../graph/users.js';
 import { requireUser } from '../directory/users.js';
 import { type DeliveryReport, deliveryOf } from '../mail/outbox.js';
-import { type CreatedInvitation, type Inviter, createInvitation, forgetInvitationContext } from './create-invitation.js';
+import { type CreatedInvitation, type Inviter, countInvitationRequest, createInvitation, forgetInvitationContext } from './create-invitation.js';
 import { invitePermissions } from './invite-rules.js';
 import { ticketVerdict } from './tickets.js';
 import { type StoredInvitation, findInvitation, listInvitations } from './invitation-queries.js';
@@ -102,6 +102,8 @@ export function registerInvitationRoutes(deps: GraphDeps): void {
   app.post('/invitations', async (request, reply) => {
     const who = await caller(request);
     authorize(who, { app: [...invitePermissions], delegated: [...invitePermissions] });
+    // Per tenant for all callers together (Graph: 150 requests per 5 seconds per tenant).
+    await countInvitationRequest(ctx, who.tenantId, { limit: ctx.config.invitationRateLimit, windowMs: ctx.config.invitationRateWindowSeconds * 1000 });
     const body = parseBody(invitationBody, request.body);
     const inviter: Inviter = {
       kind: who.kind,
@@ -125,9 +127,6 @@ export function registerInvitationRoutes(deps: GraphDeps): void {
       invitedUserId: body.invitedUser?.id ?? null,
       resetRedemption: body.resetRedemption ?? false,
       sponsorIds: (body.invitedUserSponsors ?? []).map((s) => s.id),
-    }, {
-      // Per tenant for all callers together (Graph: 150 per 5 seconds per tenant).
-      rateLimit: { limit: ctx.config.invitationRateLimit, windowMs: ctx.config.invitationRateWindowSeconds * 1000 },
     });
     reply.code(201).header('location', `${base}/invitations/${created.id}`);
     return view(created, { inviteRedeemUrl: created.inviteRedeemUrl });

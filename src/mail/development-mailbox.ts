@@ -4,7 +4,7 @@
  * Never served in production mode, and only to requests from this machine (the page shows live
  * redemption links).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { html } from '../pages/html.js';
 import { page, pageHeaders } from '../pages/layout.js';
@@ -16,14 +16,15 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 export function registerDevelopmentMailbox(app: FastifyInstance, ctx: AppContext): void {
   if (ctx.config.mode !== 'development') return;
-  // The mailbox shows live redemption links: only to the developer's own machine.
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.url.startsWith('/_dev/') && !LOOPBACK.has(request.ip)) {
+  // The mailbox shows live redemption links: only to the developer's own machine. A hook on each route
+  // (not a check of the URL text, which %5F would get past) decides.
+  const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!LOOPBACK.has(request.ip)) {
       return reply.code(404).headers(pageHeaders).send(page('en-US', 'Not found', html`<h1>Not found</h1>`));
     }
-  });
+  };
 
-  app.get('/_dev/mailbox', async (_request, reply) => {
+  app.get('/_dev/mailbox', { onRequest }, async (_request, reply) => {
     const rows = await ctx.db.kysely.selectFrom('development_mailbox').selectAll().orderBy('id', 'desc').limit(100).execute();
     const mails = rows.map((r) => ({ id: r.id, at: new Date(r.created_at).toISOString(), mail: JSON.parse(r.message) as RenderedMail }));
     return reply.headers(pageHeaders).send(
@@ -39,7 +40,7 @@ ${mails.length
     );
   });
 
-  app.get('/_dev/mailbox/:id', async (request, reply) => {
+  app.get('/_dev/mailbox/:id', { onRequest }, async (request, reply) => {
     const { id } = request.params as { id: string };
     const row = UUID.test(id) ? await ctx.db.kysely.selectFrom('development_mailbox').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
     if (!row) return reply.code(404).headers(pageHeaders).send(page('en-US', 'Not found', html`<h1>No such message</h1><p><a href="/_dev/mailbox">Back to the mailbox</a></p>`));
@@ -56,7 +57,7 @@ ${mails.length
     );
   });
 
-  app.get('/_dev/mailbox/:id/html', async (request, reply) => {
+  app.get('/_dev/mailbox/:id/html', { onRequest }, async (request, reply) => {
     const { id } = request.params as { id: string };
     const row = UUID.test(id) ? await ctx.db.kysely.selectFrom('development_mailbox').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
     if (!row) return reply.code(404).send('not found');

@@ -200,6 +200,16 @@ const SYSTEM: Actor = { kind: 'system', displayName: 'Foyer mail delivery' };
 
 async function deliverOne(ctx: AppContext, transport: MailTransport, owner: string, row: OutboxTable, s: WorkerSettings): Promise<void> {
   const db = ctx.db.kysely;
+  if (row.invitation_id) {
+    // A retry after the link was replaced (re-invite, reset, guest deleted) would carry a dead link.
+    const invitation = await db.selectFrom('invitations').select('ticket_state').where('id', '=', row.invitation_id).executeTakeFirst();
+    if (!invitation || invitation.ticket_state === 'superseded' || invitation.ticket_state === 'revoked') {
+      await ctx.db.transaction((trx) =>
+        trx.updateTable('outbox').set({ state: 'cancelled', secret: null, lease_owner: null, lease_until: null }).where('id', '=', row.id).where('lease_owner', '=', owner).execute(),
+      );
+      return;
+    }
+  }
   let failure: DeliveryError | undefined;
   // Keep the lease while the SMTP conversation lasts (a slow server may take longer than one lease);
   // if this process dies, renewals stop and another process takes the message over.

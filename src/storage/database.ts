@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, type Transaction, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, type Transaction, sql } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.js';
 
@@ -90,18 +90,34 @@ function openSqlite(path: string): Database {
       override createAdapter() {
         return new TransactionalDdlSqliteAdapter();
       }
+      override createDriver() {
+        const driver = super.createDriver();
+        // BEGIN IMMEDIATE takes the write lock at the start (waiting up to busy_timeout for another
+        // process, such as the CLI, to finish). A plain BEGIN would take it at the first write, and if
+        // another process had committed since this transaction's first read, SQLite would refuse that
+        // write at once (SQLITE_BUSY_SNAPSHOT) instead of waiting.
+        driver.beginTransaction = async (connection) => {
+          await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+        };
+        return driver;
+      }
     })({ database: native }),
   });
   return {
     dialect: 'sqlite',
     kysely,
     description: `sqlite:${file}`,
-    transaction: groupCommit(kysely),
+    transaction: groupCommit(kysely, native),
     close: () => kysely.destroy(),
   };
 }
 
 class GroupRollback extends Error {}
+class GroupLost extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the group transaction was lost');
+  }
+}
 
 /**
  * Kysely prepares every statement anew; preparing costs as much as running a small one. Foyer's
@@ -137,9 +153,10 @@ const GATHER_MS = 1;
  * others commit together, and every caller hears back only after that commit reached the disk. Same
  * atomicity and durability per transaction as one commit each, at one disk sync per group. A group
  * runs its transactions one after another, so none may wait inside its transaction for anything but
- * the database (none of Foyer's do: hashing and key generation happen before).
+ * the database (none of Foyer's do: hashing and key generation happen before), and none may call
+ * `db.transaction()` again from inside (it would wait for its own group: pass the `trx` instead).
  */
-function groupCommit(kysely: Kysely<DB>): Database['transaction'] {
+function groupCommit(kysely: Kysely<DB>, native: BetterSqlite3.Database): Database['transaction'] {
   type Pending = { fn: (trx: Transaction<DB>) => Promise<unknown>; resolve(v: unknown): void; reject(e: unknown): void };
   let queue: Pending[] = [];
   let writing = false;
@@ -166,9 +183,13 @@ function groupCommit(kysely: Kysely<DB>): Database['transaction'] {
             await sql`savepoint foyer_group`.execute(trx);
             try {
               const value = await item.fn(trx);
+              if (!native.inTransaction) throw new Error('the transaction ended inside a member of the group');
               await sql`release foyer_group`.execute(trx);
               outcomes.push({ ok: true, value });
             } catch (error) {
+              // Some errors (disk full, I/O) end the whole transaction, savepoints included: then the
+              // group is over, and every member hears of the error that ended it.
+              if (!native.inTransaction) throw new GroupLost(error);
               await sql`rollback to foyer_group`.execute(trx);
               await sql`release foyer_group`.execute(trx);
               outcomes.push({ ok: false, error });
@@ -178,7 +199,8 @@ function groupCommit(kysely: Kysely<DB>): Database['transaction'] {
       } catch (error) {
         // The commit itself failed (disk full, I/O error): nothing of the group is durable.
         if (!(error instanceof GroupRollback)) {
-          for (const item of group) item.reject(error);
+          const cause = error instanceof GroupLost ? error.cause : error;
+          for (const item of group) item.reject(cause);
           continue;
         }
       }

@@ -255,6 +255,20 @@ describe('the development mailbox', () => {
     }
   });
 
+  it('is not shown to other machines, however the path is spelled', async () => {
+    const foyer = await startTestFoyer({ backend: sqlite });
+    try {
+      for (const url of ['/_dev/mailbox', '/%5Fdev/mailbox', '/%5fdev/mailbox', '/_dev/mailbox/']) {
+        const res = await foyer.app.http.inject({ url, remoteAddress: '10.1.2.3' });
+        expect(res.statusCode, url).toBe(404);
+        expect(res.body).not.toContain('Development mailbox');
+      }
+      expect((await foyer.app.http.inject({ url: '/_dev/mailbox', remoteAddress: '127.0.0.1' })).statusCode).toBe(200);
+    } finally {
+      await foyer.stop();
+    }
+  });
+
   it('is not served in production mode', async () => {
     const foyer = await startTestFoyer({ backend: sqlite, env: { FOYER_MODE: 'production', FOYER_PUBLIC_URL: 'https://foyer.example' } });
     try {

@@ -81,4 +81,23 @@ describe.each(backends)('the outbox worker on $name', (backend) => {
       await b.stop();
     }
   });
+
+  it('does not send a retry whose link a newer invitation has replaced', async () => {
+    await queue(1);
+    await ctx.db.kysely.updateTable('invitations').set({ ticket_state: 'superseded' }).execute();
+    const sent: string[] = [];
+    const worker = startOutboxWorker(ctx, slowTransport(0, sent), settings);
+    try {
+      let row;
+      for (let i = 0; i < 100; i++) {
+        row = await ctx.db.kysely.selectFrom('outbox').select(['state', 'secret']).executeTakeFirstOrThrow();
+        if (row.state !== 'queued') break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(row).toEqual({ state: 'cancelled', secret: null });
+      expect(sent).toEqual([]);
+    } finally {
+      await worker.stop();
+    }
+  });
 });

@@ -58,4 +58,32 @@ describe.each(backends)('transactions on $name', (backend) => {
     });
     expect(seen).toBe('own-1');
   });
+
+  it.runIf(backend.name === 'sqlite')('waits for another process writing the same file, instead of failing', async () => {
+    const { spawn } = await import('node:child_process');
+    const writer = spawn(process.execPath, ['--import', 'tsx', 'test/support/sqlite-writer.ts', db.description, '1500'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let written = '';
+    writer.stdout!.on('data', (c: Buffer) => (written += c.toString()));
+    const exited = new Promise((r) => writer.once('exit', r));
+    await new Promise((r) => setTimeout(r, 300)); // the writer is running
+    const failures: unknown[] = [];
+    for (let round = 0; round < 30; round++) {
+      const results = await Promise.allSettled(
+        [0, 1, 2].map((i) =>
+          db.transaction(async (trx) => {
+            // Read first, then write: the pattern a plain BEGIN lets another process's commit break.
+            await trx.selectFrom('instance_secrets').select('name').where('name', 'like', 'round-%').execute();
+            await new Promise((r) => setTimeout(r, 3)); // long enough for the writer to commit in between
+            await put(trx, `round-${String(round).padStart(2, '0')}-${i}`);
+          }),
+        ),
+      );
+      failures.push(...results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await exited;
+    expect(failures).toEqual([]);
+    expect(Number(written)).toBeGreaterThan(10);
+    expect(await names('round-')).toHaveLength(90);
+  });
 });
