@@ -11,7 +11,7 @@ import type { TenantsTable } from '../storage/schema.js';
 import { normalizeDomain, parseEmailAddress, slugify } from './domains.js';
 import { assertPasswordAcceptable, hashPassword } from './passwords.js';
 import { directoryRoles } from './roles.js';
-import { insertMemberRow } from './users.js';
+import { insertUserRow } from './users.js';
 
 export interface Branding {
   bannerLogoUrl?: string;
@@ -183,7 +183,7 @@ export async function createTenant(ctx: AppContext, input: CreateTenantInput): P
       ])
       .execute();
     const upn = upnFor(initialDomain);
-    await insertMemberRow(trx, {
+    await insertUserRow(trx, {
       id: adminId,
       tenantId,
       upn,

@@ -17,6 +17,7 @@ import { directoryRoles } from './roles.js';
 import { listTenantDomains, lockTenant } from './tenants.js';
 import { revokeAccountArtefacts } from '../oidc/adapter.js';
 import { type Actor, activities, recordAudit } from '../audit/audit-log.js';
+import { cancelQueuedMail } from '../mail/outbox.js';
 
 export interface ObjectIdentity {
   signInType: string;
@@ -431,7 +432,7 @@ export async function createMember(ctx: AppContext, tenantId: string, input: New
   const id = newId();
   const now = ctx.clock.now();
   await ctx.db.transaction(async (trx) => {
-    await insertMemberRow(trx, {
+    await insertUserRow(trx, {
       id,
       tenantId,
       upn: upn.address,
@@ -455,10 +456,10 @@ export async function createMember(ctx: AppContext, tenantId: string, input: New
 }
 
 /**
- * Inserts a member and its `userPrincipalName` identity (the shape Entra gives members). A clash on the
- * UPN is a clear `directory.conflict`, whichever backend reports it.
+ * Inserts a user and its `userPrincipalName` identity (the shape Entra gives members, and guests before
+ * they redeem). A clash on the UPN is a clear `directory.conflict`, whichever backend reports it.
  */
-export async function insertMemberRow(
+export async function insertUserRow(
   trx: Executor,
   m: {
     id: string;
@@ -467,7 +468,8 @@ export async function insertMemberRow(
     issuer: string;
     mail: string;
     displayName: string;
-    passwordHash: string;
+    /** null for guests, who prove who they are at their home identity */
+    passwordHash: string | null;
     now: number;
     extra?: Partial<UsersTable>;
   },
@@ -642,15 +644,10 @@ export async function deleteUser(ctx: AppContext, tenantId: string, idOrUpn: str
     await revokeAccountArtefacts(trx, tenantId, user.id);
     await trx.deleteFrom('users').where('id', '=', user.id).where('tenant_id', '=', tenantId).execute();
     if (user.creationType === 'Invitation') {
+      const invitations = await trx.selectFrom('invitations').select('id').where('user_id', '=', user.id).execute();
       await trx.updateTable('invitations').set({ ticket_state: 'revoked' }).where('user_id', '=', user.id).where('ticket_state', 'in', ['active', 'redeemed']).execute();
       // Invitation e-mail still waiting to go out would carry a dead link.
-      await trx
-        .updateTable('outbox')
-        .set({ state: 'cancelled', secret: null })
-        .where('state', '=', 'queued')
-        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', ctx.clock.now())]))
-        .where('invitation_id', 'in', (eb) => eb.selectFrom('invitations').select('id').where('user_id', '=', user.id))
-        .execute();
+      await cancelQueuedMail(trx, invitations.map((i) => i.id), ctx.clock.now());
       await recordAudit(trx, {
         tenantId,
         activity: activities.deleteGuest,

@@ -8,13 +8,13 @@ import type { AppContext } from '../context.js';
 import { type Actor, activities, recordAudit } from '../audit/audit-log.js';
 import { parseEmailAddress } from '../directory/domains.js';
 import { type Tenant, type TenantDomain, listTenantDomains, requireTenant } from '../directory/tenants.js';
-import { type User, listRoleIdsOf, userFromRow } from '../directory/users.js';
+import { type User, insertUserRow, listRoleIdsOf, userFromRow } from '../directory/users.js';
 import { assertMayChangeUser } from '../directory/protection.js';
 import { hit } from '../platform/rate-limit.js';
 import { LRUCache } from 'lru-cache';
 import { FoyerError } from '../errors/foyer-error.js';
 import { invitationLocale } from '../mail/invitation-email.js';
-import { type InvitationMailPayload, enqueueMail } from '../mail/outbox.js';
+import { type InvitationMailPayload, cancelQueuedMail, enqueueMail, outboxSignal } from '../mail/outbox.js';
 import { newId } from '../platform/ids.js';
 import { seal, signLink } from '../platform/instance-keys.js';
 import { type Executor, isUniqueViolation } from '../storage/database.js';
@@ -94,10 +94,10 @@ function checkRequest(req: InvitationRequest) {
     throw new FoyerError('invitation.invalid_message', `Only ${MAX_CC_RECIPIENTS} additional recipient is supported in ccRecipients; ${cc.length} were given.`);
   }
   let ccRecipient: CreatedInvitation['ccRecipient'] = null;
+  const ccAddress = cc[0] ? parseEmailAddress(cc[0].address) : undefined;
   if (cc[0]) {
-    const parsed = parseEmailAddress(cc[0].address);
-    if (!parsed) throw new FoyerError('invitation.invalid_address', `The ccRecipients address '${String(cc[0].address).slice(0, 256)}' is not a valid e-mail address.`);
-    ccRecipient = { address: parsed.address, name: cc[0].name ?? null };
+    if (!ccAddress) throw new FoyerError('invitation.invalid_address', `The ccRecipients address '${String(cc[0].address).slice(0, 256)}' is not a valid e-mail address.`);
+    ccRecipient = { address: ccAddress.address, name: cc[0].name ?? null };
   }
   // Names end up in mail headers and in the text part: no line breaks or other control characters.
   for (const [field, value] of [['invitedUserDisplayName', req.invitedUserDisplayName], ['ccRecipients.emailAddress.name', cc[0]?.name]] as const) {
@@ -112,7 +112,7 @@ function checkRequest(req: InvitationRequest) {
   if (sponsorIds.length > MAX_SPONSORS) {
     throw new FoyerError('invitation.invalid_sponsors', `At most ${MAX_SPONSORS} sponsors can be named; ${sponsorIds.length} were given.`);
   }
-  return { address, message, ccRecipient, sponsorIds };
+  return { address, message, ccRecipient, ccAddress, sponsorIds };
 }
 
 export interface InvitationOptions {
@@ -181,13 +181,13 @@ export async function createInvitation(
   req: InvitationRequest,
   options: InvitationOptions = {},
 ): Promise<CreatedInvitation> {
-  const { address, message, ccRecipient, sponsorIds } = checkRequest(req);
+  const { address, message, ccRecipient, ccAddress, sponsorIds } = checkRequest(req);
   const invitedUserType = req.invitedUserType ?? 'Guest';
   const resetRedemption = req.resetRedemption === true;
   const send = req.sendInvitationMessage === true;
   const { tenant, domains, policies } = await loadInvitationContext(ctx, tenantId);
   refuse(mayInvite(inviter, policies.authorization.allowInvitesFrom, { invitedUserType, resetRedemption }));
-  for (const [who, candidate] of [['The invitee', address], ['The cc recipient', ccRecipient && parseEmailAddress(ccRecipient.address)]] as const) {
+  for (const [who, candidate] of [['The invitee', address], ['The cc recipient', ccAddress]] as const) {
     if (!candidate) continue;
     if (domains.some((d) => d.domain === candidate.domain)) {
       if (who === 'The invitee') {
@@ -207,13 +207,14 @@ export async function createInvitation(
   const ticket = newTicket();
   const invitationId = newId();
   const link = redeemUrl(ctx.config.publicUrl, tenantId, invitationId, ticket.ticket);
-  const blockUrl = await invitationBlockUrl(ctx, tenantId, address.lower);
+  // What only the e-mail needs: its "Block future invitations" link, and the ticket sealed for the outbox.
+  const blockUrl = send ? await invitationBlockUrl(ctx, tenantId, address.lower) : '';
   const sealedTicket = send ? await seal(ctx.db, ctx.clock, ticket.ticket) : null;
 
   const attempt = () =>
     ctx.db.transaction(async (trx): Promise<{ blocked: string } | { user: InvitedUser; status: CreatedInvitation['status'] }> => {
       if (send) {
-        const addresses = [address.lower, ...(ccRecipient ? [ccRecipient.address.toLowerCase()] : [])];
+        const addresses = [address.lower, ...(ccAddress ? [ccAddress.lower] : [])];
         const blocked = await trx.selectFrom('invitation_blocks').select('address_lower').where('tenant_id', '=', tenantId).where('address_lower', 'in', addresses).executeTakeFirst();
         if (blocked) {
           // The refusal is audited (Entra: "Email not sent, user unsubscribed"); nothing else is written.
@@ -240,7 +241,24 @@ export async function createInvitation(
         const upn = guestUserPrincipalName(address.local, address.domain, tenant.initialDomain);
         const displayName = req.invitedUserDisplayName?.trim() || address.local;
         const id = newId();
-        await insertGuestRow(trx, { id, tenantId, upn, mail: address.address, displayName, userType: invitedUserType, issuer: tenant.initialDomain, now });
+        // Before redemption a guest's only identity is its name here, as Entra shows it (item 53).
+        await insertUserRow(trx, {
+          id,
+          tenantId,
+          upn,
+          issuer: tenant.initialDomain,
+          mail: address.address,
+          displayName,
+          passwordHash: null,
+          now,
+          extra: {
+            other_mails: JSON.stringify([address.address]),
+            user_type: invitedUserType,
+            creation_type: 'Invitation',
+            external_user_state: 'PendingAcceptance',
+            external_user_state_change_at: now,
+          },
+        });
         user = { id, userPrincipalName: upn, preferredLanguage: null, displayName };
       } else {
         const existing = target.user;
@@ -350,9 +368,12 @@ export async function createInvitation(
       outcome = await attempt();
       break;
     } catch (err) {
-      if (!isUniqueViolation(err) || tries >= 5) throw err;
+      const clash = isUniqueViolation(err) || (err instanceof FoyerError && err.code === 'directory.conflict');
+      if (!clash || tries >= 5) throw err;
     }
   }
+  // Wake this process's mail worker now that the message is committed.
+  if (send && !('blocked' in outcome)) outboxSignal(ctx.db).emit('queued');
   if ('blocked' in outcome) {
     throw new FoyerError(
       'invitation.invitee_unsubscribed',
@@ -379,20 +400,6 @@ export async function createInvitation(
 
 type Invitee = { kind: 'new' } | { kind: 'existing'; user: User };
 type InvitedUser = { id: string; userPrincipalName: string; preferredLanguage: string | null; displayName: string };
-
-/**
- * Marks e-mail still queued for these invitations as cancelled and forgets its sealed ticket. A message
- * a worker is handing to the SMTP server at this moment is left to finish (and reported as sent).
- */
-async function cancelQueuedMail(trx: Executor, invitationIds: string[], now: number): Promise<void> {
-  await trx
-    .updateTable('outbox')
-    .set({ state: 'cancelled', secret: null })
-    .where('invitation_id', 'in', invitationIds)
-    .where('state', '=', 'queued')
-    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-    .execute();
-}
 
 /**
  * Sponsors (Entra: up to 5 per guest). Named sponsors are added to the guest's; with none named, the
@@ -486,47 +493,6 @@ async function findInvitee(
   const guest = users.find((u) => u.userPrincipalName.toLowerCase() === guestUpn) ?? users[0];
   if (reset) throw new FoyerError('invitation.reset_invalid', 'resetRedemption needs invitedUser.id.');
   return guest ? { kind: 'existing', user: guest } : { kind: 'new' };
-}
-
-async function insertGuestRow(
-  trx: Executor,
-  g: { id: string; tenantId: string; upn: string; mail: string; displayName: string; userType: 'Guest' | 'Member'; issuer: string; now: number },
-): Promise<void> {
-  await trx
-    .insertInto('users')
-    .values({
-      id: g.id,
-      tenant_id: g.tenantId,
-      user_principal_name: g.upn,
-      upn_lower: g.upn.toLowerCase(),
-      mail: g.mail,
-      mail_lower: g.mail.toLowerCase(),
-      other_mails: JSON.stringify([g.mail]),
-      display_name: g.displayName,
-      display_name_lower: g.displayName.toLowerCase(),
-      given_name: null,
-      given_name_lower: null,
-      surname: null,
-      surname_lower: null,
-      job_title: null,
-      company_name: null,
-      preferred_language: null,
-      account_enabled: 1,
-      user_type: g.userType,
-      creation_type: 'Invitation',
-      external_user_state: 'PendingAcceptance',
-      external_user_state_change_at: g.now,
-      password_hash: null,
-      tokens_revoked_at: null,
-      created_at: g.now,
-      deleted_at: null,
-    })
-    .execute();
-  // Before redemption a guest's only identity is its name here, as Entra shows it (item 53).
-  await trx
-    .insertInto('user_identities')
-    .values({ user_id: g.id, tenant_id: g.tenantId, sign_in_type: 'userPrincipalName', issuer: g.issuer, issuer_assigned_id: g.upn, created_at: g.now })
-    .execute();
 }
 
 /** The signed "Block future invitations" link for an address and tenant. */

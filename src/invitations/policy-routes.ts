@@ -12,7 +12,6 @@ import { type AccessRule, actorOf, authorize } from '../graph/auth.js';
 import { parseBody } from '../graph/body.js';
 import type { GraphDeps } from '../graph/index.js';
 import { newId } from '../platform/ids.js';
-import { forgetInvitationContext } from './create-invitation.js';
 import {
   type InvitationPolicies,
   MAX_POLICY_CHARS,
@@ -103,7 +102,7 @@ export function registerPolicyRoutes(deps: GraphDeps): void {
       at: ctx.clock.now(),
       });
     });
-    forgetInvitationContext(ctx, tenantId);
+    deps.tenantChanged(tenantId);
   }
 
   app.get('/policies/authorizationPolicy', async (request) => {

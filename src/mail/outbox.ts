@@ -101,9 +101,23 @@ export async function enqueueMail(
       created_at: m.now,
     })
     .execute();
-  // Wake this process's worker once the transaction has had time to commit.
-  setImmediate(() => outboxSignal(ctx.db).emit('queued'));
   return id;
+}
+
+/**
+ * Marks e-mail still queued for these invitations as cancelled (their links were replaced or revoked)
+ * and forgets its sealed ticket. A message a worker is handing to the SMTP server at this moment is let
+ * finish; should that attempt fail, the retry is cancelled instead (see deliverOne).
+ */
+export async function cancelQueuedMail(trx: Executor, invitationIds: string[], now: number): Promise<void> {
+  if (invitationIds.length === 0) return;
+  await trx
+    .updateTable('outbox')
+    .set({ state: 'cancelled', secret: null })
+    .where('invitation_id', 'in', invitationIds)
+    .where('state', '=', 'queued')
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+    .execute();
 }
 
 export interface DeliveryReport {
@@ -200,16 +214,6 @@ const SYSTEM: Actor = { kind: 'system', displayName: 'Foyer mail delivery' };
 
 async function deliverOne(ctx: AppContext, transport: MailTransport, owner: string, row: OutboxTable, s: WorkerSettings): Promise<void> {
   const db = ctx.db.kysely;
-  if (row.invitation_id) {
-    // A retry after the link was replaced (re-invite, reset, guest deleted) would carry a dead link.
-    const invitation = await db.selectFrom('invitations').select('ticket_state').where('id', '=', row.invitation_id).executeTakeFirst();
-    if (!invitation || invitation.ticket_state === 'superseded' || invitation.ticket_state === 'revoked') {
-      await ctx.db.transaction((trx) =>
-        trx.updateTable('outbox').set({ state: 'cancelled', secret: null, lease_owner: null, lease_until: null }).where('id', '=', row.id).where('lease_owner', '=', owner).execute(),
-      );
-      return;
-    }
-  }
   let failure: DeliveryError | undefined;
   // Keep the lease while the SMTP conversation lasts (a slow server may take longer than one lease);
   // if this process dies, renewals stop and another process takes the message over.
@@ -269,6 +273,17 @@ async function deliverOne(ctx: AppContext, transport: MailTransport, owner: stri
       .where('id', '=', row.id)
       .where('lease_owner', '=', owner)
       .executeTakeFirst();
+    if (!giveUp && row.invitation_id) {
+      // The link may have been replaced while this attempt was under way (cancelQueuedMail leaves
+      // messages being sent alone): a retry would carry a dead link.
+      await trx
+        .updateTable('outbox')
+        .set({ state: 'cancelled', secret: null })
+        .where('id', '=', row.id)
+        .where('state', '=', 'queued')
+        .where('invitation_id', 'in', (eb) => eb.selectFrom('invitations').select('id').where('id', '=', row.invitation_id!).where('ticket_state', 'in', ['superseded', 'revoked']))
+        .execute();
+    }
     if (giveUp && Number(done.numUpdatedRows) === 1) {
       await recordAudit(trx, {
         tenantId: row.tenant_id,

@@ -7,6 +7,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import type { Clock } from './clock.js';
 import { constantTimeEqual, randomToken } from './ids.js';
+import { getOrCreate } from './instance-secrets.js';
 import type { Database } from '../storage/database.js';
 
 const loaded = new WeakMap<Database, Map<string, Promise<Buffer>>>();
@@ -16,15 +17,7 @@ async function instanceKey(db: Database, clock: Clock, name: string): Promise<Bu
   if (!keys) loaded.set(db, (keys = new Map()));
   let key = keys.get(name);
   if (!key) {
-    key = (async () => {
-      await db.kysely
-        .insertInto('instance_secrets')
-        .values({ name, value: randomToken(32), created_at: clock.now() })
-        .onConflict((oc) => oc.column('name').doNothing())
-        .execute();
-      const row = await db.kysely.selectFrom('instance_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
-      return Buffer.from(row.value, 'base64url');
-    })();
+    key = getOrCreate(db, clock, name, () => randomToken(32)).then((value) => Buffer.from(value, 'base64url'));
     key.catch(() => keys!.delete(name));
     keys.set(name, key);
   }

@@ -12,7 +12,8 @@ export interface InstanceSecrets {
   cookieKeys: string[];
 }
 
-async function getOrCreate(db: Database, clock: Clock, name: string, make: () => string): Promise<string> {
+/** The named secret, created with `make()` if no process has created it yet (the first writer wins). */
+export async function getOrCreate(db: Database, clock: Clock, name: string, make: () => string): Promise<string> {
   await db.kysely
     .insertInto('instance_secrets')
     .values({ name, value: make(), created_at: clock.now() })

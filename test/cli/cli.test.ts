@@ -4,16 +4,11 @@
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIo, runCli } from '../../src/cli/main.js';
+import { runCli } from '../../src/cli/main.js';
+import { io } from '../support/cli-io.js';
 import { openDatabase } from '../../src/storage/database.js';
 import { latestMigration } from '../../src/storage/migrate.js';
 import { backends } from '../support/backends.js';
-
-function io(env: Record<string, string>): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t), env: { FOYER_LOG_LEVEL: 'silent', ...env } };
-}
 
 describe.each(backends)('foyer CLI on $name', (backend) => {
   const url = backend.freshUrl();

@@ -7,14 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIo, runCli } from '../../src/cli/main.js';
+import { runCli } from '../../src/cli/main.js';
+import { io } from '../support/cli-io.js';
 import { backends } from '../support/backends.js';
-
-function io(env: Record<string, string>): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t), env: { FOYER_LOG_LEVEL: 'silent', ...env } };
-}
 
 describe.each(backends)('foyer invite on $name', (backend) => {
   const url = backend.freshUrl();

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
+import { io } from '../support/cli-io.js';
 import { backends } from '../support/backends.js';
 import { freePort, startTestFoyer } from '../support/foyer.js';
 import { startServer } from '../support/foyer-process.js';
@@ -17,11 +18,9 @@ import { appToken, graph } from '../support/tokens.js';
 const REDIRECT = 'https://apps.contoso.example/';
 
 async function cli(env: Record<string, string>, args: string[]): Promise<any> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t), env: { FOYER_LOG_LEVEL: 'silent', ...env } });
-  if (code !== 0) throw new Error(err.join('\n'));
-  return JSON.parse(out.join('\n'));
+  const captured = io(env);
+  if ((await runCli(args, captured)) !== 0) throw new Error(captured.stderr.join('\n'));
+  return JSON.parse(captured.stdout.join('\n'));
 }
 
 describe('a process killed between commit and delivery', () => {

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/context.js';
 import { createInvitation } from '../../src/invitations/create-invitation.js';
-import { type MailTransport, type RenderedMail, type WorkerSettings, startOutboxWorker } from '../../src/mail/outbox.js';
+import { DeliveryError, type MailTransport, type RenderedMail, type WorkerSettings, cancelQueuedMail, startOutboxWorker } from '../../src/mail/outbox.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { createTenant } from '../../src/directory/tenants.js';
 import { backends, freshContext } from '../support/backends.js';
@@ -82,11 +82,29 @@ describe.each(backends)('the outbox worker on $name', (backend) => {
     }
   });
 
-  it('does not send a retry whose link a newer invitation has replaced', async () => {
+  it('does not send a retry whose link a newer invitation replaced while the first attempt was under way', async () => {
     await queue(1);
-    await ctx.db.kysely.updateTable('invitations').set({ ticket_state: 'superseded' }).execute();
     const sent: string[] = [];
-    const worker = startOutboxWorker(ctx, slowTransport(0, sent), settings);
+    let attempts = 0;
+    // The first attempt is slow and then refused for now; while it is under way, a newer invitation
+    // replaces the link (cancelQueuedMail leaves a message being sent alone).
+    const transport: MailTransport = {
+      description: 'refuses once',
+      async send(mail: RenderedMail) {
+        attempts++;
+        if (attempts === 1) {
+          const ids = (await ctx.db.kysely.selectFrom('invitations').select('id').execute()).map((i) => i.id);
+          await ctx.db.transaction(async (trx) => {
+            await trx.updateTable('invitations').set({ ticket_state: 'superseded' }).execute();
+            await cancelQueuedMail(trx, ids, Date.now());
+          });
+          throw new DeliveryError('451 try again later', false);
+        }
+        sent.push(mail.messageId);
+      },
+      async close() {},
+    };
+    const worker = startOutboxWorker(ctx, transport, settings);
     try {
       let row;
       for (let i = 0; i < 100; i++) {
@@ -94,8 +112,10 @@ describe.each(backends)('the outbox worker on $name', (backend) => {
         if (row.state !== 'queued') break;
         await new Promise((r) => setTimeout(r, 20));
       }
+      await new Promise((r) => setTimeout(r, 200)); // past the retry delay: nothing more may be attempted
       expect(row).toEqual({ state: 'cancelled', secret: null });
       expect(sent).toEqual([]);
+      expect(attempts).toBe(1);
     } finally {
       await worker.stop();
     }

@@ -1,0 +1,8 @@
+/** The `foyer` command run in-process, its output captured, as the CLI tests use it. */
+import type { CliIo } from '../../src/cli/main.js';
+
+export function io(env: Record<string, string>): CliIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t), env: { FOYER_LOG_LEVEL: 'silent', ...env } };
+}
