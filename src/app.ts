@@ -19,6 +19,7 @@ import { chooseLocale, text } from './pages/i18n.js';
 import { page, pageHeaders } from './pages/layout.js';
 import { providerViews } from './pages/provider-views.js';
 import { registerSignInRoutes } from './pages/sign-in.js';
+import { registerGuestRoutes } from './redemption/pages.js';
 import { messagePage } from './pages/sign-in-views.js';
 import { randomToken } from './platform/ids.js';
 import type { InstanceSecrets } from './platform/instance-secrets.js';
@@ -139,6 +140,7 @@ export async function createApp(ctx: AppContext, options: AppOptions): Promise<F
   mountProviders(http, registry, config.publicUrl);
   registerUserinfo(http, ctx, registry);
   registerSignInRoutes(http, ctx, registry);
+  registerGuestRoutes(http, ctx, registry);
   for (const feature of options.pageFeatures ?? []) feature(http, ctx);
   await http.register(graphPlugin(ctx, registry, options.graphFeatures), { prefix: '/graph/v1.0' });
 

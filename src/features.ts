@@ -14,6 +14,7 @@ import { registerInvitationRoutes } from './invitations/graph-routes.js';
 import { registerPolicyRoutes } from './invitations/policy-routes.js';
 import { startMailDelivery } from './mail/delivery.js';
 import { registerDevelopmentMailbox } from './mail/development-mailbox.js';
+import { registerIdentityProviderRoutes } from './redemption/graph-routes.js';
 
 export interface Features {
   graphFeatures: GraphFeature[];
@@ -24,7 +25,7 @@ export interface Features {
 
 export function features(): Features {
   return {
-    graphFeatures: [registerInvitationRoutes, registerPolicyRoutes, registerAuditRoutes],
+    graphFeatures: [registerInvitationRoutes, registerPolicyRoutes, registerAuditRoutes, registerIdentityProviderRoutes],
     pageFeatures: [registerBlockPages, registerDevelopmentMailbox],
     workers: [startMailDelivery],
     cli: [registerInvitationCli],

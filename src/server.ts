@@ -90,6 +90,8 @@ export async function purgeExpired(ctx: AppContext): Promise<void> {
   await db.deleteFrom('browser_sessions').where('expires_at', '<', now).execute();
   await db.deleteFrom('rate_limits').where('expires_at', '<', now).execute();
   await db.deleteFrom('signing_keys').where('expires_at', '<', now).execute();
+  await db.deleteFrom('guest_flows').where('expires_at', '<', now).execute();
+  await db.deleteFrom('passcodes').where('expires_at', '<', now - 86_400_000).execute();
 }
 
 function startHousekeeping(ctx: AppContext): NodeJS.Timeout {

@@ -22,6 +22,10 @@ export const activities = {
   updateAuthorizationPolicy: 'Update authorization policy',
   updateB2bManagementPolicy: 'Update B2B management policy',
   updateInvitationPolicy: 'Update invitation policy',
+  updateCrossTenantAccessPolicy: 'Update a partner cross-tenant access setting',
+  updateAuthenticationMethodPolicy: 'Update authentication methods policy',
+  addIdentityProvider: 'Add identity provider',
+  deleteIdentityProvider: 'Delete identity provider',
 } as const;
 
 export type Activity = (typeof activities)[keyof typeof activities];

@@ -22,6 +22,8 @@ export const graphPermissions = [
   'Policy.ReadWrite.B2BManagementPolicy',
   'Policy.ReadWrite.CrossTenantAccess',
   'Policy.ReadWrite.AuthenticationMethod',
+  'IdentityProvider.Read.All',
+  'IdentityProvider.ReadWrite.All',
   'AuditLog.Read.All',
   'RoleManagement.Read.Directory',
   'RoleManagement.ReadWrite.Directory',

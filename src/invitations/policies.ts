@@ -5,6 +5,7 @@
  * A tenant that never set a policy gets Entra's defaults.
  */
 import type { Executor } from '../storage/database.js';
+import type { RedemptionConfiguration } from '../redemption/home-realm.js';
 
 export const allowInvitesFromValues = ['none', 'adminsAndGuestInviters', 'adminsGuestInvitersAndAllMembers', 'everyone'] as const;
 export type AllowInvitesFrom = (typeof allowInvitesFromValues)[number];
@@ -31,10 +32,20 @@ export interface InvitationPolicy {
   redemptionTicketLifetimeInDays: number | null;
 }
 
+export const emailOtpStates = ['default', 'enabled', 'disabled'] as const;
+
+/** `policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email` (the part guests use). */
+export interface EmailOtpPolicy {
+  allowExternalIdToUseEmailOtp: (typeof emailOtpStates)[number];
+}
+
 export interface InvitationPolicies {
   authorization: AuthorizationPolicy;
   b2bManagement: B2bManagementPolicy;
   invitation: InvitationPolicy;
+  /** `policies/crossTenantAccessPolicy/default` → `invitationRedemptionIdentityProviderConfiguration`. */
+  redemption: RedemptionConfiguration;
+  emailOtp: EmailOtpPolicy;
 }
 
 /** Entra's defaults: everyone may invite (item 30), any domain (item 41). Tickets: 30 days (Foyer). */
@@ -46,15 +57,28 @@ export const defaultPolicies: InvitationPolicies = {
   },
   b2bManagement: { invitationsAllowedAndBlockedDomainsPolicy: { allowedDomains: [], blockedDomains: [] } },
   invitation: { redemptionTicketLifetimeInDays: 30 },
+  // SPEC §6's order (Entra's own default puts externalFederation first); one-time passcode fallback,
+  // which Entra turns on by default (item 83).
+  redemption: {
+    primaryIdentityProviderPrecedenceOrder: ['azureActiveDirectory', 'externalFederation', 'socialIdentityProviders'],
+    fallbackIdentityProvider: 'defaultConfiguredIdp',
+  },
+  emailOtp: { allowExternalIdToUseEmailOtp: 'default' },
 };
 
-const NAMES = { authorization: 'authorizationPolicy', b2bManagement: 'b2bManagementPolicy', invitation: 'invitationPolicy' } as const;
+const NAMES = {
+  authorization: 'authorizationPolicy',
+  b2bManagement: 'b2bManagementPolicy',
+  invitation: 'invitationPolicy',
+  redemption: 'crossTenantAccessPolicy/default',
+  emailOtp: 'authenticationMethodConfigurations/email',
+} as const;
 type PolicyKey = keyof typeof NAMES;
 
 /** Entra caps the domain policy at 25 KB (item 43); Foyer applies the same cap to each stored policy. */
 export const MAX_POLICY_CHARS = 25_000;
 
-/** All three policies in one query (they are read on every invitation). */
+/** Every policy in one query (they are read on every invitation). */
 export async function readInvitationPolicies(db: Executor, tenantId: string): Promise<InvitationPolicies> {
   const rows = await db
     .selectFrom('tenant_policies')
@@ -67,6 +91,8 @@ export async function readInvitationPolicies(db: Executor, tenantId: string): Pr
     authorization: { ...defaultPolicies.authorization, ...(stored.get(NAMES.authorization) as Partial<AuthorizationPolicy>) },
     b2bManagement: { ...defaultPolicies.b2bManagement, ...(stored.get(NAMES.b2bManagement) as Partial<B2bManagementPolicy>) },
     invitation: { ...defaultPolicies.invitation, ...(stored.get(NAMES.invitation) as Partial<InvitationPolicy>) },
+    redemption: { ...defaultPolicies.redemption, ...(stored.get(NAMES.redemption) as Partial<RedemptionConfiguration>) },
+    emailOtp: { ...defaultPolicies.emailOtp, ...(stored.get(NAMES.emailOtp) as Partial<EmailOtpPolicy>) },
   };
 }
 

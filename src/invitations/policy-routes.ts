@@ -14,12 +14,15 @@ import type { GraphDeps } from '../graph/index.js';
 import { newId } from '../platform/ids.js';
 import {
   type InvitationPolicies,
+  defaultPolicies,
   MAX_POLICY_CHARS,
   allowInvitesFromValues,
+  emailOtpStates,
   guestUserRoles,
   readInvitationPolicies,
   writeInvitationPolicy,
 } from './policies.js';
+import { fallbackProviders, primaryProviders } from '../redemption/home-realm.js';
 
 const GA = [directoryRoles.globalAdministrator.id];
 const readRule: AccessRule = { app: ['Policy.Read.All', 'Policy.ReadWrite.Authorization'], delegated: ['Policy.Read.All', 'Policy.ReadWrite.Authorization'], membersOnly: true };
@@ -45,6 +48,35 @@ const b2bBody = z.strictObject({
     blockedDomains: domainList.nullable().optional(),
   }),
 });
+
+const crossTenantRead: AccessRule = {
+  app: ['Policy.Read.All', 'Policy.ReadWrite.CrossTenantAccess'],
+  delegated: ['Policy.Read.All', 'Policy.ReadWrite.CrossTenantAccess'],
+  membersOnly: true,
+};
+const crossTenantWrite: AccessRule = { app: ['Policy.ReadWrite.CrossTenantAccess'], delegated: ['Policy.ReadWrite.CrossTenantAccess'], roles: GA };
+const methodRead: AccessRule = {
+  app: ['Policy.Read.All', 'Policy.ReadWrite.AuthenticationMethod'],
+  delegated: ['Policy.Read.All', 'Policy.ReadWrite.AuthenticationMethod'],
+  membersOnly: true,
+};
+const methodWrite: AccessRule = { app: ['Policy.ReadWrite.AuthenticationMethod'], delegated: ['Policy.ReadWrite.AuthenticationMethod'], roles: GA };
+
+const crossTenantBody = z.strictObject({
+  invitationRedemptionIdentityProviderConfiguration: z.strictObject({
+    primaryIdentityProviderPrecedenceOrder: z
+      .array(z.enum(primaryProviders, { error: `expected values from ${primaryProviders.join(', ')}` }))
+      .max(primaryProviders.length)
+      .refine((list) => new Set(list).size === list.length, 'each identity provider may appear once')
+      .optional(),
+    fallbackIdentityProvider: z.enum(fallbackProviders, { error: `expected one of ${fallbackProviders.join(', ')}` }).optional(),
+  }),
+});
+
+const emailMethodBody = z.object({
+  '@odata.type': z.literal('#microsoft.graph.emailAuthenticationMethodConfiguration').optional(),
+  allowExternalIdToUseEmailOtp: z.enum(emailOtpStates, { error: `expected one of ${emailOtpStates.join(', ')}` }),
+}).strict();
 
 const invitationPolicyBody = z.strictObject({
   redemptionTicketLifetimeInDays: z.number().int().min(1).max(3650).nullable(),
@@ -167,6 +199,55 @@ export function registerPolicyRoutes(deps: GraphDeps): void {
     authorize(who, writeRule);
     const body = parseBody(invitationPolicyBody, request.body);
     await save(request, who.tenantId, 'invitation', body, activities.updateInvitationPolicy, 'invitationPolicy');
+    return reply.code(204).send();
+  });
+
+  const crossTenantView = (p: InvitationPolicies) => ({
+    '@odata.context': `${base}/$metadata#policies/crossTenantAccessPolicy/default/$entity`,
+    isServiceDefault: JSON.stringify(p.redemption) === JSON.stringify(defaultPolicies.redemption),
+    invitationRedemptionIdentityProviderConfiguration: p.redemption,
+  });
+
+  app.get('/policies/crossTenantAccessPolicy/default', async (request) => {
+    const who = await caller(request);
+    authorize(who, crossTenantRead);
+    return crossTenantView(await readInvitationPolicies(ctx.db.kysely, who.tenantId));
+  });
+
+  app.patch('/policies/crossTenantAccessPolicy/default', async (request, reply) => {
+    const who = await caller(request);
+    authorize(who, crossTenantWrite);
+    const body = parseBody(crossTenantBody, request.body).invitationRedemptionIdentityProviderConfiguration;
+    const current = (await readInvitationPolicies(ctx.db.kysely, who.tenantId)).redemption;
+    const next = {
+      primaryIdentityProviderPrecedenceOrder: body.primaryIdentityProviderPrecedenceOrder ?? current.primaryIdentityProviderPrecedenceOrder,
+      fallbackIdentityProvider: body.fallbackIdentityProvider ?? current.fallbackIdentityProvider,
+    };
+    await save(request, who.tenantId, 'redemption', next, activities.updateCrossTenantAccessPolicy, 'crossTenantAccessPolicy/default');
+    return reply.code(204).send();
+  });
+
+  const emailMethodPath = '/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email';
+  app.get(emailMethodPath, async (request) => {
+    const who = await caller(request);
+    authorize(who, methodRead);
+    const p = await readInvitationPolicies(ctx.db.kysely, who.tenantId);
+    return {
+      '@odata.context': `${base}/$metadata#policies/authenticationMethodsPolicy/authenticationMethodConfigurations/$entity`,
+      '@odata.type': '#microsoft.graph.emailAuthenticationMethodConfiguration',
+      id: 'Email',
+      state: 'enabled',
+      allowExternalIdToUseEmailOtp: p.emailOtp.allowExternalIdToUseEmailOtp,
+      includeTargets: [],
+      excludeTargets: [],
+    };
+  });
+
+  app.patch(emailMethodPath, async (request, reply) => {
+    const who = await caller(request);
+    authorize(who, methodWrite);
+    const body = parseBody(emailMethodBody, request.body);
+    await save(request, who.tenantId, 'emailOtp', { allowExternalIdToUseEmailOtp: body.allowExternalIdToUseEmailOtp }, activities.updateAuthenticationMethodPolicy, 'authenticationMethodsPolicy/email');
     return reply.code(204).send();
   });
 }

@@ -15,6 +15,7 @@ import type { Database, Executor } from '../storage/database.js';
 import type { OutboxTable } from '../storage/schema.js';
 import { sql } from 'kysely';
 import { type InvitationEmailInput, composeInvitationEmail } from './invitation-email.js';
+import { type PasscodeEmailInput, composePasscodeEmail } from './passcode-email.js';
 
 export interface InvitationMailPayload {
   kind: 'invitation';
@@ -25,6 +26,15 @@ export interface InvitationMailPayload {
   /** Everything the e-mail shows except the redeem link, which needs the sealed ticket. */
   email: Omit<InvitationEmailInput, 'redeemUrl'>;
 }
+
+/** A one-time passcode; the code itself travels sealed in the outbox row's secret. */
+export interface PasscodeMailPayload {
+  kind: 'passcode';
+  to: { address: string; name: string | null };
+  email: Omit<PasscodeEmailInput, 'code'>;
+}
+
+export type MailPayload = InvitationMailPayload | PasscodeMailPayload;
 
 /** `cancelled`: a newer invitation (or a reset, or deleting the guest) made the link in it useless. */
 export type DeliveryState = 'queued' | 'sent' | 'failed' | 'cancelled';
@@ -75,7 +85,7 @@ export function outboxSignal(db: Database): EventEmitter {
 export async function enqueueMail(
   trx: Executor,
   ctx: AppContext,
-  m: { tenantId: string; invitationId: string | null; recipient: string; payload: InvitationMailPayload; secret: string | null; now: number },
+  m: { tenantId: string; invitationId: string | null; recipient: string; payload: MailPayload; secret: string | null; now: number },
 ): Promise<string> {
   const id = newId();
   const host = new URL(ctx.config.publicUrl).hostname;
@@ -196,8 +206,19 @@ async function claim(ctx: AppContext, owner: string, s: WorkerSettings): Promise
 }
 
 export async function renderMail(ctx: AppContext, row: OutboxTable): Promise<RenderedMail> {
-  const payload = JSON.parse(row.payload) as InvitationMailPayload;
-  const ticket = row.secret ? await unseal(ctx.db, ctx.clock, row.secret) : '';
+  const payload = JSON.parse(row.payload) as MailPayload;
+  const secret = row.secret ? await unseal(ctx.db, ctx.clock, row.secret) : '';
+  if (payload.kind === 'passcode') {
+    return {
+      messageId: row.message_id,
+      from: ctx.config.mailFrom,
+      to: payload.to,
+      cc: null,
+      replyTo: null,
+      ...composePasscodeEmail({ ...payload.email, code: secret }),
+    };
+  }
+  const ticket = secret;
   const link = redeemUrl(ctx.config.publicUrl, row.tenant_id, row.invitation_id ?? '', ticket);
   const composed = composeInvitationEmail({ ...payload.email, redeemUrl: link });
   return {
@@ -243,7 +264,8 @@ async function deliverOne(ctx: AppContext, transport: MailTransport, owner: stri
         .where('id', '=', row.id)
         .where('lease_owner', '=', owner)
         .executeTakeFirst();
-      if (Number(done.numUpdatedRows) === 1) {
+      // Passcode e-mails are not directory events (the sign-in they serve is what matters).
+      if (Number(done.numUpdatedRows) === 1 && row.kind === 'invitation') {
         await recordAudit(trx, {
           tenantId: row.tenant_id,
           activity: activities.invitationEmailSent,
@@ -284,7 +306,7 @@ async function deliverOne(ctx: AppContext, transport: MailTransport, owner: stri
         .where('invitation_id', 'in', (eb) => eb.selectFrom('invitations').select('id').where('id', '=', row.invitation_id!).where('ticket_state', 'in', ['superseded', 'revoked']))
         .execute();
     }
-    if (giveUp && Number(done.numUpdatedRows) === 1) {
+    if (giveUp && Number(done.numUpdatedRows) === 1 && row.kind === 'invitation') {
       await recordAudit(trx, {
         tenantId: row.tenant_id,
         activity: activities.invitationEmailFailed,

@@ -9,9 +9,20 @@ import type { AppContext } from '../context.js';
 import { randomToken, sha256 } from '../platform/ids.js';
 
 export interface SignedInAccount {
-  /** The tenant whose directory holds the account. */
+  /** The tenant whose directory holds the account ('' for identities outside every tenant). */
   tenantId: string;
+  /** The account's object id there ('' for identities outside every tenant). */
   userId: string;
+  /**
+   * The identity as a guest's `identities` name it: the home tenant's issuer and object id, the
+   * personal-account issuer and account id, an external provider's issuer and subject, or `mail` and
+   * the address. Single sign-on into other tenants looks guests up by it.
+   */
+  issuer?: string;
+  subject?: string;
+  email?: string;
+  /** Epoch ms after which this entry no longer counts (a passcode proves an address for 24 hours). */
+  expiresAt?: number;
   /** How they proved it: `pwd`, `otp`, `mfa`. */
   amr: string[];
   /** Epoch seconds. */
@@ -36,7 +47,8 @@ export async function readBrowserSession(ctx: AppContext, request: FastifyReques
   const row = await ctx.db.kysely.selectFrom('browser_sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
   if (!row || row.expires_at <= ctx.clock.now()) return undefined;
   const payload = JSON.parse(row.payload) as { accounts: SignedInAccount[] };
-  return { idHash, accounts: payload.accounts, expiresAt: row.expires_at };
+  const now = ctx.clock.now();
+  return { idHash, accounts: payload.accounts.filter((a) => (a.expiresAt ?? Infinity) > now), expiresAt: row.expires_at };
 }
 
 /**
@@ -50,10 +62,10 @@ export async function rememberAccount(
   account: SignedInAccount,
 ): Promise<void> {
   const previous = await readBrowserSession(ctx, request);
-  const accounts = [
-    account,
-    ...(previous?.accounts ?? []).filter((a) => !(a.tenantId === account.tenantId && a.userId === account.userId)),
-  ].slice(0, 10);
+  const same = (a: SignedInAccount) =>
+    account.issuer ? a.issuer === account.issuer && a.subject === account.subject : a.tenantId === account.tenantId && a.userId === account.userId;
+  const now0 = ctx.clock.now();
+  const accounts = [account, ...(previous?.accounts ?? []).filter((a) => !same(a) && (a.expiresAt ?? Infinity) > now0)].slice(0, 10);
   const id = randomToken(32);
   const now = ctx.clock.now();
   const expiresAt = now + ctx.config.sessionTtlSeconds * 1000;

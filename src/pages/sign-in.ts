@@ -16,11 +16,12 @@ import type {} from '@fastify/csrf-protection';
 import type Provider from 'oidc-provider';
 import type { AppContext } from '../context.js';
 import { parseEmailAddress } from '../directory/domains.js';
-import { verifyDecoy, verifyPassword } from '../directory/passwords.js';
 import type { Tenant } from '../directory/tenants.js';
 import { findMemberBySignInName, findUser } from '../directory/users.js';
 import type { ProviderRegistry } from '../oidc/registry.js';
-import * as rateLimit from '../platform/rate-limit.js';
+import { issuerFor } from '../oidc/accounts.js';
+import { checkPassword } from './password-check.js';
+import { guestFromBrowserSession, startGuestSignIn } from '../redemption/pages.js';
 import { readBrowserSession, rememberAccount } from './browser-session.js';
 import { type Locale, chooseLocale, text } from './i18n.js';
 import { pageHeaders } from './layout.js';
@@ -100,6 +101,10 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
         if (loginHint && ![user.userPrincipalName, user.mail].some((a) => a?.toLowerCase() === loginHint.toLowerCase())) continue;
         return finish(it, request, reply, { login: { accountId: user.id, amr: account.amr, ts: account.authTime } });
       }
+      // A guest whose home identity this browser proved (in another tenant, a personal account, a
+      // passcode, an external provider) enters without typing anything: single sign-on across tenants.
+      const guest = await guestFromBrowserSession(ctx, request, it.tenant.id, loginHint);
+      if (guest) return finish(it, request, reply, { login: { accountId: guest.guest.id, amr: guest.entry.amr, ts: guest.entry.authTime } });
     }
     if (details.prompt.name === 'consent') {
       // Apps are admin-registered (see provider.ts loadExistingGrant); grant what was asked.
@@ -130,6 +135,20 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
           }),
         );
     }
+    // Home realm discovery: the tenant's own people (by sign-in name, or by an address at one of its
+    // domains, known or not) get the password page; everyone else is sent to their home identity.
+    const member = await findMemberBySignInName(ctx.db.kysely, it.tenant.id, address.address);
+    if (!member) {
+      const own = await ctx.db.kysely.selectFrom('tenant_domains').select('domain').where('tenant_id', '=', it.tenant.id).where('domain', '=', address.domain).executeTakeFirst();
+      if (!own) {
+        return startGuestSignIn(ctx, request, reply, {
+          tenantId: it.tenant.id,
+          uid: it.details.uid,
+          address: address.address,
+          language: (it.details.params.ui_locales as string | undefined) ?? null,
+        });
+      }
+    }
     return reply.headers(pageHeaders).send(
       passwordPage(form(it, reply, `${base(it.tenant.id, it.details.uid)}/password`), {
         email: address.address,
@@ -158,40 +177,29 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
         .headers(pageHeaders)
         .send(passwordPage(form(it, reply, action), { email: address.address, error, changeAccountAction: base(it.tenant.id, it.details.uid) }));
 
-    const windowMs = ctx.config.signInAttemptWindowSeconds * 1000;
-    const limit = ctx.config.signInAttemptLimit;
-    const now = ctx.clock.now();
     const member = await findMemberBySignInName(ctx.db.kysely, it.tenant.id, address.address);
-    // One counter per account whether it is typed as its UPN or its mail. Guessing from one address
-    // stops after `limit` failures; an account under attack from many addresses, or one address trying
-    // many accounts (an office behind NAT may be both), gets five times that.
-    const subject = `${it.tenant.id}:${member?.id ?? address.lower}`;
-    const limits = [
-      { key: `signin:account-ip:${subject}:${request.ip}`, limit },
-      { key: `signin:account:${subject}`, limit: limit * 5 },
-      { key: `signin:ip:${request.ip}`, limit: limit * 5 },
-    ];
-    const blocked = await rateLimit.attempt(ctx.db.kysely, limits, windowMs, now);
-    if (blocked) {
+    // One counter per account whether it is typed as its UPN or its mail.
+    const verdict = await checkPassword(ctx, request.ip, `${it.tenant.id}:${member?.id ?? address.lower}`, member?.passwordHash, password);
+    if ('retryAfterMs' in verdict) {
       request.log.warn({ tenant: it.tenant.id, account: address.lower }, 'sign-in refused: too many failed attempts');
-      reply.header('retry-after', String(Math.ceil(blocked.retryAfterMs / 1000)));
-      return again(429, t.tooManyAttempts(Math.max(1, Math.ceil(blocked.retryAfterMs / 60_000))));
+      reply.header('retry-after', String(Math.ceil(verdict.retryAfterMs / 1000)));
+      return again(429, t.tooManyAttempts(Math.max(1, Math.ceil(verdict.retryAfterMs / 60_000))));
     }
-
-    const ok = member?.passwordHash ? await verifyPassword(member.passwordHash, password) : await verifyDecoy(password);
-    if (!ok || !member || !member.accountEnabled) {
-      request.log.info({ tenant: it.tenant.id, reason: !member ? 'unknown' : !ok ? 'password' : 'disabled' }, 'sign-in failed');
+    if (!verdict.ok || !member || !member.accountEnabled) {
+      request.log.info({ tenant: it.tenant.id, reason: !member ? 'unknown' : !verdict.ok ? 'password' : 'disabled' }, 'sign-in failed');
       // A disabled account gets the same answer as a wrong password: the page never says who exists.
       return again(400, t.wrongPassword);
     }
-    // A success clears the account's failures and does not count against the address.
-    await Promise.all([
-      rateLimit.reset(ctx.db.kysely, limits[0]!.key),
-      rateLimit.reset(ctx.db.kysely, limits[1]!.key),
-      rateLimit.release(ctx.db.kysely, limits[2]!.key, windowMs, now),
-    ]);
-    const authTime = Math.floor(now / 1000);
-    await rememberAccount(ctx, request, reply, { tenantId: it.tenant.id, userId: member.id, amr: ['pwd'], authTime });
+    const authTime = Math.floor(ctx.clock.now() / 1000);
+    await rememberAccount(ctx, request, reply, {
+      tenantId: it.tenant.id,
+      userId: member.id,
+      issuer: issuerFor(ctx.config.publicUrl, it.tenant.id),
+      subject: member.id,
+      email: member.mail ?? member.userPrincipalName,
+      amr: ['pwd'],
+      authTime,
+    });
     return finish(it, request, reply, { login: { accountId: member.id, amr: ['pwd'], ts: authTime } });
   });
 

@@ -8,12 +8,14 @@ import type { Database, DialectName } from './database.js';
 import type { DB } from './schema.js';
 import * as m0001 from './migrations/0001-directory.js';
 import * as m0002 from './migrations/0002-invitations.js';
+import * as m0003 from './migrations/0003-redemption.js';
 
 type Step = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
 
 const steps: Record<string, Step> = {
   '0001-directory': m0001,
   '0002-invitations': m0002,
+  '0003-redemption': m0003,
 };
 
 function migrationsFor(dialect: DialectName): Record<string, Migration> {

@@ -276,6 +276,48 @@ export interface InvitationBlocksTable {
   created_at: number;
 }
 
+export interface PersonalAccountsTable {
+  id: string;
+  email: string;
+  email_lower: string;
+  display_name: string;
+  password_hash: string;
+  created_at: number;
+}
+
+export interface IdentityProvidersTable {
+  id: string;
+  tenant_id: string;
+  display_name: string;
+  issuer: string;
+  client_id: string;
+  /** Sealed with an instance key. */
+  client_secret: string | null;
+  scope: string;
+  /** JSON array of lower-case domains. */
+  domains: string;
+  created_at: number;
+}
+
+export interface GuestFlowsTable {
+  id_hash: string;
+  /** JSON: see src/redemption/flows.ts */
+  payload: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface PasscodesTable {
+  id: string;
+  flow_id_hash: string;
+  address_lower: string;
+  code_hash: string;
+  attempts: number;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_domains: TenantDomainsTable;
@@ -298,4 +340,8 @@ export interface DB {
   audit_events: AuditEventsTable;
   user_sponsors: UserSponsorsTable;
   invitation_blocks: InvitationBlocksTable;
+  personal_accounts: PersonalAccountsTable;
+  identity_providers: IdentityProvidersTable;
+  guest_flows: GuestFlowsTable;
+  passcodes: PasscodesTable;
 }

@@ -1,0 +1,211 @@
+/**
+ * External OpenID Connect providers a tenant trusts as the home of some domains (a partner's own IdP, a
+ * social provider): Foyer is their relying party, through openid-client (certified, by the author of
+ * oidc-provider), with the authorization code flow, PKCE, state and nonce. The client secret is stored
+ * sealed under an instance key, since it must be presented to the provider.
+ *
+ * Graph exposes them as `identity/identityProviders` (External ID's `oidcIdentityProvider` shape, with
+ * Foyer's `domains`).
+ */
+import { LRUCache } from 'lru-cache';
+import * as oidc from 'openid-client';
+import type { AppContext } from '../context.js';
+import { normalizeDomain } from '../directory/domains.js';
+import { FoyerError } from '../errors/foyer-error.js';
+import { newId } from '../platform/ids.js';
+import { seal, unseal } from '../platform/instance-keys.js';
+import type { Executor } from '../storage/database.js';
+import type { IdentityProvidersTable } from '../storage/schema.js';
+
+export interface ExternalProvider {
+  id: string;
+  tenantId: string;
+  displayName: string;
+  issuer: string;
+  clientId: string;
+  scope: string;
+  domains: string[];
+  createdAt: number;
+}
+
+function fromRow(r: IdentityProvidersTable): ExternalProvider {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    displayName: r.display_name,
+    issuer: r.issuer,
+    clientId: r.client_id,
+    scope: r.scope,
+    domains: JSON.parse(r.domains) as string[],
+    createdAt: r.created_at,
+  };
+}
+
+export async function listExternalProviders(db: Executor, tenantId: string): Promise<ExternalProvider[]> {
+  const rows = await db.selectFrom('identity_providers').selectAll().where('tenant_id', '=', tenantId).orderBy('created_at').execute();
+  return rows.map(fromRow);
+}
+
+export async function findExternalProvider(db: Executor, tenantId: string, id: string): Promise<ExternalProvider | undefined> {
+  const row = await db.selectFrom('identity_providers').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  return row ? fromRow(row) : undefined;
+}
+
+/** https, or http on a loopback host (a provider under development). */
+export function acceptableIssuer(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.username || url.password || url.search || url.hash) return false;
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+}
+
+export interface NewExternalProvider {
+  displayName: string;
+  issuer: string;
+  clientId: string;
+  clientSecret: string | null;
+  scope?: string;
+  domains: string[];
+}
+
+export async function createExternalProvider(ctx: AppContext, tenantId: string, input: NewExternalProvider): Promise<ExternalProvider> {
+  const issuer = input.issuer.trim().replace(/\/+$/, '');
+  if (!acceptableIssuer(issuer)) {
+    throw new FoyerError('request.invalid_body', `issuer '${input.issuer.slice(0, 200)}' must be an https URL (http only on localhost), without query or fragment.`);
+  }
+  const domains = [
+    ...new Set(
+      input.domains.map((d, i) => {
+        const wildcard = d.trim().startsWith('*.');
+        const domain = normalizeDomain(wildcard ? d.trim().slice(2) : d);
+        if (!domain) throw new FoyerError('request.invalid_body', `domains[${i}] '${d.slice(0, 100)}' is not a domain name or a *.domain wildcard.`);
+        return wildcard ? `*.${domain}` : domain;
+      }),
+    ),
+  ];
+  const own = await ctx.db.kysely.selectFrom('tenant_domains').select('domain').where('tenant_id', '=', tenantId).where('domain', 'in', domains.length ? domains : ['']).executeTakeFirst();
+  if (own) throw new FoyerError('request.invalid_body', `'${own.domain}' is a verified domain of this tenant: its people are members, not guests.`);
+  const scope = (input.scope ?? 'openid profile email').trim();
+  if (!scope.split(/\s+/).includes('openid')) throw new FoyerError('request.invalid_body', "scope must include 'openid'.");
+  const now = ctx.clock.now();
+  const row: IdentityProvidersTable = {
+    id: newId(),
+    tenant_id: tenantId,
+    display_name: input.displayName.trim(),
+    issuer,
+    client_id: input.clientId,
+    client_secret: input.clientSecret ? await seal(ctx.db, ctx.clock, input.clientSecret) : null,
+    scope,
+    domains: JSON.stringify(domains),
+    created_at: now,
+  };
+  await ctx.db.transaction((trx) => trx.insertInto('identity_providers').values(row).execute());
+  return fromRow(row);
+}
+
+export async function deleteExternalProvider(db: Executor, tenantId: string, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('identity_providers').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  return Number(result.numDeletedRows) === 1;
+}
+
+const configurations = new LRUCache<string, Promise<oidc.Configuration>>({ max: 500, ttl: 10 * 60_000 });
+
+async function configurationFor(ctx: AppContext, provider: ExternalProvider): Promise<oidc.Configuration> {
+  const key = `${provider.id}:${provider.issuer}:${provider.clientId}`;
+  let config = configurations.get(key);
+  if (!config) {
+    config = (async () => {
+      const row = await ctx.db.kysely.selectFrom('identity_providers').select('client_secret').where('id', '=', provider.id).executeTakeFirstOrThrow();
+      const secret = row.client_secret ? await unseal(ctx.db, ctx.clock, row.client_secret) : undefined;
+      const insecure = provider.issuer.startsWith('http:');
+      return oidc.discovery(
+        new URL(provider.issuer),
+        provider.clientId,
+        undefined,
+        secret ? oidc.ClientSecretBasic(secret) : oidc.None(),
+        { ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}), timeout: 10 },
+      );
+    })();
+    config.catch(() => configurations.delete(key));
+    configurations.set(key, config);
+  }
+  return config;
+}
+
+export interface PendingAuthorization {
+  state: string;
+  nonce: string;
+  verifier: string;
+}
+
+export async function beginExternalSignIn(
+  ctx: AppContext,
+  provider: ExternalProvider,
+  redirectUri: string,
+  loginHint: string,
+  forceLogin: boolean,
+): Promise<{ url: string; pending: PendingAuthorization }> {
+  const config = await configurationFor(ctx, provider);
+  const pending = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier() };
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope: provider.scope,
+    state: pending.state,
+    nonce: pending.nonce,
+    code_challenge: await oidc.calculatePKCECodeChallenge(pending.verifier),
+    code_challenge_method: 'S256',
+    login_hint: loginHint,
+    ...(forceLogin ? { prompt: 'login' } : {}),
+  });
+  return { url: url.toString(), pending };
+}
+
+export interface ExternalIdentity {
+  issuer: string;
+  subject: string;
+  email: string | null;
+  emailVerified: boolean;
+  name: string | null;
+  amr: string[];
+}
+
+/** Redeems the code the provider sent back and validates its ID token (signature, issuer, audience, nonce). */
+export async function finishExternalSignIn(
+  ctx: AppContext,
+  provider: ExternalProvider,
+  callbackUrl: URL,
+  pending: PendingAuthorization,
+): Promise<ExternalIdentity> {
+  const config = await configurationFor(ctx, provider);
+  const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
+    pkceCodeVerifier: pending.verifier,
+    expectedState: pending.state,
+    expectedNonce: pending.nonce,
+    idTokenExpected: true,
+  });
+  const claims = tokens.claims()!;
+  let email = typeof claims.email === 'string' ? claims.email : null;
+  let verified = claims.email_verified;
+  if (!email && tokens.access_token) {
+    const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub).catch(() => undefined);
+    if (info && typeof info.email === 'string') {
+      email = info.email;
+      verified = info.email_verified;
+    }
+  }
+  return {
+    issuer: String(claims.iss),
+    subject: claims.sub,
+    email,
+    // A provider that does not say is trusted for the domains the tenant assigned it; one that says
+    // `false` is not.
+    emailVerified: verified !== false,
+    name: typeof claims.name === 'string' ? claims.name : null,
+    amr: Array.isArray(claims.amr) ? (claims.amr as string[]).filter((a) => typeof a === 'string').slice(0, 5) : ['pwd'],
+  };
+}

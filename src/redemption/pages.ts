@@ -1,0 +1,754 @@
+/**
+ * Redemption and guest sign-in (SPEC §6, §7), as pages:
+ *
+ *   GET  /redeem?tenant&user&ticket   the invitation link: who invited whom, or a page saying what is
+ *                                     wrong with the link (unknown, expired, replaced, withdrawn)
+ *   POST /redeem                      start: find the home identity (home-realm.ts) → /guest
+ *   GET  /guest                       the flow's current step: home password, passcode, external
+ *                                     provider, personal-account sign-up, identity check, consent
+ *   POST /guest/password | passcode/send | passcode/verify | signup | switch | accept | cancel
+ *   GET  /guest/callback              an external OpenID provider's answer
+ *   GET  /{tenantId}/login/{uid}/guest  back to the tenant's OpenID provider after a guest sign-in
+ *
+ * Opening a link changes nothing (mail scanners open links); every change is a CSRF-protected POST.
+ * The flow's state is server-side (flows.ts). Whatever a person proves is recorded in the browser
+ * session, so the next organization asks for nothing again (single sign-on across tenants).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/csrf-protection';
+import type { AppContext } from '../context.js';
+import { parseEmailAddress } from '../directory/domains.js';
+import { type Tenant, findTenant } from '../directory/tenants.js';
+import { findMemberBySignInName, findUser } from '../directory/users.js';
+import { FoyerError } from '../errors/foyer-error.js';
+import { checkInviteeDomain } from '../invitations/invite-rules.js';
+import { readInvitationPolicies } from '../invitations/policies.js';
+import { ticketVerdict } from '../invitations/tickets.js';
+import { issuerFor } from '../oidc/accounts.js';
+import type { ProviderRegistry } from '../oidc/registry.js';
+import { type SignedInAccount, readBrowserSession, rememberAccount } from '../pages/browser-session.js';
+import { chooseLocale } from '../pages/i18n.js';
+import { pageHeaders } from '../pages/layout.js';
+import { checkPassword } from '../pages/password-check.js';
+import { brandOf } from '../pages/sign-in.js';
+import { messagePage } from '../pages/sign-in-views.js';
+import { sha256 } from '../platform/ids.js';
+import type { InvitationsTable } from '../storage/schema.js';
+import { beginExternalSignIn, finishExternalSignIn, findExternalProvider, listExternalProviders } from './external-providers.js';
+import { type GuestFlow, type LoadedFlow, type ProvenIdentity, endFlow, loadFlow, saveFlow, startFlow } from './flows.js';
+import { type HomeRoute, PASSCODE_ISSUER, maskAddress, personalIssuer, resolveHome, routeForBoundIdentity } from './home-realm.js';
+import { sendPasscode, verifyPasscode } from './passcodes.js';
+import { createPersonalAccount, findPersonalAccount, findPersonalAccountById } from './personal-accounts.js';
+import { completeRedemption } from './redeem.js';
+import { redemptionText } from './texts.js';
+import { type View, choicePage, consentPage, landingPage, passcodeStep, passwordStep, signUpStep } from './views.js';
+
+/** A passcode proves an address for this long in this browser (Entra: "sessions expire after 24 hours"). */
+export const PASSCODE_SESSION_MS = 24 * 3600_000;
+
+const G = '/guest';
+
+type Invitation = InvitationsTable;
+
+async function invitationByTicket(ctx: AppContext, ticket: string): Promise<Invitation | undefined> {
+  if (ticket.length < 20 || ticket.length > 100) return undefined;
+  return ctx.db.kysely.selectFrom('invitations').selectAll().where('ticket_hash', '=', sha256(ticket)).executeTakeFirst();
+}
+
+function inviterName(inv: Invitation): string | null {
+  try {
+    const actor = JSON.parse(inv.inviter) as { kind: string; displayName?: string };
+    return actor.kind === 'user' && actor.displayName ? actor.displayName : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Where the address proves itself, for a new redemption or sign-in. */
+export async function discoverHome(ctx: AppContext, tenantId: string, address: string, signUpAvailable: boolean): Promise<HomeRoute> {
+  const parsed = parseEmailAddress(address)!;
+  const db = ctx.db.kysely;
+  const [domainRow, externalProviders, personal, policies] = await Promise.all([
+    db.selectFrom('tenant_domains').select('tenant_id').where('domain', '=', parsed.domain).where('is_verified', '=', 1).executeTakeFirst(),
+    listExternalProviders(db, tenantId),
+    findPersonalAccount(db, parsed.lower),
+    readInvitationPolicies(db, tenantId),
+  ]);
+  return resolveHome(
+    {
+      address: parsed.lower,
+      domain: parsed.domain,
+      ...(domainRow && domainRow.tenant_id !== tenantId ? { domainTenantId: domainRow.tenant_id } : {}),
+      externalProviders,
+      personalAccount: personal !== undefined,
+    },
+    { configuration: policies.redemption, emailOtpEnabled: policies.emailOtp.allowExternalIdToUseEmailOtp !== 'disabled', signUpAvailable },
+  );
+}
+
+/** An accepted guest's way home, from the identity bound at redemption. */
+async function boundRoute(ctx: AppContext, tenantId: string, guestId: string): Promise<{ route: HomeRoute; bound?: GuestFlow['bound'] }> {
+  const identity = await ctx.db.kysely
+    .selectFrom('user_identities')
+    .select(['issuer', 'issuer_assigned_id'])
+    .where('user_id', '=', guestId)
+    .where('sign_in_type', '=', 'federated')
+    .executeTakeFirst();
+  if (!identity) return { route: { kind: 'none' } };
+  const bound = { issuer: identity.issuer, issuerAssignedId: identity.issuer_assigned_id };
+  return { route: routeForBoundIdentity(bound, ctx.config.publicUrl, await listExternalProviders(ctx.db.kysely, tenantId)), bound };
+}
+
+/** The guest of `tenantId` whose bound home identity this is. */
+async function guestByIdentity(ctx: AppContext, tenantId: string, issuer: string, subject: string) {
+  const row = await ctx.db.kysely
+    .selectFrom('user_identities')
+    .select('user_id')
+    .where('tenant_id', '=', tenantId)
+    .where('issuer', '=', issuer)
+    .where('issuer_assigned_id', '=', subject)
+    .executeTakeFirst();
+  const user = row ? await findUser(ctx.db.kysely, tenantId, row.user_id) : undefined;
+  return user?.userType === 'Guest' || user?.creationType === 'Invitation' ? user : undefined;
+}
+
+/** A pending guest of `tenantId` invited at this address (redemption by signing in to an app). */
+async function pendingGuestByAddress(ctx: AppContext, tenantId: string, lower: string) {
+  const db = ctx.db.kysely;
+  const invited = await db
+    .selectFrom('invitations')
+    .select('user_id')
+    .where('tenant_id', '=', tenantId)
+    .where('invited_email_lower', '=', lower)
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+  const byMail = invited ? undefined : await db.selectFrom('users').select('id').where('tenant_id', '=', tenantId).where('mail_lower', '=', lower).where('deleted_at', 'is', null).executeTakeFirst();
+  const id = invited?.user_id ?? byMail?.id;
+  const user = id ? await findUser(db, tenantId, id) : undefined;
+  return user && user.creationType === 'Invitation' && user.externalUserState === 'PendingAcceptance' ? user : undefined;
+}
+
+/**
+ * Is this browser-session entry still good? A member's sign-in ends with a password reset or a
+ * disable; a personal account's with the account.
+ */
+async function stillValid(ctx: AppContext, entry: SignedInAccount): Promise<boolean> {
+  if (entry.tenantId && entry.userId) {
+    const user = await findUser(ctx.db.kysely, entry.tenantId, entry.userId);
+    if (!user?.accountEnabled) return false;
+    return user.tokensRevokedAt === null || entry.authTime * 1000 >= user.tokensRevokedAt;
+  }
+  if (entry.issuer === personalIssuer(ctx.config.publicUrl)) return (await findPersonalAccountById(ctx.db.kysely, entry.subject ?? '')) !== undefined;
+  return true;
+}
+
+/**
+ * Single sign-on for guests: a session entry for an identity bound to an accepted, enabled guest of
+ * `tenantId` signs that guest in. Used by the tenant's sign-in page before it asks for anything.
+ */
+export async function guestFromBrowserSession(ctx: AppContext, request: FastifyRequest, tenantId: string, loginHint: string | undefined) {
+  const session = await readBrowserSession(ctx, request);
+  for (const entry of session?.accounts ?? []) {
+    if (!entry.issuer || !entry.subject) continue;
+    if (loginHint && entry.email?.toLowerCase() !== loginHint.toLowerCase()) continue;
+    const guest = await guestByIdentity(ctx, tenantId, entry.issuer, entry.subject);
+    if (!guest?.accountEnabled || guest.externalUserState !== 'Accepted') continue;
+    if (guest.tokensRevokedAt !== null && entry.authTime * 1000 < guest.tokensRevokedAt) continue;
+    if (!(await stillValid(ctx, entry))) continue;
+    return { guest, entry };
+  }
+  return undefined;
+}
+
+/** Called by a tenant's sign-in page when the typed address is not one of its members. */
+export async function startGuestSignIn(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  s: { tenantId: string; uid: string; address: string; language: string | null },
+): Promise<FastifyReply> {
+  const lower = s.address.toLowerCase();
+  // A guest who already redeemed signs in with the identity bound then, whatever the address's home is today.
+  const accepted = await ctx.db.kysely
+    .selectFrom('users')
+    .select('id')
+    .where('tenant_id', '=', s.tenantId)
+    .where('mail_lower', '=', lower)
+    .where('creation_type', '=', 'Invitation')
+    .where('external_user_state', '=', 'Accepted')
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  const { route, bound } = accepted ? await boundRoute(ctx, s.tenantId, accepted.id) : { route: await discoverHome(ctx, s.tenantId, s.address, false), bound: undefined };
+  await startFlow(ctx, request, reply, {
+    purpose: 'signin',
+    tenantId: s.tenantId,
+    address: s.address,
+    interactionUid: s.uid,
+    language: s.language,
+    route,
+    ...(bound ? { bound } : {}),
+  });
+  return reply.redirect(G, 303);
+}
+
+interface FlowOutcome {
+  outcome?: { guestId: string } | 'cancelled';
+  guestId?: string;
+}
+
+export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, registry: ProviderRegistry): void {
+  const db = ctx.db.kysely;
+  const publicUrl = ctx.config.publicUrl;
+  const callbackUrl = `${publicUrl}${G}/callback`;
+
+  function view(request: FastifyRequest, reply: FastifyReply, tenant: Tenant | undefined, language?: string | null): View {
+    return {
+      locale: chooseLocale([language], request.headers['accept-language']),
+      brand: tenant ? brandOf(tenant) : {},
+      csrfToken: reply.generateCsrf(),
+    };
+  }
+  const send = (reply: FastifyReply, status: number, body: string) => reply.code(status).headers(pageHeaders).send(body);
+  const message = (reply: FastifyReply, v: View, status: number, title: string, body: string) => send(reply, status, messagePage(v.locale, title, body, v.brand));
+
+  /** The page for a ticket that cannot start a redemption, or undefined when it can. */
+  async function ticketProblem(reply: FastifyReply, v: View, inv: Invitation | undefined, tenant: Tenant | undefined) {
+    const t = redemptionText(v.locale);
+    if (!inv || !tenant) return message(reply, v, 404, t.unknownTitle, t.unknownBody);
+    const verdict = ticketVerdict(inv, ctx.clock.now());
+    if (verdict === 'expired') return message(reply, v, 410, t.expiredTitle, t.expiredBody(tenant.displayName));
+    if (verdict === 'superseded') return message(reply, v, 410, t.supersededTitle, t.supersededBody(maskAddress(inv.invited_email)));
+    if (verdict === 'revoked') return message(reply, v, 410, t.revokedTitle, t.revokedBody(tenant.displayName));
+    const guest = await findUser(db, tenant.id, inv.user_id);
+    if (!guest) return message(reply, v, 410, t.revokedTitle, t.revokedBody(tenant.displayName));
+    if (!guest.accountEnabled) return message(reply, v, 403, t.disabledTitle, t.disabledBody(tenant.displayName));
+    if (verdict === 'active') {
+      // A pending guest whose domain was blocked after the invitation cannot redeem (SPEC §4).
+      const domain = inv.invited_email_lower.split('@')[1]!;
+      if (checkInviteeDomain(domain, (await readInvitationPolicies(db, tenant.id)).b2bManagement)) {
+        return message(reply, v, 403, t.blockedTitle, t.blockedBody(tenant.displayName, domain));
+      }
+    }
+    return undefined;
+  }
+
+  async function ticketFrom(source: unknown) {
+    const q = (source ?? {}) as Record<string, unknown>;
+    const ticket = typeof q.ticket === 'string' ? q.ticket : '';
+    const inv = await invitationByTicket(ctx, ticket);
+    // The link names its tenant and invitation: a ticket presented for another one is unknown.
+    const matches = inv && q.tenant === inv.tenant_id && q.user === inv.id;
+    const tenant = matches ? await findTenant(db, inv.tenant_id) : undefined;
+    return { ticket, inv: matches ? inv : undefined, tenant };
+  }
+
+  app.get('/redeem', async (request, reply) => {
+    const { ticket, inv, tenant } = await ticketFrom(request.query);
+    const v = view(request, reply, tenant, inv?.message_language);
+    const problem = await ticketProblem(reply, v, inv, tenant);
+    if (problem || !inv || !tenant) return problem;
+    const t = redemptionText(v.locale);
+    const inviter = inviterName(inv);
+    const returning = inv.ticket_state === 'redeemed';
+    return send(
+      reply,
+      200,
+      landingPage(v, {
+        title: returning ? t.returnTitle(tenant.displayName) : inviter ? t.invitedYou(inviter, tenant.displayName) : t.orgInvitedYou(tenant.displayName),
+        body: returning ? t.returnBody : t.invitedBody(tenant.displayName),
+        address: inv.invited_email,
+        action: '/redeem',
+        hidden: { tenant: inv.tenant_id, user: inv.id, ticket },
+      }),
+    );
+  });
+
+  app.post('/redeem', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const { ticket, inv, tenant } = await ticketFrom(request.body);
+    const v = view(request, reply, tenant, inv?.message_language);
+    const problem = await ticketProblem(reply, v, inv, tenant);
+    if (problem || !inv || !tenant) return problem;
+    const returning = inv.ticket_state === 'redeemed';
+    const { route, bound } = returning
+      ? await boundRoute(ctx, tenant.id, inv.user_id)
+      : { route: await discoverHome(ctx, tenant.id, inv.invited_email, true), bound: undefined };
+    await startFlow(ctx, request, reply, {
+      purpose: returning ? 'return' : 'redeem',
+      tenantId: tenant.id,
+      address: inv.invited_email,
+      invitationId: inv.id,
+      ticketHash: sha256(ticket),
+      language: inv.message_language,
+      route,
+      ...(bound ? { bound } : {}),
+    });
+    return reply.redirect(G, 303);
+  });
+
+  /** Loads the flow and its tenant, or answers with the "expired" page. */
+  async function current(request: FastifyRequest, reply: FastifyReply) {
+    const loaded = await loadFlow(ctx, request);
+    const tenant = loaded ? await findTenant(db, loaded.flow.tenantId) : undefined;
+    if (!loaded || !tenant) {
+      const v = view(request, reply, undefined);
+      const t = redemptionText(v.locale);
+      message(reply, v, 400, t.flowExpiredTitle, t.flowExpiredBody);
+      return undefined;
+    }
+    return { loaded, tenant, v: view(request, reply, tenant, loaded.flow.language) };
+  }
+
+  const issuerOf = async (route: HomeRoute, tenantId: string): Promise<string | undefined> => {
+    switch (route.kind) {
+      case 'tenant':
+        return issuerFor(publicUrl, route.tenantId);
+      case 'personal':
+      case 'personal-signup':
+        return personalIssuer(publicUrl);
+      case 'passcode':
+        return PASSCODE_ISSUER;
+      case 'external':
+        return (await findExternalProvider(db, tenantId, route.providerId))?.issuer;
+      default:
+        return undefined;
+    }
+  };
+
+  async function prove(loaded: LoadedFlow, proven: ProvenIdentity, request: FastifyRequest, reply: FastifyReply, entry: Omit<SignedInAccount, 'amr' | 'authTime'>) {
+    loaded.flow.proven = proven;
+    loaded.flow.passcodeSent = false;
+    await saveFlow(ctx, loaded);
+    await rememberAccount(ctx, request, reply, { ...entry, issuer: proven.issuer, subject: proven.subject, email: proven.email, amr: proven.amr, authTime: proven.authTime });
+    return reply.redirect(G, 303);
+  }
+
+  const authTime = () => Math.floor(ctx.clock.now() / 1000);
+
+  /** GET /guest: shows the step the flow is at. */
+  async function step(request: FastifyRequest, reply: FastifyReply, loaded: LoadedFlow, tenant: Tenant, v: View) {
+    const { flow } = loaded;
+    const t = redemptionText(v.locale);
+    const lower = flow.address.toLowerCase();
+    if (flow.proven) return afterProof(request, reply, loaded, tenant, v);
+
+    // This browser may have proven the identity already (single sign-on).
+    const issuer = await issuerOf(flow.route, tenant.id);
+    if (issuer && !flow.freshSignIn && flow.route.kind !== 'personal-signup') {
+      const session = await readBrowserSession(ctx, request);
+      const sameHome = (session?.accounts ?? []).filter((a) => a.issuer === issuer);
+      for (const entry of sameHome) {
+        const matches = flow.bound ? entry.subject === flow.bound.issuerAssignedId : entry.email?.toLowerCase() === lower;
+        if (matches && (await stillValid(ctx, entry))) {
+          flow.proven = { issuer, subject: entry.subject!, email: entry.email!.toLowerCase(), displayName: null, amr: entry.amr, authTime: entry.authTime };
+          await saveFlow(ctx, loaded);
+          return afterProof(request, reply, loaded, tenant, v);
+        }
+      }
+      const other = sameHome.find((a) => a.email && flow.route.kind !== 'passcode');
+      if (other) {
+        // Signed in at the same home as someone else: say so, and offer to switch (SPEC §6 step 2).
+        return send(
+          reply,
+          200,
+          choicePage(v, {
+            title: t.mismatchTitle,
+            body: t.mismatchBody(maskAddress(flow.address), other.email!),
+            primary: { action: `${G}/switch`, label: t.useAnotherAccount },
+            cancelAction: `${G}/cancel`,
+          }),
+        );
+      }
+    }
+
+    switch (flow.route.kind) {
+      case 'tenant': {
+        const home = await findTenant(db, flow.route.tenantId);
+        const hv = { ...v, brand: home ? brandOf(home) : v.brand };
+        return send(reply, 200, passwordStep(hv, { title: t.passwordFor(home?.displayName ?? ''), address: flow.address, action: `${G}/password`, switchAction: `${G}/switch`, cancelAction: `${G}/cancel` }));
+      }
+      case 'personal':
+        return send(reply, 200, passwordStep({ ...v, brand: {} }, { title: t.personalPasswordTitle, address: flow.address, action: `${G}/password`, switchAction: `${G}/switch`, cancelAction: `${G}/cancel` }));
+      case 'passcode':
+        return send(reply, 200, passcodeStep(v, { address: flow.address, sent: !!flow.passcodeSent, sendAction: `${G}/passcode/send`, verifyAction: `${G}/passcode/verify`, cancelAction: `${G}/cancel` }));
+      case 'personal-signup':
+        if (flow.signUpVerified) return send(reply, 200, signUpStep({ ...v, brand: {} }, { address: flow.address, action: `${G}/signup`, cancelAction: `${G}/cancel` }));
+        return send(reply, 200, passcodeStep(v, { address: flow.address, sent: !!flow.passcodeSent, sendAction: `${G}/passcode/send`, verifyAction: `${G}/passcode/verify`, cancelAction: `${G}/cancel` }));
+      case 'external': {
+        const provider = await findExternalProvider(db, tenant.id, flow.route.providerId);
+        if (!provider) return message(reply, v, 409, t.noRouteTitle, t.noRouteBody(tenant.displayName));
+        try {
+          const { url, pending } = await beginExternalSignIn(ctx, provider, callbackUrl, flow.address, !!flow.freshSignIn);
+          flow.external = { ...pending, providerId: provider.id };
+          await saveFlow(ctx, loaded);
+          return reply.redirect(url, 303);
+        } catch (err) {
+          request.log.warn({ err, provider: provider.issuer }, 'external identity provider unreachable');
+          return message(reply, v, 502, t.externalFailedTitle, t.externalFailedBody);
+        }
+      }
+      default:
+        return message(reply, v, 409, t.noRouteTitle, t.noRouteBody(tenant.displayName));
+    }
+  }
+
+  /** The person proved an identity: is it the right one, and what comes next? */
+  async function afterProof(request: FastifyRequest, reply: FastifyReply, loaded: LoadedFlow, tenant: Tenant, v: View) {
+    const { flow } = loaded;
+    const proven = flow.proven!;
+    const t = redemptionText(v.locale);
+    const lower = flow.address.toLowerCase();
+    const mismatch = (body: string) =>
+      send(reply, 200, choicePage(v, { title: t.mismatchTitle, body, primary: { action: `${G}/switch`, label: t.useAnotherAccount }, cancelAction: `${G}/cancel` }));
+
+    if (flow.bound) {
+      // Only the identity bound at redemption may sign in as this guest.
+      if (proven.issuer !== flow.bound.issuer || proven.subject !== flow.bound.issuerAssignedId) {
+        return mismatch(flow.purpose === 'return' ? t.mismatchBody(maskAddress(flow.address), proven.email) : t.mismatchSignInBody(maskAddress(flow.address), proven.email));
+      }
+    } else if (proven.email !== lower) {
+      return mismatch(flow.purpose === 'signin' ? t.mismatchSignInBody(maskAddress(flow.address), proven.email) : t.mismatchBody(maskAddress(flow.address), proven.email));
+    }
+
+    if (flow.purpose === 'return') {
+      const inv = await db.selectFrom('invitations').selectAll().where('id', '=', flow.invitationId!).executeTakeFirst();
+      const guest = inv ? await findUser(db, tenant.id, inv.user_id) : undefined;
+      if (!inv || !guest || inv.ticket_state !== 'redeemed') return message(reply, v, 410, t.revokedTitle, t.revokedBody(tenant.displayName));
+      if (!guest.accountEnabled) return message(reply, v, 403, t.disabledTitle, t.disabledBody(tenant.displayName));
+      await endFlow(ctx, reply, loaded);
+      await rememberAccount(ctx, request, reply, { tenantId: tenant.id, userId: guest.id, amr: proven.amr, authTime: proven.authTime });
+      return reply.redirect(inv.redirect_url, 303);
+    }
+
+    if (flow.purpose === 'signin') {
+      const bound = await guestByIdentity(ctx, tenant.id, proven.issuer, proven.subject);
+      if (bound) {
+        if (!bound.accountEnabled) return message(reply, v, 403, t.disabledTitle, t.disabledBody(tenant.displayName));
+        (flow as GuestFlow & FlowOutcome).outcome = { guestId: bound.id };
+        await saveFlow(ctx, loaded);
+        return reply.redirect(`/${tenant.id}/login/${flow.interactionUid}/guest`, 303);
+      }
+      const pending = await pendingGuestByAddress(ctx, tenant.id, lower);
+      if (!pending) return message(reply, v, 403, t.noGuestTitle(tenant.displayName), t.noGuestBody(proven.email, tenant.displayName));
+      if (!pending.accountEnabled) return message(reply, v, 403, t.disabledTitle, t.disabledBody(tenant.displayName));
+      (flow as GuestFlow & FlowOutcome).guestId = pending.id;
+      await saveFlow(ctx, loaded);
+    } else {
+      const inv = await db.selectFrom('invitations').selectAll().where('id', '=', flow.invitationId!).executeTakeFirst();
+      const problem = await ticketProblem(reply, v, inv && inv.ticket_hash === flow.ticketHash ? inv : undefined, tenant);
+      if (problem) return problem;
+      if (inv!.ticket_state !== 'active') return message(reply, v, 410, t.revokedTitle, t.revokedBody(tenant.displayName));
+    }
+    const domains = await db.selectFrom('tenant_domains').select(['domain', 'is_default']).where('tenant_id', '=', tenant.id).execute();
+    const domain = domains.find((d) => d.is_default === 1)?.domain ?? tenant.initialDomain;
+    if (flow.purpose === 'signin') {
+      const blocked = checkInviteeDomain(lower.split('@')[1]!, (await readInvitationPolicies(db, tenant.id)).b2bManagement);
+      if (blocked) return message(reply, v, 403, t.blockedTitle, t.blockedBody(tenant.displayName, lower.split('@')[1]!));
+    }
+    return send(
+      reply,
+      200,
+      consentPage(v, {
+        organization: tenant.displayName,
+        domain,
+        privacyStatementUrl: tenant.privacyStatementUrl,
+        address: flow.address,
+        acceptAction: `${G}/accept`,
+        cancelAction: `${G}/cancel`,
+      }),
+    );
+  }
+
+  app.get(G, async (request, reply) => {
+    const c = await current(request, reply);
+    if (!c) return reply;
+    return step(request, reply, c.loaded, c.tenant, c.v);
+  });
+
+  app.post(`${G}/password`, { preHandler: app.csrfProtection }, async (request, reply) => {
+    const c = await current(request, reply);
+    if (!c) return reply;
+    const { loaded, tenant, v } = c;
+    const { flow } = loaded;
+    const t = redemptionText(v.locale);
+    const password = typeof (request.body as Record<string, unknown>)?.password === 'string' ? String((request.body as Record<string, unknown>).password) : '';
+    const route = flow.route;
+    if (flow.proven || (route.kind !== 'tenant' && route.kind !== 'personal')) return reply.redirect(G, 303);
+    const lower = flow.address.toLowerCase();
+    let accountKey: string;
+    let hash: string | null | undefined;
+    let found: { id: string; name: string; enabled: boolean } | undefined;
+    let home: Tenant | undefined;
+    if (route.kind === 'tenant') {
+      home = await findTenant(db, route.tenantId);
+      const member = home ? await findMemberBySignInName(db, home.id, lower) : undefined;
+      accountKey = `${route.tenantId}:${member?.id ?? lower}`;
+      hash = member?.passwordHash;
+      found = member && { id: member.id, name: member.displayName, enabled: member.accountEnabled };
+    } else {
+      const account = await findPersonalAccount(db, lower);
+      accountKey = `consumers:${account?.id ?? lower}`;
+      hash = account?.passwordHash;
+      found = account && { id: account.id, name: account.displayName, enabled: true };
+    }
+    const again = (status: number, error: string) =>
+      send(
+        reply,
+        status,
+        passwordStep(
+          { ...v, brand: home ? brandOf(home) : {} },
+          { title: home ? t.passwordFor(home.displayName) : t.personalPasswordTitle, address: flow.address, action: `${G}/password`, switchAction: `${G}/switch`, cancelAction: `${G}/cancel`, error },
+        ),
+      );
+    const verdict = await checkPassword(ctx, request.ip, accountKey, hash, password);
+    if ('retryAfterMs' in verdict) {
+      reply.header('retry-after', String(Math.ceil(verdict.retryAfterMs / 1000)));
+      return again(429, t.tooManyAttempts(Math.max(1, Math.ceil(verdict.retryAfterMs / 60_000))));
+    }
+    if (!verdict.ok || !found || !found.enabled) return again(400, t.wrongPassword);
+    const issuer = route.kind === 'tenant' ? issuerFor(publicUrl, route.tenantId) : personalIssuer(publicUrl);
+    return prove(loaded, { issuer, subject: found.id, email: lower, displayName: found.name, amr: ['pwd'], authTime: authTime() }, request, reply, {
+      tenantId: route.kind === 'tenant' ? route.tenantId : '',
+      userId: route.kind === 'tenant' ? found.id : '',
+    });
+  });
+
+  app.post(`${G}/passcode/send`, { preHandler: app.csrfProtection }, async (request, reply) => {
+    const c = await current(request, reply);
+    if (!c) return reply;
+    const { loaded, tenant, v } = c;
+    const { flow } = loaded;
+    const t = redemptionText(v.locale);
+    if (flow.proven || (flow.route.kind !== 'passcode' && flow.route.kind !== 'personal-signup')) return reply.redirect(G, 303);
+    // From a sign-in page anyone can type any address: codes go only to guests of this tenant, and the
+    // page looks the same either way.
+    const lower = flow.address.toLowerCase();
+    const deliver =
+      flow.purpose !== 'signin' ||
+      flow.bound !== undefined ||
+      (await pendingGuestByAddress(ctx, tenant.id, lower)) !== undefined;
+    const result = await sendPasscode(ctx, {
+      flowIdHash: loaded.idHash,
+      tenantId: tenant.id,
+      organizationName: tenant.displayName,
+      address: flow.address,
+      locale: v.locale,
+      purpose: flow.route.kind === 'personal-signup' ? 'sign-up' : 'sign-in',
+      clientIp: request.ip,
+      deliver,
+    });
+    if ('retryAfterMs' in result) {
+      reply.header('retry-after', String(Math.ceil(result.retryAfterMs / 1000)));
+      return send(
+        reply,
+        429,
+        passcodeStep(v, {
+          address: flow.address,
+          sent: !!flow.passcodeSent,
+          sendAction: `${G}/passcode/send`,
+          verifyAction: `${G}/passcode/verify`,
+          cancelAction: `${G}/cancel`,
+          error: t.tooManyCodes(Math.max(1, Math.ceil(result.retryAfterMs / 60_000))),
+        }),
+      );
+    }
+    flow.passcodeSent = true;
+    await saveFlow(ctx, loaded);
+    return reply.redirect(G, 303);
+  });
+
+  app.post(`${G}/passcode/verify`, { preHandler: app.csrfProtection }, async (request, reply) => {
+    const c = await current(request, reply);
+    if (!c) return reply;
+    const { loaded, v } = c;
+    const { flow } = loaded;
+    const t = redemptionText(v.locale);
+    if (flow.proven || !flow.passcodeSent || (flow.route.kind !== 'passcode' && flow.route.kind !== 'personal-signup')) return reply.redirect(G, 303);
+    const typed = (request.body as Record<string, unknown>)?.code;
+    const verdict = await verifyPasscode(ctx, loaded.idHash, typeof typed === 'string' ? typed.slice(0, 40) : '');
+    if (!verdict.ok) {
+      const error = verdict.reason === 'wrong' ? t.wrongCode(verdict.attemptsLeft) : verdict.reason === 'expired' ? t.expiredCode : t.lockedCode;
+      return send(
+        reply,
+        verdict.reason === 'locked' ? 429 : 400,
+        passcodeStep(v, { address: flow.address, sent: true, sendAction: `${G}/passcode/send`, verifyAction: `${G}/passcode/verify`, cancelAction: `${G}/cancel`, error }),
+      );
+    }
+    if (flow.route.kind === 'personal-signup') {
+      flow.signUpVerified = true;
+      flow.passcodeSent = false;
+      await saveFlow(ctx, loaded);
+      return reply.redirect(G, 303);
+    }
+    const now = ctx.clock.now();
+    return prove(loaded, { issuer: PASSCODE_ISSUER, subject: verdict.address, email: verdict.address, displayName: null, amr: ['otp'], authTime: authTime() }, request, reply, {
+      tenantId: '',
+      userId: '',
+      expiresAt: now + PASSCODE_SESSION_MS,
+    });
+  });
+
+  app.post(`${G}/signup`, { preHandler: app.csrfProtection }, async (request, reply) => {
+    const c = await current(request, reply);
+    if (!c) return reply;
+    const { loaded, v } = c;
+    const { flow } = loaded;
+    if (flow.proven || flow.route.kind !== 'personal-signup' || !flow.signUpVerified) return reply.redirect(G, 303);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const name = typeof body.name === 'string' ? body.name : '';
+    const password = typeof body.password === 'string' ? body.password : '';
+    try {
+      const account = await createPersonalAccount(ctx, { email: flow.address.toLowerCase(), displayName: name, password });
+      return prove(
+        loaded,
+        { issuer: personalIssuer(publicUrl), subject: account.id, email: flow.address.toLowerCase(), displayName: account.displayName, amr: ['pwd'], authTime: authTime() },
+        request,
+        reply,
+        { tenantId: '', userId: '' },
+      );
+    } catch (err) {
+      if (err instanceof FoyerError && err.code === 'directory.conflict') {
+        // Someone (this person, in another window) created it meanwhile: sign in with it instead.
+        flow.route = { kind: 'personal' };
+        await saveFlow(ctx, loaded);
+        return reply.redirect(G, 303);
+      }
+      if (err instanceof FoyerError && (err.code === 'directory.weak_password' || err.code === 'request.invalid_body')) {
+        return send(reply, 400, signUpStep({ ...v, brand: {} }, { address: flow.address, action: `${G}/signup`, cancelAction: `${G}/cancel`, name: name.slice(0, 256), error: v.locale === 'sv-SE' ? svError(err.code) : err.message }));
+      }
+      throw err;
+    }
+  });
+
+  app.post(`${G}/switch`, { preHandler: app.csrfProtection }, async (request, reply) => {
+    const c = await current(request, reply);
+    if (!c) return reply;
+    const { flow } = c.loaded;
+    delete flow.proven;
+    delete flow.external;
+    flow.freshSignIn = true;
+    flow.passcodeSent = false;
+    await saveFlow(ctx, c.loaded);
+    return reply.redirect(G, 303);
+  });
+
+  app.get(`${G}/callback`, async (request, reply) => {
+    const c = await current(request, reply);
+    if (!c) return reply;
+    const { loaded, tenant, v } = c;
+    const { flow } = loaded;
+    const t = redemptionText(v.locale);
+    const pending = flow.external;
+    const provider = pending ? await findExternalProvider(db, tenant.id, pending.providerId) : undefined;
+    if (!pending || !provider || flow.route.kind !== 'external') return message(reply, v, 400, t.flowExpiredTitle, t.flowExpiredBody);
+    delete flow.external;
+    await saveFlow(ctx, loaded);
+    try {
+      const identity = await finishExternalSignIn(ctx, provider, new URL(request.url, publicUrl), pending);
+      if (!identity.email || !identity.emailVerified) throw new Error('the provider did not vouch for an e-mail address');
+      return prove(
+        loaded,
+        { issuer: provider.issuer, subject: identity.subject, email: identity.email.toLowerCase(), displayName: identity.name, amr: identity.amr, authTime: authTime() },
+        request,
+        reply,
+        { tenantId: '', userId: '' },
+      );
+    } catch (err) {
+      request.log.warn({ err, provider: provider.issuer }, 'external sign-in failed');
+      return message(reply, v, 400, t.externalFailedTitle, t.externalFailedBody);
+    }
+  });
+
+  app.post(`${G}/accept`, { preHandler: app.csrfProtection }, async (request, reply) => {
+    const c = await current(request, reply);
+    if (!c) return reply;
+    const { loaded, tenant, v } = c;
+    const flow = loaded.flow as GuestFlow & FlowOutcome;
+    const t = redemptionText(v.locale);
+    if (!flow.proven || flow.purpose === 'return') return reply.redirect(G, 303);
+    const lower = flow.address.toLowerCase();
+    if (!flow.bound && flow.proven.email !== lower) return reply.redirect(G, 303);
+    const domain = lower.split('@')[1]!;
+    if (checkInviteeDomain(domain, (await readInvitationPolicies(db, tenant.id)).b2bManagement)) {
+      return message(reply, v, 403, t.blockedTitle, t.blockedBody(tenant.displayName, domain));
+    }
+    if (flow.purpose === 'redeem') {
+      const inv = await db.selectFrom('invitations').selectAll().where('id', '=', flow.invitationId!).executeTakeFirst();
+      if (!inv) return message(reply, v, 410, t.revokedTitle, t.revokedBody(tenant.displayName));
+      const result = await completeRedemption(ctx, { tenantId: tenant.id, guestId: inv.user_id, ticket: { invitationId: inv.id, hash: flow.ticketHash! }, proven: flow.proven, clientIp: request.ip });
+      if (!result.ok) return redemptionFailed(reply, v, tenant, result.reason, inv);
+      await endFlow(ctx, reply, loaded);
+      await rememberAccount(ctx, request, reply, { tenantId: tenant.id, userId: inv.user_id, amr: flow.proven.amr, authTime: flow.proven.authTime });
+      request.log.info({ tenant: tenant.id, guest: inv.user_id }, 'invitation redeemed');
+      return reply.redirect(inv.redirect_url, 303);
+    }
+    if (!flow.guestId) return reply.redirect(G, 303);
+    const result = await completeRedemption(ctx, { tenantId: tenant.id, guestId: flow.guestId, proven: flow.proven, clientIp: request.ip });
+    if (!result.ok) return redemptionFailed(reply, v, tenant, result.reason);
+    flow.outcome = { guestId: flow.guestId };
+    await saveFlow(ctx, loaded);
+    return reply.redirect(`/${tenant.id}/login/${flow.interactionUid}/guest`, 303);
+  });
+
+  function redemptionFailed(reply: FastifyReply, v: View, tenant: Tenant, reason: 'spent' | 'identity_taken', inv?: Invitation) {
+    const t = redemptionText(v.locale);
+    if (reason === 'identity_taken') {
+      return send(reply, 409, choicePage(v, { title: t.identityTakenTitle, body: t.identityTakenBody(tenant.displayName), primary: { action: `${G}/switch`, label: t.useAnotherAccount } }));
+    }
+    // Another window (or person) redeemed first, or the link was replaced or withdrawn meanwhile.
+    return message(reply, v, 409, t.revokedTitle, inv ? t.revokedBody(tenant.displayName) : t.flowExpiredBody);
+  }
+
+  app.post(`${G}/cancel`, { preHandler: app.csrfProtection }, async (request, reply) => {
+    const c = await current(request, reply);
+    if (!c) return reply;
+    const { loaded, tenant, v } = c;
+    const flow = loaded.flow as GuestFlow & FlowOutcome;
+    if (flow.purpose === 'signin') {
+      flow.outcome = 'cancelled';
+      await saveFlow(ctx, loaded);
+      return reply.redirect(`/${tenant.id}/login/${flow.interactionUid}/guest`, 303);
+    }
+    await endFlow(ctx, reply, loaded);
+    const t = redemptionText(v.locale);
+    return message(reply, v, 200, t.cancelledTitle, t.cancelledBody);
+  });
+
+  // Back to the tenant's OpenID provider: the interaction's cookies are scoped to this path.
+  app.get('/:tenantId/login/:uid/guest', async (request, reply) => {
+    const { tenantId, uid } = request.params as { tenantId: string; uid: string };
+    const loaded = await loadFlow(ctx, request);
+    const flow = loaded?.flow as (GuestFlow & FlowOutcome) | undefined;
+    const entry = /^[0-9a-f-]{36}$/.test(tenantId) ? await registry.resolve(tenantId) : undefined;
+    const v = view(request, reply, entry?.tenant, flow?.language);
+    const t = redemptionText(v.locale);
+    if (!loaded || !flow || !entry || flow.purpose !== 'signin' || flow.tenantId !== tenantId || flow.interactionUid !== uid || !flow.outcome) {
+      return message(reply, v, 400, t.flowExpiredTitle, t.flowExpiredBody);
+    }
+    let details;
+    try {
+      details = await entry.provider.interactionDetails(request.raw, reply.raw);
+      if (details.uid !== uid) throw new Error('interaction mismatch');
+    } catch {
+      return message(reply, v, 400, t.flowExpiredTitle, t.flowExpiredBody);
+    }
+    await endFlow(ctx, reply, loaded);
+    if (flow.outcome === 'cancelled') {
+      const to = await entry.provider.interactionResult(request.raw, reply.raw, { error: 'access_denied', error_description: 'The person cancelled the sign-in.' }, { mergeWithLastSubmission: false });
+      return reply.redirect(to, 303);
+    }
+    const guest = await findUser(db, tenantId, flow.outcome.guestId);
+    if (!guest?.accountEnabled || !flow.proven) return message(reply, v, 403, t.disabledTitle, t.disabledBody(entry.tenant.displayName));
+    await rememberAccount(ctx, request, reply, { tenantId, userId: guest.id, amr: flow.proven.amr, authTime: flow.proven.authTime });
+    const to = await entry.provider.interactionResult(
+      request.raw,
+      reply.raw,
+      { login: { accountId: guest.id, amr: flow.proven.amr, ts: flow.proven.authTime } },
+      { mergeWithLastSubmission: false },
+    );
+    return reply.redirect(to, 303);
+  });
+}
+
+function svError(code: string): string {
+  return code === 'directory.weak_password' ? 'Lösenordet måste vara minst 8 tecken och får inte vara din adress.' : 'Ange ett namn (1 till 256 tecken).';
+}
