@@ -6,6 +6,8 @@
  *   - GET /graph/v1.0/users?$top=100 with a $filter, over a tenant of --users members (p50/p99)
  *   - POST /graph/v1.0/invitations, a new address each time, e-mail queued in the outbox (p50/p99)
  *   - `foyer invite --csv` with --bulk rows in Entra's bulk-invite format (rows per second)
+ *   - end-to-end redemptions per second through the one-time passcode path (bench/redemption.ts), and
+ *     guest sign-ins to an app (authorize with single sign-on + token endpoint) per second
  *
  * Each server runs in its own process (`foyer start`, exactly as in production); autocannon drives it
  * from this process with --connections concurrent clients. Options:
@@ -14,6 +16,7 @@
  *   --connections C  concurrent clients (default 32)
  *   --backend B      sqlite, postgres or all (default all)
  *   --bulk N         rows in the bulk-invite CSV (default 10000)
+ *   --redeemers N    guests redeeming (and then signing in) at once (default 16)
  *   --json FILE      also write the figures as JSON
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
@@ -29,6 +32,8 @@ import { openDatabase } from '../src/storage/database.js';
 import { migrate } from '../src/storage/migrate.js';
 import { freePort } from '../test/support/foyer.js';
 import { seed } from './seed.js';
+import { type RedemptionBench, benchRedemption, startCodeInbox } from './redemption.js';
+import { createApplication } from '../src/directory/applications.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -37,6 +42,7 @@ const DURATION = Number(args.get('duration') ?? 10);
 const CONNECTIONS = Number(args.get('connections') ?? 32);
 const BACKEND = args.get('backend') ?? 'all';
 const BULK = Number(args.get('bulk') ?? 10_000);
+const REDEEMERS = Number(args.get('redeemers') ?? 16);
 const POSTGRES = process.env.FOYER_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const repo = resolve(import.meta.dirname, '..');
 
@@ -110,6 +116,7 @@ interface BackendFigures {
   usersFilteredQuery: string;
   invitations: Figure;
   bulk: { rows: number; seconds: number; rowsPerSecond: number; failed: number };
+  redemption: RedemptionBench;
 }
 
 async function benchFoyer(backend: 'sqlite' | 'postgres'): Promise<BackendFigures> {
@@ -207,7 +214,55 @@ async function benchFoyer(backend: 'sqlite' | 'postgres'): Promise<BackendFigure
     const bulkSeconds = (Date.now() - bulkStarted) / 1000;
     const summary = JSON.parse(out) as { rows: number; failed: number };
     const bulk = { rows: summary.rows, seconds: bulkSeconds, rowsPerSecond: Math.round(summary.rows / bulkSeconds), failed: summary.failed };
-    return { backend, seedSeconds, tokens, usersFiltered, usersFilteredQuery: decodeURIComponent(query), invitations, bulk };
+
+    // Redemption: restart the server with mail delivery to an SMTP server in this process. The
+    // invitation e-mail queued above is cancelled first: the measurement is the guests' path.
+    await stop(child);
+    child = undefined;
+    const admin = openDatabase(databaseUrl);
+    await admin.kysely.updateTable('outbox').set({ state: 'cancelled', secret: null }).where('state', '=', 'queued').execute();
+    const redirectUri = 'http://localhost:9/callback';
+    const guestApp = await createApplication({ config, db: admin, clock: systemClock, log: pino({ level: 'silent' }) }, seeded.tenantId, { displayName: 'Guest portal', redirectUris: [redirectUri] });
+    await admin.close();
+    const inbox = await startCodeInbox();
+    // A new port: this process's HTTP client still holds keep-alive connections to the stopped server.
+    const port2 = await freePort();
+    const publicUrl2 = `http://localhost:${port2}`;
+    try {
+      child = spawn(process.execPath, [join(repo, 'bin/foyer.js'), 'start'], {
+        env: {
+          ...process.env,
+          FOYER_PORT: String(port2),
+          FOYER_HOST: '127.0.0.1',
+          FOYER_PUBLIC_URL: publicUrl2,
+          FOYER_DATABASE_URL: databaseUrl,
+          FOYER_SMTP_URL: `smtp://127.0.0.1:${inbox.port}`,
+          FOYER_LOG_LEVEL: process.env.BENCH_LOG ?? 'warn',
+          FOYER_MAIL_POLL_INTERVAL: '0.2',
+          // Every virtual guest comes from 127.0.0.1: the per-client limit would measure the limit.
+          FOYER_PASSCODE_SEND_IP_LIMIT: '1000000000',
+          FOYER_INVITATION_RATE_LIMIT: '1000000000',
+        },
+        stdio: ['ignore', process.env.BENCH_LOG ? 'inherit' : 'ignore', 'inherit'],
+      });
+      child.once('exit', (code, signal) => code !== 0 && signal !== 'SIGTERM' && process.stderr.write(`  server exited: ${code ?? signal}\n`));
+      await waitUntilReady(`${publicUrl2}/readyz`, child);
+      const tokenUrl2 = `${publicUrl2}/${seeded.tenantId}/oauth2/v2.0/token`;
+      const body2 = tokenBody(seeded.appId, seeded.clientSecret, `${publicUrl2}/graph`);
+      const graphToken = ((await (await fetch(tokenUrl2, { method: 'POST', body: body2, headers })).json()) as { access_token: string }).access_token;
+      const redemption = await benchRedemption({
+        publicUrl: publicUrl2,
+        tenantId: seeded.tenantId,
+        graphToken,
+        inbox,
+        app: { appId: guestApp.application.appId, clientSecret: guestApp.clientSecret!, redirectUri },
+        workers: REDEEMERS,
+        seconds: DURATION,
+      });
+      return { backend, seedSeconds, tokens, usersFiltered, usersFilteredQuery: decodeURIComponent(query), invitations, bulk, redemption };
+    } finally {
+      await inbox.close();
+    }
   } finally {
     if (child) await stop(child);
     if (backend === 'postgres') {
@@ -252,6 +307,9 @@ for (const backend of (BACKEND === 'all' ? ['sqlite', 'postgres'] : [BACKEND]) a
   console.log(`foyer ${backend.padEnd(8)} GET /users (100 of ${USERS}) ${fmt(r.usersFiltered)}`);
   console.log(`foyer ${backend.padEnd(8)} POST /invitations (e-mail queued) ${fmt(r.invitations)}`);
   console.log(`foyer ${backend.padEnd(8)} foyer invite --csv, ${r.bulk.rows} rows: ${r.bulk.seconds.toFixed(1)} s, ${r.bulk.rowsPerSecond} rows/s, ${r.bulk.failed} failed`);
+  const t = (x: RedemptionBench['redemptions']) => `${String(x.perSecond).padStart(6)}/s   p50 ${String(x.p50).padStart(4)} ms   p99 ${String(x.p99).padStart(4)} ms   errors ${x.errors}`;
+  console.log(`foyer ${backend.padEnd(8)} redemptions, passcode path (${REDEEMERS} guests) ${t(r.redemption.redemptions)}`);
+  console.log(`foyer ${backend.padEnd(8)} guest sign-in + tokens (${REDEEMERS} guests) ${t(r.redemption.guestTokens)}`);
 }
 const json = args.get('json');
 if (json) writeFileSync(json, JSON.stringify({ machine: info, connections: CONNECTIONS, duration: DURATION, users: USERS, bare, results }, null, 2));

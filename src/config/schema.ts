@@ -161,6 +161,24 @@ export const options = {
     defaultText: '1048576 (1 MiB)',
     description: 'Largest request body accepted; larger ones get `413` with a Graph error body.',
   },
+  passcodeSendLimit: {
+    env: 'FOYER_PASSCODE_SEND_LIMIT',
+    schema: z.coerce.number().int().positive().default(20),
+    defaultText: '20',
+    description:
+      'One-time passcodes one address may be sent within 15 minutes, per tenant, from all browsers together (one ' +
+      'browser may ask for 5). Each code allows five tries, so this bounds guessing too; it is higher than the ' +
+      'per-browser limit so that a stranger asking for codes cannot lock the owner out for long. Past it the page ' +
+      'asks the person to wait.',
+  },
+  passcodeSendIpLimit: {
+    env: 'FOYER_PASSCODE_SEND_IP_LIMIT',
+    schema: z.coerce.number().int().positive().default(30),
+    defaultText: '30',
+    description:
+      'One-time passcodes one client address may ask for within 15 minutes, whatever the addresses (stops one ' +
+      'machine from mailing many people). Behind a proxy, set FOYER_TRUST_PROXY so the client address is known.',
+  },
   invitationRateLimit: {
     env: 'FOYER_INVITATION_RATE_LIMIT',
     schema: z.coerce.number().int().positive().default(150),
@@ -236,6 +254,8 @@ export type Config = {
   keyRotationGraceSeconds: number;
   providerCacheSize: number;
   bodyLimitBytes: number;
+  passcodeSendLimit: number;
+  passcodeSendIpLimit: number;
   invitationRateLimit: number;
   invitationRateWindowSeconds: number;
   mailDelivery: 'on' | 'off';

@@ -112,6 +112,8 @@ export async function findMemberBySignInName(
     .where('tenant_id', '=', tenantId)
     .where('deleted_at', 'is', null)
     .where('user_type', '=', 'Member')
+    // People invited as members sign in with their home identity, never with a password here.
+    .where((eb) => eb.or([eb('creation_type', 'is', null), eb('creation_type', '<>', 'Invitation')]))
     .where((eb) => eb.or([eb('upn_lower', '=', lower), eb('mail_lower', '=', lower)]))
     .orderBy('upn_lower')
     .execute();

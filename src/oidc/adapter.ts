@@ -37,6 +37,15 @@ export const clientExtraProperties = [
  */
 export async function revokeAccountArtefacts(db: Executor, tenantId: string, accountId: string): Promise<void> {
   await db.deleteFrom('oidc_payloads').where('tenant_id', '=', tenantId).where('account_id', '=', accountId).execute();
+  // The guests this account is the home identity of, in other tenants, lose their sessions and refresh
+  // tokens too: a disabled or re-passworded home account ends its sign-ins everywhere.
+  const guests = await db
+    .selectFrom('user_identities')
+    .select(['tenant_id', 'user_id'])
+    .where('issuer_assigned_id', '=', accountId)
+    .where('issuer', 'like', `%/${tenantId}/v2.0`)
+    .execute();
+  for (const g of guests) await db.deleteFrom('oidc_payloads').where('tenant_id', '=', g.tenant_id).where('account_id', '=', g.user_id).execute();
 }
 
 export function createAdapterFactory(

@@ -95,7 +95,9 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
       for (const account of session?.accounts ?? []) {
         if (account.tenantId !== it.tenant.id) continue;
         const user = await findUser(ctx.db.kysely, it.tenant.id, account.userId);
-        if (!user?.accountEnabled) continue;
+        // Guests enter only through their home identity's entry (below), which carries its own
+        // validity: a disabled home account or an expired passcode session ends the guest's SSO too.
+        if (!user?.accountEnabled || user.creationType === 'Invitation') continue;
         // A password reset or a disable since then ends this sign-in.
         if (user.tokensRevokedAt !== null && account.authTime * 1000 < user.tokensRevokedAt) continue;
         if (loginHint && ![user.userPrincipalName, user.mail].some((a) => a?.toLowerCase() === loginHint.toLowerCase())) continue;

@@ -112,7 +112,11 @@ async function guestByIdentity(ctx: AppContext, tenantId: string, issuer: string
   return user?.userType === 'Guest' || user?.creationType === 'Invitation' ? user : undefined;
 }
 
-/** A pending guest of `tenantId` invited at this address (redemption by signing in to an app). */
+/**
+ * The pending guest of `tenantId` this address may redeem by signing in to an app: one whose current
+ * addresses (mail, otherMails) include it, found through its working invitation link or its mail.
+ * Links that were replaced or withdrawn (a reset to another address) count for nothing.
+ */
 async function pendingGuestByAddress(ctx: AppContext, tenantId: string, lower: string) {
   const db = ctx.db.kysely;
   const invited = await db
@@ -120,12 +124,15 @@ async function pendingGuestByAddress(ctx: AppContext, tenantId: string, lower: s
     .select('user_id')
     .where('tenant_id', '=', tenantId)
     .where('invited_email_lower', '=', lower)
-    .orderBy('created_at', 'desc')
-    .executeTakeFirst();
-  const byMail = invited ? undefined : await db.selectFrom('users').select('id').where('tenant_id', '=', tenantId).where('mail_lower', '=', lower).where('deleted_at', 'is', null).executeTakeFirst();
-  const id = invited?.user_id ?? byMail?.id;
-  const user = id ? await findUser(db, tenantId, id) : undefined;
-  return user && user.creationType === 'Invitation' && user.externalUserState === 'PendingAcceptance' ? user : undefined;
+    .where('ticket_state', '=', 'active')
+    .execute();
+  const byMail = await db.selectFrom('users').select('id').where('tenant_id', '=', tenantId).where('mail_lower', '=', lower).where('deleted_at', 'is', null).execute();
+  for (const id of new Set([...invited.map((r) => r.user_id), ...byMail.map((r) => r.id)])) {
+    const user = await findUser(db, tenantId, id);
+    if (!user || user.creationType !== 'Invitation' || user.externalUserState !== 'PendingAcceptance') continue;
+    if ([user.mail, ...user.otherMails].some((a) => a?.toLowerCase() === lower)) return user;
+  }
+  return undefined;
 }
 
 /**
@@ -185,7 +192,9 @@ export async function startGuestSignIn(
     address: s.address,
     interactionUid: s.uid,
     language: s.language,
-    route,
+    // No way home (passcodes off, nothing else found) reads like the passcode page, whose code never
+    // comes: a sign-in page must not tell guests from strangers.
+    route: route.kind === 'none' ? { kind: 'passcode' } : route,
     ...(bound ? { bound } : {}),
   });
   return reply.redirect(G, 303);
@@ -415,7 +424,6 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
       if (!inv || !guest || inv.ticket_state !== 'redeemed') return message(reply, v, 410, t.revokedTitle, t.revokedBody(tenant.displayName));
       if (!guest.accountEnabled) return message(reply, v, 403, t.disabledTitle, t.disabledBody(tenant.displayName));
       await endFlow(ctx, reply, loaded);
-      await rememberAccount(ctx, request, reply, { tenantId: tenant.id, userId: guest.id, amr: proven.amr, authTime: proven.authTime });
       return reply.redirect(inv.redirect_url, 303);
     }
 
@@ -522,10 +530,10 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
     // From a sign-in page anyone can type any address: codes go only to guests of this tenant, and the
     // page looks the same either way.
     const lower = flow.address.toLowerCase();
+    const otpAllowed = (await readInvitationPolicies(db, tenant.id)).emailOtp.allowExternalIdToUseEmailOtp !== 'disabled';
     const deliver =
-      flow.purpose !== 'signin' ||
-      flow.bound !== undefined ||
-      (await pendingGuestByAddress(ctx, tenant.id, lower)) !== undefined;
+      (flow.route.kind === 'personal-signup' || otpAllowed) &&
+      (flow.purpose !== 'signin' || flow.bound !== undefined || (await pendingGuestByAddress(ctx, tenant.id, lower)) !== undefined);
     const result = await sendPasscode(ctx, {
       flowIdHash: loaded.idHash,
       tenantId: tenant.id,
@@ -644,10 +652,11 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
     await saveFlow(ctx, loaded);
     try {
       const identity = await finishExternalSignIn(ctx, provider, new URL(request.url, publicUrl), pending);
-      if (!identity.email || !identity.emailVerified) throw new Error('the provider did not vouch for an e-mail address');
+      const vouched = identity.emailVerified ? parseEmailAddress(identity.email) : undefined;
+      if (!vouched) throw new Error('the provider did not vouch for a valid e-mail address');
       return prove(
         loaded,
-        { issuer: provider.issuer, subject: identity.subject, email: identity.email.toLowerCase(), displayName: identity.name, amr: identity.amr, authTime: authTime() },
+        { issuer: provider.issuer, subject: identity.subject, email: vouched.lower, displayName: identity.name, amr: identity.amr, authTime: authTime() },
         request,
         reply,
         { tenantId: '', userId: '' },
@@ -677,7 +686,6 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
       const result = await completeRedemption(ctx, { tenantId: tenant.id, guestId: inv.user_id, ticket: { invitationId: inv.id, hash: flow.ticketHash! }, proven: flow.proven, clientIp: request.ip });
       if (!result.ok) return redemptionFailed(reply, v, tenant, result.reason, inv);
       await endFlow(ctx, reply, loaded);
-      await rememberAccount(ctx, request, reply, { tenantId: tenant.id, userId: inv.user_id, amr: flow.proven.amr, authTime: flow.proven.authTime });
       request.log.info({ tenant: tenant.id, guest: inv.user_id }, 'invitation redeemed');
       return reply.redirect(inv.redirect_url, 303);
     }
@@ -738,7 +746,6 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
     }
     const guest = await findUser(db, tenantId, flow.outcome.guestId);
     if (!guest?.accountEnabled || !flow.proven) return message(reply, v, 403, t.disabledTitle, t.disabledBody(entry.tenant.displayName));
-    await rememberAccount(ctx, request, reply, { tenantId, userId: guest.id, amr: flow.proven.amr, authTime: flow.proven.authTime });
     const to = await entry.provider.interactionResult(
       request.raw,
       reply.raw,

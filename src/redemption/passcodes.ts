@@ -15,9 +15,9 @@ import * as rateLimit from '../platform/rate-limit.js';
 export const PASSCODE_DIGITS = 8;
 export const PASSCODE_TTL_MS = 30 * 60_000;
 export const PASSCODE_MAX_ATTEMPTS = 5;
-/** Codes one address may be sent per window, and codes one client address may ask for. */
-export const PASSCODE_SEND_LIMIT = 5;
-export const PASSCODE_SEND_IP_LIMIT = 30;
+/** Codes one browser may ask for per window. */
+export const PASSCODES_PER_FLOW = 5;
+/** The window of FOYER_PASSCODE_SEND_LIMIT (per address) and FOYER_PASSCODE_SEND_IP_LIMIT (per client). */
 export const PASSCODE_SEND_WINDOW_MS = 15 * 60_000;
 
 export function newPasscode(): string {
@@ -43,8 +43,10 @@ export async function sendPasscode(ctx: AppContext, r: PasscodeRequest): Promise
   const blocked = await rateLimit.attempt(
     ctx.db.kysely,
     [
-      { key: `passcode:send:${r.tenantId}:${lower}`, limit: PASSCODE_SEND_LIMIT },
-      { key: `passcode:send-ip:${r.clientIp}`, limit: PASSCODE_SEND_IP_LIMIT },
+      // Per flow (one browser), per address (several browsers), per client address (many addresses).
+      { key: `passcode:send-flow:${r.flowIdHash}`, limit: PASSCODES_PER_FLOW },
+      { key: `passcode:send:${r.tenantId}:${lower}`, limit: ctx.config.passcodeSendLimit },
+      { key: `passcode:send-ip:${r.clientIp}`, limit: ctx.config.passcodeSendIpLimit },
     ],
     PASSCODE_SEND_WINDOW_MS,
     now,
