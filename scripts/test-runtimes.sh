@@ -32,6 +32,6 @@ for v in "${versions[@]}"; do
     cd "$copy"
     export PATH="$runtime/bin:$PATH"
     node -e "new (require('better-sqlite3'))(':memory:')"
-    npx vitest run test/oidc/member-sign-in.test.ts test/oidc/two-processes.test.ts test/oidc/races.test.ts test/graph/api.test.ts test/storage test/browser test/invitations/invitations.test.ts test/mail
+    npx vitest run test/oidc/member-sign-in.test.ts test/oidc/two-processes.test.ts test/oidc/races.test.ts test/graph/api.test.ts test/storage test/browser test/invitations/invitations.test.ts test/mail test/redemption/passcode.test.ts
   )
 done
