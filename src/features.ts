@@ -14,6 +14,7 @@ import { registerInvitationRoutes } from './invitations/graph-routes.js';
 import { registerPolicyRoutes } from './invitations/policy-routes.js';
 import { startMailDelivery } from './mail/delivery.js';
 import { registerDevelopmentMailbox } from './mail/development-mailbox.js';
+import { registerIdentityProviderCli } from './redemption/cli.js';
 import { registerIdentityProviderRoutes } from './redemption/graph-routes.js';
 
 export interface Features {
@@ -28,6 +29,6 @@ export function features(): Features {
     graphFeatures: [registerInvitationRoutes, registerPolicyRoutes, registerAuditRoutes, registerIdentityProviderRoutes],
     pageFeatures: [registerBlockPages, registerDevelopmentMailbox],
     workers: [startMailDelivery],
-    cli: [registerInvitationCli],
+    cli: [registerInvitationCli, registerIdentityProviderCli],
   };
 }

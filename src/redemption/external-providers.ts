@@ -10,6 +10,7 @@
 import { LRUCache } from 'lru-cache';
 import * as oidc from 'openid-client';
 import type { AppContext } from '../context.js';
+import { type Actor, activities, recordAudit } from '../audit/audit-log.js';
 import { normalizeDomain } from '../directory/domains.js';
 import { FoyerError } from '../errors/foyer-error.js';
 import { newId } from '../platform/ids.js';
@@ -73,7 +74,8 @@ export interface NewExternalProvider {
   domains: string[];
 }
 
-export async function createExternalProvider(ctx: AppContext, tenantId: string, input: NewExternalProvider): Promise<ExternalProvider> {
+/** Stores the provider and its audit event in one transaction. */
+export async function createExternalProvider(ctx: AppContext, tenantId: string, input: NewExternalProvider, actor: Actor): Promise<ExternalProvider> {
   const issuer = input.issuer.trim().replace(/\/+$/, '');
   if (!acceptableIssuer(issuer)) {
     throw new FoyerError('request.invalid_body', `issuer '${input.issuer.slice(0, 200)}' must be an https URL (http only on localhost), without query or fragment.`);
@@ -104,13 +106,38 @@ export async function createExternalProvider(ctx: AppContext, tenantId: string, 
     domains: JSON.stringify(domains),
     created_at: now,
   };
-  await ctx.db.transaction((trx) => trx.insertInto('identity_providers').values(row).execute());
-  return fromRow(row);
+  const created = fromRow(row);
+  await ctx.db.transaction(async (trx) => {
+    await trx.insertInto('identity_providers').values(row).execute();
+    await recordAudit(trx, auditEvent(tenantId, activities.addIdentityProvider, created, actor, now));
+  });
+  return created;
 }
 
-export async function deleteExternalProvider(db: Executor, tenantId: string, id: string): Promise<boolean> {
-  const result = await db.deleteFrom('identity_providers').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
-  return Number(result.numDeletedRows) === 1;
+function auditEvent(tenantId: string, activity: typeof activities.addIdentityProvider | typeof activities.deleteIdentityProvider, p: ExternalProvider, actor: Actor, at: number) {
+  return {
+    tenantId,
+    activity,
+    category: 'Policy' as const,
+    operationType: activity === activities.addIdentityProvider ? ('Add' as const) : ('Delete' as const),
+    result: 'success' as const,
+    actor,
+    targets: [{ id: p.id, type: 'Policy' as const, displayName: p.displayName }],
+    details: { issuer: p.issuer, domains: p.domains.join(' ') },
+    correlationId: newId(),
+    at,
+  };
+}
+
+/** Deletes the provider (guests bound to it can no longer sign in until reset) and audits it; false if absent. */
+export async function deleteExternalProvider(ctx: AppContext, tenantId: string, id: string, actor: Actor): Promise<ExternalProvider | undefined> {
+  return ctx.db.transaction(async (trx) => {
+    const found = await findExternalProvider(trx, tenantId, id);
+    if (!found) return undefined;
+    await trx.deleteFrom('identity_providers').where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+    await recordAudit(trx, auditEvent(tenantId, activities.deleteIdentityProvider, found, actor, ctx.clock.now()));
+    return found;
+  });
 }
 
 const configurations = new LRUCache<string, Promise<oidc.Configuration>>({ max: 500, ttl: 10 * 60_000 });

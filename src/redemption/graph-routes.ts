@@ -2,16 +2,14 @@
  * `identity/identityProviders`: the external OpenID Connect providers a tenant trusts as the home of
  * some domains. Shaped like Entra External ID's `oidcIdentityProvider` (`issuer`, `clientId`,
  * `clientAuthentication.clientSecret`, `scope`), with Foyer's `domains`: the addresses whose home it is.
- * The secret is write-only, as in Graph. Changes are audited.
+ * The secret is write-only, as in Graph. Changes are audited (in the change's transaction).
  */
 import { z } from 'zod';
-import { activities, recordAudit } from '../audit/audit-log.js';
 import { directoryRoles } from '../directory/roles.js';
 import { FoyerError } from '../errors/foyer-error.js';
 import { type AccessRule, actorOf, authorize } from '../graph/auth.js';
 import { parseBody } from '../graph/body.js';
 import type { GraphDeps } from '../graph/index.js';
-import { newId } from '../platform/ids.js';
 import { type ExternalProvider, createExternalProvider, deleteExternalProvider, findExternalProvider, listExternalProviders } from './external-providers.js';
 
 const GA = [directoryRoles.globalAdministrator.id];
@@ -44,22 +42,6 @@ export function registerIdentityProviderRoutes(deps: GraphDeps): void {
     scope: p.scope,
     domains: p.domains,
   });
-  const audit = async (request: import('fastify').FastifyRequest, tenantId: string, activity: (typeof activities)[keyof typeof activities], p: ExternalProvider) => {
-    const who = await caller(request);
-    await recordAudit(ctx.db.kysely, {
-      tenantId,
-      activity,
-      category: 'Policy',
-      operationType: activity === activities.addIdentityProvider ? 'Add' : 'Delete',
-      result: 'success',
-      actor: actorOf(who, request.ip),
-      targets: [{ id: p.id, type: 'Policy', displayName: p.displayName }],
-      details: { issuer: p.issuer, domains: p.domains.join(' ') },
-      correlationId: newId(),
-      at: ctx.clock.now(),
-    });
-  };
-
   app.get('/identity/identityProviders', async (request) => {
     const who = await caller(request);
     authorize(who, readRule);
@@ -77,8 +59,7 @@ export function registerIdentityProviderRoutes(deps: GraphDeps): void {
       clientSecret: b.clientAuthentication?.clientSecret ?? null,
       ...(b.scope ? { scope: b.scope } : {}),
       domains: b.domains,
-    });
-    await audit(request, who.tenantId, activities.addIdentityProvider, created);
+    }, actorOf(who, request.ip));
     return reply.code(201).send({ '@odata.context': `${base}/$metadata#identity/identityProviders/$entity`, ...view(created) });
   });
 
@@ -97,9 +78,7 @@ export function registerIdentityProviderRoutes(deps: GraphDeps): void {
     const who = await caller(request);
     authorize(who, writeRule);
     const { id } = request.params as { id: string };
-    const found = await findExternalProvider(ctx.db.kysely, who.tenantId, id);
-    if (!found || !(await deleteExternalProvider(ctx.db.kysely, who.tenantId, id))) throw notFound(id);
-    await audit(request, who.tenantId, activities.deleteIdentityProvider, found);
+    if (!(await deleteExternalProvider(ctx, who.tenantId, id, actorOf(who, request.ip)))) throw notFound(id);
     return reply.code(204).send();
   });
 }
