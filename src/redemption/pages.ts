@@ -149,6 +149,14 @@ async function stillValid(ctx: AppContext, entry: SignedInAccount): Promise<bool
   return true;
 }
 
+/** Does this proven identity own the address? A member answers to their UPN, mail and other mails. */
+async function entryIsFor(ctx: AppContext, entry: SignedInAccount, lower: string): Promise<boolean> {
+  if (entry.email?.toLowerCase() === lower) return true;
+  if (!entry.tenantId || !entry.userId) return false;
+  const member = await findUser(ctx.db.kysely, entry.tenantId, entry.userId);
+  return !!member && [member.userPrincipalName, member.mail, ...member.otherMails].some((a) => a?.toLowerCase() === lower);
+}
+
 /**
  * Single sign-on for guests: a session entry for an identity bound to an accepted, enabled guest of
  * `tenantId` signs that guest in. Used by the tenant's sign-in page before it asks for anything.
@@ -345,23 +353,30 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
     if (issuer && !flow.freshSignIn && flow.route.kind !== 'personal-signup') {
       const session = await readBrowserSession(ctx, request);
       const sameHome = (session?.accounts ?? []).filter((a) => a.issuer === issuer);
+      let own = false;
+      let other: SignedInAccount | undefined;
       for (const entry of sameHome) {
-        const matches = flow.bound ? entry.subject === flow.bound.issuerAssignedId : entry.email?.toLowerCase() === lower;
-        if (matches && (await stillValid(ctx, entry))) {
-          flow.proven = { issuer, subject: entry.subject!, email: entry.email!.toLowerCase(), displayName: null, amr: entry.amr, authTime: entry.authTime };
+        const matches = flow.bound ? entry.subject === flow.bound.issuerAssignedId : await entryIsFor(ctx, entry, lower);
+        const valid = await stillValid(ctx, entry);
+        if (matches && valid) {
+          // The flow's address when it is one of the account's (a member's UPN, mail or other mails).
+          const email = flow.bound ? entry.email!.toLowerCase() : lower;
+          flow.proven = { issuer, subject: entry.subject!, email, displayName: null, amr: entry.amr, authTime: entry.authTime };
           await saveFlow(ctx, loaded);
           return afterProof(request, reply, loaded, tenant, v);
         }
+        own ||= matches;
+        if (!matches && valid && entry.email) other ??= entry;
       }
-      const other = sameHome.find((a) => a.email && flow.route.kind !== 'passcode');
-      if (other) {
+      if (other && !own && flow.route.kind !== 'passcode') {
         // Signed in at the same home as someone else: say so, and offer to switch (SPEC §6 step 2).
+        const masked = maskAddress(flow.address);
         return send(
           reply,
           200,
           choicePage(v, {
             title: t.mismatchTitle,
-            body: t.mismatchBody(maskAddress(flow.address), other.email!),
+            body: flow.purpose === 'signin' ? t.mismatchSignInBody(masked, other.email!) : t.mismatchBody(masked, other.email!),
             primary: { action: `${G}/switch`, label: t.useAnotherAccount },
             cancelAction: `${G}/cancel`,
           }),
