@@ -168,8 +168,8 @@ export const options = {
     description:
       'One-time passcodes one address may be sent within 15 minutes, per tenant, from all browsers together (one ' +
       'browser may ask for 5). Each code allows five tries, so this bounds guessing too; it is higher than the ' +
-      'per-browser limit so that a stranger asking for codes cannot lock the owner out for long. Past it the page ' +
-      'asks the person to wait.',
+      'per-browser limit so that one browser asking for someone else\'s codes cannot lock the owner out. Past it ' +
+      'the page asks the person to wait.',
   },
   passcodeSendIpLimit: {
     env: 'FOYER_PASSCODE_SEND_IP_LIMIT',

@@ -16,6 +16,7 @@ import { assertPasswordAcceptable, hashPassword } from './passwords.js';
 import { directoryRoles } from './roles.js';
 import { listTenantDomains, lockTenant } from './tenants.js';
 import { revokeAccountArtefacts } from '../oidc/adapter.js';
+import { issuerFor } from '../oidc/accounts.js';
 import { type Actor, activities, recordAudit } from '../audit/audit-log.js';
 import { cancelQueuedMail } from '../mail/outbox.js';
 
@@ -600,7 +601,7 @@ export async function updateUser(ctx: AppContext, tenantId: string, idOrUpn: str
   await ctx.db.transaction(async (trx) => {
     await lockTenant(trx, ctx.db.dialect, tenantId);
     if (patch.accountEnabled === false && user.accountEnabled) await assertNotLastGlobalAdmin(trx, tenantId, user.id);
-    if (revoke) await revokeAccountArtefacts(trx, tenantId, user.id);
+    if (revoke) await revokeAccountArtefacts(trx, tenantId, user.id, issuerFor(ctx.config.publicUrl, tenantId));
     if (newUpn) {
       const taken = await trx
         .selectFrom('users')
@@ -643,7 +644,7 @@ export async function deleteUser(ctx: AppContext, tenantId: string, idOrUpn: str
   await ctx.db.transaction(async (trx) => {
     await lockTenant(trx, ctx.db.dialect, tenantId);
     await assertNotLastGlobalAdmin(trx, tenantId, user.id);
-    await revokeAccountArtefacts(trx, tenantId, user.id);
+    await revokeAccountArtefacts(trx, tenantId, user.id, issuerFor(ctx.config.publicUrl, tenantId));
     await trx.deleteFrom('users').where('id', '=', user.id).where('tenant_id', '=', tenantId).execute();
     if (user.creationType === 'Invitation') {
       const invitations = await trx.selectFrom('invitations').select('id').where('user_id', '=', user.id).execute();

@@ -35,15 +35,19 @@ export const clientExtraProperties = [
  * Called when their password is reset or their account is disabled or deleted. (JWT access tokens are
  * not stored; Graph refuses those of disabled or deleted users.)
  */
-export async function revokeAccountArtefacts(db: Executor, tenantId: string, accountId: string): Promise<void> {
+/**
+ * Ends an account's sessions, grants and refresh tokens. With `homeIssuer` (this tenant's issuer), the
+ * guests this account is the home identity of, in other tenants, lose theirs too: a disabled or
+ * re-passworded home account ends its sign-ins everywhere.
+ */
+export async function revokeAccountArtefacts(db: Executor, tenantId: string, accountId: string, homeIssuer?: string): Promise<void> {
   await db.deleteFrom('oidc_payloads').where('tenant_id', '=', tenantId).where('account_id', '=', accountId).execute();
-  // The guests this account is the home identity of, in other tenants, lose their sessions and refresh
-  // tokens too: a disabled or re-passworded home account ends its sign-ins everywhere.
+  if (!homeIssuer) return;
   const guests = await db
     .selectFrom('user_identities')
     .select(['tenant_id', 'user_id'])
+    .where('issuer', '=', homeIssuer)
     .where('issuer_assigned_id', '=', accountId)
-    .where('issuer', 'like', `%/${tenantId}/v2.0`)
     .execute();
   for (const g of guests) await db.deleteFrom('oidc_payloads').where('tenant_id', '=', g.tenant_id).where('account_id', '=', g.user_id).execute();
 }

@@ -64,10 +64,9 @@ export async function rememberAccount(
   const previous = await readBrowserSession(ctx, request);
   const same = (a: SignedInAccount) =>
     account.issuer ? a.issuer === account.issuer && a.subject === account.subject : a.tenantId === account.tenantId && a.userId === account.userId;
-  const now0 = ctx.clock.now();
-  const accounts = [account, ...(previous?.accounts ?? []).filter((a) => !same(a) && (a.expiresAt ?? Infinity) > now0)].slice(0, 10);
-  const id = randomToken(32);
   const now = ctx.clock.now();
+  const accounts = [account, ...(previous?.accounts ?? []).filter((a) => !same(a) && (a.expiresAt ?? Infinity) > now)].slice(0, 10);
+  const id = randomToken(32);
   const expiresAt = now + ctx.config.sessionTtlSeconds * 1000;
   await ctx.db.transaction(async (trx) => {
     if (previous) await trx.deleteFrom('browser_sessions').where('id_hash', '=', previous.idHash).execute();

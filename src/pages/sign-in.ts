@@ -141,13 +141,20 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
     // domains, known or not) get the password page; everyone else is sent to their home identity.
     const member = await findMemberBySignInName(ctx.db.kysely, it.tenant.id, address.address);
     if (!member) {
-      const own = await ctx.db.kysely.selectFrom('tenant_domains').select('domain').where('tenant_id', '=', it.tenant.id).where('domain', '=', address.domain).executeTakeFirst();
+      const own = await ctx.db.kysely
+        .selectFrom('tenant_domains')
+        .select('domain')
+        .where('tenant_id', '=', it.tenant.id)
+        .where('domain', '=', address.domain)
+        .where('is_verified', '=', 1)
+        .executeTakeFirst();
       if (!own) {
         return startGuestSignIn(ctx, request, reply, {
           tenantId: it.tenant.id,
           uid: it.details.uid,
           address: address.address,
           language: (it.details.params.ui_locales as string | undefined) ?? null,
+          freshSignIn: it.details.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age'),
         });
       }
     }

@@ -229,10 +229,11 @@ export async function finishExternalSignIn(
     issuer: String(claims.iss),
     subject: claims.sub,
     email,
-    // A provider that does not say is trusted for the domains the tenant assigned it; one that says
-    // `false` is not.
+    // A provider that does not say is believed (the tenant chose to trust it, and the address must
+    // still equal the invited one); one that says `false` is not.
     emailVerified: verified !== false,
     name: typeof claims.name === 'string' ? claims.name : null,
-    amr: Array.isArray(claims.amr) ? (claims.amr as string[]).filter((a) => typeof a === 'string').slice(0, 5) : ['pwd'],
+    // Passed on as the provider stated it; nothing is claimed when it states nothing.
+    amr: Array.isArray(claims.amr) ? (claims.amr as unknown[]).filter((a): a is string => typeof a === 'string').slice(0, 5) : [],
   };
 }

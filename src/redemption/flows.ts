@@ -51,6 +51,10 @@ export interface GuestFlow {
   /** Personal-account sign-up: the address was proven with a code; the account is not created yet. */
   signUpVerified?: boolean;
   external?: PendingAuthorization & { providerId: string };
+  /** signin: the pending guest this person may redeem (shown the consent page). */
+  guestId?: string;
+  /** signin: how the flow ended, for the hand-back to the tenant's OpenID provider. */
+  outcome?: { guestId: string } | 'cancelled';
 }
 
 export interface LoadedFlow {

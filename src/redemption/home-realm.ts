@@ -29,8 +29,7 @@ export interface ExternalProviderFacts {
 }
 
 export interface HomeFacts {
-  /** The address, lower-cased. */
-  address: string;
+  /** The address's domain, lower-cased. */
   domain: string;
   /** The tenant on this instance that verified `domain`, unless it is the resource tenant itself. */
   domainTenantId?: string;

@@ -76,7 +76,6 @@ export async function discoverHome(ctx: AppContext, tenantId: string, address: s
   ]);
   return resolveHome(
     {
-      address: parsed.lower,
       domain: parsed.domain,
       ...(domainRow && domainRow.tenant_id !== tenantId ? { domainTenantId: domainRow.tenant_id } : {}),
       externalProviders,
@@ -180,7 +179,7 @@ export async function startGuestSignIn(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  s: { tenantId: string; uid: string; address: string; language: string | null },
+  s: { tenantId: string; uid: string; address: string; language: string | null; freshSignIn: boolean },
 ): Promise<FastifyReply> {
   const lower = s.address.toLowerCase();
   // A guest who already redeemed signs in with the identity bound then, whatever the address's home is today.
@@ -203,14 +202,11 @@ export async function startGuestSignIn(
     // No way home (passcodes off, nothing else found) reads like the passcode page, whose code never
     // comes: a sign-in page must not tell guests from strangers.
     route: route.kind === 'none' ? { kind: 'passcode' } : route,
+    // The app asked for a fresh sign-in (prompt=login, max_age): what this browser proved before does not count.
+    ...(s.freshSignIn ? { freshSignIn: true } : {}),
     ...(bound ? { bound } : {}),
   });
   return reply.redirect(G, 303);
-}
-
-interface FlowOutcome {
-  outcome?: { guestId: string } | 'cancelled';
-  guestId?: string;
 }
 
 export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, registry: ProviderRegistry): void {
@@ -388,11 +384,15 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
       case 'tenant': {
         const home = await findTenant(db, flow.route.tenantId);
         const hv = { ...v, brand: home ? brandOf(home) : v.brand };
-        return send(reply, 200, passwordStep(hv, { title: t.passwordFor(home?.displayName ?? ''), address: flow.address, action: `${G}/password`, switchAction: `${G}/switch`, cancelAction: `${G}/cancel` }));
+        return send(reply, 200, passwordStep(hv, { title: t.passwordFor(home?.displayName ?? ''), address: flow.address, action: `${G}/password`, cancelAction: `${G}/cancel` }));
       }
       case 'personal':
-        return send(reply, 200, passwordStep({ ...v, brand: {} }, { title: t.personalPasswordTitle, address: flow.address, action: `${G}/password`, switchAction: `${G}/switch`, cancelAction: `${G}/cancel` }));
+        return send(reply, 200, passwordStep({ ...v, brand: {} }, { title: t.personalPasswordTitle, address: flow.address, action: `${G}/password`, cancelAction: `${G}/cancel` }));
       case 'passcode':
+        if ((await readInvitationPolicies(db, tenant.id)).emailOtp.allowExternalIdToUseEmailOtp === 'disabled') {
+          // The same page for a passcode guest and for a stranger: the setting is the organization's.
+          return message(reply, v, 409, t.passcodesOffTitle, t.passcodesOffBody(tenant.displayName));
+        }
         return send(reply, 200, passcodeStep(v, { address: flow.address, sent: !!flow.passcodeSent, sendAction: `${G}/passcode/send`, verifyAction: `${G}/passcode/verify`, cancelAction: `${G}/cancel` }));
       case 'personal-signup':
         if (flow.signUpVerified) return send(reply, 200, signUpStep({ ...v, brand: {} }, { address: flow.address, action: `${G}/signup`, cancelAction: `${G}/cancel` }));
@@ -446,19 +446,20 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
       const bound = await guestByIdentity(ctx, tenant.id, proven.issuer, proven.subject);
       if (bound) {
         if (!bound.accountEnabled) return message(reply, v, 403, t.disabledTitle, t.disabledBody(tenant.displayName));
-        (flow as GuestFlow & FlowOutcome).outcome = { guestId: bound.id };
+        flow.outcome = { guestId: bound.id };
         await saveFlow(ctx, loaded);
         return reply.redirect(`/${tenant.id}/login/${flow.interactionUid}/guest`, 303);
       }
       const pending = await pendingGuestByAddress(ctx, tenant.id, lower);
       if (!pending) return message(reply, v, 403, t.noGuestTitle(tenant.displayName), t.noGuestBody(proven.email, tenant.displayName));
       if (!pending.accountEnabled) return message(reply, v, 403, t.disabledTitle, t.disabledBody(tenant.displayName));
-      (flow as GuestFlow & FlowOutcome).guestId = pending.id;
+      flow.guestId = pending.id;
       await saveFlow(ctx, loaded);
     } else {
       const inv = await db.selectFrom('invitations').selectAll().where('id', '=', flow.invitationId!).executeTakeFirst();
       const problem = await ticketProblem(reply, v, inv && inv.ticket_hash === flow.ticketHash ? inv : undefined, tenant);
       if (problem) return problem;
+      if (inv!.ticket_state === 'redeemed') return message(reply, v, 409, t.alreadyTitle, t.alreadyBody(tenant.displayName));
       if (inv!.ticket_state !== 'active') return message(reply, v, 410, t.revokedTitle, t.revokedBody(tenant.displayName));
     }
     const domains = await db.selectFrom('tenant_domains').select(['domain', 'is_default']).where('tenant_id', '=', tenant.id).execute();
@@ -519,7 +520,7 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
         status,
         passwordStep(
           { ...v, brand: home ? brandOf(home) : {} },
-          { title: home ? t.passwordFor(home.displayName) : t.personalPasswordTitle, address: flow.address, action: `${G}/password`, switchAction: `${G}/switch`, cancelAction: `${G}/cancel`, error },
+          { title: home ? t.passwordFor(home.displayName) : t.personalPasswordTitle, address: flow.address, action: `${G}/password`, cancelAction: `${G}/cancel`, error },
         ),
       );
     const verdict = await checkPassword(ctx, request.ip, accountKey, hash, password);
@@ -615,6 +616,7 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
     if (!c) return reply;
     const { loaded, v } = c;
     const { flow } = loaded;
+    const t = redemptionText(v.locale);
     if (flow.proven || flow.route.kind !== 'personal-signup' || !flow.signUpVerified) return reply.redirect(G, 303);
     const body = (request.body ?? {}) as Record<string, unknown>;
     const name = typeof body.name === 'string' ? body.name : '';
@@ -636,7 +638,7 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
         return reply.redirect(G, 303);
       }
       if (err instanceof FoyerError && (err.code === 'directory.weak_password' || err.code === 'request.invalid_body')) {
-        return send(reply, 400, signUpStep({ ...v, brand: {} }, { address: flow.address, action: `${G}/signup`, cancelAction: `${G}/cancel`, name: name.slice(0, 256), error: v.locale === 'sv-SE' ? svError(err.code) : err.message }));
+        return send(reply, 400, signUpStep({ ...v, brand: {} }, { address: flow.address, action: `${G}/signup`, cancelAction: `${G}/cancel`, name: name.slice(0, 256), error: err.code === 'directory.weak_password' ? t.weakPassword : t.invalidName }));
       }
       throw err;
     }
@@ -686,7 +688,7 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
     const c = await current(request, reply);
     if (!c) return reply;
     const { loaded, tenant, v } = c;
-    const flow = loaded.flow as GuestFlow & FlowOutcome;
+    const flow = loaded.flow;
     const t = redemptionText(v.locale);
     if (!flow.proven || flow.purpose === 'return') return reply.redirect(G, 303);
     const lower = flow.address.toLowerCase();
@@ -712,20 +714,22 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
     return reply.redirect(`/${tenant.id}/login/${flow.interactionUid}/guest`, 303);
   });
 
-  function redemptionFailed(reply: FastifyReply, v: View, tenant: Tenant, reason: 'spent' | 'identity_taken', inv?: Invitation) {
+  async function redemptionFailed(reply: FastifyReply, v: View, tenant: Tenant, reason: 'spent' | 'identity_taken', inv?: Invitation) {
     const t = redemptionText(v.locale);
     if (reason === 'identity_taken') {
       return send(reply, 409, choicePage(v, { title: t.identityTakenTitle, body: t.identityTakenBody(tenant.displayName), primary: { action: `${G}/switch`, label: t.useAnotherAccount } }));
     }
     // Another window (or person) redeemed first, or the link was replaced or withdrawn meanwhile.
-    return message(reply, v, 409, t.revokedTitle, inv ? t.revokedBody(tenant.displayName) : t.flowExpiredBody);
+    const now = inv ? await db.selectFrom('invitations').select('ticket_state').where('id', '=', inv.id).executeTakeFirst() : undefined;
+    if (!inv || now?.ticket_state === 'redeemed') return message(reply, v, 409, t.alreadyTitle, t.alreadyBody(tenant.displayName));
+    return message(reply, v, 409, t.revokedTitle, t.revokedBody(tenant.displayName));
   }
 
   app.post(`${G}/cancel`, { preHandler: app.csrfProtection }, async (request, reply) => {
     const c = await current(request, reply);
     if (!c) return reply;
     const { loaded, tenant, v } = c;
-    const flow = loaded.flow as GuestFlow & FlowOutcome;
+    const flow = loaded.flow;
     if (flow.purpose === 'signin') {
       flow.outcome = 'cancelled';
       await saveFlow(ctx, loaded);
@@ -740,7 +744,7 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
   app.get('/:tenantId/login/:uid/guest', async (request, reply) => {
     const { tenantId, uid } = request.params as { tenantId: string; uid: string };
     const loaded = await loadFlow(ctx, request);
-    const flow = loaded?.flow as (GuestFlow & FlowOutcome) | undefined;
+    const flow = loaded?.flow;
     const entry = /^[0-9a-f-]{36}$/.test(tenantId) ? await registry.resolve(tenantId) : undefined;
     const v = view(request, reply, entry?.tenant, flow?.language);
     const t = redemptionText(v.locale);
@@ -769,8 +773,4 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
     );
     return reply.redirect(to, 303);
   });
-}
-
-function svError(code: string): string {
-  return code === 'directory.weak_password' ? 'Lösenordet måste vara minst 8 tecken och får inte vara din adress.' : 'Ange ett namn (1 till 256 tecken).';
 }

@@ -43,10 +43,11 @@ export async function sendPasscode(ctx: AppContext, r: PasscodeRequest): Promise
   const blocked = await rateLimit.attempt(
     ctx.db.kysely,
     [
-      // Per flow (one browser), per address (several browsers), per client address (many addresses).
+      // Per flow (one browser), per client address (many addresses), and per address (several browsers)
+      // only for codes that are really sent: asking for codes nobody receives uses up nobody's allowance.
       { key: `passcode:send-flow:${r.flowIdHash}`, limit: PASSCODES_PER_FLOW },
-      { key: `passcode:send:${r.tenantId}:${lower}`, limit: ctx.config.passcodeSendLimit },
       { key: `passcode:send-ip:${r.clientIp}`, limit: ctx.config.passcodeSendIpLimit },
+      ...(r.deliver ? [{ key: `passcode:send:${r.tenantId}:${lower}`, limit: ctx.config.passcodeSendLimit }] : []),
     ],
     PASSCODE_SEND_WINDOW_MS,
     now,

@@ -36,7 +36,7 @@ export function landingPage(
   );
 }
 
-export function passwordStep(v: View, o: { title: string; address: string; action: string; switchAction: string; cancelAction: string; error?: string }): string {
+export function passwordStep(v: View, o: { title: string; address: string; action: string; cancelAction: string; error?: string }): string {
   const t = redemptionText(v.locale);
   return page(
     v.locale,
@@ -58,7 +58,7 @@ ${csrf(v)}
 
 export function passcodeStep(
   v: View,
-  o: { address: string; sent: boolean; sendAction: string; verifyAction: string; cancelAction: string; error?: string; status?: number },
+  o: { address: string; sent: boolean; sendAction: string; verifyAction: string; cancelAction: string; error?: string },
 ): string {
   const t = redemptionText(v.locale);
   const body = o.sent

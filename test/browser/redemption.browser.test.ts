@@ -7,6 +7,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { updateTenant } from '../../src/directory/tenants.js';
 import { createMember } from '../../src/directory/users.js';
 import { personalIssuer } from '../../src/redemption/home-realm.js';
 import { backends } from '../support/backends.js';
@@ -144,6 +145,20 @@ describe.each(backends)('redemption in Chromium on $name', (backend) => {
     expect(await landed(page, w.portal)).toMatchObject({ oid: inv.guestId, acct: 1, idp: idp.issuer, email: 'pat@partner.example' });
     expect((await state(inv.guestId)).identities).toContainEqual({ signInType: 'federated', issuer: idp.issuer, issuerAssignedId: 'pat@partner.example' });
     await context.close();
+
+    // Later, in another browser: identifier-first at Contoso sends Pat to the provider and back.
+    const later = await browser.newContext({ locale: 'en-US' });
+    const p2 = await later.newPage();
+    await p2.goto(`${w.portal.url}/login`);
+    await p2.getByLabel('Email address').fill('pat@partner.example');
+    await p2.getByRole('button', { name: 'Next' }).click();
+    await p2.waitForURL(`${idp.issuer}/**`);
+    await p2.locator('input[name=login]').fill('pat@partner.example');
+    await p2.locator('input[name=password]').fill('anything');
+    await p2.locator('button[type=submit]').click();
+    await p2.locator('button[type=submit]').click();
+    expect(await landed(p2, w.portal)).toMatchObject({ oid: inv.guestId, acct: 1, idp: idp.issuer });
+    await later.close();
   });
 
   it('creates a personal account at redemption when the tenant falls back to personal accounts, and a second organization then finds it', async () => {
@@ -193,6 +208,42 @@ describe.each(backends)('redemption in Chromium on $name', (backend) => {
     await page.getByRole('button', { name: 'Accept' }).click();
     expect(await landed(page, fabrikamApp)).toMatchObject({ tid: fabrikam.id, oid: made.invitedUser.id, acct: 1, idp: personalIssuer(w.foyer.url) });
     await context.close();
+
+    // Later, in another browser: Fabrikam's sign-in page sends Pia to her personal account.
+    const later = await browser.newContext({ locale: 'en-US' });
+    const p2 = await later.newPage();
+    await p2.goto(`${fabrikamApp.url}/login`);
+    await p2.getByLabel('Email address').fill('pia@mail.example');
+    await p2.getByRole('button', { name: 'Next' }).click();
+    await heading(p2, 'Sign in with your personal account');
+    await p2.getByLabel('Password').fill('Pia-Passphrase-1');
+    await p2.getByRole('button', { name: 'Sign in' }).click();
+    expect(await landed(p2, fabrikamApp)).toMatchObject({ oid: made.invitedUser.id, acct: 1, idp: personalIssuer(w.foyer.url) });
+    await later.close();
+  });
+
+  it('redeems with a passcode from the e-mail, in the invitation’s language and under the organization’s branding', async () => {
+    await updateTenant(w.foyer.ctx.db.kysely, w.contoso.id, { branding: { bannerLogoUrl: 'https://cdn.contoso.example/logo.png', backgroundColor: '#0a3d62' } });
+    try {
+      const inv = await w.invite('sara@outlook.example', { invitedUserMessageInfo: { messageLanguage: 'sv-SE' } });
+      expect(inv.mail!.subject).toContain('Contoso');
+      const context = await browser.newContext({ locale: 'en-US' });
+      const page = await context.newPage();
+      await page.goto(linkIn(inv.mail!));
+      await heading(page, 'Contoso har bjudit in dig');
+      expect(await page.locator('header.brand img').getAttribute('src')).toBe('https://cdn.contoso.example/logo.png');
+      await page.getByRole('button', { name: 'Nästa' }).click();
+      const before = w.smtp.messages.length;
+      await page.getByRole('button', { name: 'Skicka kod' }).click();
+      await page.getByLabel('Kod').fill(await w.passcode('sara@outlook.example', before));
+      await page.getByRole('button', { name: 'Logga in' }).click();
+      await heading(page, 'Granska behörigheter');
+      await page.getByRole('button', { name: 'Godkänn' }).click();
+      expect(await landed(page, w.portal)).toMatchObject({ oid: inv.guestId, acct: 1, idp: 'mail', email: 'sara@outlook.example', amr: ['otp'] });
+      await context.close();
+    } finally {
+      await updateTenant(w.foyer.ctx.db.kysely, w.contoso.id, { branding: {} });
+    }
   });
 
   it('redeems without an e-mail by signing in to the app, in Swedish; a disabled guest then cannot sign in', async () => {

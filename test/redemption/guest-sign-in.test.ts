@@ -121,6 +121,39 @@ describe.each(backends)('guest sign-in after redemption on $name', (backend) => 
     expect(visibleText(after)).toContain('You don’t have access to Contoso');
   });
 
+  it('prompt=login asks a guest to prove the home identity again, despite single sign-on', async () => {
+    const inv = await w.invite('fresh@outlook.example', { sendInvitationMessage: false });
+    const b = new HttpBrowser();
+    await press(b, await viaPasscode(b, await press(b, await b.go(inv.redeemUrl), 'Next'), 'fresh@outlook.example'), 'Accept', {}, (u) => u.startsWith(w.portal.url));
+    const signIn = await b.go(`${w.portal.url}/login?prompt=login`, {}, atApp);
+    expect(atApp(signIn.url)).toBe(false);
+    const step = await b.submit(signIn, formWith(signIn, 'email'), { email: 'fresh@outlook.example' }, atApp);
+    expect(atApp(step.url)).toBe(false);
+    expect(visibleText(step)).toContain('Send code');
+  });
+
+  it('with passcodes turned off, a passcode guest and a stranger get the same page, and no code', async () => {
+    const inv = await w.invite('off@outlook.example', { sendInvitationMessage: false });
+    const b = new HttpBrowser();
+    await press(b, await viaPasscode(b, await press(b, await b.go(inv.redeemUrl), 'Next'), 'off@outlook.example'), 'Accept', {}, (u) => u.startsWith(w.portal.url));
+    const path = '/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email';
+    expect((await graph(w.foyer, w.admin, 'PATCH', path, { allowExternalIdToUseEmailOtp: 'disabled' })).status).toBe(204);
+    try {
+      const pages = [];
+      for (const address of ['off@outlook.example', 'nobody@outlook.example']) {
+        const fresh = new HttpBrowser();
+        const signIn = await fresh.go(`${w.portal.url}/login`);
+        pages.push(await fresh.submit(signIn, formWith(signIn, 'email'), { email: address }, atApp));
+      }
+      for (const page of pages) {
+        expect(page.status).toBe(409);
+        expect(visibleText(page)).toContain('Contoso has turned off sign-in with one-time passcodes');
+      }
+    } finally {
+      await graph(w.foyer, w.admin, 'PATCH', path, { allowExternalIdToUseEmailOtp: 'enabled' });
+    }
+  });
+
   // Last: the fake clock's jump expires the admin's access token.
   it('asks for a new passcode after the 24-hour passcode session (fake clock)', async () => {
     const inv = await w.invite('day@outlook.example', { sendInvitationMessage: false });

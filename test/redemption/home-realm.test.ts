@@ -10,7 +10,7 @@ import {
   routeForBoundIdentity,
 } from '../../src/redemption/home-realm.js';
 
-const base: HomeFacts = { address: 'ann@fabrikam.example', domain: 'fabrikam.example', externalProviders: [], personalAccount: false };
+const base: HomeFacts = { domain: 'fabrikam.example', externalProviders: [], personalAccount: false };
 const rules: HomeRules = {
   configuration: { primaryIdentityProviderPrecedenceOrder: ['azureActiveDirectory', 'externalFederation', 'socialIdentityProviders'], fallbackIdentityProvider: 'defaultConfiguredIdp' },
   emailOtpEnabled: true,
@@ -23,7 +23,7 @@ const cases: Array<[string, Partial<HomeFacts>, Partial<HomeRules> & { order?: H
   ['a tenant on this instance verified the domain', { domainTenantId: 't-fab' }, {}, { kind: 'tenant', tenantId: 't-fab' }],
   ['the tenant beats an external provider and a personal account', { domainTenantId: 't-fab', externalProviders: [partner], personalAccount: true }, {}, { kind: 'tenant', tenantId: 't-fab' }],
   ['an external provider set up for the domain', { externalProviders: [partner] }, {}, { kind: 'external', providerId: 'idp-1' }],
-  ['an external provider for *.domain serves subdomains', { address: 'a@eu.fabrikam.example', domain: 'eu.fabrikam.example', externalProviders: [wildcard] }, {}, { kind: 'external', providerId: 'idp-2' }],
+  ['an external provider for *.domain serves subdomains', { domain: 'eu.fabrikam.example', externalProviders: [wildcard] }, {}, { kind: 'external', providerId: 'idp-2' }],
   ['… but not the parent domain', { externalProviders: [wildcard] }, {}, { kind: 'passcode' }],
   ['an external provider for another domain does not count', { externalProviders: [{ ...partner, domains: ['other.example'] }] }, {}, { kind: 'passcode' }],
   ['an existing personal account', { personalAccount: true }, {}, { kind: 'personal' }],
