@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { SMTPServer } from 'smtp-server';
-import { HttpBrowser, type PageResponse, forms } from '../test/support/http-browser.js';
+import { HttpBrowser, forms } from '../test/support/http-browser.js';
 
 export interface Timed {
   perSecond: number;
@@ -68,13 +68,6 @@ export async function startCodeInbox(): Promise<CodeInbox> {
   };
 }
 
-function press(b: HttpBrowser, page: PageResponse, button: string, values: Record<string, string> = {}, stopAt?: (u: string) => boolean) {
-  const all = [...page.body.matchAll(/<form[^>]*>([\s\S]*?)<\/form>/g)];
-  const i = all.findIndex((m) => m[1]!.includes(`>${button}</button>`));
-  if (i < 0) throw new Error(`no "${button}" on ${page.url} (${page.status})`);
-  return b.submit(page, i, values, stopAt);
-}
-
 function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0;
 }
@@ -131,11 +124,11 @@ export async function benchRedemption(o: {
   // The invitation is the inviter's work, not the guest's: made before the clock starts.
   const redeemOnce = async (link: string, address: string) => {
     const b = new HttpBrowser();
-    const step = await press(b, await b.go(link), 'Next');
-    const sent = await press(b, step, 'Send code');
+    const step = await b.press(await b.go(link), 'Next');
+    const sent = await b.press(step, 'Send code');
     const code = await o.inbox.next(address);
     const consent = await b.submit(sent, forms(sent).findIndex((f) => 'code' in f.fields), { code });
-    const landed = await press(b, consent, 'Accept', {}, (u) => u.startsWith('https://apps.bench.example/'));
+    const landed = await b.press(consent, 'Accept', {}, (u) => u.startsWith('https://apps.bench.example/'));
     if (!landed.url.startsWith('https://apps.bench.example/')) throw new Error(`redemption ended at ${landed.url} (${landed.status})`);
     guests.push(b);
   };

@@ -140,7 +140,7 @@ export async function createApp(ctx: AppContext, options: AppOptions): Promise<F
   mountProviders(http, registry, config.publicUrl);
   registerUserinfo(http, ctx, registry);
   registerSignInRoutes(http, ctx, registry);
-  registerGuestRoutes(http, ctx, registry);
+  registerGuestRoutes(http, ctx);
   for (const feature of options.pageFeatures ?? []) feature(http, ctx);
   await http.register(graphPlugin(ctx, registry, options.graphFeatures), { prefix: '/graph/v1.0' });
 

@@ -6,6 +6,7 @@
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
+import type { User } from '../directory/users.js';
 import { randomToken, sha256 } from '../platform/ids.js';
 
 export interface SignedInAccount {
@@ -33,6 +34,15 @@ export interface BrowserSession {
   idHash: string;
   accounts: SignedInAccount[];
   expiresAt: number;
+}
+
+/**
+ * Does a sign-in proven at `authTime` (epoch seconds) still count for this user? Not once the user is
+ * gone or disabled, nor after a password reset or a disable (`tokensRevokedAt`) that came later.
+ */
+export function signInStillCounts(user: Pick<User, 'accountEnabled' | 'tokensRevokedAt'> | undefined, authTime: number): boolean {
+  if (!user?.accountEnabled) return false;
+  return user.tokensRevokedAt === null || authTime * 1000 >= user.tokensRevokedAt;
 }
 
 /** `__Host-` binds the cookie to this exact origin over https (no Domain, Path=/, Secure). */

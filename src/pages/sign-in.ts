@@ -5,6 +5,7 @@
  *   POST /{tenantId}/login/{uid}/identifier → the password page
  *   POST /{tenantId}/login/{uid}/password   → back to the provider with the login result
  *   POST /{tenantId}/login/{uid}/cancel     → back to the app with access_denied
+ *   GET  /{tenantId}/login/{uid}/guest      → back from a guest's flow (src/redemption/pages.ts)
  *
  * Failed attempts are counted per account and per client address in the database (so every process
  * sees them); past the limit, sign-in is refused before the password is even checked. Unknown addresses
@@ -21,8 +22,8 @@ import { findMemberBySignInName, findUser } from '../directory/users.js';
 import type { ProviderRegistry } from '../oidc/registry.js';
 import { issuerFor } from '../oidc/accounts.js';
 import { checkPassword } from './password-check.js';
-import { guestFromBrowserSession, startGuestSignIn } from '../redemption/pages.js';
-import { readBrowserSession, rememberAccount } from './browser-session.js';
+import { guestFromBrowserSession, startGuestSignIn, takeGuestSignIn } from '../redemption/pages.js';
+import { readBrowserSession, rememberAccount, signInStillCounts } from './browser-session.js';
 import { type Locale, chooseLocale, text } from './i18n.js';
 import { pageHeaders } from './layout.js';
 import { type FormContext, identifierPage, messagePage, passwordPage } from './sign-in-views.js';
@@ -95,17 +96,16 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
       for (const account of session?.accounts ?? []) {
         if (account.tenantId !== it.tenant.id) continue;
         const user = await findUser(ctx.db.kysely, it.tenant.id, account.userId);
-        // Guests enter only through their home identity's entry (below), which carries its own
-        // validity: a disabled home account or an expired passcode session ends the guest's SSO too.
-        if (!user?.accountEnabled || user.creationType === 'Invitation') continue;
-        // A password reset or a disable since then ends this sign-in.
-        if (user.tokensRevokedAt !== null && account.authTime * 1000 < user.tokensRevokedAt) continue;
+        // A password reset or a disable since then ends this sign-in. Guests enter only through their
+        // home identity's entry (below), which carries its own validity: a disabled home account or an
+        // expired passcode session ends the guest's SSO too.
+        if (!user || user.creationType === 'Invitation' || !signInStillCounts(user, account.authTime)) continue;
         if (loginHint && ![user.userPrincipalName, user.mail].some((a) => a?.toLowerCase() === loginHint.toLowerCase())) continue;
         return finish(it, request, reply, { login: { accountId: user.id, amr: account.amr, ts: account.authTime } });
       }
       // A guest whose home identity this browser proved (in another tenant, a personal account, a
       // passcode, an external provider) enters without typing anything: single sign-on across tenants.
-      const guest = await guestFromBrowserSession(ctx, request, it.tenant.id, loginHint);
+      const guest = await guestFromBrowserSession(ctx, session, it.tenant.id, loginHint);
       if (guest) return finish(it, request, reply, { login: { accountId: guest.guest.id, amr: guest.entry.amr, ts: guest.entry.authTime } });
     }
     if (details.prompt.name === 'consent') {
@@ -210,6 +210,20 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
       authTime,
     });
     return finish(it, request, reply, { login: { accountId: member.id, amr: ['pwd'], ts: authTime } });
+  });
+
+  // Back from a guest flow (src/redemption/pages.ts) that this sign-in page started.
+  app.get('/:tenantId/login/:uid/guest', async (request, reply) => {
+    const it = await load(request, reply);
+    if (!it) return reply;
+    const result = await takeGuestSignIn(ctx, request, reply, it.tenant, it.details.uid, it.locale);
+    if (!result) {
+      const t = text(it.locale);
+      return reply.code(400).headers(pageHeaders).send(messagePage(it.locale, t.interactionExpired, t.interactionExpiredBody, brandOf(it.tenant)));
+    }
+    if (result.kind === 'refused') return reply.code(403).headers(pageHeaders).send(messagePage(it.locale, result.page.title, result.page.body, brandOf(it.tenant)));
+    if (result.kind === 'cancelled') return finish(it, request, reply, { error: 'access_denied', error_description: 'The person cancelled the sign-in.' });
+    return finish(it, request, reply, { login: { accountId: result.guestId, amr: result.amr, ts: result.authTime } });
   });
 
   app.post('/:tenantId/login/:uid/cancel', { preHandler: app.csrfProtection }, async (request, reply) => {

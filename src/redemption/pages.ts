@@ -8,7 +8,9 @@
  *                                     provider, personal-account sign-up, identity check, consent
  *   POST /guest/password | passcode/send | passcode/verify | signup | switch | accept | cancel
  *   GET  /guest/callback              an external OpenID provider's answer
- *   GET  /{tenantId}/login/{uid}/guest  back to the tenant's OpenID provider after a guest sign-in
+ *
+ * A flow started from a tenant's sign-in page ends at `GET /{tenantId}/login/{uid}/guest`
+ * (src/pages/sign-in.ts), which hands `takeGuestSignIn`'s result back to the tenant's OpenID provider.
  *
  * Opening a link changes nothing (mail scanners open links); every change is a CSRF-protected POST.
  * The flow's state is server-side (flows.ts). Whatever a person proves is recorded in the browser
@@ -18,16 +20,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/csrf-protection';
 import type { AppContext } from '../context.js';
 import { parseEmailAddress } from '../directory/domains.js';
-import { type Tenant, findTenant } from '../directory/tenants.js';
+import { type Tenant, findTenant, listTenantDomains } from '../directory/tenants.js';
 import { findMemberBySignInName, findUser } from '../directory/users.js';
 import { FoyerError } from '../errors/foyer-error.js';
 import { checkInviteeDomain } from '../invitations/invite-rules.js';
 import { readInvitationPolicies } from '../invitations/policies.js';
 import { ticketVerdict } from '../invitations/tickets.js';
 import { issuerFor } from '../oidc/accounts.js';
-import type { ProviderRegistry } from '../oidc/registry.js';
-import { type SignedInAccount, readBrowserSession, rememberAccount } from '../pages/browser-session.js';
-import { chooseLocale } from '../pages/i18n.js';
+import { type BrowserSession, type SignedInAccount, readBrowserSession, rememberAccount, signInStillCounts } from '../pages/browser-session.js';
+import { type Locale, chooseLocale } from '../pages/i18n.js';
 import { pageHeaders } from '../pages/layout.js';
 import { checkPassword } from '../pages/password-check.js';
 import { brandOf } from '../pages/sign-in.js';
@@ -139,11 +140,7 @@ async function pendingGuestByAddress(ctx: AppContext, tenantId: string, lower: s
  * disable; a personal account's with the account.
  */
 async function stillValid(ctx: AppContext, entry: SignedInAccount): Promise<boolean> {
-  if (entry.tenantId && entry.userId) {
-    const user = await findUser(ctx.db.kysely, entry.tenantId, entry.userId);
-    if (!user?.accountEnabled) return false;
-    return user.tokensRevokedAt === null || entry.authTime * 1000 >= user.tokensRevokedAt;
-  }
+  if (entry.tenantId && entry.userId) return signInStillCounts(await findUser(ctx.db.kysely, entry.tenantId, entry.userId), entry.authTime);
   if (entry.issuer === personalIssuer(ctx.config.publicUrl)) return (await findPersonalAccountById(ctx.db.kysely, entry.subject ?? '')) !== undefined;
   return true;
 }
@@ -160,14 +157,12 @@ async function entryIsFor(ctx: AppContext, entry: SignedInAccount, lower: string
  * Single sign-on for guests: a session entry for an identity bound to an accepted, enabled guest of
  * `tenantId` signs that guest in. Used by the tenant's sign-in page before it asks for anything.
  */
-export async function guestFromBrowserSession(ctx: AppContext, request: FastifyRequest, tenantId: string, loginHint: string | undefined) {
-  const session = await readBrowserSession(ctx, request);
+export async function guestFromBrowserSession(ctx: AppContext, session: BrowserSession | undefined, tenantId: string, loginHint: string | undefined) {
   for (const entry of session?.accounts ?? []) {
     if (!entry.issuer || !entry.subject) continue;
     if (loginHint && entry.email?.toLowerCase() !== loginHint.toLowerCase()) continue;
     const guest = await guestByIdentity(ctx, tenantId, entry.issuer, entry.subject);
-    if (!guest?.accountEnabled || guest.externalUserState !== 'Accepted') continue;
-    if (guest.tokensRevokedAt !== null && entry.authTime * 1000 < guest.tokensRevokedAt) continue;
+    if (guest?.externalUserState !== 'Accepted' || !signInStillCounts(guest, entry.authTime)) continue;
     if (!(await stillValid(ctx, entry))) continue;
     return { guest, entry };
   }
@@ -209,7 +204,31 @@ export async function startGuestSignIn(
   return reply.redirect(G, 303);
 }
 
-export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, registry: ProviderRegistry): void {
+/** How a guest flow started from a tenant's sign-in page ended, for its hand-back to the OpenID provider. */
+export type GuestSignInResult =
+  | { kind: 'cancelled' }
+  | { kind: 'signed-in'; guestId: string; amr: string[]; authTime: number }
+  | { kind: 'refused'; page: { title: string; body: string } };
+
+/**
+ * Ends this browser's guest flow for the interaction `uid` of `tenant` and says how it ended; undefined
+ * when the browser has no finished flow for that interaction.
+ */
+export async function takeGuestSignIn(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, tenant: Tenant, uid: string, locale: Locale): Promise<GuestSignInResult | undefined> {
+  const loaded = await loadFlow(ctx, request);
+  const flow = loaded?.flow;
+  if (!loaded || !flow || flow.purpose !== 'signin' || flow.tenantId !== tenant.id || flow.interactionUid !== uid || !flow.outcome) return undefined;
+  await endFlow(ctx, reply, loaded);
+  if (flow.outcome === 'cancelled') return { kind: 'cancelled' };
+  const guest = await findUser(ctx.db.kysely, tenant.id, flow.outcome.guestId);
+  if (!guest?.accountEnabled || !flow.proven) {
+    const t = redemptionText(locale);
+    return { kind: 'refused', page: { title: t.disabledTitle, body: t.disabledBody(tenant.displayName) } };
+  }
+  return { kind: 'signed-in', guestId: guest.id, amr: flow.proven.amr, authTime: flow.proven.authTime };
+}
+
+export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext): void {
   const db = ctx.db.kysely;
   const publicUrl = ctx.config.publicUrl;
   const callbackUrl = `${publicUrl}${G}/callback`;
@@ -337,6 +356,28 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
 
   const authTime = () => Math.floor(ctx.clock.now() / 1000);
 
+  /** The home account's password page: the home tenant's branding, or none for a personal account. */
+  function passwordPage(v: View, flow: GuestFlow, home: Tenant | undefined, error?: string) {
+    const t = redemptionText(v.locale);
+    return passwordStep(
+      { ...v, brand: home ? brandOf(home) : {} },
+      { title: home ? t.passwordFor(home.displayName) : t.personalPasswordTitle, address: flow.address, action: `${G}/password`, cancelAction: `${G}/cancel`, ...(error ? { error } : {}) },
+    );
+  }
+
+  function passcodePage(v: View, flow: GuestFlow, error?: string) {
+    return passcodeStep(v, {
+      address: flow.address,
+      sent: !!flow.passcodeSent,
+      sendAction: `${G}/passcode/send`,
+      verifyAction: `${G}/passcode/verify`,
+      cancelAction: `${G}/cancel`,
+      ...(error ? { error } : {}),
+    });
+  }
+
+  const flowInvitation = (flow: GuestFlow) => db.selectFrom('invitations').selectAll().where('id', '=', flow.invitationId ?? '').executeTakeFirst();
+
   /** GET /guest: shows the step the flow is at. */
   async function step(request: FastifyRequest, reply: FastifyReply, loaded: LoadedFlow, tenant: Tenant, v: View) {
     const { flow } = loaded;
@@ -381,22 +422,19 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
     }
 
     switch (flow.route.kind) {
-      case 'tenant': {
-        const home = await findTenant(db, flow.route.tenantId);
-        const hv = { ...v, brand: home ? brandOf(home) : v.brand };
-        return send(reply, 200, passwordStep(hv, { title: t.passwordFor(home?.displayName ?? ''), address: flow.address, action: `${G}/password`, cancelAction: `${G}/cancel` }));
-      }
+      case 'tenant':
+        return send(reply, 200, passwordPage(v, flow, await findTenant(db, flow.route.tenantId)));
       case 'personal':
-        return send(reply, 200, passwordStep({ ...v, brand: {} }, { title: t.personalPasswordTitle, address: flow.address, action: `${G}/password`, cancelAction: `${G}/cancel` }));
+        return send(reply, 200, passwordPage(v, flow, undefined));
       case 'passcode':
         if ((await readInvitationPolicies(db, tenant.id)).emailOtp.allowExternalIdToUseEmailOtp === 'disabled') {
           // The same page for a passcode guest and for a stranger: the setting is the organization's.
           return message(reply, v, 409, t.passcodesOffTitle, t.passcodesOffBody(tenant.displayName));
         }
-        return send(reply, 200, passcodeStep(v, { address: flow.address, sent: !!flow.passcodeSent, sendAction: `${G}/passcode/send`, verifyAction: `${G}/passcode/verify`, cancelAction: `${G}/cancel` }));
+        return send(reply, 200, passcodePage(v, flow));
       case 'personal-signup':
         if (flow.signUpVerified) return send(reply, 200, signUpStep({ ...v, brand: {} }, { address: flow.address, action: `${G}/signup`, cancelAction: `${G}/cancel` }));
-        return send(reply, 200, passcodeStep(v, { address: flow.address, sent: !!flow.passcodeSent, sendAction: `${G}/passcode/send`, verifyAction: `${G}/passcode/verify`, cancelAction: `${G}/cancel` }));
+        return send(reply, 200, passcodePage(v, flow));
       case 'external': {
         const provider = await findExternalProvider(db, tenant.id, flow.route.providerId);
         if (!provider) return message(reply, v, 409, t.noRouteTitle, t.noRouteBody(tenant.displayName));
@@ -434,7 +472,7 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
     }
 
     if (flow.purpose === 'return') {
-      const inv = await db.selectFrom('invitations').selectAll().where('id', '=', flow.invitationId!).executeTakeFirst();
+      const inv = await flowInvitation(flow);
       const guest = inv ? await findUser(db, tenant.id, inv.user_id) : undefined;
       if (!inv || !guest || inv.ticket_state !== 'redeemed') return message(reply, v, 410, t.revokedTitle, t.revokedBody(tenant.displayName));
       if (!guest.accountEnabled) return message(reply, v, 403, t.disabledTitle, t.disabledBody(tenant.displayName));
@@ -456,14 +494,13 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
       flow.guestId = pending.id;
       await saveFlow(ctx, loaded);
     } else {
-      const inv = await db.selectFrom('invitations').selectAll().where('id', '=', flow.invitationId!).executeTakeFirst();
+      const inv = await flowInvitation(flow);
       const problem = await ticketProblem(reply, v, inv && inv.ticket_hash === flow.ticketHash ? inv : undefined, tenant);
       if (problem) return problem;
       if (inv!.ticket_state === 'redeemed') return message(reply, v, 409, t.alreadyTitle, t.alreadyBody(tenant.displayName));
       if (inv!.ticket_state !== 'active') return message(reply, v, 410, t.revokedTitle, t.revokedBody(tenant.displayName));
     }
-    const domains = await db.selectFrom('tenant_domains').select(['domain', 'is_default']).where('tenant_id', '=', tenant.id).execute();
-    const domain = domains.find((d) => d.is_default === 1)?.domain ?? tenant.initialDomain;
+    const domain = (await listTenantDomains(db, tenant.id)).find((d) => d.isDefault)?.domain ?? tenant.initialDomain;
     if (flow.purpose === 'signin') {
       const blocked = checkInviteeDomain(lower.split('@')[1]!, (await readInvitationPolicies(db, tenant.id)).b2bManagement);
       if (blocked) return message(reply, v, 403, t.blockedTitle, t.blockedBody(tenant.displayName, lower.split('@')[1]!));
@@ -514,15 +551,7 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
       hash = account?.passwordHash;
       found = account && { id: account.id, name: account.displayName, enabled: true };
     }
-    const again = (status: number, error: string) =>
-      send(
-        reply,
-        status,
-        passwordStep(
-          { ...v, brand: home ? brandOf(home) : {} },
-          { title: home ? t.passwordFor(home.displayName) : t.personalPasswordTitle, address: flow.address, action: `${G}/password`, cancelAction: `${G}/cancel`, error },
-        ),
-      );
+    const again = (status: number, error: string) => send(reply, status, passwordPage(v, flow, home, error));
     const verdict = await checkPassword(ctx, request.ip, accountKey, hash, password);
     if ('retryAfterMs' in verdict) {
       reply.header('retry-after', String(Math.ceil(verdict.retryAfterMs / 1000)));
@@ -562,18 +591,7 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
     });
     if ('retryAfterMs' in result) {
       reply.header('retry-after', String(Math.ceil(result.retryAfterMs / 1000)));
-      return send(
-        reply,
-        429,
-        passcodeStep(v, {
-          address: flow.address,
-          sent: !!flow.passcodeSent,
-          sendAction: `${G}/passcode/send`,
-          verifyAction: `${G}/passcode/verify`,
-          cancelAction: `${G}/cancel`,
-          error: t.tooManyCodes(Math.max(1, Math.ceil(result.retryAfterMs / 60_000))),
-        }),
-      );
+      return send(reply, 429, passcodePage(v, flow, t.tooManyCodes(Math.max(1, Math.ceil(result.retryAfterMs / 60_000)))));
     }
     flow.passcodeSent = true;
     await saveFlow(ctx, loaded);
@@ -591,11 +609,7 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
     const verdict = await verifyPasscode(ctx, loaded.idHash, typeof typed === 'string' ? typed.slice(0, 40) : '');
     if (!verdict.ok) {
       const error = verdict.reason === 'wrong' ? t.wrongCode(verdict.attemptsLeft) : verdict.reason === 'expired' ? t.expiredCode : t.lockedCode;
-      return send(
-        reply,
-        verdict.reason === 'locked' ? 429 : 400,
-        passcodeStep(v, { address: flow.address, sent: true, sendAction: `${G}/passcode/send`, verifyAction: `${G}/passcode/verify`, cancelAction: `${G}/cancel`, error }),
-      );
+      return send(reply, verdict.reason === 'locked' ? 429 : 400, passcodePage(v, flow, error));
     }
     if (flow.route.kind === 'personal-signup') {
       flow.signUpVerified = true;
@@ -698,7 +712,7 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
       return message(reply, v, 403, t.blockedTitle, t.blockedBody(tenant.displayName, domain));
     }
     if (flow.purpose === 'redeem') {
-      const inv = await db.selectFrom('invitations').selectAll().where('id', '=', flow.invitationId!).executeTakeFirst();
+      const inv = await flowInvitation(flow);
       if (!inv) return message(reply, v, 410, t.revokedTitle, t.revokedBody(tenant.displayName));
       const result = await completeRedemption(ctx, { tenantId: tenant.id, guestId: inv.user_id, ticket: { invitationId: inv.id, hash: flow.ticketHash! }, proven: flow.proven, clientIp: request.ip });
       if (!result.ok) return redemptionFailed(reply, v, tenant, result.reason, inv);
@@ -738,39 +752,5 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext, regis
     await endFlow(ctx, reply, loaded);
     const t = redemptionText(v.locale);
     return message(reply, v, 200, t.cancelledTitle, t.cancelledBody);
-  });
-
-  // Back to the tenant's OpenID provider: the interaction's cookies are scoped to this path.
-  app.get('/:tenantId/login/:uid/guest', async (request, reply) => {
-    const { tenantId, uid } = request.params as { tenantId: string; uid: string };
-    const loaded = await loadFlow(ctx, request);
-    const flow = loaded?.flow;
-    const entry = /^[0-9a-f-]{36}$/.test(tenantId) ? await registry.resolve(tenantId) : undefined;
-    const v = view(request, reply, entry?.tenant, flow?.language);
-    const t = redemptionText(v.locale);
-    if (!loaded || !flow || !entry || flow.purpose !== 'signin' || flow.tenantId !== tenantId || flow.interactionUid !== uid || !flow.outcome) {
-      return message(reply, v, 400, t.flowExpiredTitle, t.flowExpiredBody);
-    }
-    let details;
-    try {
-      details = await entry.provider.interactionDetails(request.raw, reply.raw);
-      if (details.uid !== uid) throw new Error('interaction mismatch');
-    } catch {
-      return message(reply, v, 400, t.flowExpiredTitle, t.flowExpiredBody);
-    }
-    await endFlow(ctx, reply, loaded);
-    if (flow.outcome === 'cancelled') {
-      const to = await entry.provider.interactionResult(request.raw, reply.raw, { error: 'access_denied', error_description: 'The person cancelled the sign-in.' }, { mergeWithLastSubmission: false });
-      return reply.redirect(to, 303);
-    }
-    const guest = await findUser(db, tenantId, flow.outcome.guestId);
-    if (!guest?.accountEnabled || !flow.proven) return message(reply, v, 403, t.disabledTitle, t.disabledBody(entry.tenant.displayName));
-    const to = await entry.provider.interactionResult(
-      request.raw,
-      reply.raw,
-      { login: { accountId: guest.id, amr: flow.proven.amr, ts: flow.proven.authTime } },
-      { mergeWithLastSubmission: false },
-    );
-    return reply.redirect(to, 303);
   });
 }

@@ -13,13 +13,6 @@ import { type GuestWorld, startGuestWorld } from '../support/guests.js';
 import { HttpBrowser, type PageResponse, formWith, visibleText } from '../support/http-browser.js';
 import { graph } from '../support/tokens.js';
 
-function press(b: HttpBrowser, page: PageResponse, button: string, values: Record<string, string> = {}, stopAt?: (u: string) => boolean) {
-  const all = [...page.body.matchAll(/<form[^>]*>([\s\S]*?)<\/form>/g)];
-  const i = all.findIndex((m) => m[1]!.includes(`>${button}</button>`));
-  if (i < 0) throw new Error(`no "${button}" on ${page.url}: ${visibleText(page)}`);
-  return b.submit(page, i, values, stopAt);
-}
-
 describe.each(backends)('guest sign-in after redemption on $name', (backend) => {
   let w: GuestWorld;
   let fabrikam: TestTenant;
@@ -40,7 +33,7 @@ describe.each(backends)('guest sign-in after redemption on $name', (backend) => 
   }
   async function viaPasscode(b: HttpBrowser, page: PageResponse, address: string) {
     const before = w.smtp.messages.length;
-    const sent = await press(b, page, 'Send code');
+    const sent = await b.press(page, 'Send code');
     return b.submit(sent, formWith(sent, 'code'), { code: await w.passcode(address, before) });
   }
 
@@ -48,10 +41,10 @@ describe.each(backends)('guest sign-in after redemption on $name', (backend) => 
     const bob = await createMember(w.foyer.ctx, fabrikam.id, { userPrincipalName: 'bob@fabrikam.example', displayName: 'Bob', password: 'Bob-Passphrase-1' });
     const inv = await w.invite('bob@fabrikam.example', { sendInvitationMessage: false });
     const b = new HttpBrowser();
-    const pw = await press(b, await b.go(inv.redeemUrl), 'Next');
+    const pw = await b.press(await b.go(inv.redeemUrl), 'Next');
     expect(visibleText(pw)).toContain('Sign in with your Fabrikam account');
     const consent = await b.submit(pw, formWith(pw, 'password'), { password: 'Bob-Passphrase-1' });
-    await press(b, consent, 'Accept', {}, (u) => u.startsWith(w.portal.url));
+    await b.press(consent, 'Accept', {}, (u) => u.startsWith(w.portal.url));
     expect((await (await onlyFoyerSession(b)).go(`${w.portal.url}/login`, {}, atApp)).url).toMatch(/\/callback/);
 
     await updateUser(w.foyer.ctx, fabrikam.id, bob.id, { accountEnabled: false });
@@ -78,7 +71,7 @@ describe.each(backends)('guest sign-in after redemption on $name', (backend) => 
     const step = await b.submit(signIn, formWith(signIn, 'email'), { email: 'old@outlook.example' });
     // The page reads as usual, but no code goes to the old address, and no code binds it.
     const before = w.smtp.messages.length;
-    const sent = await press(b, step, 'Send code');
+    const sent = await b.press(step, 'Send code');
     const page = await b.submit(sent, formWith(sent, 'code'), { code: '12345678' });
     expect(visibleText(page)).not.toContain('Review permissions');
     await new Promise((r) => setTimeout(r, 500));
@@ -91,14 +84,14 @@ describe.each(backends)('guest sign-in after redemption on $name', (backend) => 
   it('a person invited as a member signs in through their home identity, not a password page', async () => {
     const inv = await w.invite('mem@outlook.example', { sendInvitationMessage: false, invitedUserType: 'Member' });
     const b = new HttpBrowser();
-    await press(b, await viaPasscode(b, await press(b, await b.go(inv.redeemUrl), 'Next'), 'mem@outlook.example'), 'Accept', {}, (u) => u.startsWith(w.portal.url));
+    await b.press(await viaPasscode(b, await b.press(await b.go(inv.redeemUrl), 'Next'), 'mem@outlook.example'), 'Accept', {}, (u) => u.startsWith(w.portal.url));
     const fresh = new HttpBrowser();
     const signIn = await fresh.go(`${w.portal.url}/login`);
     const step = await fresh.submit(signIn, formWith(signIn, 'email'), { email: 'mem@outlook.example' });
     expect(visibleText(step)).toContain('Verify your e-mail address');
     const done = await (async () => {
       const before = w.smtp.messages.length;
-      const sent = await press(fresh, step, 'Send code');
+      const sent = await fresh.press(step, 'Send code');
       return fresh.submit(sent, formWith(sent, 'code'), { code: await w.passcode('mem@outlook.example', before) }, atApp);
     })();
     expect(atApp(done.url)).toBe(true);
@@ -106,8 +99,8 @@ describe.each(backends)('guest sign-in after redemption on $name', (backend) => 
   it('a deleted guest cannot sign in: no single sign-on, and after proving the address a page says there is no access', async () => {
     const inv = await w.invite('gone@outlook.example', { sendInvitationMessage: false });
     const b = new HttpBrowser();
-    const consent = await viaPasscode(b, await press(b, await b.go(inv.redeemUrl), 'Next'), 'gone@outlook.example');
-    await press(b, consent, 'Accept', {}, (u) => u.startsWith(w.portal.url));
+    const consent = await viaPasscode(b, await b.press(await b.go(inv.redeemUrl), 'Next'), 'gone@outlook.example');
+    await b.press(consent, 'Accept', {}, (u) => u.startsWith(w.portal.url));
     expect((await graph(w.foyer, w.admin, 'DELETE', `/users/${inv.guestId}`)).status).toBe(204);
     for (const browser of [b, await onlyFoyerSession(b)]) {
       const page = await browser.go(`${w.portal.url}/login`, {}, atApp);
@@ -124,7 +117,7 @@ describe.each(backends)('guest sign-in after redemption on $name', (backend) => 
   it('prompt=login asks a guest to prove the home identity again, despite single sign-on', async () => {
     const inv = await w.invite('fresh@outlook.example', { sendInvitationMessage: false });
     const b = new HttpBrowser();
-    await press(b, await viaPasscode(b, await press(b, await b.go(inv.redeemUrl), 'Next'), 'fresh@outlook.example'), 'Accept', {}, (u) => u.startsWith(w.portal.url));
+    await b.press(await viaPasscode(b, await b.press(await b.go(inv.redeemUrl), 'Next'), 'fresh@outlook.example'), 'Accept', {}, (u) => u.startsWith(w.portal.url));
     const signIn = await b.go(`${w.portal.url}/login?prompt=login`, {}, atApp);
     expect(atApp(signIn.url)).toBe(false);
     const step = await b.submit(signIn, formWith(signIn, 'email'), { email: 'fresh@outlook.example' }, atApp);
@@ -135,7 +128,7 @@ describe.each(backends)('guest sign-in after redemption on $name', (backend) => 
   it('with passcodes turned off, a passcode guest and a stranger get the same page, and no code', async () => {
     const inv = await w.invite('off@outlook.example', { sendInvitationMessage: false });
     const b = new HttpBrowser();
-    await press(b, await viaPasscode(b, await press(b, await b.go(inv.redeemUrl), 'Next'), 'off@outlook.example'), 'Accept', {}, (u) => u.startsWith(w.portal.url));
+    await b.press(await viaPasscode(b, await b.press(await b.go(inv.redeemUrl), 'Next'), 'off@outlook.example'), 'Accept', {}, (u) => u.startsWith(w.portal.url));
     const path = '/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email';
     expect((await graph(w.foyer, w.admin, 'PATCH', path, { allowExternalIdToUseEmailOtp: 'disabled' })).status).toBe(204);
     try {
@@ -158,8 +151,8 @@ describe.each(backends)('guest sign-in after redemption on $name', (backend) => 
   it('asks for a new passcode after the 24-hour passcode session (fake clock)', async () => {
     const inv = await w.invite('day@outlook.example', { sendInvitationMessage: false });
     const b = new HttpBrowser();
-    const consent = await viaPasscode(b, await press(b, await b.go(inv.redeemUrl), 'Next'), 'day@outlook.example');
-    await press(b, consent, 'Accept', {}, (u) => u.startsWith(w.portal.url));
+    const consent = await viaPasscode(b, await b.press(await b.go(inv.redeemUrl), 'Next'), 'day@outlook.example');
+    await b.press(consent, 'Accept', {}, (u) => u.startsWith(w.portal.url));
     expect((await (await onlyFoyerSession(b)).go(`${w.portal.url}/login`, {}, atApp)).url).toMatch(/\/callback/);
     clock.advance(24 * 3600_000 + 1000);
     const page = await (await onlyFoyerSession(b)).go(`${w.portal.url}/login`, {}, atApp);

@@ -9,20 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/platform/clock.js';
 import { backends } from '../support/backends.js';
 import { type GuestWorld, linkIn, startGuestWorld } from '../support/guests.js';
-import { HttpBrowser, type PageResponse, formWith, forms, visibleText } from '../support/http-browser.js';
+import { HttpBrowser, type PageResponse, formWith, formWithButton, forms, visibleText } from '../support/http-browser.js';
 import { graph } from '../support/tokens.js';
-
-/** Submits the form whose button is named `button`. */
-function formByButton(page: PageResponse, button: string): number {
-  const all = [...page.body.matchAll(/<form[^>]*>([\s\S]*?)<\/form>/g)];
-  const i = all.findIndex((m) => new RegExp(`<button[^>]*>${button}</button>`).test(m[1]!));
-  if (i < 0) throw new Error(`no button ${button} on ${page.url}:\n${visibleText(page)}`);
-  return i;
-}
-
-async function press(b: HttpBrowser, page: PageResponse, button: string, values: Record<string, string> = {}, stopAt?: (u: string) => boolean) {
-  return b.submit(page, formByButton(page, button), values, stopAt);
-}
 
 describe.each(backends)('redemption with a one-time passcode on $name', (backend) => {
   let w: GuestWorld;
@@ -40,10 +28,10 @@ describe.each(backends)('redemption with a one-time passcode on $name', (backend
   async function throughPasscode(b: HttpBrowser, link: string, address: string): Promise<PageResponse> {
     const landing = await b.go(link);
     expect(landing.status).toBe(200);
-    const step = await press(b, landing, 'Next');
+    const step = await b.press(landing, 'Next');
     expect(visibleText(step)).toContain('Verify your e-mail address');
     const before = w.smtp.messages.length;
-    const sent = await press(b, step, 'Send code');
+    const sent = await b.press(step, 'Send code');
     const code = await w.passcode(address, before);
     return b.submit(sent, formWith(sent, 'code'), { code });
   }
@@ -65,7 +53,7 @@ describe.each(backends)('redemption with a one-time passcode on $name', (backend
     expect(text).toContain('Contoso (contoso.example) would like to:');
     expect(text).toContain('Read your name, photo and e-mail address');
     expect(text).toContain('Contoso has not provided links to their terms for you to review.');
-    const landed = await press(b, consent, 'Accept', {}, (u) => u.startsWith(`${w.portal.url}/callback`));
+    const landed = await b.press(consent, 'Accept', {}, (u) => u.startsWith(`${w.portal.url}/callback`));
     expect(landed.url.startsWith(`${w.portal.url}/callback`)).toBe(true);
     await b.go(landed.url);
     const claims = w.portal.results.at(-1)!.claims;
@@ -84,19 +72,19 @@ describe.each(backends)('redemption with a one-time passcode on $name', (backend
   it('afterwards the link is a return link: it signs the bound identity in, skips consent, and cannot bind another', async () => {
     const inv = await w.invite('rita@outlook.example');
     const b = new HttpBrowser();
-    await press(b, await throughPasscode(b, inv.redeemUrl, 'rita@outlook.example'), 'Accept', {}, (u) => u.startsWith(w.portal.url));
+    await b.press(await throughPasscode(b, inv.redeemUrl, 'rita@outlook.example'), 'Accept', {}, (u) => u.startsWith(w.portal.url));
 
     // The same browser: the passcode session (24 h) signs straight in.
-    const again = await press(b, await b.go(inv.redeemUrl), 'Next', {}, (u) => u.startsWith(w.portal.url));
+    const again = await b.press(await b.go(inv.redeemUrl), 'Next', {}, (u) => u.startsWith(w.portal.url));
     expect(again.url).toBe(`${w.portal.url}/login`);
 
     // Another browser: "Continue to Contoso", a code, no consent, the app.
     const other = new HttpBrowser();
     const landing = await other.go(inv.redeemUrl);
     expect(visibleText(landing)).toContain('Continue to Contoso');
-    const step = await press(other, landing, 'Next');
+    const step = await other.press(landing, 'Next');
     const before = w.smtp.messages.length;
-    const sent = await press(other, step, 'Send code');
+    const sent = await other.press(step, 'Send code');
     const done = await other.submit(sent, formWith(sent, 'code'), { code: await w.passcode('rita@outlook.example', before) }, (u) => u.startsWith(w.portal.url));
     expect(done.url).toBe(`${w.portal.url}/login`);
     expect((await guestState(inv.guestId)).identities.filter((i: { signInType: string }) => i.signInType === 'federated')).toHaveLength(1);
@@ -141,9 +129,9 @@ describe.each(backends)('redemption with a one-time passcode on $name', (backend
   it('locks a code after five wrong guesses: the right code then fails too, and the guest stays pending', async () => {
     const inv = await w.invite('bruno@outlook.example', { sendInvitationMessage: false });
     const b = new HttpBrowser();
-    const step = await press(b, await b.go(inv.redeemUrl), 'Next');
+    const step = await b.press(await b.go(inv.redeemUrl), 'Next');
     const before = w.smtp.messages.length;
-    let page = await press(b, step, 'Send code');
+    let page = await b.press(step, 'Send code');
     const code = await w.passcode('bruno@outlook.example', before);
     const wrong = String((Number(code) + 1) % 1e8).padStart(8, '0');
     for (let i = 4; i >= 1; i--) {
@@ -159,7 +147,7 @@ describe.each(backends)('redemption with a one-time passcode on $name', (backend
     expect((await guestState(inv.guestId)).externalUserState).toBe('PendingAcceptance');
     // A new code works.
     const before2 = w.smtp.messages.length;
-    page = await press(b, page, 'Send a new code');
+    page = await b.press(page, 'Send a new code');
     const consent = await b.submit(page, formWith(page, 'code'), { code: await w.passcode('bruno@outlook.example', before2) });
     expect(visibleText(consent)).toContain('Review permissions');
   });
@@ -167,17 +155,17 @@ describe.each(backends)('redemption with a one-time passcode on $name', (backend
   it('refuses a code after its 30 minutes (fake clock), and limits how many codes one address is sent', async () => {
     const inv = await w.invite('eve@outlook.example', { sendInvitationMessage: false });
     const b = new HttpBrowser();
-    const step = await press(b, await b.go(inv.redeemUrl), 'Next');
+    const step = await b.press(await b.go(inv.redeemUrl), 'Next');
     const before = w.smtp.messages.length;
-    let page = await press(b, step, 'Send code');
+    let page = await b.press(step, 'Send code');
     const code = await w.passcode('eve@outlook.example', before);
     clock.advance(30 * 60_000);
     page = await b.submit(page, formWith(page, 'code'), { code });
     expect(page.status).toBe(400);
     expect(visibleText(page)).toContain('That code has expired. Send a new code.');
     // The first code was sent in an earlier 15-minute window: five more are allowed, not a sixth.
-    for (let i = 1; i <= 5; i++) page = await press(b, page, 'Send a new code');
-    page = await press(b, page, 'Send a new code');
+    for (let i = 1; i <= 5; i++) page = await b.press(page, 'Send a new code');
+    page = await b.press(page, 'Send a new code');
     expect(page.status).toBe(429);
     expect(page.headers.get('retry-after')).toBeTruthy();
     expect(visibleText(page)).toContain('Too many codes were sent to this address');
@@ -192,7 +180,7 @@ describe.each(backends)('redemption with a one-time passcode on $name', (backend
     const start = forms(landing)[0]!;
     const noToken = (fields: Record<string, string>) => Object.fromEntries(Object.entries(fields).filter(([k]) => k !== '_csrf'));
     expect((await b.go(new URL(start.action, landing.url).toString(), { method: 'POST', form: noToken(start.fields) })).status).toBe(403);
-    const step = await press(b, landing, 'Next');
+    const step = await b.press(landing, 'Next');
     for (const path of ['/guest/passcode/send', '/guest/passcode/verify', '/guest/accept', '/guest/cancel', '/guest/switch', '/guest/password', '/guest/signup']) {
       const res = await b.go(`${w.foyer.url}${path}`, { method: 'POST', form: { code: '12345678' } });
       expect(res.status, path).toBe(403);
@@ -210,11 +198,11 @@ describe.each(backends)('redemption with a one-time passcode on $name', (backend
     const inv = await w.invite('cid@outlook.example', { sendInvitationMessage: false });
     const b = new HttpBrowser();
     const consent = await throughPasscode(b, inv.redeemUrl, 'cid@outlook.example');
-    const cancelled = await press(b, consent, 'Cancel');
+    const cancelled = await b.press(consent, 'Cancel');
     expect(visibleText(cancelled)).toContain('The invitation is still waiting for you');
     expect((await guestState(inv.guestId)).externalUserState).toBe('PendingAcceptance');
     // Within the passcode session the same browser goes straight to consent.
-    const consentAgain = await press(b, await b.go(inv.redeemUrl), 'Next');
+    const consentAgain = await b.press(await b.go(inv.redeemUrl), 'Next');
     expect(visibleText(consentAgain)).toContain('Review permissions');
   });
 
@@ -223,7 +211,7 @@ describe.each(backends)('redemption with a one-time passcode on $name', (backend
     const [a, b] = [new HttpBrowser(), new HttpBrowser()];
     const consentA = await throughPasscode(a, inv.redeemUrl, 'duo@outlook.example');
     const consentB = await throughPasscode(b, inv.redeemUrl, 'duo@outlook.example');
-    const idx = formByButton(consentA, 'Accept');
+    const idx = formWithButton(consentA, 'Accept');
     const post = (br: HttpBrowser, page: PageResponse) => {
       const f = forms(page)[idx]!;
       return br.request(new URL(f.action, page.url).toString(), { method: 'POST', form: f.fields });
@@ -242,7 +230,7 @@ describe.each(backends)('redemption with a one-time passcode on $name', (backend
     const b = new HttpBrowser();
     const link = `${inv.redeemUrl}&redirect_uri=${encodeURIComponent('https://evil.example/')}&inviteRedirectUrl=${encodeURIComponent('https://evil.example/')}`;
     const consent = await throughPasscode(b, link, 'ola@outlook.example');
-    const landed = await press(b, consent, 'Accept', {}, () => true);
+    const landed = await b.press(consent, 'Accept', {}, () => true);
     expect(landed.url).toBe(`${w.portal.url}/login`);
   });
 

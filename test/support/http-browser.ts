@@ -54,6 +54,11 @@ export class HttpBrowser {
     return res;
   }
 
+  /** Submits the form of the page whose submit button is named `button`. */
+  press(page: PageResponse, button: string, values: Record<string, string> = {}, stopAt?: (url: string) => boolean): Promise<PageResponse> {
+    return this.submit(page, formWithButton(page, button), values, stopAt);
+  }
+
   /** Submits a form of the page, with `values` over its own fields. */
   submit(page: PageResponse, formIndex: number, values: Record<string, string>, stopAt?: (url: string) => boolean): Promise<PageResponse> {
     const form = forms(page)[formIndex];
@@ -82,6 +87,14 @@ export function forms(page: PageResponse): Form[] {
 export function formWith(page: PageResponse, name: string): number {
   const i = forms(page).findIndex((f) => name in f.fields);
   if (i < 0) throw new Error(`no form with field ${name} on ${page.url}:\n${page.body.slice(0, 3000)}`);
+  return i;
+}
+
+/** The index of the form whose button is named `name` (the text a person reads on it). */
+export function formWithButton(page: PageResponse, name: string): number {
+  const all = [...page.body.matchAll(/<form[^>]*>([\s\S]*?)<\/form>/g)];
+  const i = all.findIndex((m) => [...m[1]!.matchAll(/<button[^>]*>([\s\S]*?)<\/button>/g)].some((b) => decode(b[1]!.trim()) === name));
+  if (i < 0) throw new Error(`no "${name}" button on ${page.url} (${page.status}):\n${visibleText(page).slice(0, 2000)}`);
   return i;
 }
 
