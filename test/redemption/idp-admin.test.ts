@@ -8,6 +8,7 @@ import { runCli } from '../../src/cli/main.js';
 import { backends } from '../support/backends.js';
 import { io } from '../support/cli-io.js';
 import { type GuestWorld, startGuestWorld } from '../support/guests.js';
+import { HttpBrowser, visibleText } from '../support/http-browser.js';
 import { graph } from '../support/tokens.js';
 
 describe.each(backends)('identity providers and redemption policies on $name', (backend) => {
@@ -64,6 +65,24 @@ describe.each(backends)('identity providers and redemption policies on $name', (
     }
     expect(await list()).toEqual([]);
     expect((await graph(w.foyer, w.admin, 'DELETE', '/identity/identityProviders/01a00000-0000-7000-8000-000000000000')).status).toBe(404);
+  });
+
+  it('an unreachable provider gets a page that says so, and the invitation stays pending', async () => {
+    const { freePort } = await import('../support/foyer.js');
+    const created = await graph(w.foyer, w.admin, 'POST', '/identity/identityProviders', {
+      displayName: 'Down', issuer: `http://localhost:${await freePort()}`, clientId: 'c', domains: ['down.example'],
+    });
+    expect(created.status).toBe(201);
+    try {
+      const inv = await w.invite('dora@down.example', { sendInvitationMessage: false });
+      const b = new HttpBrowser();
+      const page = await b.press(await b.go(inv.redeemUrl), 'Next');
+      expect(page.status).toBe(502);
+      expect(visibleText(page)).toContain('Sign-in with your provider didn’t work');
+      expect((await graph(w.foyer, w.admin, 'GET', `/users/${inv.guestId}?$select=externalUserState`)).body.externalUserState).toBe('PendingAcceptance');
+    } finally {
+      await graph(w.foyer, w.admin, 'DELETE', `/identity/identityProviders/${created.body.id}`);
+    }
   });
 
   it('reads and changes the redemption order and the e-mail passcode setting, refusing unknown values', async () => {
