@@ -4,12 +4,12 @@
  * (hashing 100,000 passwords would measure argon2, not the directory).
  */
 import { type Insertable, sql } from 'kysely';
-import type { AppContext } from '../src/context.js';
+import type { AppContext } from '../src/platform/context.js';
 import { createApplication } from '../src/directory/applications.js';
 import { hashPassword } from '../src/directory/passwords.js';
 import { createTenant } from '../src/directory/tenants.js';
 import { newId } from '../src/platform/ids.js';
-import type { UserIdentitiesTable, UsersTable } from '../src/storage/schema.js';
+import type { UserIdentitiesTable, UsersTable } from '../src/platform/storage/schema.js';
 
 const first = ['Ada', 'Alan', 'Anna', 'Andrea', 'Bengt', 'Beatrice', 'Carl', 'Cecilia', 'David', 'Dana', 'Erik', 'Eva', 'Frida', 'Fatima', 'Gustav', 'Hanna', 'Ivan', 'Ingrid', 'Johan', 'Julia', 'Karin', 'Lars', 'Maria', 'Nils', 'Olivia', 'Per', 'Rosa', 'Sven', 'Tove', 'Ulf', 'Vera', 'Wei', 'Yusuf', 'Zoë'];
 const last = ['Andersson', 'Berg', 'Chen', 'Dahl', 'Ek', 'Fors', 'García', 'Holm', 'Ito', 'Johansson', 'Karlsson', 'Lind', 'Moreno', 'Nyström', 'Olsen', 'Persson', 'Quist', 'Rossi', 'Sandberg', 'Tanaka', 'Ulrich', 'Virtanen', 'Wallin', 'Xu', 'Young', 'Zetterberg'];

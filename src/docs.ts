@@ -1,6 +1,6 @@
 /** Renders the reference pages that are generated from code (so they cannot drift from it). */
-import { errorCatalogue } from './errors/catalogue.js';
-import { optionDocs } from './config/schema.js';
+import { errorCatalogue } from './platform/errors/catalogue.js';
+import { optionDocs } from './platform/config/schema.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -10,7 +10,7 @@ export function renderConfigurationDoc(): string {
     .join('\n');
   return `# Configuration reference
 
-<!-- Generated from src/config/schema.ts by \`npm run docs:generate\`. Do not edit by hand. -->
+<!-- Generated from src/platform/config/schema.ts by \`npm run docs:generate\`. Do not edit by hand. -->
 
 Foyer reads its configuration from environment variables. Optionally, \`FOYER_CONFIG=/path/to/foyer.json\`
 names a JSON file with the same options under the keys below; an environment variable wins over the file.
@@ -34,7 +34,7 @@ export function renderErrorsDoc(): string {
     .join('\n');
   return `# Error codes
 
-<!-- Generated from src/errors/catalogue.ts by \`npm run docs:generate\`. Do not edit by hand. -->
+<!-- Generated from src/platform/errors/catalogue.ts by \`npm run docs:generate\`. Do not edit by hand. -->
 
 Every error of the Graph-compatible API has Graph's shape:
 

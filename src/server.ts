@@ -4,15 +4,15 @@
  */
 import type { Logger } from 'pino';
 import { type FoyerApp, type PageFeature, createApp } from './app.js';
-import type { Config } from './config/schema.js';
-import type { AppContext } from './context.js';
+import type { Config } from './platform/config/schema.js';
+import type { AppContext } from './platform/context.js';
 import { countTenants } from './directory/tenants.js';
 import type { GraphFeature } from './graph/index.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import { loadInstanceSecrets } from './platform/instance-secrets.js';
 import { createLogger } from './platform/log.js';
-import { type Database, openDatabase } from './storage/database.js';
-import { migrate } from './storage/migrate.js';
+import { type Database, openDatabase } from './platform/storage/database.js';
+import { migrate } from './platform/storage/migrate.js';
 
 export interface RunningFoyer {
   ctx: AppContext;

@@ -3,21 +3,21 @@
  * `--json` output that uses Graph's property names.
  */
 import { Command, Option } from 'commander';
-import { ConfigError, loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
-import type { AppContext } from '../context.js';
+import { ConfigError, loadConfig } from '../platform/config/load.js';
+import type { Config } from '../platform/config/schema.js';
+import type { AppContext } from '../platform/context.js';
 import { createApplication } from '../directory/applications.js';
 import { assignRole } from '../directory/role-assignments.js';
 import { directoryRoles } from '../directory/roles.js';
 import { createTenant, listTenantDomains, requireTenant } from '../directory/tenants.js';
 import { createMember } from '../directory/users.js';
-import { FoyerError } from '../errors/foyer-error.js';
-import { rotateSigningKey } from '../oidc/signing-keys.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
+import { rotateSigningKey } from '../directory/signing-keys.js';
 import { systemClock } from '../platform/clock.js';
 import { createLogger } from '../platform/log.js';
-import { openDatabase } from '../storage/database.js';
-import { migrate } from '../storage/migrate.js';
-import { readSecret } from './secrets-input.js';
+import { openDatabase } from '../platform/storage/database.js';
+import { migrate } from '../platform/storage/migrate.js';
+import { readSecret } from '../platform/cli/secrets-input.js';
 import { features } from '../features.js';
 
 export interface CliIo {

@@ -2,12 +2,12 @@
  * App registrations: OIDC clients of a tenant, with their redirect URIs, client secrets (stored as SHA-256
  * hashes, shown once) and the Graph permissions an administrator granted them.
  */
-import type { AppContext } from '../context.js';
-import { FoyerError } from '../errors/foyer-error.js';
-import { canonicalPermission, delegatedOnly } from '../graph/permissions.js';
+import type { AppContext } from '../platform/context.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
+import { canonicalPermission, delegatedOnly } from './permissions.js';
 import { constantTimeEqual, newId, randomToken, sha256 } from '../platform/ids.js';
-import type { Executor } from '../storage/database.js';
-import type { ApplicationsTable } from '../storage/schema.js';
+import type { Executor } from '../platform/storage/database.js';
+import type { ApplicationsTable } from '../platform/storage/schema.js';
 
 export interface Application {
   id: string;

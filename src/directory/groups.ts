@@ -1,11 +1,11 @@
 /** Groups of a tenant and their members (members and guests alike). */
-import type { AppContext } from '../context.js';
-import { FoyerError } from '../errors/foyer-error.js';
-import type { CollectionModel, CollectionQuery } from '../graph/odata/query.js';
-import { type ColumnRef, compileFilter } from '../graph/odata/sql.js';
+import type { AppContext } from '../platform/context.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
+import type { CollectionModel, CollectionQuery } from '../platform/odata/query.js';
+import { type ColumnRef, compileFilter } from '../platform/odata/sql.js';
 import { newId } from '../platform/ids.js';
-import type { DialectName, Executor } from '../storage/database.js';
-import type { GroupsTable } from '../storage/schema.js';
+import type { DialectName, Executor } from '../platform/storage/database.js';
+import type { GroupsTable } from '../platform/storage/schema.js';
 import { type User, requireUser, userFromRow } from './users.js';
 
 export interface Group {

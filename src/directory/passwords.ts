@@ -3,7 +3,7 @@
  * on libuv's thread pool, so a sign-in never blocks the event loop for the ~13 ms a hash takes.
  */
 import { type Algorithm, hash, verify } from '@node-rs/argon2';
-import { FoyerError } from '../errors/foyer-error.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
 
 const ARGON2ID = 2 as Algorithm;
 const params = { algorithm: ARGON2ID, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;

@@ -4,7 +4,7 @@
  * administrators below them and from apps: otherwise a User Administrator, or any app with
  * User.ReadWrite.All, could take over a Global Administrator's account. A pure function, table-tested.
  */
-import { FoyerError } from '../errors/foyer-error.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
 import { directoryRoles } from './roles.js';
 
 /** `redemption`: resetting an invited user's redemption, which lets a new identity be bound to the account. */

@@ -1,7 +1,7 @@
 /** Who holds which directory role in a tenant. */
-import type { AppContext } from '../context.js';
-import { FoyerError } from '../errors/foyer-error.js';
-import type { Executor } from '../storage/database.js';
+import type { AppContext } from '../platform/context.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
+import type { Executor } from '../platform/storage/database.js';
 import { type DirectoryRole, roleByTemplateId } from './roles.js';
 import { type User, assertNotLastGlobalAdmin, requireUser, userFromRow } from './users.js';
 import { directoryRoles } from './roles.js';

@@ -2,12 +2,12 @@
  * Tenants (organizations' directories): creation with their first Global Administrator and signing key,
  * lookup by id or any domain, and the organization resource Graph exposes.
  */
-import type { AppContext } from '../context.js';
-import { FoyerError } from '../errors/foyer-error.js';
-import { generateSigningKey, insertSigningKey } from '../oidc/signing-keys.js';
+import type { AppContext } from '../platform/context.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
+import { generateSigningKey, insertSigningKey } from './signing-keys.js';
 import { newId } from '../platform/ids.js';
-import { type DialectName, type Executor, isUniqueViolation } from '../storage/database.js';
-import type { TenantsTable } from '../storage/schema.js';
+import { type DialectName, type Executor, isUniqueViolation } from '../platform/storage/database.js';
+import type { TenantsTable } from '../platform/storage/schema.js';
 import { normalizeDomain, parseEmailAddress, slugify } from './domains.js';
 import { assertPasswordAcceptable, hashPassword } from './passwords.js';
 import { directoryRoles } from './roles.js';

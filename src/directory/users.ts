@@ -3,21 +3,21 @@
  * (who point at a home identity through `user_identities`). Queries over users live here.
  */
 import { type SqlBool, sql } from 'kysely';
-import type { AppContext } from '../context.js';
-import { FoyerError } from '../errors/foyer-error.js';
-import type { FilterNode } from '../graph/odata/filter.js';
-import type { CollectionModel, CollectionQuery } from '../graph/odata/query.js';
-import { type ColumnRef, type SqlTarget, compileFilter } from '../graph/odata/sql.js';
+import type { AppContext } from '../platform/context.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
+import type { FilterNode } from '../platform/odata/filter.js';
+import type { CollectionModel, CollectionQuery } from '../platform/odata/query.js';
+import { type ColumnRef, type SqlTarget, compileFilter } from '../platform/odata/sql.js';
 import { newId } from '../platform/ids.js';
-import { type DialectName, type Executor, isUniqueViolation } from '../storage/database.js';
-import type { UsersTable } from '../storage/schema.js';
+import { type DialectName, type Executor, isUniqueViolation } from '../platform/storage/database.js';
+import type { UsersTable } from '../platform/storage/schema.js';
 import { parseEmailAddress } from './domains.js';
 import { assertPasswordAcceptable, hashPassword } from './passwords.js';
 import { directoryRoles } from './roles.js';
 import { listTenantDomains, lockTenant } from './tenants.js';
 import { revokeAccountArtefacts } from '../oidc/adapter.js';
 import { issuerFor } from '../oidc/accounts.js';
-import { type Actor, activities, recordAudit } from '../audit/audit-log.js';
+import { type Actor, activities, recordAudit } from './audit-log.js';
 import { cancelQueuedMail } from '../mail/outbox.js';
 
 export interface ObjectIdentity {

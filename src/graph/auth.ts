@@ -6,14 +6,14 @@
  * is not a User or Global Administrator.
  */
 import type { FastifyRequest } from 'fastify';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../platform/context.js';
 import { findUser, listRoleIdsOf } from '../directory/users.js';
-import { FoyerError } from '../errors/foyer-error.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
 import { verifyAccessToken } from '../oidc/access-tokens.js';
 import type { ProviderRegistry } from '../oidc/registry.js';
 import { type Application, findApplicationByAppId } from '../directory/applications.js';
 import { LRUCache } from 'lru-cache';
-import type { Actor } from '../audit/audit-log.js';
+import type { Actor } from '../directory/audit-log.js';
 
 export interface Caller {
   tenantId: string;

@@ -5,8 +5,8 @@
  * catalogue codes; anything else is a logged `500` that reveals nothing but the request id.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { ErrorCode } from '../errors/catalogue.js';
-import { FoyerError } from '../errors/foyer-error.js';
+import type { ErrorCode } from '../platform/errors/catalogue.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
 
 /** Maps errors thrown by Fastify itself (before Foyer's handler runs) to Foyer errors. */
 export function fromFrameworkError(err: unknown): FoyerError | undefined {

@@ -13,11 +13,11 @@ import {
 } from '../directory/groups.js';
 import { directoryRoles } from '../directory/roles.js';
 import { usersCollection } from '../directory/users.js';
-import { FoyerError } from '../errors/foyer-error.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
 import { type AccessRule, authorize } from './auth.js';
 import { optionalText, parseBody, text } from './body.js';
 import type { GraphDeps } from './index.js';
-import { encodeSkipToken, parseCollectionQuery } from './odata/query.js';
+import { encodeSkipToken, parseCollectionQuery } from '../platform/odata/query.js';
 import { toGraphUser } from './users.js';
 
 const admins = [directoryRoles.globalAdministrator.id, directoryRoles.userAdministrator.id];

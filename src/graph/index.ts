@@ -3,8 +3,8 @@
  * handlers, so every failure under this prefix answers in Graph's error shape.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../context.js';
-import { FoyerError } from '../errors/foyer-error.js';
+import type { AppContext } from '../platform/context.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
 import type { ProviderRegistry } from '../oidc/registry.js';
 import { type Caller, authenticate, cachedAppLookup } from './auth.js';
 import { registerDirectoryRoleRoutes } from './directory-roles.js';

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { directoryRoles } from '../directory/roles.js';
 import { type Tenant, listTenantDomains, requireTenant, updateTenant } from '../directory/tenants.js';
-import { FoyerError } from '../errors/foyer-error.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
 import { type AccessRule, authorize } from './auth.js';
 import { parseBody } from './body.js';
 import type { GraphDeps } from './index.js';

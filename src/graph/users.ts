@@ -16,11 +16,11 @@ import {
 import { listGroupsOf } from '../directory/groups.js';
 import { roleByTemplateId } from '../directory/roles.js';
 import { type SensitiveChange, assertMayChangeUser } from '../directory/protection.js';
-import { FoyerError } from '../errors/foyer-error.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
 import { type AccessRule, type Caller, actorOf, authorize } from './auth.js';
 import { optionalText, parseBody, text } from './body.js';
 import type { GraphDeps } from './index.js';
-import { encodeSkipToken, parseCollectionQuery } from './odata/query.js';
+import { encodeSkipToken, parseCollectionQuery } from '../platform/odata/query.js';
 
 const admins = [directoryRoles.globalAdministrator.id, directoryRoles.userAdministrator.id];
 

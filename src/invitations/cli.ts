@@ -6,12 +6,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import type { AppContext } from '../context.js';
-import { type Actor, activities, recordAudit } from '../audit/audit-log.js';
+import type { AppContext } from '../platform/context.js';
+import { type Actor, activities, recordAudit } from '../directory/audit-log.js';
 import type { CliHelpers } from '../cli/main.js';
 import { findMemberBySignInName, listRoleIdsOf } from '../directory/users.js';
 import { requireTenant } from '../directory/tenants.js';
-import { FoyerError } from '../errors/foyer-error.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
 import { type DeliveryReport, deliveryOf } from '../mail/outbox.js';
 import { newId } from '../platform/ids.js';
 import { BulkCsvError, type BulkInviteResult, formatBulkInviteResults, parseBulkInviteCsv } from './bulk-csv.js';

@@ -4,23 +4,23 @@
  * ticket (retiring the guest's older ones), queues the e-mail in the outbox and writes the audit event:
  * either all of it is committed or none of it.
  */
-import type { AppContext } from '../context.js';
-import { type Actor, activities, recordAudit } from '../audit/audit-log.js';
+import type { AppContext } from '../platform/context.js';
+import { type Actor, activities, recordAudit } from '../directory/audit-log.js';
 import { parseEmailAddress } from '../directory/domains.js';
 import { type Tenant, type TenantDomain, listTenantDomains, requireTenant } from '../directory/tenants.js';
 import { type User, insertUserRow, listRoleIdsOf, userFromRow } from '../directory/users.js';
 import { assertMayChangeUser } from '../directory/protection.js';
 import { hit } from '../platform/rate-limit.js';
 import { LRUCache } from 'lru-cache';
-import { FoyerError } from '../errors/foyer-error.js';
-import { invitationLocale } from '../mail/invitation-email.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
+import { invitationLocale } from './invitation-email.js';
 import { type InvitationMailPayload, cancelQueuedMail, enqueueMail, outboxSignal } from '../mail/outbox.js';
 import { newId } from '../platform/ids.js';
 import { seal, signLink } from '../platform/instance-keys.js';
-import { type Executor, isUniqueViolation } from '../storage/database.js';
+import { type Executor, isUniqueViolation } from '../platform/storage/database.js';
 import { revokeAccountArtefacts } from '../oidc/adapter.js';
 import { type InvitingParty, checkInviteeDomain, checkRedirectUrl, mayInvite } from './invite-rules.js';
-import { type InvitationPolicies, readInvitationPolicies } from './policies.js';
+import { type InvitationPolicies, readInvitationPolicies } from '../directory/policies.js';
 import { newTicket, redeemUrl, ticketExpiry } from './tickets.js';
 import type { InvitationFields } from './invitation-queries.js';
 

@@ -4,7 +4,7 @@
  * link is never in them), and `GET /users/{id}/sponsors`.
  */
 import { z } from 'zod';
-import { FoyerError } from '../errors/foyer-error.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
 import { type AccessRule, actorOf, authorize } from '../graph/auth.js';
 import { directoryRoles } from '../directory/roles.js';
 import { parseBody } from '../graph/body.js';

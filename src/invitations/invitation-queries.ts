@@ -1,6 +1,6 @@
 /** Reading invitations back (never their tickets): by id, and newest first for a tenant or a guest. */
-import type { Executor } from '../storage/database.js';
-import type { InvitationsTable } from '../storage/schema.js';
+import type { Executor } from '../platform/storage/database.js';
+import type { InvitationsTable } from '../platform/storage/schema.js';
 
 /** The Graph `invitation` properties Foyer keeps (all but the redeem link). */
 export interface InvitationFields {

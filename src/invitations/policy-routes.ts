@@ -4,10 +4,10 @@
  * next invitation in every process (policies are read per invitation) and are audited.
  */
 import { z } from 'zod';
-import { activities, recordAudit } from '../audit/audit-log.js';
+import { activities, recordAudit } from '../directory/audit-log.js';
 import { directoryRoles } from '../directory/roles.js';
 import { normalizeDomain } from '../directory/domains.js';
-import { FoyerError } from '../errors/foyer-error.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
 import { type AccessRule, actorOf, authorize } from '../graph/auth.js';
 import { parseBody } from '../graph/body.js';
 import type { GraphDeps } from '../graph/index.js';
@@ -21,7 +21,7 @@ import {
   guestUserRoles,
   readInvitationPolicies,
   writeInvitationPolicy,
-} from './policies.js';
+} from '../directory/policies.js';
 import { fallbackProviders, primaryProviders } from '../redemption/home-realm.js';
 
 const GA = [directoryRoles.globalAdministrator.id];

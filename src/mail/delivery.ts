@@ -1,5 +1,5 @@
 /** Starts this process's mail delivery, as configured (see docs/configuration.md, FOYER_MAIL_*). */
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../platform/context.js';
 import { type WorkerSettings, startOutboxWorker } from './outbox.js';
 import { SMTP_CONNECTIONS, SMTP_TIMEOUT_MS, developmentMailbox, smtpTransport } from './transports.js';
 

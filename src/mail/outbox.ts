@@ -6,16 +6,16 @@
  * share the queue and each message is handed to the SMTP server by one of them.
  */
 import { EventEmitter } from 'node:events';
-import type { AppContext } from '../context.js';
-import { type Actor, activities, recordAudit } from '../audit/audit-log.js';
+import type { AppContext } from '../platform/context.js';
+import { type Actor, activities, recordAudit } from '../directory/audit-log.js';
 import { newId } from '../platform/ids.js';
 import { unseal } from '../platform/instance-keys.js';
 import { redeemUrl } from '../invitations/tickets.js';
-import type { Database, Executor } from '../storage/database.js';
-import type { OutboxTable } from '../storage/schema.js';
+import type { Database, Executor } from '../platform/storage/database.js';
+import type { OutboxTable } from '../platform/storage/schema.js';
 import { sql } from 'kysely';
-import { type InvitationEmailInput, composeInvitationEmail } from './invitation-email.js';
-import { type PasscodeEmailInput, composePasscodeEmail } from './passcode-email.js';
+import { type InvitationEmailInput, composeInvitationEmail } from '../invitations/invitation-email.js';
+import { type PasscodeEmailInput, composePasscodeEmail } from '../redemption/passcode-email.js';
 
 export interface InvitationMailPayload {
   kind: 'invitation';

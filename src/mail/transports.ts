@@ -3,7 +3,7 @@
  * development mode) the development mailbox, a table the `/_dev/mailbox` page shows.
  */
 import nodemailer from 'nodemailer';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../platform/context.js';
 import { newId } from '../platform/ids.js';
 import { DeliveryError, type MailTransport, type RenderedMail } from './outbox.js';
 

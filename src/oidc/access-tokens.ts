@@ -13,8 +13,8 @@ import {
   jwtVerify,
 } from 'jose';
 import { LRUCache } from 'lru-cache';
-import type { AppContext } from '../context.js';
-import { FoyerError } from '../errors/foyer-error.js';
+import type { AppContext } from '../platform/context.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
 import { graphAudience, issuerFor } from './accounts.js';
 import type { ProviderRegistry, TenantProvider } from './registry.js';
 

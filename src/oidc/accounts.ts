@@ -2,7 +2,7 @@
  * What a tenant's OpenID provider says about a person: the claims of SPEC §3 for members and guests.
  */
 import { listIdentities, findUser } from '../directory/users.js';
-import type { Executor } from '../storage/database.js';
+import type { Executor } from '../platform/storage/database.js';
 
 export function issuerFor(publicUrl: string, tenantId: string): string {
   return `${publicUrl}/${tenantId}/v2.0`;

@@ -12,7 +12,7 @@ import { LRUCache } from 'lru-cache';
 import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 import { sha256 } from '../platform/ids.js';
 import type { Clock } from '../platform/clock.js';
-import type { Database, Executor } from '../storage/database.js';
+import type { Database, Executor } from '../platform/storage/database.js';
 import { applicationFromRow, listSecretHashes } from '../directory/applications.js';
 
 /** What a Client row carries beyond OIDC metadata, for Foyer's own decisions during token issuance. */

@@ -11,11 +11,11 @@ import Provider, {
   errors,
   interactionPolicy,
 } from 'oidc-provider';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../platform/context.js';
 import { secretMatches } from '../directory/applications.js';
 import { type FoyerClientExtras, clientExtraProperties, createAdapterFactory } from './adapter.js';
 import { type AccountClaims, accountClaims, graphAudience, issuerFor } from './accounts.js';
-import type { StoredKey } from './signing-keys.js';
+import type { StoredKey } from '../directory/signing-keys.js';
 
 /** Paths below `/{tenant}`, as Entra lays them out. Discovery sits at `/v2.0/.well-known/…` (see mount.ts). */
 export const oidcRoutes = {

@@ -4,8 +4,8 @@
  * returned depend on the scopes the token carries (OpenID Connect Core §5.4).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../context.js';
-import { FoyerError } from '../errors/foyer-error.js';
+import type { AppContext } from '../platform/context.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
 import { verifyAccessToken } from './access-tokens.js';
 import { accountClaims } from './accounts.js';
 import type { ProviderRegistry } from './registry.js';

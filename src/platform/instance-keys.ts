@@ -8,7 +8,7 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:
 import type { Clock } from './clock.js';
 import { constantTimeEqual, randomToken } from './ids.js';
 import { getOrCreate } from './instance-secrets.js';
-import type { Database } from '../storage/database.js';
+import type { Database } from './storage/database.js';
 
 const loaded = new WeakMap<Database, Map<string, Promise<Buffer>>>();
 

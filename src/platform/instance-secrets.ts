@@ -5,7 +5,7 @@
  */
 import { randomToken } from './ids.js';
 import type { Clock } from './clock.js';
-import type { Database } from '../storage/database.js';
+import type { Database } from './storage/database.js';
 
 export interface InstanceSecrets {
   /** Keys for signed cookies, newest first (the first signs, all verify). */

@@ -3,7 +3,7 @@
  * (a limit kept in one process's memory could be sidestepped by a load balancer). Used for failed
  * sign-ins and the per-tenant invitation limit.
  */
-import type { Executor } from '../storage/database.js';
+import type { Executor } from './storage/database.js';
 
 export interface Window {
   /** Hits counted in the current window, after this call. */

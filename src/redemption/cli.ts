@@ -5,9 +5,9 @@
  */
 import type { Command } from 'commander';
 import type { CliHelpers } from '../cli/main.js';
-import { readSecret } from '../cli/secrets-input.js';
+import { readSecret } from '../platform/cli/secrets-input.js';
 import { requireTenant } from '../directory/tenants.js';
-import { FoyerError } from '../errors/foyer-error.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
 import { type ExternalProvider, createExternalProvider, deleteExternalProvider, listExternalProviders } from './external-providers.js';
 
 const CLI_ACTOR = { kind: 'cli' as const, displayName: 'foyer command line' };

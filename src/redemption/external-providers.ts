@@ -9,14 +9,14 @@
  */
 import { LRUCache } from 'lru-cache';
 import * as oidc from 'openid-client';
-import type { AppContext } from '../context.js';
-import { type Actor, activities, recordAudit } from '../audit/audit-log.js';
+import type { AppContext } from '../platform/context.js';
+import { type Actor, activities, recordAudit } from '../directory/audit-log.js';
 import { normalizeDomain } from '../directory/domains.js';
-import { FoyerError } from '../errors/foyer-error.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
 import { newId } from '../platform/ids.js';
 import { seal, unseal } from '../platform/instance-keys.js';
-import type { Executor } from '../storage/database.js';
-import type { IdentityProvidersTable } from '../storage/schema.js';
+import type { Executor } from '../platform/storage/database.js';
+import type { IdentityProvidersTable } from '../platform/storage/schema.js';
 
 export interface ExternalProvider {
   id: string;

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { directoryRoles } from '../directory/roles.js';
-import { FoyerError } from '../errors/foyer-error.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
 import { type AccessRule, actorOf, authorize } from '../graph/auth.js';
 import { parseBody } from '../graph/body.js';
 import type { GraphDeps } from '../graph/index.js';

@@ -5,9 +5,9 @@
  * Sending is rate-limited per address and per client address; a new code retires the flow's older ones.
  */
 import { randomInt } from 'node:crypto';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../platform/context.js';
 import { enqueueMail, outboxSignal } from '../mail/outbox.js';
-import type { Locale } from '../pages/i18n.js';
+import type { Locale } from '../platform/locale.js';
 import { constantTimeEqual, newId, sha256 } from '../platform/ids.js';
 import { seal } from '../platform/instance-keys.js';
 import * as rateLimit from '../platform/rate-limit.js';

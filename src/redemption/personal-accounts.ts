@@ -3,11 +3,11 @@
  * may create one with an e-mail address they prove with a one-time code, and a password. A guest whose
  * home is a personal account has `{issuer: personalIssuer, issuerAssignedId: account id}` as identity.
  */
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../platform/context.js';
 import { assertPasswordAcceptable, hashPassword } from '../directory/passwords.js';
-import { FoyerError } from '../errors/foyer-error.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
 import { newId } from '../platform/ids.js';
-import { type Executor, isUniqueViolation } from '../storage/database.js';
+import { type Executor, isUniqueViolation } from '../platform/storage/database.js';
 
 export interface PersonalAccount {
   id: string;

@@ -4,11 +4,11 @@
  * PendingAcceptance to Accepted, its `identities` record the home identity, and the audit event
  * "Redeem external user invite" is written. Either all of it happens or none of it.
  */
-import type { AppContext } from '../context.js';
-import { activities, recordAudit } from '../audit/audit-log.js';
+import type { AppContext } from '../platform/context.js';
+import { activities, recordAudit } from '../directory/audit-log.js';
 import { newId } from '../platform/ids.js';
-import { isUniqueViolation } from '../storage/database.js';
-import type { ProvenIdentity } from './flows.js';
+import { isUniqueViolation } from '../platform/storage/database.js';
+import type { ProvenIdentity } from '../web/guest/flows.js';
 
 export type RedeemFailure = 'spent' | 'identity_taken';
 

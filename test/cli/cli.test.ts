@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { io } from '../support/cli-io.js';
-import { openDatabase } from '../../src/storage/database.js';
-import { latestMigration } from '../../src/storage/migrate.js';
+import { openDatabase } from '../../src/platform/storage/database.js';
+import { latestMigration } from '../../src/platform/storage/migrate.js';
 import { backends } from '../support/backends.js';
 
 describe.each(backends)('foyer CLI on $name', (backend) => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { ConfigError, loadConfig } from '../../src/platform/config/load.js';
 import { renderConfigurationDoc, renderErrorsDoc } from '../../src/docs.js';
 
 describe('configuration', () => {
@@ -63,10 +63,10 @@ describe('configuration', () => {
 
 describe('generated reference pages', () => {
   const docs = resolve(import.meta.dirname, '../../docs');
-  it('docs/configuration.md matches src/config/schema.ts (run `npm run docs:generate`)', () => {
+  it('docs/configuration.md matches src/platform/config/schema.ts (run `npm run docs:generate`)', () => {
     expect(readFileSync(join(docs, 'configuration.md'), 'utf8')).toBe(renderConfigurationDoc());
   });
-  it('docs/errors.md matches src/errors/catalogue.ts (run `npm run docs:generate`)', () => {
+  it('docs/errors.md matches src/platform/errors/catalogue.ts (run `npm run docs:generate`)', () => {
     expect(readFileSync(join(docs, 'errors.md'), 'utf8')).toBe(renderErrorsDoc());
   });
 });

@@ -1,9 +1,9 @@
 /** The $filter parser, by table: what Graph clients send, and what it must refuse with a clear message. */
 import { describe, expect, it } from 'vitest';
 import { usersCollection } from '../../src/directory/users.js';
-import { parseFilter } from '../../src/graph/odata/filter.js';
-import { parseCollectionQuery } from '../../src/graph/odata/query.js';
-import { FoyerError } from '../../src/errors/foyer-error.js';
+import { parseFilter } from '../../src/platform/odata/filter.js';
+import { parseCollectionQuery } from '../../src/platform/odata/query.js';
+import { FoyerError } from '../../src/platform/errors/foyer-error.js';
 
 describe('$filter parser', () => {
   const accepted: Array<[string, unknown]> = [

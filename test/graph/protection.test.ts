@@ -8,7 +8,7 @@ import { type Actor, type SensitiveChange, assertMayChangeUser } from '../../src
 import { assignRole } from '../../src/directory/role-assignments.js';
 import { directoryRoles } from '../../src/directory/roles.js';
 import { createMember } from '../../src/directory/users.js';
-import { FoyerError } from '../../src/errors/foyer-error.js';
+import { FoyerError } from '../../src/platform/errors/foyer-error.js';
 import { backends } from '../support/backends.js';
 import { type TestFoyer, type TestTenant, startTestFoyer } from '../support/foyer.js';
 import { HttpBrowser, formWith, visibleText } from '../support/http-browser.js';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { directoryRoles } from '../../src/directory/roles.js';
 import { type InvitingParty, checkInviteeDomain, checkRedirectUrl, domainMatches, mayInvite } from '../../src/invitations/invite-rules.js';
-import type { AllowInvitesFrom } from '../../src/invitations/policies.js';
+import type { AllowInvitesFrom } from '../../src/directory/policies.js';
 import { ticketVerdict } from '../../src/invitations/tickets.js';
 import { retryDelay } from '../../src/mail/outbox.js';
 

@@ -1,6 +1,6 @@
 /** The invitation e-mail (SPEC §5), read the way its recipient reads it: subject, text part, HTML part. */
 import { describe, expect, it } from 'vitest';
-import { composeInvitationEmail, invitationLocale, type InvitationEmailInput } from '../../src/mail/invitation-email.js';
+import { composeInvitationEmail, invitationLocale, type InvitationEmailInput } from '../../src/invitations/invitation-email.js';
 
 const redeemUrl = 'https://foyer.example/redeem?t=abc&tenant=1';
 const blockUrl = 'https://foyer.example/invitations/block?t=xyz';

@@ -5,7 +5,7 @@
  */
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/context.js';
+import type { AppContext } from '../../src/platform/context.js';
 import { createInvitation } from '../../src/invitations/create-invitation.js';
 import { DeliveryError, type MailTransport, type RenderedMail, type WorkerSettings, cancelQueuedMail, startOutboxWorker } from '../../src/mail/outbox.js';
 import { systemClock } from '../../src/platform/clock.js';

@@ -5,7 +5,7 @@
  */
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rotateSigningKey } from '../../src/oidc/signing-keys.js';
+import { rotateSigningKey } from '../../src/directory/signing-keys.js';
 import { backends } from '../support/backends.js';
 import { type TestFoyer, type TestTenant, freePort, startTestFoyer } from '../support/foyer.js';
 import { HttpBrowser, formWith } from '../support/http-browser.js';

@@ -3,7 +3,7 @@
  * A behaviour that differs between the two backends fails here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/context.js';
+import type { AppContext } from '../../src/platform/context.js';
 import { createApplication, listSecretHashes, secretMatches } from '../../src/directory/applications.js';
 import { addGroupMember, createGroup, listGroupMembers, removeGroupMember } from '../../src/directory/groups.js';
 import { verifyPassword } from '../../src/directory/passwords.js';
@@ -11,8 +11,8 @@ import { assignRole, listRoleMembers, unassignRole } from '../../src/directory/r
 import { directoryRoles } from '../../src/directory/roles.js';
 import { createTenant, findTenant } from '../../src/directory/tenants.js';
 import { createMember, deleteUser, findUser, listUsers, updateUser, usersCollection } from '../../src/directory/users.js';
-import { FoyerError } from '../../src/errors/foyer-error.js';
-import { parseCollectionQuery } from '../../src/graph/odata/query.js';
+import { FoyerError } from '../../src/platform/errors/foyer-error.js';
+import { parseCollectionQuery } from '../../src/platform/odata/query.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { backends, freshContext } from '../support/backends.js';
 
@@ -202,7 +202,7 @@ describe.each(backends)('directory storage on $name', (backend) => {
           const page = await listUsers(ctx.db.kysely, ctx.db.dialect, listTenant, parsed);
           seen.push(...page.users.map((u) => u.displayName));
           if (!page.next) break;
-          const { encodeSkipToken } = await import('../../src/graph/odata/query.js');
+          const { encodeSkipToken } = await import('../../src/platform/odata/query.js');
           query = { ...query, $skiptoken: encodeSkipToken(parsed.orderBy.property, page.next.value, page.next.id) };
         }
         const expected = ['Åsa Öberg', 'Ada Lovelace', 'adam 100%_sure', 'admin', 'Bob', 'Zoë'].sort((a, b) =>

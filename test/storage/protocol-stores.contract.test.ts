@@ -3,15 +3,15 @@
  * rate limits, signing-key rotation, expiry housekeeping and migrations.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/context.js';
+import type { AppContext } from '../../src/platform/context.js';
 import { createTenant } from '../../src/directory/tenants.js';
 import { createAdapterFactory } from '../../src/oidc/adapter.js';
-import { listSigningKeys, rotateSigningKey } from '../../src/oidc/signing-keys.js';
+import { listSigningKeys, rotateSigningKey } from '../../src/directory/signing-keys.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import * as rateLimit from '../../src/platform/rate-limit.js';
 import { purgeExpired } from '../../src/server.js';
-import { openDatabase } from '../../src/storage/database.js';
-import { currentMigration, latestMigration, migrate, migrationNames } from '../../src/storage/migrate.js';
+import { openDatabase } from '../../src/platform/storage/database.js';
+import { currentMigration, latestMigration, migrate, migrationNames } from '../../src/platform/storage/migrate.js';
 import { backends, freshContext } from '../support/backends.js';
 
 describe.each(backends)('protocol stores on $name', (backend) => {

@@ -4,7 +4,7 @@
  * own outcome.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/storage/database.js';
+import type { Database } from '../../src/platform/storage/database.js';
 import { backends, freshDatabase } from '../support/backends.js';
 
 describe.each(backends)('transactions on $name', (backend) => {

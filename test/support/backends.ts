@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
-import { loadConfig } from '../../src/config/load.js';
-import type { AppContext } from '../../src/context.js';
+import { loadConfig } from '../../src/platform/config/load.js';
+import type { AppContext } from '../../src/platform/context.js';
 import { type Clock, ManualClock } from '../../src/platform/clock.js';
-import { type Database, openDatabase } from '../../src/storage/database.js';
-import { migrate } from '../../src/storage/migrate.js';
+import { type Database, openDatabase } from '../../src/platform/storage/database.js';
+import { migrate } from '../../src/platform/storage/migrate.js';
 
 export interface Backend {
   name: 'sqlite' | 'postgres';

@@ -4,14 +4,14 @@
  */
 import { createServer } from 'node:net';
 import { pino } from 'pino';
-import { loadConfig } from '../../src/config/load.js';
-import type { Config } from '../../src/config/schema.js';
+import { loadConfig } from '../../src/platform/config/load.js';
+import type { Config } from '../../src/platform/config/schema.js';
 import { createApplication, type NewApplication } from '../../src/directory/applications.js';
 import { createTenant } from '../../src/directory/tenants.js';
 import { features } from '../../src/features.js';
 import { type Clock, systemClock } from '../../src/platform/clock.js';
 import { type RunningFoyer, startFoyer } from '../../src/server.js';
-import { openDatabase } from '../../src/storage/database.js';
+import { openDatabase } from '../../src/platform/storage/database.js';
 import type { Backend } from './backends.js';
 
 export async function freePort(): Promise<number> {

@@ -3,7 +3,7 @@
  * `node --import tsx test/support/sqlite-writer.ts <database url> <milliseconds>` inserts a row every
  * couple of milliseconds for that long, then prints how many.
  */
-import { openDatabase } from '../../src/storage/database.js';
+import { openDatabase } from '../../src/platform/storage/database.js';
 
 const [url, ms] = process.argv.slice(2);
 const db = openDatabase(url!);

@@ -6,8 +6,8 @@
  * client address; past a limit the password is not checked at all. Unknown accounts cost the same
  * hashing time as known ones.
  */
-import type { AppContext } from '../context.js';
-import { verifyDecoy, verifyPassword } from '../directory/passwords.js';
+import type { AppContext } from '../platform/context.js';
+import { verifyDecoy, verifyPassword } from './passwords.js';
 import * as rateLimit from '../platform/rate-limit.js';
 
 export type PasswordVerdict = { ok: true } | { ok: false } | { ok: false; retryAfterMs: number };

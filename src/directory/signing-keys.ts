@@ -8,7 +8,7 @@
  */
 import { exportJWK, generateKeyPair, calculateJwkThumbprint, type JWK } from 'jose';
 import type { Clock } from '../platform/clock.js';
-import type { Executor } from '../storage/database.js';
+import type { Executor } from '../platform/storage/database.js';
 
 export const SIGNING_ALG = 'RS256';
 

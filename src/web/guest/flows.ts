@@ -6,10 +6,10 @@
  */
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../context.js';
-import { randomToken, sha256 } from '../platform/ids.js';
-import type { PendingAuthorization } from './external-providers.js';
-import type { BoundIdentity, HomeRoute } from './home-realm.js';
+import type { AppContext } from '../../platform/context.js';
+import { randomToken, sha256 } from '../../platform/ids.js';
+import type { PendingAuthorization } from '../../redemption/external-providers.js';
+import type { BoundIdentity, HomeRoute } from '../../redemption/home-realm.js';
 
 export const FLOW_TTL_MS = 60 * 60_000;
 

@@ -5,7 +5,7 @@
  * was rolled back, nor misses one that was committed.
  */
 import { newId } from '../platform/ids.js';
-import type { Executor } from '../storage/database.js';
+import type { Executor } from '../platform/storage/database.js';
 
 /** Entra's activity names (entra-b2b.md item 107), plus Foyer's own for mail delivery and policies. */
 export const activities = {

@@ -3,7 +3,7 @@
  * `$skiptoken`. Paging is by keyset: `$skiptoken` carries the sort key of the last row of the previous
  * page, so page N costs the same as page 1 however large the tenant (an offset would not).
  */
-import { FoyerError } from '../../errors/foyer-error.js';
+import { FoyerError } from '../errors/foyer-error.js';
 import { type FilterModel, type FilterNode, FilterError, parseFilter } from './filter.js';
 
 export interface CollectionModel extends FilterModel {

@@ -161,7 +161,7 @@ export interface OidcPayloadsTable {
 /** The instance-wide browser session (single sign-on across tenants). Keyed by a hash of the cookie. */
 export interface BrowserSessionsTable {
   id_hash: string;
-  /** JSON: the identities proven in this browser, see src/pages/browser-session.ts */
+  /** JSON: the identities proven in this browser, see src/web/kit/browser-session.ts */
   payload: string;
   created_at: number;
   expires_at: number;
@@ -204,7 +204,7 @@ export interface InvitationsTable {
   ticket_state: string;
   /** null: the ticket does not expire */
   ticket_expires_at: number | null;
-  /** JSON: the audit actor who invited (see src/audit/audit-log.ts) */
+  /** JSON: the audit actor who invited (see src/directory/audit-log.ts) */
   inviter: string;
   created_at: number;
   redeemed_at: number | null;

@@ -5,7 +5,7 @@
  *   POST /{tenantId}/login/{uid}/identifier → the password page
  *   POST /{tenantId}/login/{uid}/password   → back to the provider with the login result
  *   POST /{tenantId}/login/{uid}/cancel     → back to the app with access_denied
- *   GET  /{tenantId}/login/{uid}/guest      → back from a guest's flow (src/redemption/pages.ts)
+ *   GET  /{tenantId}/login/{uid}/guest      → back from a guest's flow (src/web/guest/pages.ts)
  *
  * Failed attempts are counted per account and per client address in the database (so every process
  * sees them); past the limit, sign-in is refused before the password is even checked. Unknown addresses
@@ -15,17 +15,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/csrf-protection';
 import type Provider from 'oidc-provider';
-import type { AppContext } from '../context.js';
-import { parseEmailAddress } from '../directory/domains.js';
-import type { Tenant } from '../directory/tenants.js';
-import { findMemberBySignInName, findUser } from '../directory/users.js';
-import type { ProviderRegistry } from '../oidc/registry.js';
-import { issuerFor } from '../oidc/accounts.js';
-import { checkPassword } from './password-check.js';
-import { guestFromBrowserSession, startGuestSignIn, takeGuestSignIn } from '../redemption/pages.js';
-import { readBrowserSession, rememberAccount, signInStillCounts } from './browser-session.js';
-import { type Locale, chooseLocale, text } from './i18n.js';
-import { pageHeaders } from './layout.js';
+import type { AppContext } from '../../platform/context.js';
+import { parseEmailAddress } from '../../directory/domains.js';
+import type { Tenant } from '../../directory/tenants.js';
+import { findMemberBySignInName, findUser } from '../../directory/users.js';
+import type { ProviderRegistry } from '../../oidc/registry.js';
+import { issuerFor } from '../../oidc/accounts.js';
+import { checkPassword } from '../../directory/password-check.js';
+import { guestFromBrowserSession, startGuestSignIn, takeGuestSignIn } from '../guest/pages.js';
+import { readBrowserSession, rememberAccount, signInStillCounts } from '../kit/browser-session.js';
+import { text } from '../kit/i18n.js';
+import { type Locale, chooseLocale } from '../../platform/locale.js';
+import { pageHeaders } from '../kit/layout.js';
 import { type FormContext, identifierPage, messagePage, passwordPage } from './sign-in-views.js';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -212,7 +213,7 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
     return finish(it, request, reply, { login: { accountId: member.id, amr: ['pwd'], ts: authTime } });
   });
 
-  // Back from a guest flow (src/redemption/pages.ts) that this sign-in page started.
+  // Back from a guest flow (src/web/guest/pages.ts) that this sign-in page started.
   app.get('/:tenantId/login/:uid/guest', async (request, reply) => {
     const it = await load(request, reply);
     if (!it) return reply;

@@ -1,7 +1,8 @@
 /** The frame of every page: language, title, the tenant's branding, and a small accessible stylesheet. */
-import type { Branding } from '../directory/tenants.js';
-import { type Html, html, raw } from './html.js';
-import { type Locale, text } from './i18n.js';
+import type { Branding } from '../../directory/tenants.js';
+import { type Html, html, raw } from '../../platform/html.js';
+import { text } from './i18n.js';
+import { type Locale } from '../../platform/locale.js';
 
 export interface PageBrand {
   organizationName?: string;

@@ -1,5 +1,5 @@
 /** What the redemption and guest sign-in pages say, in English and Swedish (every key in both). */
-import type { Locale } from '../pages/i18n.js';
+import type { Locale } from '../../platform/locale.js';
 
 const en = {
   invitedYou: (inviter: string, org: string) => `${inviter} from ${org} invited you`,

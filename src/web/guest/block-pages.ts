@@ -6,15 +6,15 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/csrf-protection';
-import type { AppContext } from '../context.js';
-import { activities, recordAudit } from '../audit/audit-log.js';
-import { findTenant } from '../directory/tenants.js';
-import { html } from '../pages/html.js';
-import { type Locale, chooseLocale } from '../pages/i18n.js';
-import { page, pageHeaders } from '../pages/layout.js';
-import { brandOf } from '../pages/sign-in.js';
-import { newId } from '../platform/ids.js';
-import { verifyLink } from '../platform/instance-keys.js';
+import type { AppContext } from '../../platform/context.js';
+import { activities, recordAudit } from '../../directory/audit-log.js';
+import { findTenant } from '../../directory/tenants.js';
+import { html } from '../../platform/html.js';
+import { type Locale, chooseLocale } from '../../platform/locale.js';
+import { page, pageHeaders } from '../kit/layout.js';
+import { brandOf } from '../sign-in/sign-in.js';
+import { newId } from '../../platform/ids.js';
+import { verifyLink } from '../../platform/instance-keys.js';
 
 const messages = {
   'en-US': {

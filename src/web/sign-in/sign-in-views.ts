@@ -1,8 +1,8 @@
 /** The identifier-first sign-in pages. Every control is labelled; errors are announced (role="alert"). */
-import { html } from './html.js';
-import type { Locale } from './i18n.js';
-import { text } from './i18n.js';
-import { type PageBrand, page } from './layout.js';
+import { html } from '../../platform/html.js';
+import type { Locale } from '../../platform/locale.js';
+import { text } from '../kit/i18n.js';
+import { type PageBrand, page } from '../kit/layout.js';
 
 export interface FormContext {
   locale: Locale;

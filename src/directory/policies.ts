@@ -4,7 +4,7 @@
  * `b2bManagementPolicy` (which invitee domains), and Foyer's own `invitationPolicy` (ticket lifetime).
  * A tenant that never set a policy gets Entra's defaults.
  */
-import type { Executor } from '../storage/database.js';
+import type { Executor } from '../platform/storage/database.js';
 import type { RedemptionConfiguration } from '../redemption/home-realm.js';
 
 export const allowInvitesFromValues = ['none', 'adminsAndGuestInviters', 'adminsGuestInvitersAndAllMembers', 'everyone'] as const;

@@ -10,7 +10,7 @@
  *   GET  /guest/callback              an external OpenID provider's answer
  *
  * A flow started from a tenant's sign-in page ends at `GET /{tenantId}/login/{uid}/guest`
- * (src/pages/sign-in.ts), which hands `takeGuestSignIn`'s result back to the tenant's OpenID provider.
+ * (src/web/sign-in/sign-in.ts), which hands `takeGuestSignIn`'s result back to the tenant's OpenID provider.
  *
  * Opening a link changes nothing (mail scanners open links); every change is a CSRF-protected POST.
  * The flow's state is server-side (flows.ts). Whatever a person proves is recorded in the browser
@@ -18,29 +18,29 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/csrf-protection';
-import type { AppContext } from '../context.js';
-import { parseEmailAddress } from '../directory/domains.js';
-import { type Tenant, findTenant, listTenantDomains } from '../directory/tenants.js';
-import { findMemberBySignInName, findUser } from '../directory/users.js';
-import { FoyerError } from '../errors/foyer-error.js';
-import { checkInviteeDomain } from '../invitations/invite-rules.js';
-import { readInvitationPolicies } from '../invitations/policies.js';
-import { ticketVerdict } from '../invitations/tickets.js';
-import { issuerFor } from '../oidc/accounts.js';
-import { type BrowserSession, type SignedInAccount, readBrowserSession, rememberAccount, signInStillCounts } from '../pages/browser-session.js';
-import { type Locale, chooseLocale } from '../pages/i18n.js';
-import { pageHeaders } from '../pages/layout.js';
-import { checkPassword } from '../pages/password-check.js';
-import { brandOf } from '../pages/sign-in.js';
-import { messagePage } from '../pages/sign-in-views.js';
-import { sha256 } from '../platform/ids.js';
-import type { InvitationsTable } from '../storage/schema.js';
-import { beginExternalSignIn, finishExternalSignIn, findExternalProvider, listExternalProviders } from './external-providers.js';
+import type { AppContext } from '../../platform/context.js';
+import { parseEmailAddress } from '../../directory/domains.js';
+import { type Tenant, findTenant, listTenantDomains } from '../../directory/tenants.js';
+import { findMemberBySignInName, findUser } from '../../directory/users.js';
+import { FoyerError } from '../../platform/errors/foyer-error.js';
+import { checkInviteeDomain } from '../../invitations/invite-rules.js';
+import { readInvitationPolicies } from '../../directory/policies.js';
+import { ticketVerdict } from '../../invitations/tickets.js';
+import { issuerFor } from '../../oidc/accounts.js';
+import { type BrowserSession, type SignedInAccount, readBrowserSession, rememberAccount, signInStillCounts } from '../kit/browser-session.js';
+import { type Locale, chooseLocale } from '../../platform/locale.js';
+import { pageHeaders } from '../kit/layout.js';
+import { checkPassword } from '../../directory/password-check.js';
+import { brandOf } from '../sign-in/sign-in.js';
+import { messagePage } from '../sign-in/sign-in-views.js';
+import { sha256 } from '../../platform/ids.js';
+import type { InvitationsTable } from '../../platform/storage/schema.js';
+import { beginExternalSignIn, finishExternalSignIn, findExternalProvider, listExternalProviders } from '../../redemption/external-providers.js';
 import { type GuestFlow, type LoadedFlow, type ProvenIdentity, endFlow, loadFlow, saveFlow, startFlow } from './flows.js';
-import { type HomeRoute, PASSCODE_ISSUER, maskAddress, personalIssuer, resolveHome, routeForBoundIdentity } from './home-realm.js';
-import { sendPasscode, verifyPasscode } from './passcodes.js';
-import { createPersonalAccount, findPersonalAccount, findPersonalAccountById } from './personal-accounts.js';
-import { completeRedemption } from './redeem.js';
+import { type HomeRoute, PASSCODE_ISSUER, maskAddress, personalIssuer, resolveHome, routeForBoundIdentity } from '../../redemption/home-realm.js';
+import { sendPasscode, verifyPasscode } from '../../redemption/passcodes.js';
+import { createPersonalAccount, findPersonalAccount, findPersonalAccountById } from '../../redemption/personal-accounts.js';
+import { completeRedemption } from '../../redemption/redeem.js';
 import { redemptionText } from './texts.js';
 import { type View, choicePage, consentPage, landingPage, passcodeStep, passwordStep, signUpStep } from './views.js';
 

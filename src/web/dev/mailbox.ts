@@ -5,10 +5,10 @@
  * redemption links).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../context.js';
-import { html } from '../pages/html.js';
-import { page, pageHeaders } from '../pages/layout.js';
-import type { RenderedMail } from './outbox.js';
+import type { AppContext } from '../../platform/context.js';
+import { html } from '../../platform/html.js';
+import { page, pageHeaders } from '../kit/layout.js';
+import type { RenderedMail } from '../../mail/outbox.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

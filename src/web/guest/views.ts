@@ -2,9 +2,9 @@
  * The redemption and guest sign-in pages. Server-rendered, no scripts; every control labelled, errors
  * announced (role="alert"), every form carrying its CSRF token.
  */
-import { type Html, html } from '../pages/html.js';
-import type { Locale } from '../pages/i18n.js';
-import { type PageBrand, page } from '../pages/layout.js';
+import { type Html, html } from '../../platform/html.js';
+import type { Locale } from '../../platform/locale.js';
+import { type PageBrand, page } from '../kit/layout.js';
 import { redemptionText } from './texts.js';
 
 export interface View {

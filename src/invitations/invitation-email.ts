@@ -7,8 +7,8 @@
  * as inert text, an "Accept invitation" button with where it leads, and a footer with the privacy statement
  * (or a note that there is none) and "Block future invitations".
  */
-import { type Html, html, raw } from '../pages/html.js';
-import { type Locale, matchLocale } from '../pages/i18n.js';
+import { type Html, html, raw } from '../platform/html.js';
+import { type Locale, matchLocale } from '../platform/locale.js';
 
 export interface InvitationEmailInput {
   locale: Locale;

@@ -5,7 +5,7 @@
  * behaves as people expect instead of SQL's three-valued logic. Values are always bound parameters.
  */
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
-import type { DialectName } from '../../storage/database.js';
+import type { DialectName } from '../storage/database.js';
 import type { FilterNode, Literal } from './filter.js';
 
 /** How a property is stored. */

@@ -1,12 +1,13 @@
 /** Pages the OpenID providers show: protocol errors, the sign-out question, "you signed out". */
 import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
-import type { AppContext } from '../context.js';
-import type { ProviderRegistry } from '../oidc/registry.js';
-import type { ProviderViews } from '../oidc/provider.js';
-import { endBrowserSession, sessionCookieName } from './browser-session.js';
-import { html, raw } from './html.js';
-import { chooseLocale, text } from './i18n.js';
-import { page, pageHeaders } from './layout.js';
+import type { AppContext } from '../../platform/context.js';
+import type { ProviderRegistry } from '../../oidc/registry.js';
+import type { ProviderViews } from '../../oidc/provider.js';
+import { endBrowserSession, sessionCookieName } from '../kit/browser-session.js';
+import { html, raw } from '../../platform/html.js';
+import { text } from '../kit/i18n.js';
+import { chooseLocale } from '../../platform/locale.js';
+import { page, pageHeaders } from '../kit/layout.js';
 import { messagePage } from './sign-in-views.js';
 import { brandOf } from './sign-in.js';
 

@@ -5,9 +5,9 @@
  */
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../context.js';
-import type { User } from '../directory/users.js';
-import { randomToken, sha256 } from '../platform/ids.js';
+import type { AppContext } from '../../platform/context.js';
+import type { User } from '../../directory/users.js';
+import { randomToken, sha256 } from '../../platform/ids.js';
 
 export interface SignedInAccount {
   /** The tenant whose directory holds the account ('' for identities outside every tenant). */

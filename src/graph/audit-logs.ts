@@ -4,12 +4,12 @@
  */
 import { type SqlBool, sql, type RawBuilder } from 'kysely';
 import { directoryRoles } from '../directory/roles.js';
-import { type AccessRule, authorize } from '../graph/auth.js';
-import type { GraphDeps } from '../graph/index.js';
-import { type CollectionModel, encodeSkipToken, parseCollectionQuery } from '../graph/odata/query.js';
-import { type ColumnRef, compileFilter } from '../graph/odata/sql.js';
-import type { AuditEventsTable } from '../storage/schema.js';
-import type { Actor, AuditTarget } from './audit-log.js';
+import { type AccessRule, authorize } from './auth.js';
+import type { GraphDeps } from './index.js';
+import { type CollectionModel, encodeSkipToken, parseCollectionQuery } from '../platform/odata/query.js';
+import { type ColumnRef, compileFilter } from '../platform/odata/sql.js';
+import type { AuditEventsTable } from '../platform/storage/schema.js';
+import type { Actor, AuditTarget } from '../directory/audit-log.js';
 
 const rule: AccessRule = {
   app: ['AuditLog.Read.All'],
