@@ -56,7 +56,7 @@ module.exports = {
     ...featureOrder,
     {
       name: 'features-through-their-index',
-      comment: "Outside a feature, only its index.ts (what it publishes) may be imported, never its internals.",
+      comment: 'Outside a feature, only its index.ts (what it publishes) may be imported, never its internals.',
       severity: 'error',
       from: { path: '^src/([^/]+)/' },
       to: { path: `^src/(${FEATURES.join('|')})/`, pathNot: ['^src/$1/', `^src/(${FEATURES.join('|')})/index\\.ts$`] },

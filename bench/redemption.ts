@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { SMTPServer } from 'smtp-server';
-import { HttpBrowser, forms } from '../test/support/http-browser.js';
+import { forms, HttpBrowser } from '../test/support/http-browser.js';
 
 export interface Timed {
   perSecond: number;
@@ -93,7 +93,13 @@ async function run(workers: number, seconds: number, once: (worker: number, i: n
   );
   const elapsed = (Date.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { perSecond: Math.round(latencies.length / elapsed), p50: Math.round(percentile(latencies, 50)), p99: Math.round(percentile(latencies, 99)), total: latencies.length, errors };
+  return {
+    perSecond: Math.round(latencies.length / elapsed),
+    p50: Math.round(percentile(latencies, 50)),
+    p99: Math.round(percentile(latencies, 99)),
+    total: latencies.length,
+    errors,
+  };
 }
 
 export interface RedemptionBench {
@@ -127,7 +133,11 @@ export async function benchRedemption(o: {
     const step = await b.press(await b.go(link), 'Next');
     const sent = await b.press(step, 'Send code');
     const code = await o.inbox.next(address);
-    const consent = await b.submit(sent, forms(sent).findIndex((f) => 'code' in f.fields), { code });
+    const consent = await b.submit(
+      sent,
+      forms(sent).findIndex((f) => 'code' in f.fields),
+      { code },
+    );
     const landed = await b.press(consent, 'Accept', {}, (u) => u.startsWith('https://apps.bench.example/'));
     if (!landed.url.startsWith('https://apps.bench.example/')) throw new Error(`redemption ended at ${landed.url} (${landed.status})`);
     guests.push(b);
@@ -165,7 +175,10 @@ export async function benchRedemption(o: {
     if (!code) throw new Error(`no code: ${back.status} ${back.url}`);
     const res = await fetch(`${o.publicUrl}/${o.tenantId}/oauth2/v2.0/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${o.app.appId}:${o.app.clientSecret}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${o.app.appId}:${o.app.clientSecret}`).toString('base64')}`,
+      },
       body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: o.app.redirectUri, code_verifier: verifier }),
     });
     const body = (await res.json()) as { id_token?: string };

@@ -26,14 +26,14 @@ import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { pino } from 'pino';
-import { loadConfig } from '../src/platform/config/load.js';
+import { createApplication } from '../src/directory/applications.js';
 import { systemClock } from '../src/platform/clock.js';
+import { loadConfig } from '../src/platform/config/load.js';
 import { openDatabase } from '../src/platform/storage/database.js';
 import { migrate } from '../src/platform/storage/migrate.js';
 import { freePort } from '../test/support/foyer.js';
+import { benchRedemption, type RedemptionBench, startCodeInbox } from './redemption.js';
 import { seed } from './seed.js';
-import { type RedemptionBench, benchRedemption, startCodeInbox } from './redemption.js';
-import { createApplication } from '../src/directory/applications.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -198,7 +198,10 @@ async function benchFoyer(backend: 'sqlite' | 'postgres'): Promise<BackendFigure
 
     // Bulk: the operator's command on a CSV in Entra's template, while the server runs beside it.
     const csv = join(dir, 'bulk.csv');
-    const lines = ['version:v1.0', 'Email address to invite [inviteeEmail] Required,Redirection url [inviteRedirectURL] Required,Send invitation message (true or false) [sendEmail],Customized invitation message [customizedMessageBody]'];
+    const lines = [
+      'version:v1.0',
+      'Email address to invite [inviteeEmail] Required,Redirection url [inviteRedirectURL] Required,Send invitation message (true or false) [sendEmail],Customized invitation message [customizedMessageBody]',
+    ];
     for (let i = 0; i < BULK; i++) lines.push(`bulk${i}@bulk${i % 100}.example,https://apps.bench.example/,true,Welcome`);
     writeFileSync(csv, lines.join('\n'));
     const bulkStarted = Date.now();
@@ -222,7 +225,10 @@ async function benchFoyer(backend: 'sqlite' | 'postgres'): Promise<BackendFigure
     const admin = openDatabase(databaseUrl);
     await admin.kysely.updateTable('outbox').set({ state: 'cancelled', secret: null }).where('state', '=', 'queued').execute();
     const redirectUri = 'http://localhost:9/callback';
-    const guestApp = await createApplication({ config, db: admin, clock: systemClock, log: pino({ level: 'silent' }) }, seeded.tenantId, { displayName: 'Guest portal', redirectUris: [redirectUri] });
+    const guestApp = await createApplication({ config, db: admin, clock: systemClock, log: pino({ level: 'silent' }) }, seeded.tenantId, {
+      displayName: 'Guest portal',
+      redirectUris: [redirectUri],
+    });
     await admin.close();
     const inbox = await startCodeInbox();
     // A new port: this process's HTTP client still holds keep-alive connections to the stopped server.
@@ -290,7 +296,8 @@ async function machine() {
   return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, postgres, sqlite };
 }
 
-const fmt = (f: Figure) => `${String(f.requestsPerSecond).padStart(6)}/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors}`;
+const fmt = (f: Figure) =>
+  `${String(f.requestsPerSecond).padStart(6)}/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors}`;
 
 const info = await machine();
 console.log(`Foyer benchmark — ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, Node.js ${info.node}, ${info.postgres}, SQLite ${info.sqlite}`);
@@ -303,11 +310,16 @@ const results: BackendFigures[] = [];
 for (const backend of (BACKEND === 'all' ? ['sqlite', 'postgres'] : [BACKEND]) as Array<'sqlite' | 'postgres'>) {
   const r = await benchFoyer(backend);
   results.push(r);
-  console.log(`foyer ${backend.padEnd(8)} client credentials       ${fmt(r.tokens)}   (${((r.tokens.requestsPerSecond / bare.requestsPerSecond) * 100).toFixed(0)}% of bare)`);
+  console.log(
+    `foyer ${backend.padEnd(8)} client credentials       ${fmt(r.tokens)}   (${((r.tokens.requestsPerSecond / bare.requestsPerSecond) * 100).toFixed(0)}% of bare)`,
+  );
   console.log(`foyer ${backend.padEnd(8)} GET /users (100 of ${USERS}) ${fmt(r.usersFiltered)}`);
   console.log(`foyer ${backend.padEnd(8)} POST /invitations (e-mail queued) ${fmt(r.invitations)}`);
-  console.log(`foyer ${backend.padEnd(8)} foyer invite --csv, ${r.bulk.rows} rows: ${r.bulk.seconds.toFixed(1)} s, ${r.bulk.rowsPerSecond} rows/s, ${r.bulk.failed} failed`);
-  const t = (x: RedemptionBench['redemptions']) => `${String(x.perSecond).padStart(6)}/s   p50 ${String(x.p50).padStart(4)} ms   p99 ${String(x.p99).padStart(4)} ms   errors ${x.errors}`;
+  console.log(
+    `foyer ${backend.padEnd(8)} foyer invite --csv, ${r.bulk.rows} rows: ${r.bulk.seconds.toFixed(1)} s, ${r.bulk.rowsPerSecond} rows/s, ${r.bulk.failed} failed`,
+  );
+  const t = (x: RedemptionBench['redemptions']) =>
+    `${String(x.perSecond).padStart(6)}/s   p50 ${String(x.p50).padStart(4)} ms   p99 ${String(x.p99).padStart(4)} ms   errors ${x.errors}`;
   console.log(`foyer ${backend.padEnd(8)} redemptions, passcode path (${REDEEMERS} guests) ${t(r.redemption.redemptions)}`);
   console.log(`foyer ${backend.padEnd(8)} guest sign-in + tokens (${REDEEMERS} guests) ${t(r.redemption.guestTokens)}`);
 }

@@ -4,15 +4,77 @@
  * (hashing 100,000 passwords would measure argon2, not the directory).
  */
 import { type Insertable, sql } from 'kysely';
-import type { AppContext } from '../src/platform/context.js';
 import { createApplication } from '../src/directory/applications.js';
 import { hashPassword } from '../src/directory/passwords.js';
 import { createTenant } from '../src/directory/tenants.js';
+import type { AppContext } from '../src/platform/context.js';
 import { newId } from '../src/platform/ids.js';
 import type { UserIdentitiesTable, UsersTable } from '../src/platform/storage/schema.js';
 
-const first = ['Ada', 'Alan', 'Anna', 'Andrea', 'Bengt', 'Beatrice', 'Carl', 'Cecilia', 'David', 'Dana', 'Erik', 'Eva', 'Frida', 'Fatima', 'Gustav', 'Hanna', 'Ivan', 'Ingrid', 'Johan', 'Julia', 'Karin', 'Lars', 'Maria', 'Nils', 'Olivia', 'Per', 'Rosa', 'Sven', 'Tove', 'Ulf', 'Vera', 'Wei', 'Yusuf', 'Zoë'];
-const last = ['Andersson', 'Berg', 'Chen', 'Dahl', 'Ek', 'Fors', 'García', 'Holm', 'Ito', 'Johansson', 'Karlsson', 'Lind', 'Moreno', 'Nyström', 'Olsen', 'Persson', 'Quist', 'Rossi', 'Sandberg', 'Tanaka', 'Ulrich', 'Virtanen', 'Wallin', 'Xu', 'Young', 'Zetterberg'];
+const first = [
+  'Ada',
+  'Alan',
+  'Anna',
+  'Andrea',
+  'Bengt',
+  'Beatrice',
+  'Carl',
+  'Cecilia',
+  'David',
+  'Dana',
+  'Erik',
+  'Eva',
+  'Frida',
+  'Fatima',
+  'Gustav',
+  'Hanna',
+  'Ivan',
+  'Ingrid',
+  'Johan',
+  'Julia',
+  'Karin',
+  'Lars',
+  'Maria',
+  'Nils',
+  'Olivia',
+  'Per',
+  'Rosa',
+  'Sven',
+  'Tove',
+  'Ulf',
+  'Vera',
+  'Wei',
+  'Yusuf',
+  'Zoë',
+];
+const last = [
+  'Andersson',
+  'Berg',
+  'Chen',
+  'Dahl',
+  'Ek',
+  'Fors',
+  'García',
+  'Holm',
+  'Ito',
+  'Johansson',
+  'Karlsson',
+  'Lind',
+  'Moreno',
+  'Nyström',
+  'Olsen',
+  'Persson',
+  'Quist',
+  'Rossi',
+  'Sandberg',
+  'Tanaka',
+  'Ulrich',
+  'Virtanen',
+  'Wallin',
+  'Xu',
+  'Young',
+  'Zetterberg',
+];
 
 export interface Seeded {
   tenantId: string;
@@ -21,7 +83,12 @@ export interface Seeded {
 }
 
 export async function seed(ctx: AppContext, users: number, progress: (done: number) => void = () => {}): Promise<Seeded> {
-  const { tenant } = await createTenant(ctx, { name: 'Bench Corp', domains: ['bench.example'], adminEmail: 'admin@bench.example', adminPassword: 'Bench-Passphrase-1' });
+  const { tenant } = await createTenant(ctx, {
+    name: 'Bench Corp',
+    domains: ['bench.example'],
+    adminEmail: 'admin@bench.example',
+    adminPassword: 'Bench-Passphrase-1',
+  });
   const app = await createApplication(ctx, tenant.id, { displayName: 'Bench', applicationPermissions: ['User.Read.All', 'User.Invite.All'] });
   const hash = await hashPassword('Bench-Passphrase-1');
   const now = ctx.clock.now();
@@ -57,7 +124,14 @@ export async function seed(ctx: AppContext, users: number, progress: (done: numb
         created_at: now + i,
         deleted_at: null,
       });
-      identities.push({ user_id: id, tenant_id: tenant.id, sign_in_type: 'userPrincipalName', issuer: tenant.initialDomain, issuer_assigned_id: upn, created_at: now + i });
+      identities.push({
+        user_id: id,
+        tenant_id: tenant.id,
+        sign_in_type: 'userPrincipalName',
+        issuer: tenant.initialDomain,
+        issuer_assigned_id: upn,
+        created_at: now + i,
+      });
     }
     await ctx.db.transaction(async (trx) => {
       await trx.insertInto('users').values(rows).execute();

@@ -6,25 +6,25 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { AppContext } from './platform/context.js';
 import { countTenants, findTenant } from './directory/tenants.js';
-import { FoyerError } from './platform/errors/foyer-error.js';
 import { fromFrameworkError, sendGraphError } from './graph/errors.js';
 import { type GraphFeature, graphPlugin } from './graph/index.js';
 import { mountProviders } from './oidc/mount.js';
 import { ProviderRegistry } from './oidc/registry.js';
 import { registerUserinfo } from './oidc/userinfo.js';
+import type { AppContext } from './platform/context.js';
+import { FoyerError } from './platform/errors/foyer-error.js';
 import { html } from './platform/html.js';
-import { text } from './web/kit/i18n.js';
+import { randomToken } from './platform/ids.js';
+import type { InstanceSecrets } from './platform/instance-secrets.js';
 import { chooseLocale } from './platform/locale.js';
+import { isMigrated } from './platform/storage/migrate.js';
+import { registerGuestRoutes } from './web/guest/pages.js';
+import { text } from './web/kit/i18n.js';
 import { page, pageHeaders } from './web/kit/layout.js';
 import { providerViews } from './web/sign-in/provider-views.js';
 import { registerSignInRoutes } from './web/sign-in/sign-in.js';
-import { registerGuestRoutes } from './web/guest/pages.js';
 import { messagePage } from './web/sign-in/sign-in-views.js';
-import { randomToken } from './platform/ids.js';
-import type { InstanceSecrets } from './platform/instance-secrets.js';
-import { isMigrated } from './platform/storage/migrate.js';
 
 export interface FoyerApp {
   http: FastifyInstance;
@@ -150,9 +150,7 @@ export async function createApp(ctx: AppContext, options: AppOptions): Promise<F
     const t = text(locale);
     // The list of organizations helps a developer on this machine; nobody else needs to see it.
     const development = config.mode === 'development' && ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(request.ip);
-    const tenants = development
-      ? await ctx.db.kysely.selectFrom('tenants').select(['id', 'display_name']).orderBy('created_at').limit(20).execute()
-      : [];
+    const tenants = development ? await ctx.db.kysely.selectFrom('tenants').select(['id', 'display_name']).orderBy('created_at').limit(20).execute() : [];
     const count = await countTenants(ctx.db.kysely);
     return reply.headers(pageHeaders).send(
       page(
@@ -160,14 +158,20 @@ export async function createApp(ctx: AppContext, options: AppOptions): Promise<F
         t.homeTitle,
         html`<h1>${t.homeTitle}</h1>
 <p>${t.homeBody}</p>
-${count === 0
-  ? html`<p>${t.homeNext}</p><pre><code>npx foyer tenant create --name "Contoso" --admin-email admin@contoso.example --admin-password-stdin</code></pre>`
-  : ''}
-${development
-  ? html`<h2>${t.homeTenants}</h2>${tenants.length
-      ? html`<ul>${tenants.map((tn) => html`<li>${tn.display_name} — <a href="/${tn.id}/v2.0/.well-known/openid-configuration">${t.homeDiscovery}</a></li>`)}</ul>`
-      : html`<p>${t.homeNoTenants}</p>`}`
-  : ''}
+${
+  count === 0
+    ? html`<p>${t.homeNext}</p><pre><code>npx foyer tenant create --name "Contoso" --admin-email admin@contoso.example --admin-password-stdin</code></pre>`
+    : ''
+}
+${
+  development
+    ? html`<h2>${t.homeTenants}</h2>${
+        tenants.length
+          ? html`<ul>${tenants.map((tn) => html`<li>${tn.display_name} — <a href="/${tn.id}/v2.0/.well-known/openid-configuration">${t.homeDiscovery}</a></li>`)}</ul>`
+          : html`<p>${t.homeNoTenants}</p>`
+      }`
+    : ''
+}
 <p>${t.homeDocs}</p>`,
       ),
     );

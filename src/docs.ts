@@ -1,6 +1,7 @@
 /** Renders the reference pages that are generated from code (so they cannot drift from it). */
-import { errorCatalogue } from './platform/errors/catalogue.js';
+
 import { optionDocs } from './platform/config/schema.js';
+import { errorCatalogue } from './platform/errors/catalogue.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 

@@ -4,18 +4,18 @@
  */
 import type { Command } from 'commander';
 import type { PageFeature } from './app.js';
-import { registerAuditRoutes } from './graph/audit-logs.js';
 import type { CliHelpers } from './cli/main.js';
-import type { AppContext } from './platform/context.js';
+import { registerAuditRoutes } from './graph/audit-logs.js';
 import type { GraphFeature } from './graph/index.js';
-import { registerBlockPages } from './web/guest/block-pages.js';
 import { registerInvitationCli } from './invitations/cli.js';
 import { registerInvitationRoutes } from './invitations/graph-routes.js';
 import { registerPolicyRoutes } from './invitations/policy-routes.js';
 import { startMailDelivery } from './mail/delivery.js';
-import { registerDevelopmentMailbox } from './web/dev/mailbox.js';
+import type { AppContext } from './platform/context.js';
 import { registerIdentityProviderCli } from './redemption/cli.js';
 import { registerIdentityProviderRoutes } from './redemption/graph-routes.js';
+import { registerDevelopmentMailbox } from './web/dev/mailbox.js';
+import { registerBlockPages } from './web/guest/block-pages.js';
 
 export interface Features {
   graphFeatures: GraphFeature[];

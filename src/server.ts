@@ -3,12 +3,12 @@
  * the tables of expiring things (sessions, codes, counters) tidy.
  */
 import type { Logger } from 'pino';
-import { type FoyerApp, type PageFeature, createApp } from './app.js';
-import type { Config } from './platform/config/schema.js';
-import type { AppContext } from './platform/context.js';
+import { createApp, type FoyerApp, type PageFeature } from './app.js';
 import { countTenants } from './directory/tenants.js';
 import type { GraphFeature } from './graph/index.js';
 import { type Clock, systemClock } from './platform/clock.js';
+import type { Config } from './platform/config/schema.js';
+import type { AppContext } from './platform/context.js';
 import { loadInstanceSecrets } from './platform/instance-secrets.js';
 import { createLogger } from './platform/log.js';
 import { type Database, openDatabase } from './platform/storage/database.js';
@@ -91,7 +91,10 @@ export async function purgeExpired(ctx: AppContext): Promise<void> {
   await db.deleteFrom('rate_limits').where('expires_at', '<', now).execute();
   await db.deleteFrom('signing_keys').where('expires_at', '<', now).execute();
   await db.deleteFrom('guest_flows').where('expires_at', '<', now).execute();
-  await db.deleteFrom('passcodes').where('expires_at', '<', now - 86_400_000).execute();
+  await db
+    .deleteFrom('passcodes')
+    .where('expires_at', '<', now - 86_400_000)
+    .execute();
 }
 
 function startHousekeeping(ctx: AppContext): NodeJS.Timeout {

@@ -3,22 +3,22 @@
  * `--json` output that uses Graph's property names.
  */
 import { Command, Option } from 'commander';
-import { ConfigError, loadConfig } from '../platform/config/load.js';
-import type { Config } from '../platform/config/schema.js';
-import type { AppContext } from '../platform/context.js';
 import { createApplication } from '../directory/applications.js';
 import { assignRole } from '../directory/role-assignments.js';
 import { directoryRoles } from '../directory/roles.js';
+import { rotateSigningKey } from '../directory/signing-keys.js';
 import { createTenant, listTenantDomains, requireTenant } from '../directory/tenants.js';
 import { createMember } from '../directory/users.js';
-import { FoyerError } from '../platform/errors/foyer-error.js';
-import { rotateSigningKey } from '../directory/signing-keys.js';
+import { features } from '../features.js';
+import { readSecret } from '../platform/cli/secrets-input.js';
 import { systemClock } from '../platform/clock.js';
+import { ConfigError, loadConfig } from '../platform/config/load.js';
+import type { Config } from '../platform/config/schema.js';
+import type { AppContext } from '../platform/context.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
 import { createLogger } from '../platform/log.js';
 import { openDatabase } from '../platform/storage/database.js';
 import { migrate } from '../platform/storage/migrate.js';
-import { readSecret } from '../platform/cli/secrets-input.js';
-import { features } from '../features.js';
 
 export interface CliIo {
   out(text: string): void;
@@ -51,7 +51,13 @@ async function withContext<T>(io: CliIo, fn: (ctx: AppContext) => Promise<T>): P
 }
 
 function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  ];
 }
 
 export function buildCli(io: CliIo = defaultIo): Command {
@@ -93,9 +99,7 @@ export function buildCli(io: CliIo = defaultIo): Command {
         print(
           !!opts.json,
           { database: db.description, applied: outcome.applied, current: outcome.current },
-          outcome.applied.length
-            ? `Applied ${outcome.applied.join(', ')} to ${db.description}.`
-            : `${db.description} is up to date (${outcome.current}).`,
+          outcome.applied.length ? `Applied ${outcome.applied.join(', ')} to ${db.description}.` : `${db.description} is up to date (${outcome.current}).`,
         );
       } finally {
         await db.close();
@@ -114,40 +118,51 @@ export function buildCli(io: CliIo = defaultIo): Command {
     .option('--admin-password <password>', 'the administrator password (visible to other local users: prefer the next two)')
     .option('--admin-password-stdin', 'read the administrator password from the first line of standard input')
     .addOption(new Option('--json', 'print the result as JSON'))
-    .action(async (opts: { name: string; domain?: string[]; slug?: string; adminEmail: string; adminName?: string; adminPassword?: string; adminPasswordStdin?: boolean; json?: boolean }) => {
-      const password = await readSecret(
-        { value: opts.adminPassword, fromStdin: opts.adminPasswordStdin, envName: 'FOYER_ADMIN_PASSWORD', prompt: 'Administrator password' },
-        (m) => io.err(`warning: ${m}`),
-        io.env,
-      );
-      const created = await withContext(io, (ctx) =>
-        createTenant(ctx, {
-          name: opts.name,
-          domains: opts.domain ?? [],
-          adminEmail: opts.adminEmail,
-          adminPassword: password,
-          ...(opts.adminName ? { adminDisplayName: opts.adminName } : {}),
-          ...(opts.slug ? { slug: opts.slug } : {}),
-        }),
-      );
-      const value = {
-        id: created.tenant.id,
-        displayName: created.tenant.displayName,
-        initialDomain: created.tenant.initialDomain,
-        verifiedDomains: created.domains.filter((d) => d.isVerified).map((d) => d.domain),
-        admin: { id: created.admin.id, userPrincipalName: created.admin.userPrincipalName },
-      };
-      print(
-        !!opts.json,
-        value,
-        [
-          `Created tenant ${value.displayName} (${value.id})`,
-          `  initial domain:   ${value.initialDomain}`,
-          `  verified domains: ${value.verifiedDomains.join(', ')}`,
-          `  administrator:    ${value.admin.userPrincipalName} (${value.admin.id})`,
-        ].join('\n'),
-      );
-    });
+    .action(
+      async (opts: {
+        name: string;
+        domain?: string[];
+        slug?: string;
+        adminEmail: string;
+        adminName?: string;
+        adminPassword?: string;
+        adminPasswordStdin?: boolean;
+        json?: boolean;
+      }) => {
+        const password = await readSecret(
+          { value: opts.adminPassword, fromStdin: opts.adminPasswordStdin, envName: 'FOYER_ADMIN_PASSWORD', prompt: 'Administrator password' },
+          (m) => io.err(`warning: ${m}`),
+          io.env,
+        );
+        const created = await withContext(io, (ctx) =>
+          createTenant(ctx, {
+            name: opts.name,
+            domains: opts.domain ?? [],
+            adminEmail: opts.adminEmail,
+            adminPassword: password,
+            ...(opts.adminName ? { adminDisplayName: opts.adminName } : {}),
+            ...(opts.slug ? { slug: opts.slug } : {}),
+          }),
+        );
+        const value = {
+          id: created.tenant.id,
+          displayName: created.tenant.displayName,
+          initialDomain: created.tenant.initialDomain,
+          verifiedDomains: created.domains.filter((d) => d.isVerified).map((d) => d.domain),
+          admin: { id: created.admin.id, userPrincipalName: created.admin.userPrincipalName },
+        };
+        print(
+          !!opts.json,
+          value,
+          [
+            `Created tenant ${value.displayName} (${value.id})`,
+            `  initial domain:   ${value.initialDomain}`,
+            `  verified domains: ${value.verifiedDomains.join(', ')}`,
+            `  administrator:    ${value.admin.userPrincipalName} (${value.admin.id})`,
+          ].join('\n'),
+        );
+      },
+    );
 
   tenant
     .command('show')
@@ -171,7 +186,7 @@ export function buildCli(io: CliIo = defaultIo): Command {
 
   tenant
     .command('rotate-keys')
-    .description("make a new signing key current; the old one stays published for FOYER_KEY_ROTATION_GRACE")
+    .description('make a new signing key current; the old one stays published for FOYER_KEY_ROTATION_GRACE')
     .requiredOption('--tenant <tenant>', 'tenant id or domain')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { tenant: string; json?: boolean }) => {
@@ -194,39 +209,41 @@ export function buildCli(io: CliIo = defaultIo): Command {
     .option('--redirect-uri <uri...>', 'redirect URIs (repeatable)', collect)
     .option('--public', 'a public client (no secret; single-page and native apps)')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { tenant: string; name: string; permissions?: string[]; scopes?: string[]; redirectUri?: string[]; public?: boolean; json?: boolean }) => {
-      const created = await withContext(io, async (ctx) => {
-        const t = await requireTenant(ctx.db.kysely, opts.tenant);
-        return createApplication(ctx, t.id, {
-          displayName: opts.name,
-          redirectUris: opts.redirectUri ?? [],
-          publicClient: !!opts.public,
-          applicationPermissions: opts.permissions ?? [],
-          ...(opts.scopes ? { delegatedPermissions: opts.scopes } : {}),
+    .action(
+      async (opts: { tenant: string; name: string; permissions?: string[]; scopes?: string[]; redirectUri?: string[]; public?: boolean; json?: boolean }) => {
+        const created = await withContext(io, async (ctx) => {
+          const t = await requireTenant(ctx.db.kysely, opts.tenant);
+          return createApplication(ctx, t.id, {
+            displayName: opts.name,
+            redirectUris: opts.redirectUri ?? [],
+            publicClient: !!opts.public,
+            applicationPermissions: opts.permissions ?? [],
+            ...(opts.scopes ? { delegatedPermissions: opts.scopes } : {}),
+          });
         });
-      });
-      const a = created.application;
-      const value = {
-        id: a.id,
-        appId: a.appId,
-        displayName: a.displayName,
-        clientSecret: created.clientSecret ?? null,
-        redirectUris: a.redirectUris,
-        permissions: a.applicationPermissions,
-        delegatedPermissions: a.delegatedPermissions,
-      };
-      print(
-        !!opts.json,
-        value,
-        [
-          `Registered ${a.displayName}`,
-          `  appId (client id): ${a.appId}`,
-          created.clientSecret ? `  client secret:      ${created.clientSecret}   (shown once: store it now)` : '  public client: no secret',
-          `  permissions:        ${a.applicationPermissions.join(', ') || '(none)'}`,
-          `  redirect URIs:      ${a.redirectUris.join(', ') || '(none)'}`,
-        ].join('\n'),
-      );
-    });
+        const a = created.application;
+        const value = {
+          id: a.id,
+          appId: a.appId,
+          displayName: a.displayName,
+          clientSecret: created.clientSecret ?? null,
+          redirectUris: a.redirectUris,
+          permissions: a.applicationPermissions,
+          delegatedPermissions: a.delegatedPermissions,
+        };
+        print(
+          !!opts.json,
+          value,
+          [
+            `Registered ${a.displayName}`,
+            `  appId (client id): ${a.appId}`,
+            created.clientSecret ? `  client secret:      ${created.clientSecret}   (shown once: store it now)` : '  public client: no secret',
+            `  permissions:        ${a.applicationPermissions.join(', ') || '(none)'}`,
+            `  redirect URIs:      ${a.redirectUris.join(', ') || '(none)'}`,
+          ].join('\n'),
+        );
+      },
+    );
 
   program
     .command('user')
@@ -241,31 +258,49 @@ export function buildCli(io: CliIo = defaultIo): Command {
     .option('--password <password>', 'the password (visible to other local users: prefer the next two)')
     .option('--password-stdin', 'read the password from the first line of standard input')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { tenant: string; upn: string; displayName?: string; mail?: string; role?: string[]; password?: string; passwordStdin?: boolean; json?: boolean }) => {
-      const roles = (opts.role ?? []).map((r) => {
-        const id = roleNames[r.toLowerCase()];
-        if (!id) throw new FoyerError('request.invalid_body', `unknown role '${r}' (known: ${Object.keys(roleNames).join(', ')})`);
-        return id;
-      });
-      const password = await readSecret(
-        { value: opts.password, fromStdin: opts.passwordStdin, envName: 'FOYER_USER_PASSWORD', prompt: 'Password' },
-        (m) => io.err(`warning: ${m}`),
-        io.env,
-      );
-      const user = await withContext(io, async (ctx) => {
-        const t = await requireTenant(ctx.db.kysely, opts.tenant);
-        const created = await createMember(ctx, t.id, {
-          userPrincipalName: opts.upn,
-          displayName: opts.displayName ?? opts.upn.split('@')[0]!,
-          password,
-          mail: opts.mail ?? null,
+    .action(
+      async (opts: {
+        tenant: string;
+        upn: string;
+        displayName?: string;
+        mail?: string;
+        role?: string[];
+        password?: string;
+        passwordStdin?: boolean;
+        json?: boolean;
+      }) => {
+        const roles = (opts.role ?? []).map((r) => {
+          const id = roleNames[r.toLowerCase()];
+          if (!id) throw new FoyerError('request.invalid_body', `unknown role '${r}' (known: ${Object.keys(roleNames).join(', ')})`);
+          return id;
         });
-        for (const role of roles) await assignRole(ctx, t.id, role, created.id);
-        return created;
-      });
-      const value = { id: user.id, userPrincipalName: user.userPrincipalName, displayName: user.displayName, mail: user.mail, userType: user.userType, roles: opts.role ?? [] };
-      print(!!opts.json, value, `Created ${user.userPrincipalName} (${user.id})${roles.length ? ` with roles ${opts.role!.join(', ')}` : ''}`);
-    });
+        const password = await readSecret(
+          { value: opts.password, fromStdin: opts.passwordStdin, envName: 'FOYER_USER_PASSWORD', prompt: 'Password' },
+          (m) => io.err(`warning: ${m}`),
+          io.env,
+        );
+        const user = await withContext(io, async (ctx) => {
+          const t = await requireTenant(ctx.db.kysely, opts.tenant);
+          const created = await createMember(ctx, t.id, {
+            userPrincipalName: opts.upn,
+            displayName: opts.displayName ?? opts.upn.split('@')[0]!,
+            password,
+            mail: opts.mail ?? null,
+          });
+          for (const role of roles) await assignRole(ctx, t.id, role, created.id);
+          return created;
+        });
+        const value = {
+          id: user.id,
+          userPrincipalName: user.userPrincipalName,
+          displayName: user.displayName,
+          mail: user.mail,
+          userType: user.userType,
+          roles: opts.role ?? [],
+        };
+        print(!!opts.json, value, `Created ${user.userPrincipalName} (${user.id})${roles.length ? ` with roles ${opts.role!.join(', ')}` : ''}`);
+      },
+    );
 
   for (const feature of features().cli ?? []) feature(program, { io, withContext, print, collect });
   return program;

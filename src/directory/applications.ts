@@ -4,10 +4,10 @@
  */
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
-import { canonicalPermission, delegatedOnly } from './permissions.js';
 import { constantTimeEqual, newId, randomToken, sha256 } from '../platform/ids.js';
 import type { Executor } from '../platform/storage/database.js';
 import type { ApplicationsTable } from '../platform/storage/schema.js';
+import { canonicalPermission, delegatedOnly } from './permissions.js';
 
 export interface Application {
   id: string;

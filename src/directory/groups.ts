@@ -1,12 +1,12 @@
 /** Groups of a tenant and their members (members and guests alike). */
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
+import { newId } from '../platform/ids.js';
 import type { CollectionModel, CollectionQuery } from '../platform/odata/query.js';
 import { type ColumnRef, compileFilter } from '../platform/odata/sql.js';
-import { newId } from '../platform/ids.js';
 import type { DialectName, Executor } from '../platform/storage/database.js';
 import type { GroupsTable } from '../platform/storage/schema.js';
-import { type User, requireUser, userFromRow } from './users.js';
+import { requireUser, type User, userFromRow } from './users.js';
 
 export interface Group {
   id: string;
@@ -83,10 +83,7 @@ export async function listGroups(
     const { value, id } = query.after;
     page = byName
       ? page.where((eb) =>
-          eb.or([
-            eb('groups.display_name_lower', cmp, String(value)),
-            eb.and([eb('groups.display_name_lower', '=', String(value)), eb('groups.id', cmp, id)]),
-          ]),
+          eb.or([eb('groups.display_name_lower', cmp, String(value)), eb.and([eb('groups.display_name_lower', '=', String(value)), eb('groups.id', cmp, id)])]),
         )
       : page.where('groups.id', cmp, id);
   }

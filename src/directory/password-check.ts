@@ -7,8 +7,8 @@
  * hashing time as known ones.
  */
 import type { AppContext } from '../platform/context.js';
-import { verifyDecoy, verifyPassword } from './passwords.js';
 import * as rateLimit from '../platform/rate-limit.js';
+import { verifyDecoy, verifyPassword } from './passwords.js';
 
 export type PasswordVerdict = { ok: true } | { ok: false } | { ok: false; retryAfterMs: number };
 

@@ -2,10 +2,9 @@
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import type { Executor } from '../platform/storage/database.js';
-import { type DirectoryRole, roleByTemplateId } from './roles.js';
-import { type User, assertNotLastGlobalAdmin, requireUser, userFromRow } from './users.js';
-import { directoryRoles } from './roles.js';
+import { type DirectoryRole, directoryRoles, roleByTemplateId } from './roles.js';
 import { lockTenant } from './tenants.js';
+import { assertNotLastGlobalAdmin, requireUser, type User, userFromRow } from './users.js';
 
 export function requireRole(id: string): DirectoryRole {
   const role = roleByTemplateId(id);
@@ -35,7 +34,10 @@ export async function assignRole(ctx: AppContext, tenantId: string, roleId: stri
     .onConflict((oc) => oc.columns(['tenant_id', 'role_template_id', 'principal_id']).doNothing())
     .executeTakeFirst();
   if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) {
-    throw new FoyerError('directory.member_already_in_group', "One or more added object references already exist for the following modified properties: 'members'.");
+    throw new FoyerError(
+      'directory.member_already_in_group',
+      "One or more added object references already exist for the following modified properties: 'members'.",
+    );
   }
 }
 

@@ -6,7 +6,7 @@
  * expect from Entra; a rotated-out key stays published in the JWKS for a grace period so tokens it signed
  * keep validating until they expire.
  */
-import { exportJWK, generateKeyPair, calculateJwkThumbprint, type JWK } from 'jose';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Clock } from '../platform/clock.js';
 import type { Executor } from '../platform/storage/database.js';
 
@@ -32,12 +32,7 @@ export async function generateSigningKey(): Promise<{ kid: string; privateJwk: J
   };
 }
 
-export async function insertSigningKey(
-  db: Executor,
-  tenantId: string,
-  key: { kid: string; privateJwk: JWK; publicJwk: JWK },
-  now: number,
-): Promise<void> {
+export async function insertSigningKey(db: Executor, tenantId: string, key: { kid: string; privateJwk: JWK; publicJwk: JWK }, now: number): Promise<void> {
   await db
     .insertInto('signing_keys')
     .values({

@@ -4,13 +4,13 @@
  */
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
-import { generateSigningKey, insertSigningKey } from './signing-keys.js';
 import { newId } from '../platform/ids.js';
 import { type DialectName, type Executor, isUniqueViolation } from '../platform/storage/database.js';
 import type { TenantsTable } from '../platform/storage/schema.js';
 import { normalizeDomain, parseEmailAddress, slugify } from './domains.js';
 import { assertPasswordAcceptable, hashPassword } from './passwords.js';
 import { directoryRoles } from './roles.js';
+import { generateSigningKey, insertSigningKey } from './signing-keys.js';
 import { insertUserRow } from './users.js';
 
 export interface Branding {
@@ -81,13 +81,7 @@ export async function requireTenant(db: Executor, idOrDomain: string): Promise<T
 }
 
 export async function listTenantDomains(db: Executor, tenantId: string): Promise<TenantDomain[]> {
-  const rows = await db
-    .selectFrom('tenant_domains')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .orderBy('is_initial', 'desc')
-    .orderBy('domain')
-    .execute();
+  const rows = await db.selectFrom('tenant_domains').selectAll().where('tenant_id', '=', tenantId).orderBy('is_initial', 'desc').orderBy('domain').execute();
   return rows.map((r) => ({
     domain: r.domain,
     isVerified: r.is_verified === 1,
@@ -140,81 +134,83 @@ export async function createTenant(ctx: AppContext, input: CreateTenantInput): P
   assertPasswordAcceptable(input.adminPassword, { userPrincipalName: admin.address });
   const passwordHash = await hashPassword(input.adminPassword);
 
-  return ctx.db.transaction(async (trx) => {
-    const slug = await freeSlug(trx, baseSlug, suffix);
-    // The checks below read before they write; the unique indexes settle a race with another creation.
-    const initialDomain = `${slug}.${suffix}`;
-    if (!normalizeDomain(initialDomain)) {
-      throw new FoyerError('request.invalid_body', `The initial domain '${initialDomain}' is not a valid domain name.`);
-    }
-    for (const domain of extra) {
-      const taken = await trx.selectFrom('tenant_domains').select('domain').where('domain', '=', domain).executeTakeFirst();
-      if (taken || domain === initialDomain) {
-        throw new FoyerError('tenant.domain_taken', `The domain '${domain}' already belongs to a tenant on this instance.`);
+  return ctx.db
+    .transaction(async (trx) => {
+      const slug = await freeSlug(trx, baseSlug, suffix);
+      // The checks below read before they write; the unique indexes settle a race with another creation.
+      const initialDomain = `${slug}.${suffix}`;
+      if (!normalizeDomain(initialDomain)) {
+        throw new FoyerError('request.invalid_body', `The initial domain '${initialDomain}' is not a valid domain name.`);
       }
-    }
-    await trx
-      .insertInto('tenants')
-      .values({
-        id: tenantId,
-        display_name: name,
-        slug,
-        initial_domain: initialDomain,
-        branding: '{}',
-        privacy_statement_url: null,
-        privacy_contact_email: null,
-        preferred_language: null,
-        keys_version: 1,
-        created_at: now,
-      })
-      .execute();
-    await trx
-      .insertInto('tenant_domains')
-      .values([
-        { domain: initialDomain, tenant_id: tenantId, is_verified: 1, is_initial: 1, is_default: extra.length ? 0 : 1, created_at: now },
-        ...extra.map((domain, i) => ({
-          domain,
-          tenant_id: tenantId,
-          is_verified: 1,
-          is_initial: 0,
-          is_default: i === 0 ? 1 : 0,
+      for (const domain of extra) {
+        const taken = await trx.selectFrom('tenant_domains').select('domain').where('domain', '=', domain).executeTakeFirst();
+        if (taken || domain === initialDomain) {
+          throw new FoyerError('tenant.domain_taken', `The domain '${domain}' already belongs to a tenant on this instance.`);
+        }
+      }
+      await trx
+        .insertInto('tenants')
+        .values({
+          id: tenantId,
+          display_name: name,
+          slug,
+          initial_domain: initialDomain,
+          branding: '{}',
+          privacy_statement_url: null,
+          privacy_contact_email: null,
+          preferred_language: null,
+          keys_version: 1,
           created_at: now,
-        })),
-      ])
-      .execute();
-    const upn = upnFor(initialDomain);
-    await insertUserRow(trx, {
-      id: adminId,
-      tenantId,
-      upn,
-      issuer: initialDomain,
-      mail: admin.address,
-      displayName: input.adminDisplayName?.trim() || admin.local,
-      passwordHash,
-      now,
+        })
+        .execute();
+      await trx
+        .insertInto('tenant_domains')
+        .values([
+          { domain: initialDomain, tenant_id: tenantId, is_verified: 1, is_initial: 1, is_default: extra.length ? 0 : 1, created_at: now },
+          ...extra.map((domain, i) => ({
+            domain,
+            tenant_id: tenantId,
+            is_verified: 1,
+            is_initial: 0,
+            is_default: i === 0 ? 1 : 0,
+            created_at: now,
+          })),
+        ])
+        .execute();
+      const upn = upnFor(initialDomain);
+      await insertUserRow(trx, {
+        id: adminId,
+        tenantId,
+        upn,
+        issuer: initialDomain,
+        mail: admin.address,
+        displayName: input.adminDisplayName?.trim() || admin.local,
+        passwordHash,
+        now,
+      });
+      await trx
+        .insertInto('role_assignments')
+        .values({
+          tenant_id: tenantId,
+          role_template_id: directoryRoles.globalAdministrator.id,
+          principal_id: adminId,
+          created_at: now,
+        })
+        .execute();
+      await insertSigningKey(trx, tenantId, key, now);
+      const tenant = await trx.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirstOrThrow();
+      return {
+        tenant: tenantFromRow(tenant),
+        domains: await listTenantDomains(trx, tenantId),
+        admin: { id: adminId, userPrincipalName: upn, mail: admin.address },
+      };
+    })
+    .catch((err: unknown) => {
+      if (isUniqueViolation(err)) {
+        throw new FoyerError('tenant.domain_taken', 'Another tenant took one of these domains at the same moment; try again.');
+      }
+      throw err;
     });
-    await trx
-      .insertInto('role_assignments')
-      .values({
-        tenant_id: tenantId,
-        role_template_id: directoryRoles.globalAdministrator.id,
-        principal_id: adminId,
-        created_at: now,
-      })
-      .execute();
-    await insertSigningKey(trx, tenantId, key, now);
-    const tenant = await trx.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirstOrThrow();
-    return {
-      tenant: tenantFromRow(tenant),
-      domains: await listTenantDomains(trx, tenantId),
-      admin: { id: adminId, userPrincipalName: upn, mail: admin.address },
-    };
-  }).catch((err: unknown) => {
-    if (isUniqueViolation(err)) {
-      throw new FoyerError('tenant.domain_taken', 'Another tenant took one of these domains at the same moment; try again.');
-    }
-    throw err;
-  });
 }
 
 async function freeSlug(db: Executor, base: string, suffix: string): Promise<string> {
@@ -225,11 +221,7 @@ async function freeSlug(db: Executor, base: string, suffix: string): Promise<str
       .select('id')
       .where((eb) => eb.or([eb('slug', '=', slug), eb('initial_domain', '=', `${slug}.${suffix}`)]))
       .executeTakeFirst();
-    const domainTaken = await db
-      .selectFrom('tenant_domains')
-      .select('domain')
-      .where('domain', '=', `${slug}.${suffix}`)
-      .executeTakeFirst();
+    const domainTaken = await db.selectFrom('tenant_domains').select('domain').where('domain', '=', `${slug}.${suffix}`).executeTakeFirst();
     if (!taken && !domainTaken) return slug;
   }
   throw new FoyerError('tenant.domain_taken', `No free initial domain for '${base}'.`);
@@ -264,6 +256,9 @@ export async function lockTenant(trx: Executor, dialect: DialectName, tenantId: 
 }
 
 export async function countTenants(db: Executor): Promise<number> {
-  const row = await db.selectFrom('tenants').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('tenants')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -3,22 +3,22 @@
  * (who point at a home identity through `user_identities`). Queries over users live here.
  */
 import { type SqlBool, sql } from 'kysely';
+import { cancelQueuedMail } from '../mail/outbox.js';
+import { issuerFor } from '../oidc/accounts.js';
+import { revokeAccountArtefacts } from '../oidc/adapter.js';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
+import { newId } from '../platform/ids.js';
 import type { FilterNode } from '../platform/odata/filter.js';
 import type { CollectionModel, CollectionQuery } from '../platform/odata/query.js';
-import { type ColumnRef, type SqlTarget, compileFilter } from '../platform/odata/sql.js';
-import { newId } from '../platform/ids.js';
+import { type ColumnRef, compileFilter, type SqlTarget } from '../platform/odata/sql.js';
 import { type DialectName, type Executor, isUniqueViolation } from '../platform/storage/database.js';
 import type { UsersTable } from '../platform/storage/schema.js';
+import { type Actor, activities, recordAudit } from './audit-log.js';
 import { parseEmailAddress } from './domains.js';
 import { assertPasswordAcceptable, hashPassword } from './passwords.js';
 import { directoryRoles } from './roles.js';
 import { listTenantDomains, lockTenant } from './tenants.js';
-import { revokeAccountArtefacts } from '../oidc/adapter.js';
-import { issuerFor } from '../oidc/accounts.js';
-import { type Actor, activities, recordAudit } from './audit-log.js';
-import { cancelQueuedMail } from '../mail/outbox.js';
 
 export interface ObjectIdentity {
   signInType: string;
@@ -92,20 +92,13 @@ export async function findUser(db: Executor, tenantId: string, idOrUpn: string):
 export async function requireUser(db: Executor, tenantId: string, idOrUpn: string): Promise<User> {
   const user = await findUser(db, tenantId, idOrUpn);
   if (!user) {
-    throw new FoyerError(
-      'directory.not_found',
-      `Resource '${idOrUpn}' does not exist or one of its queried reference-property objects are not present.`,
-    );
+    throw new FoyerError('directory.not_found', `Resource '${idOrUpn}' does not exist or one of its queried reference-property objects are not present.`);
   }
   return user;
 }
 
 /** The member whose UPN or mail is `address` in this tenant: who is signing in. */
-export async function findMemberBySignInName(
-  db: Executor,
-  tenantId: string,
-  address: string,
-): Promise<(User & { passwordHash: string | null }) | undefined> {
+export async function findMemberBySignInName(db: Executor, tenantId: string, address: string): Promise<(User & { passwordHash: string | null }) | undefined> {
   const lower = address.trim().toLowerCase();
   const rows = await db
     .selectFrom('users')
@@ -329,12 +322,7 @@ export interface UserPage {
   count?: number;
 }
 
-export async function listUsers(
-  db: Executor,
-  dialect: DialectName,
-  tenantId: string,
-  query: CollectionQuery,
-): Promise<UserPage> {
+export async function listUsers(db: Executor, dialect: DialectName, tenantId: string, query: CollectionQuery): Promise<UserPage> {
   const sort = sortColumns[query.orderBy.property]!;
   const desc = query.orderBy.direction === 'desc';
   let base = db.selectFrom('users').where('users.tenant_id', '=', tenantId).where('users.deleted_at', 'is', null);
@@ -348,10 +336,7 @@ export async function listUsers(
       sort.column === 'id'
         ? page.where('users.id', cmp, id)
         : page.where((eb) =>
-            eb.or([
-              eb(`users.${sort.column}`, cmp, value as never),
-              eb.and([eb(`users.${sort.column}`, '=', value as never), eb('users.id', cmp, id)]),
-            ]),
+            eb.or([eb(`users.${sort.column}`, cmp, value as never), eb.and([eb(`users.${sort.column}`, '=', value as never), eb('users.id', cmp, id)])]),
           );
   }
   page = page.orderBy(`users.${sort.column}`, desc ? 'desc' : 'asc');
@@ -482,34 +467,36 @@ export async function insertUserRow(
   if (taken) throw conflict();
   await trx
     .insertInto('users')
-    .values(withSearchCopies({
-      id: m.id,
-      tenant_id: m.tenantId,
-      user_principal_name: m.upn,
-      upn_lower: m.upn.toLowerCase(),
-      mail: m.mail,
-      mail_lower: m.mail.toLowerCase(),
-      other_mails: '[]',
-      display_name: m.displayName,
-      display_name_lower: m.displayName.toLowerCase(),
-      given_name: null,
-      given_name_lower: null,
-      surname_lower: null,
-      tokens_revoked_at: null,
-      surname: null,
-      job_title: null,
-      company_name: null,
-      preferred_language: null,
-      account_enabled: 1,
-      user_type: 'Member',
-      creation_type: null,
-      external_user_state: null,
-      external_user_state_change_at: null,
-      password_hash: m.passwordHash,
-      created_at: m.now,
-      deleted_at: null,
-      ...m.extra,
-    }))
+    .values(
+      withSearchCopies({
+        id: m.id,
+        tenant_id: m.tenantId,
+        user_principal_name: m.upn,
+        upn_lower: m.upn.toLowerCase(),
+        mail: m.mail,
+        mail_lower: m.mail.toLowerCase(),
+        other_mails: '[]',
+        display_name: m.displayName,
+        display_name_lower: m.displayName.toLowerCase(),
+        given_name: null,
+        given_name_lower: null,
+        surname_lower: null,
+        tokens_revoked_at: null,
+        surname: null,
+        job_title: null,
+        company_name: null,
+        preferred_language: null,
+        account_enabled: 1,
+        user_type: 'Member',
+        creation_type: null,
+        external_user_state: null,
+        external_user_state_change_at: null,
+        password_hash: m.passwordHash,
+        created_at: m.now,
+        deleted_at: null,
+        ...m.extra,
+      }),
+    )
     .execute()
     // Two requests for one UPN can both pass the check above; the unique index decides.
     .catch((err: unknown) => {
@@ -603,12 +590,7 @@ export async function updateUser(ctx: AppContext, tenantId: string, idOrUpn: str
     if (patch.accountEnabled === false && user.accountEnabled) await assertNotLastGlobalAdmin(trx, tenantId, user.id);
     if (revoke) await revokeAccountArtefacts(trx, tenantId, user.id, issuerFor(ctx.config.publicUrl, tenantId));
     if (newUpn) {
-      const taken = await trx
-        .selectFrom('users')
-        .select('id')
-        .where('upn_lower', '=', newUpn.toLowerCase())
-        .where('id', '<>', user.id)
-        .executeTakeFirst();
+      const taken = await trx.selectFrom('users').select('id').where('upn_lower', '=', newUpn.toLowerCase()).where('id', '<>', user.id).executeTakeFirst();
       if (taken) {
         throw new FoyerError('directory.conflict', 'Another object with the same value for property userPrincipalName already exists.');
       }
@@ -648,9 +630,18 @@ export async function deleteUser(ctx: AppContext, tenantId: string, idOrUpn: str
     await trx.deleteFrom('users').where('id', '=', user.id).where('tenant_id', '=', tenantId).execute();
     if (user.creationType === 'Invitation') {
       const invitations = await trx.selectFrom('invitations').select('id').where('user_id', '=', user.id).execute();
-      await trx.updateTable('invitations').set({ ticket_state: 'revoked' }).where('user_id', '=', user.id).where('ticket_state', 'in', ['active', 'redeemed']).execute();
+      await trx
+        .updateTable('invitations')
+        .set({ ticket_state: 'revoked' })
+        .where('user_id', '=', user.id)
+        .where('ticket_state', 'in', ['active', 'redeemed'])
+        .execute();
       // Invitation e-mail still waiting to go out would carry a dead link.
-      await cancelQueuedMail(trx, invitations.map((i) => i.id), ctx.clock.now());
+      await cancelQueuedMail(
+        trx,
+        invitations.map((i) => i.id),
+        ctx.clock.now(),
+      );
       await recordAudit(trx, {
         tenantId,
         activity: activities.deleteGuest,

@@ -2,14 +2,14 @@
  * `GET /auditLogs/directoryAudits`: the tenant's audit events in Graph's `directoryAudit` shape, newest
  * first, filterable by time (`activityDateTime ge …`), activity name, category, result and correlation id.
  */
-import { type SqlBool, sql, type RawBuilder } from 'kysely';
+import { type RawBuilder, type SqlBool, sql } from 'kysely';
+import type { Actor, AuditTarget } from '../directory/audit-log.js';
 import { directoryRoles } from '../directory/roles.js';
-import { type AccessRule, authorize } from './auth.js';
-import type { GraphDeps } from './index.js';
 import { type CollectionModel, encodeSkipToken, parseCollectionQuery } from '../platform/odata/query.js';
 import { type ColumnRef, compileFilter } from '../platform/odata/sql.js';
 import type { AuditEventsTable } from '../platform/storage/schema.js';
-import type { Actor, AuditTarget } from '../directory/audit-log.js';
+import { type AccessRule, authorize } from './auth.js';
+import type { GraphDeps } from './index.js';
 
 const rule: AccessRule = {
   app: ['AuditLog.Read.All'],
@@ -63,7 +63,10 @@ const columns: Record<string, ColumnRef> = {
 function initiatedBy(actor: Actor) {
   switch (actor.kind) {
     case 'user':
-      return { user: { id: actor.id, displayName: actor.displayName, userPrincipalName: actor.userPrincipalName, ipAddress: actor.ipAddress ?? null }, app: null };
+      return {
+        user: { id: actor.id, displayName: actor.displayName, userPrincipalName: actor.userPrincipalName, ipAddress: actor.ipAddress ?? null },
+        app: null,
+      };
     case 'app':
       return { user: null, app: { appId: actor.appId, displayName: actor.displayName, servicePrincipalId: null, servicePrincipalName: null } };
     case 'recipient':

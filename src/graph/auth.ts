@@ -6,14 +6,14 @@
  * is not a User or Global Administrator.
  */
 import type { FastifyRequest } from 'fastify';
-import type { AppContext } from '../platform/context.js';
+import { LRUCache } from 'lru-cache';
+import { type Application, findApplicationByAppId } from '../directory/applications.js';
+import type { Actor } from '../directory/audit-log.js';
 import { findUser, listRoleIdsOf } from '../directory/users.js';
-import { FoyerError } from '../platform/errors/foyer-error.js';
 import { verifyAccessToken } from '../oidc/access-tokens.js';
 import type { ProviderRegistry } from '../oidc/registry.js';
-import { type Application, findApplicationByAppId } from '../directory/applications.js';
-import { LRUCache } from 'lru-cache';
-import type { Actor } from '../directory/audit-log.js';
+import type { AppContext } from '../platform/context.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
 
 export interface Caller {
   tenantId: string;
@@ -63,7 +63,7 @@ export async function authenticate(ctx: AppContext, registry: ProviderRegistry, 
   }
   const userId = claims.oid ?? claims.sub;
   const user = userId ? await findUser(ctx.db.kysely, claims.tid, userId) : undefined;
-  if (!user || !user.accountEnabled) {
+  if (!user?.accountEnabled) {
     throw new FoyerError('auth.invalid_token', 'The user this token was issued to is disabled or no longer exists.');
   }
   const roleIds = new Set(await listRoleIdsOf(ctx.db.kysely, claims.tid, user.id));
@@ -71,7 +71,11 @@ export async function authenticate(ctx: AppContext, registry: ProviderRegistry, 
     tenantId: claims.tid,
     appId: claims.client_id,
     kind: 'user',
-    permissions: new Set(String(claims.scp ?? '').split(' ').filter(Boolean)),
+    permissions: new Set(
+      String(claims.scp ?? '')
+        .split(' ')
+        .filter(Boolean),
+    ),
     user: {
       id: user.id,
       userType: user.userType,

@@ -66,5 +66,7 @@ export function sendGraphError(request: FastifyRequest, reply: FastifyReply, err
   request.log.error({ err }, 'unhandled error');
   return reply
     .code(500)
-    .send(graphErrorBody(request, 'InternalServerError', 'server.internal', `An internal error occurred. Quote request-id ${request.id} to the operator.`, now));
+    .send(
+      graphErrorBody(request, 'InternalServerError', 'server.internal', `An internal error occurred. Quote request-id ${request.id} to the operator.`, now),
+    );
 }

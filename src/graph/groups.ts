@@ -1,10 +1,10 @@
 /** `/groups`: list, get, create, delete; `members` and `members/$ref` (guests can be members). */
 import { z } from 'zod';
 import {
-  type Group,
   addGroupMember,
   createGroup,
   deleteGroup,
+  type Group,
   groupsCollection,
   listGroupMembers,
   listGroups,
@@ -14,10 +14,10 @@ import {
 import { directoryRoles } from '../directory/roles.js';
 import { usersCollection } from '../directory/users.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
+import { encodeSkipToken, parseCollectionQuery } from '../platform/odata/query.js';
 import { type AccessRule, authorize } from './auth.js';
 import { optionalText, parseBody, text } from './body.js';
 import type { GraphDeps } from './index.js';
-import { encodeSkipToken, parseCollectionQuery } from '../platform/odata/query.js';
 import { toGraphUser } from './users.js';
 
 const admins = [directoryRoles.globalAdministrator.id, directoryRoles.userAdministrator.id];
@@ -57,7 +57,12 @@ function toGraphGroup(g: Group, select: readonly string[]): Record<string, unkno
 const createGroupBody = z.strictObject({
   displayName: text(256),
   description: optionalText(1024),
-  mailNickname: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only'),
+  mailNickname: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only'),
   mailEnabled: z.boolean().optional(),
   securityEnabled: z.boolean().optional(),
   groupTypes: z.array(z.string()).max(0, 'Foyer has security groups only').optional(),
@@ -66,7 +71,7 @@ const createGroupBody = z.strictObject({
 /** `{"@odata.id": "…/directoryObjects/{id}"}` (or `…/users/{id}`) → the object id. */
 export function objectIdFromRef(body: unknown): string {
   if (!body || typeof body !== 'object' || typeof (body as Record<string, unknown>)['@odata.id'] !== 'string') {
-    throw new FoyerError('request.invalid_body', "The body must be {\"@odata.id\": \"https://host/graph/v1.0/directoryObjects/{id}\"}.");
+    throw new FoyerError('request.invalid_body', 'The body must be {"@odata.id": "https://host/graph/v1.0/directoryObjects/{id}"}.');
   }
   const ref = (body as Record<string, string>)['@odata.id']!;
   const m = /\/(?:directoryObjects|users)\/([0-9a-f-]{36})\/?$/i.exec(ref);

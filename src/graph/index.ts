@@ -3,10 +3,10 @@
  * handlers, so every failure under this prefix answers in Graph's error shape.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ProviderRegistry } from '../oidc/registry.js';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
-import type { ProviderRegistry } from '../oidc/registry.js';
-import { type Caller, authenticate, cachedAppLookup } from './auth.js';
+import { authenticate, type Caller, cachedAppLookup } from './auth.js';
 import { registerDirectoryRoleRoutes } from './directory-roles.js';
 import { sendGraphError } from './errors.js';
 import { registerGroupRoutes } from './groups.js';
@@ -68,7 +68,10 @@ export function graphPlugin(ctx: AppContext, registry: ProviderRegistry, feature
     // Graph takes JSON bodies only (the instance also parses forms, for the sign-in pages).
     app.addHook('preValidation', async (request) => {
       if (request.body === undefined || request.body === null) return;
-      const type = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      const type = String(request.headers['content-type'] ?? '')
+        .split(';')[0]!
+        .trim()
+        .toLowerCase();
       if (type !== 'application/json') {
         throw new FoyerError('request.unsupported_media_type', 'The request body must be application/json.');
       }

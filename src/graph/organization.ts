@@ -1,7 +1,7 @@
 /** `/organization`: the tenant, its verified domains, privacy profile and branding. */
 import { z } from 'zod';
 import { directoryRoles } from '../directory/roles.js';
-import { type Tenant, listTenantDomains, requireTenant, updateTenant } from '../directory/tenants.js';
+import { listTenantDomains, requireTenant, type Tenant, updateTenant } from '../directory/tenants.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { type AccessRule, authorize } from './auth.js';
 import { parseBody } from './body.js';
@@ -34,7 +34,11 @@ const httpsUrl = z
 
 const updateOrganizationBody = z.strictObject({
   displayName: z.string().trim().min(1).max(256).optional(),
-  preferredLanguage: z.string().regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'a language tag like sv-SE is expected').nullable().optional(),
+  preferredLanguage: z
+    .string()
+    .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'a language tag like sv-SE is expected')
+    .nullable()
+    .optional(),
   privacyProfile: z
     .strictObject({
       statementUrl: httpsUrl.nullable().optional(),
@@ -44,7 +48,11 @@ const updateOrganizationBody = z.strictObject({
 });
 
 const updateBrandingBody = z.strictObject({
-  backgroundColor: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour like #1f4e79 is expected').nullable().optional(),
+  backgroundColor: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/, 'a colour like #1f4e79 is expected')
+    .nullable()
+    .optional(),
   signInPageText: z.string().max(1024).nullable().optional(),
   /** Foyer extension: Graph uploads the logo as a stream; Foyer links to it. */
   bannerLogoUrl: httpsUrl.nullable().optional(),

@@ -1,26 +1,25 @@
 /** `/users` and `/me`: list with OData, get, create members, update, delete. */
 import { z } from 'zod';
-import { directoryRoles } from '../directory/roles.js';
+import { listGroupsOf } from '../directory/groups.js';
+import { assertMayChangeUser, type SensitiveChange } from '../directory/protection.js';
+import { directoryRoles, roleByTemplateId } from '../directory/roles.js';
 import {
-  type ObjectIdentity,
-  type User,
   createMember,
   deleteUser,
   listIdentities,
   listRoleIdsOf,
   listUsers,
+  type ObjectIdentity,
   requireUser,
+  type User,
   updateUser,
   usersCollection,
 } from '../directory/users.js';
-import { listGroupsOf } from '../directory/groups.js';
-import { roleByTemplateId } from '../directory/roles.js';
-import { type SensitiveChange, assertMayChangeUser } from '../directory/protection.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
-import { type AccessRule, type Caller, actorOf, authorize } from './auth.js';
+import { encodeSkipToken, parseCollectionQuery } from '../platform/odata/query.js';
+import { type AccessRule, actorOf, authorize, type Caller } from './auth.js';
 import { optionalText, parseBody, text } from './body.js';
 import type { GraphDeps } from './index.js';
-import { encodeSkipToken, parseCollectionQuery } from '../platform/odata/query.js';
 
 const admins = [directoryRoles.globalAdministrator.id, directoryRoles.userAdministrator.id];
 
@@ -74,8 +73,12 @@ export function toGraphUser(user: User, select: readonly string[], identities: O
 const passwordProfile = z.strictObject({
   password: z.string().max(256),
   // Foyer has no "change your password" step at sign-in yet: refuse rather than silently ignore.
-  forceChangePasswordNextSignIn: z.literal(false, { error: 'Foyer cannot yet require a password change at the next sign-in; send false or leave it out' }).optional(),
-  forceChangePasswordNextSignInWithMfa: z.literal(false, { error: 'Foyer cannot yet require a password change at the next sign-in; send false or leave it out' }).optional(),
+  forceChangePasswordNextSignIn: z
+    .literal(false, { error: 'Foyer cannot yet require a password change at the next sign-in; send false or leave it out' })
+    .optional(),
+  forceChangePasswordNextSignInWithMfa: z
+    .literal(false, { error: 'Foyer cannot yet require a password change at the next sign-in; send false or leave it out' })
+    .optional(),
 });
 
 const emailList = z.array(z.string().max(250)).max(250);
@@ -119,7 +122,12 @@ export function registerUserRoutes(deps: GraphDeps): void {
     authorize(who, userRules.read);
     const query = parseCollectionQuery(request.query as Record<string, unknown>, usersCollection);
     const page = await listUsers(ctx.db.kysely, ctx.db.dialect, who.tenantId, query);
-    const identities = query.select.includes('identities') ? await listIdentities(ctx.db.kysely, page.users.map((u) => u.id)) : new Map();
+    const identities = query.select.includes('identities')
+      ? await listIdentities(
+          ctx.db.kysely,
+          page.users.map((u) => u.id),
+        )
+      : new Map();
     const selectSuffix = (request.query as Record<string, unknown>).$select ? `(${query.select.join(',')})` : '';
     const body: Record<string, unknown> = { '@odata.context': `${base}/$metadata#users${selectSuffix}` };
     if (page.count !== undefined) body['@odata.count'] = page.count;
@@ -195,7 +203,8 @@ export function registerUserRoutes(deps: GraphDeps): void {
     const target = await requireUser(ctx.db.kysely, who.tenantId, id);
     const changes = new Set<SensitiveChange>();
     if (body.passwordProfile !== undefined) changes.add('password');
-    if (body.userPrincipalName !== undefined && body.userPrincipalName.toLowerCase() !== target.userPrincipalName.toLowerCase()) changes.add('userPrincipalName');
+    if (body.userPrincipalName !== undefined && body.userPrincipalName.toLowerCase() !== target.userPrincipalName.toLowerCase())
+      changes.add('userPrincipalName');
     if (body.accountEnabled !== undefined && body.accountEnabled !== target.accountEnabled) changes.add('accountEnabled');
     if (body.userType !== undefined && body.userType !== target.userType) changes.add('userType');
     if (body.mail !== undefined || body.otherMails !== undefined) changes.add('mail');

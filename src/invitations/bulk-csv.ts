@@ -47,7 +47,11 @@ const columns: readonly { field: Field; heading: string; required: boolean; alia
 
 /** `Email address to invite [inviteeEmail] Required` → `email address to invite`. */
 function headingKey(heading: string): string {
-  return heading.replace(/\s*\[[\s\S]*$/, '').replace(/\s+/g, ' ').trim().toLowerCase();
+  return heading
+    .replace(/\s*\[[\s\S]*$/, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLowerCase();
 }
 
 const fieldByKey = new Map<string, (typeof columns)[number]>(

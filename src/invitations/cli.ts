@@ -6,16 +6,16 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import type { AppContext } from '../platform/context.js';
-import { type Actor, activities, recordAudit } from '../directory/audit-log.js';
 import type { CliHelpers } from '../cli/main.js';
-import { findMemberBySignInName, listRoleIdsOf } from '../directory/users.js';
+import { type Actor, activities, recordAudit } from '../directory/audit-log.js';
 import { requireTenant } from '../directory/tenants.js';
-import { FoyerError } from '../platform/errors/foyer-error.js';
+import { findMemberBySignInName, listRoleIdsOf } from '../directory/users.js';
 import { type DeliveryReport, deliveryOf } from '../mail/outbox.js';
+import type { AppContext } from '../platform/context.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
 import { newId } from '../platform/ids.js';
 import { BulkCsvError, type BulkInviteResult, formatBulkInviteResults, parseBulkInviteCsv } from './bulk-csv.js';
-import { type Inviter, createInvitation } from './create-invitation.js';
+import { createInvitation, type Inviter } from './create-invitation.js';
 import { findInvitation, listInvitations } from './invitation-queries.js';
 
 /** How many invitations a bulk run has in flight at once (PostgreSQL overlaps round trips). */
@@ -39,7 +39,7 @@ function deliveryText(d: DeliveryReport | undefined | null): string {
 export function registerInvitationCli(program: Command, { io, withContext, print }: CliHelpers): void {
   program
     .command('invite')
-    .description('invite a guest by e-mail, or many from a CSV file in Entra\'s bulk-invite format')
+    .description("invite a guest by e-mail, or many from a CSV file in Entra's bulk-invite format")
     .requiredOption('--tenant <tenant>', 'tenant id or domain')
     .option('--email <address>', 'the address to invite')
     .option('--redirect-url <url>', 'where the guest lands after redeeming (https)')
@@ -53,37 +53,50 @@ export function registerInvitationCli(program: Command, { io, withContext, print
     .option('--csv <file>', "bulk: Entra's bulk-invite CSV (Email address to invite, Redirection url, Send invitation message, Customized invitation message)")
     .option('--results <file>', 'bulk: where to write the per-row results (default: <file>.results.csv)')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: {
-      tenant: string; email?: string; redirectUrl?: string; displayName?: string; type: string; send?: boolean; message?: string;
-      language?: string; cc?: string; inviter?: string; csv?: string; results?: string; json?: boolean;
-    }) => {
-      if (opts.csv) return bulkInvite(opts as typeof opts & { csv: string });
-      if (!opts.email || !opts.redirectUrl) throw new FoyerError('request.invalid_body', 'give --email and --redirect-url (or --csv FILE for many)');
-      if (opts.type !== 'Guest' && opts.type !== 'Member') throw new FoyerError('request.invalid_body', '--type is Guest or Member');
-      const created = await withContext(io, async (ctx) => {
-        const t = await requireTenant(ctx.db.kysely, opts.tenant);
-        return createInvitation(ctx, t.id, await cliInviter(ctx, t.id, opts.inviter), {
-          invitedUserEmailAddress: opts.email!,
-          inviteRedirectUrl: opts.redirectUrl!,
-          invitedUserDisplayName: opts.displayName ?? null,
-          invitedUserType: opts.type as 'Guest' | 'Member',
-          sendInvitationMessage: !!opts.send,
-          customizedMessageBody: opts.message ?? null,
-          messageLanguage: opts.language ?? null,
-          ccRecipients: opts.cc ? [{ address: opts.cc, name: null }] : [],
+    .action(
+      async (opts: {
+        tenant: string;
+        email?: string;
+        redirectUrl?: string;
+        displayName?: string;
+        type: string;
+        send?: boolean;
+        message?: string;
+        language?: string;
+        cc?: string;
+        inviter?: string;
+        csv?: string;
+        results?: string;
+        json?: boolean;
+      }) => {
+        if (opts.csv) return bulkInvite(opts as typeof opts & { csv: string });
+        if (!opts.email || !opts.redirectUrl) throw new FoyerError('request.invalid_body', 'give --email and --redirect-url (or --csv FILE for many)');
+        if (opts.type !== 'Guest' && opts.type !== 'Member') throw new FoyerError('request.invalid_body', '--type is Guest or Member');
+        const created = await withContext(io, async (ctx) => {
+          const t = await requireTenant(ctx.db.kysely, opts.tenant);
+          return createInvitation(ctx, t.id, await cliInviter(ctx, t.id, opts.inviter), {
+            invitedUserEmailAddress: opts.email!,
+            inviteRedirectUrl: opts.redirectUrl!,
+            invitedUserDisplayName: opts.displayName ?? null,
+            invitedUserType: opts.type as 'Guest' | 'Member',
+            sendInvitationMessage: !!opts.send,
+            customizedMessageBody: opts.message ?? null,
+            messageLanguage: opts.language ?? null,
+            ccRecipients: opts.cc ? [{ address: opts.cc, name: null }] : [],
+          });
         });
-      });
-      print(
-        !!opts.json,
-        created,
-        [
-          `Invited ${created.invitedUserEmailAddress} as ${created.invitedUser.userPrincipalName} (${created.status})`,
-          `  invitation id: ${created.id}`,
-          `  redeem link:   ${created.inviteRedeemUrl}`,
-          `  e-mail:        ${created.sendInvitationMessage ? 'queued (see: foyer invitation show ' + created.id + ' --tenant ' + opts.tenant + ')' : 'not sent; share the link yourself'}`,
-        ].join('\n'),
-      );
-    });
+        print(
+          !!opts.json,
+          created,
+          [
+            `Invited ${created.invitedUserEmailAddress} as ${created.invitedUser.userPrincipalName} (${created.status})`,
+            `  invitation id: ${created.id}`,
+            `  redeem link:   ${created.inviteRedeemUrl}`,
+            `  e-mail:        ${created.sendInvitationMessage ? `queued (see: foyer invitation show ${created.id} --tenant ${opts.tenant})` : 'not sent; share the link yourself'}`,
+          ].join('\n'),
+        );
+      },
+    );
 
   async function bulkInvite(opts: { tenant: string; csv: string; results?: string; inviter?: string; json?: boolean }) {
     let content: string;
@@ -92,7 +105,7 @@ export function registerInvitationCli(program: Command, { io, withContext, print
     } catch (err) {
       throw new FoyerError('request.invalid_body', `cannot read ${opts.csv}: ${(err as Error).message}`);
     }
-    let rows;
+    let rows: ReturnType<typeof parseBulkInviteCsv>;
     try {
       rows = parseBulkInviteCsv(content);
     } catch (err) {
@@ -101,7 +114,10 @@ export function registerInvitationCli(program: Command, { io, withContext, print
     }
     const resultsFile = opts.results ?? `${opts.csv.replace(/\.csv$/i, '')}.results.csv`;
     const results: BulkInviteResult[] = new Array(rows.length);
-    const bar = !opts.json && process.stderr.isTTY ? new SingleBar({ format: 'Inviting [{bar}] {value}/{total} · {failed} failed · ETA {eta_formatted}', stream: process.stderr }) : undefined;
+    const bar =
+      !opts.json && process.stderr.isTTY
+        ? new SingleBar({ format: 'Inviting [{bar}] {value}/{total} · {failed} failed · ETA {eta_formatted}', stream: process.stderr })
+        : undefined;
     let failed = 0;
     await withContext(io, async (ctx) => {
       const tenant = await requireTenant(ctx.db.kysely, opts.tenant);
@@ -122,11 +138,23 @@ export function registerInvitationCli(program: Command, { io, withContext, print
                 ctx,
                 tenant.id,
                 inviter,
-                { invitedUserEmailAddress: row.email, inviteRedirectUrl: row.redirectUrl, sendInvitationMessage: row.sendInvitationMessage, customizedMessageBody: row.customizedMessage },
+                {
+                  invitedUserEmailAddress: row.email,
+                  inviteRedirectUrl: row.redirectUrl,
+                  sendInvitationMessage: row.sendInvitationMessage,
+                  customizedMessageBody: row.customizedMessage,
+                },
                 // Settings are re-read every 2 seconds: a policy changed during a long run applies to it.
                 { correlationId },
               );
-              results[i] = { row, outcome: 'invited', invitationId: c.id, invitedUserId: c.invitedUser.id, inviteRedeemUrl: c.inviteRedeemUrl, status: c.status };
+              results[i] = {
+                row,
+                outcome: 'invited',
+                invitationId: c.id,
+                invitedUserId: c.invitedUser.id,
+                inviteRedeemUrl: c.inviteRedeemUrl,
+                status: c.status,
+              };
             } catch (err) {
               // One bad row never stops the batch; its reason goes to the results file.
               results[i] = { row, outcome: 'failed', error: err instanceof FoyerError ? err.message : `unexpected error: ${(err as Error).message}` };
@@ -199,7 +227,10 @@ export function registerInvitationCli(program: Command, { io, withContext, print
       const value = await withContext(io, async (ctx) => {
         const t = await requireTenant(ctx.db.kysely, opts.tenant);
         const page = await listInvitations(ctx.db.kysely, t.id, { top, userId: opts.user });
-        const delivery = await deliveryOf(ctx.db.kysely, page.items.map((i) => i.id));
+        const delivery = await deliveryOf(
+          ctx.db.kysely,
+          page.items.map((i) => i.id),
+        );
         return page.items.map((i) => ({ ...i, messageDeliveryStatus: delivery.get(i.id) ?? null }));
       });
       print(

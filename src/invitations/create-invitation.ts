@@ -4,25 +4,26 @@
  * ticket (retiring the guest's older ones), queues the e-mail in the outbox and writes the audit event:
  * either all of it is committed or none of it.
  */
-import type { AppContext } from '../platform/context.js';
+
+import { LRUCache } from 'lru-cache';
 import { type Actor, activities, recordAudit } from '../directory/audit-log.js';
 import { parseEmailAddress } from '../directory/domains.js';
-import { type Tenant, type TenantDomain, listTenantDomains, requireTenant } from '../directory/tenants.js';
-import { type User, insertUserRow, listRoleIdsOf, userFromRow } from '../directory/users.js';
+import { type InvitationPolicies, readInvitationPolicies } from '../directory/policies.js';
 import { assertMayChangeUser } from '../directory/protection.js';
-import { hit } from '../platform/rate-limit.js';
-import { LRUCache } from 'lru-cache';
+import { listTenantDomains, requireTenant, type Tenant, type TenantDomain } from '../directory/tenants.js';
+import { insertUserRow, listRoleIdsOf, type User, userFromRow } from '../directory/users.js';
+import { cancelQueuedMail, enqueueMail, type InvitationMailPayload, outboxSignal } from '../mail/outbox.js';
+import { revokeAccountArtefacts } from '../oidc/adapter.js';
+import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
-import { invitationLocale } from './invitation-email.js';
-import { type InvitationMailPayload, cancelQueuedMail, enqueueMail, outboxSignal } from '../mail/outbox.js';
 import { newId } from '../platform/ids.js';
 import { seal, signLink } from '../platform/instance-keys.js';
+import { hit } from '../platform/rate-limit.js';
 import { type Executor, isUniqueViolation } from '../platform/storage/database.js';
-import { revokeAccountArtefacts } from '../oidc/adapter.js';
-import { type InvitingParty, checkInviteeDomain, checkRedirectUrl, mayInvite } from './invite-rules.js';
-import { type InvitationPolicies, readInvitationPolicies } from '../directory/policies.js';
-import { newTicket, redeemUrl, ticketExpiry } from './tickets.js';
+import { invitationLocale } from './invitation-email.js';
 import type { InvitationFields } from './invitation-queries.js';
+import { checkInviteeDomain, checkRedirectUrl, type InvitingParty, mayInvite } from './invite-rules.js';
+import { newTicket, redeemUrl, ticketExpiry } from './tickets.js';
 
 /** Entra allows one cc recipient (item 109) and five sponsors (item 20). */
 export const MAX_CC_RECIPIENTS = 1;
@@ -96,11 +97,15 @@ function checkRequest(req: InvitationRequest) {
   let ccRecipient: CreatedInvitation['ccRecipient'] = null;
   const ccAddress = cc[0] ? parseEmailAddress(cc[0].address) : undefined;
   if (cc[0]) {
-    if (!ccAddress) throw new FoyerError('invitation.invalid_address', `The ccRecipients address '${String(cc[0].address).slice(0, 256)}' is not a valid e-mail address.`);
+    if (!ccAddress)
+      throw new FoyerError('invitation.invalid_address', `The ccRecipients address '${String(cc[0].address).slice(0, 256)}' is not a valid e-mail address.`);
     ccRecipient = { address: ccAddress.address, name: cc[0].name ?? null };
   }
   // Names end up in mail headers and in the text part: no line breaks or other control characters.
-  for (const [field, value] of [['invitedUserDisplayName', req.invitedUserDisplayName], ['ccRecipients.emailAddress.name', cc[0]?.name]] as const) {
+  for (const [field, value] of [
+    ['invitedUserDisplayName', req.invitedUserDisplayName],
+    ['ccRecipients.emailAddress.name', cc[0]?.name],
+  ] as const) {
     if (value && /[\u0000-\u001f\u007f]/.test(value)) {
       throw new FoyerError('request.invalid_body', `Invalid value for property '${field}': line breaks and other control characters are not allowed.`);
     }
@@ -135,7 +140,10 @@ const contexts = new WeakMap<object, LRUCache<string, InvitationContext>>();
 
 function contextCache(ctx: AppContext): LRUCache<string, InvitationContext> {
   let cache = contexts.get(ctx.db);
-  if (!cache) contexts.set(ctx.db, (cache = new LRUCache({ max: 1000, ttl: INVITATION_CONTEXT_TTL_MS })));
+  if (!cache) {
+    cache = new LRUCache({ max: 1000, ttl: INVITATION_CONTEXT_TTL_MS });
+    contexts.set(ctx.db, cache);
+  }
   return cache;
 }
 
@@ -187,7 +195,10 @@ export async function createInvitation(
   const send = req.sendInvitationMessage === true;
   const { tenant, domains, policies } = await loadInvitationContext(ctx, tenantId);
   refuse(mayInvite(inviter, policies.authorization.allowInvitesFrom, { invitedUserType, resetRedemption }));
-  for (const [who, candidate] of [['The invitee', address], ['The cc recipient', ccAddress]] as const) {
+  for (const [who, candidate] of [
+    ['The invitee', address],
+    ['The cc recipient', ccAddress],
+  ] as const) {
     if (!candidate) continue;
     if (domains.some((d) => d.domain === candidate.domain)) {
       if (who === 'The invitee') {
@@ -215,7 +226,12 @@ export async function createInvitation(
     ctx.db.transaction(async (trx): Promise<{ blocked: string } | { user: InvitedUser; status: CreatedInvitation['status'] }> => {
       if (send) {
         const addresses = [address.lower, ...(ccAddress ? [ccAddress.lower] : [])];
-        const blocked = await trx.selectFrom('invitation_blocks').select('address_lower').where('tenant_id', '=', tenantId).where('address_lower', 'in', addresses).executeTakeFirst();
+        const blocked = await trx
+          .selectFrom('invitation_blocks')
+          .select('address_lower')
+          .where('tenant_id', '=', tenantId)
+          .where('address_lower', 'in', addresses)
+          .executeTakeFirst();
         if (blocked) {
           // The refusal is audited (Entra: "Email not sent, user unsubscribed"); nothing else is written.
           await recordAudit(trx, {
@@ -282,7 +298,11 @@ export async function createInvitation(
         // waiting to carry an old link is not sent.
         if (old.length) {
           const ids = old.map((o) => o.id);
-          await trx.updateTable('invitations').set({ ticket_state: resetRedemption ? 'revoked' : 'superseded' }).where('id', 'in', ids).execute();
+          await trx
+            .updateTable('invitations')
+            .set({ ticket_state: resetRedemption ? 'revoked' : 'superseded' })
+            .where('id', 'in', ids)
+            .execute();
           await cancelQueuedMail(trx, ids, now);
         }
       }
@@ -409,14 +429,23 @@ async function addSponsors(trx: Executor, tenant: Tenant, userId: string, isNew:
   const wanted = named.length ? named : isNew && inviter.actor.kind === 'user' ? [inviter.actor.id] : [];
   if (wanted.length === 0) return;
   if (named.length) {
-    const found = await trx.selectFrom('users').select('id').where('tenant_id', '=', tenant.id).where('id', 'in', named).where('deleted_at', 'is', null).execute();
+    const found = await trx
+      .selectFrom('users')
+      .select('id')
+      .where('tenant_id', '=', tenant.id)
+      .where('id', 'in', named)
+      .where('deleted_at', 'is', null)
+      .execute();
     const missing = named.find((s) => !found.some((f) => f.id === s));
     if (missing) throw new FoyerError('invitation.invalid_sponsors', `The sponsor '${missing}' is not a user of ${tenant.displayName}.`);
   }
   const current = await trx.selectFrom('user_sponsors').select('sponsor_id').where('user_id', '=', userId).execute();
   const total = new Set([...current.map((c) => c.sponsor_id), ...wanted]);
   if (total.size > MAX_SPONSORS) {
-    throw new FoyerError('invitation.invalid_sponsors', `A guest can have at most ${MAX_SPONSORS} sponsors; this one has ${current.length}, and ${wanted.length} more were named.`);
+    throw new FoyerError(
+      'invitation.invalid_sponsors',
+      `A guest can have at most ${MAX_SPONSORS} sponsors; this one has ${current.length}, and ${wanted.length} more were named.`,
+    );
   }
   await trx
     .insertInto('user_sponsors')
@@ -436,12 +465,20 @@ async function findInvitee(
   inviter: Inviter,
 ): Promise<Invitee> {
   if (invitedUserId) {
-    let byId = trx.selectFrom('users').selectAll().where('tenant_id', '=', tenant.id).where('id', '=', invitedUserId.toLowerCase()).where('deleted_at', 'is', null);
+    let byId = trx
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', tenant.id)
+      .where('id', '=', invitedUserId.toLowerCase())
+      .where('deleted_at', 'is', null);
     // PostgreSQL: hold the guest while its tickets are replaced, so simultaneous re-invitations queue.
     if (ctx.db.dialect === 'postgres') byId = byId.forUpdate();
     const row = await byId.executeTakeFirst();
     if (!row) {
-      throw new FoyerError('directory.not_found', `Resource '${invitedUserId}' does not exist or one of its queried reference-property objects are not present.`);
+      throw new FoyerError(
+        'directory.not_found',
+        `Resource '${invitedUserId}' does not exist or one of its queried reference-property objects are not present.`,
+      );
     }
     const user = userFromRow(row);
     const addresses = [user.mail, ...user.otherMails].filter((m): m is string => !!m).map((m) => m.toLowerCase());
@@ -474,7 +511,12 @@ async function findInvitee(
   const guestUpn = guestUserPrincipalName(address.local, address.domain, tenant.initialDomain).toLowerCase();
   // Two index lookups: SQLite's planner would answer `mail = ? OR upn = ?` by reading every user of
   // the tenant.
-  let mailQuery = trx.selectFrom('users').selectAll().where('tenant_id', '=', tenant.id).where('mail_lower', '=', address.lower).where('deleted_at', 'is', null);
+  let mailQuery = trx
+    .selectFrom('users')
+    .selectAll()
+    .where('tenant_id', '=', tenant.id)
+    .where('mail_lower', '=', address.lower)
+    .where('deleted_at', 'is', null);
   let upnQuery = trx.selectFrom('users').selectAll().where('upn_lower', '=', guestUpn).where('tenant_id', '=', tenant.id).where('deleted_at', 'is', null);
   if (ctx.db.dialect === 'postgres') {
     mailQuery = mailQuery.forUpdate();

@@ -4,18 +4,18 @@
  * link is never in them), and `GET /users/{id}/sponsors`.
  */
 import { z } from 'zod';
-import { FoyerError } from '../platform/errors/foyer-error.js';
-import { type AccessRule, actorOf, authorize } from '../graph/auth.js';
 import { directoryRoles } from '../directory/roles.js';
+import { requireUser } from '../directory/users.js';
+import { type AccessRule, actorOf, authorize } from '../graph/auth.js';
 import { parseBody } from '../graph/body.js';
 import type { GraphDeps } from '../graph/index.js';
 import { userRules } from '../graph/users.js';
-import { requireUser } from '../directory/users.js';
 import { type DeliveryReport, deliveryOf } from '../mail/outbox.js';
-import { type CreatedInvitation, type Inviter, countInvitationRequest, createInvitation, forgetInvitationContext } from './create-invitation.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
+import { type CreatedInvitation, countInvitationRequest, createInvitation, forgetInvitationContext, type Inviter } from './create-invitation.js';
+import { findInvitation, listInvitations, type StoredInvitation } from './invitation-queries.js';
 import { invitePermissions } from './invite-rules.js';
 import { ticketVerdict } from './tickets.js';
-import { type StoredInvitation, findInvitation, listInvitations } from './invitation-queries.js';
 
 const recipient = z.object({
   emailAddress: z.object({ address: z.string().max(254).nullable().optional(), name: z.string().max(256).nullable().optional() }),
@@ -35,9 +35,16 @@ const invitationBody = z.strictObject({
     })
     .nullable()
     .optional(),
-  invitedUser: z.object({ id: z.string().max(64) }).nullable().optional(),
+  invitedUser: z
+    .object({ id: z.string().max(64) })
+    .nullable()
+    .optional(),
   resetRedemption: z.boolean().nullable().optional(),
-  invitedUserSponsors: z.array(z.object({ id: z.string().max(64) })).max(20).nullable().optional(),
+  invitedUserSponsors: z
+    .array(z.object({ id: z.string().max(64) }))
+    .max(20)
+    .nullable()
+    .optional(),
   // Read-only properties a script may send back unchanged; ignored, as Graph does.
   id: z.string().nullable().optional(),
   inviteRedeemUrl: z.string().nullable().optional(),
@@ -143,7 +150,10 @@ export function registerInvitationRoutes(deps: GraphDeps): void {
     }
     const userId = idOption(query, 'invitedUserId');
     const page = await listInvitations(ctx.db.kysely, who.tenantId, { top, before: idOption(query, '$skiptoken'), userId });
-    const delivery = await deliveryOf(ctx.db.kysely, page.items.map((i) => i.id));
+    const delivery = await deliveryOf(
+      ctx.db.kysely,
+      page.items.map((i) => i.id),
+    );
     const body: Record<string, unknown> = {
       '@odata.context': `${base}/$metadata#invitations`,
       value: page.items.map((i) => {
@@ -184,7 +194,13 @@ export function registerInvitationRoutes(deps: GraphDeps): void {
       .execute();
     return {
       '@odata.context': `${base}/$metadata#directoryObjects`,
-      value: rows.map((r) => ({ '@odata.type': '#microsoft.graph.user', id: r.id, displayName: r.display_name, userPrincipalName: r.user_principal_name, mail: r.mail })),
+      value: rows.map((r) => ({
+        '@odata.type': '#microsoft.graph.user',
+        id: r.id,
+        displayName: r.display_name,
+        userPrincipalName: r.user_principal_name,
+        mail: r.mail,
+      })),
     };
   });
 }

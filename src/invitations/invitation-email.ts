@@ -55,8 +55,7 @@ const en = {
   sentTo: (address: string) => `This invitation was sent to ${address}.`,
   privacyStatement: (org: string) => `${org}’s privacy statement`,
   noPrivacyStatement: (org: string) => `${org} has not provided a privacy statement.`,
-  blockExplanation: (org: string) =>
-    `If you do not want to receive invitations from ${org}, you can block all future invitations from this organization.`,
+  blockExplanation: (org: string) => `If you do not want to receive invitations from ${org}, you can block all future invitations from this organization.`,
   block: 'Block future invitations',
 } as const;
 
@@ -80,8 +79,7 @@ const sv: Messages = {
   sentTo: (address) => `Inbjudan skickades till ${address}.`,
   privacyStatement: (org) => `Integritetspolicy för ${org}`,
   noPrivacyStatement: (org) => `${org} har inte angett någon integritetspolicy.`,
-  blockExplanation: (org) =>
-    `Om du inte vill få inbjudningar från ${org} kan du blockera alla framtida inbjudningar från organisationen.`,
+  blockExplanation: (org) => `Om du inte vill få inbjudningar från ${org} kan du blockera alla framtida inbjudningar från organisationen.`,
   block: 'Blockera framtida inbjudningar',
 };
 
@@ -129,7 +127,10 @@ function textColorOn(background: string): string {
 
 /** A header must stay one line: a display name with CR/LF (or other controls) must not break the Subject. */
 function oneLine(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return s
+    .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** The personal message as inert text: every character escaped first, then line breaks become <br>. */
@@ -176,7 +177,7 @@ export function composeInvitationEmail(input: InvitationEmailInput): ComposedEma
 
   const band = org.backgroundColor && SAFE_COLOR.test(org.backgroundColor) ? org.backgroundColor : DEFAULT_BAND;
   const bandText = textColorOn(band);
-  const font = 'font-family:-apple-system,\'Segoe UI\',Roboto,Helvetica,Arial,sans-serif;';
+  const font = "font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;";
   const muted = 'color:#59636e;';
 
   const body = html`<!doctype html>
@@ -199,10 +200,12 @@ ${logoUrl ? html`<img src="${logoUrl}" alt="${org.name}" style="display:block;ma
 ${greeting ? html`<p style="margin:0 0 12px;">${greeting}</p>` : ''}
 <h1 style="font-size:20px;line-height:1.3;margin:0 0 16px;">${t.heading(org.name)}</h1>
 <p style="margin:0 0 16px;"><span style="${raw(muted)}">${t.invitedByLabel}:</span> <strong>${inviterName}</strong>${inviterMail ? html` &lt;${inviterMail}&gt;` : ''}</p>
-${message !== null
-  ? html`<p style="margin:0 0 4px;${raw(muted)}">${t.messageFrom(inviterName)}</p>
+${
+  message !== null
+    ? html`<p style="margin:0 0 4px;${raw(muted)}">${t.messageFrom(inviterName)}</p>
 <div style="margin:0 0 20px;padding:12px 16px;background:#f6f7f9;border-left:4px solid #c4c9d0;white-space:normal;overflow-wrap:anywhere;">${messageHtml(message)}</div>`
-  : ''}
+    : ''
+}
 <p style="margin:24px 0;"><a href="${input.redeemUrl}" style="display:inline-block;padding:12px 24px;background:#0f5ea8;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:600;">${t.accept}</a></p>
 <p style="margin:0 0 8px;">${t.leadsTo(input.redirectUrl)}<br>${t.returnLater}</p>
 <p style="margin:0;font-size:13px;${raw(muted)}overflow-wrap:anywhere;">${t.copyLink}<br><a href="${input.redeemUrl}" style="color:#0f5ea8;">${input.redeemUrl}</a></p>
@@ -210,9 +213,9 @@ ${message !== null
 </div>
 <div style="padding:16px 24px;font-size:13px;line-height:1.45;${raw(muted)}">
 <p style="margin:0 0 8px;">${t.sentTo(input.invitee.address)}</p>
-<p style="margin:0 0 8px;">${privacyUrl
-    ? html`<a href="${privacyUrl}" style="color:#0f5ea8;">${t.privacyStatement(org.name)}</a>`
-    : t.noPrivacyStatement(org.name)}</p>
+<p style="margin:0 0 8px;">${
+    privacyUrl ? html`<a href="${privacyUrl}" style="color:#0f5ea8;">${t.privacyStatement(org.name)}</a>` : t.noPrivacyStatement(org.name)
+  }</p>
 <p style="margin:0;">${t.blockExplanation(org.name)} <a href="${input.blockUrl}" style="color:#0f5ea8;">${t.block}</a></p>
 </div>
 </div>

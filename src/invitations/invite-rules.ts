@@ -2,9 +2,10 @@
  * Pure decisions about an invitation: may this party invite, may it invite this address. Each refusal
  * names the rule that refused it, so an administrator reading the error knows which setting to change.
  */
-import type { ErrorCode } from '../platform/errors/catalogue.js';
-import { directoryRoles } from '../directory/roles.js';
+
 import type { AllowInvitesFrom, B2bManagementPolicy } from '../directory/policies.js';
+import { directoryRoles } from '../directory/roles.js';
+import type { ErrorCode } from '../platform/errors/catalogue.js';
 
 export interface InvitingParty {
   /** `cli`: the operator on the server's command line, treated like an app acting as itself. */

@@ -5,27 +5,31 @@
  */
 import { z } from 'zod';
 import { activities, recordAudit } from '../directory/audit-log.js';
-import { directoryRoles } from '../directory/roles.js';
 import { normalizeDomain } from '../directory/domains.js';
-import { FoyerError } from '../platform/errors/foyer-error.js';
-import { type AccessRule, actorOf, authorize } from '../graph/auth.js';
-import { parseBody } from '../graph/body.js';
-import type { GraphDeps } from '../graph/index.js';
-import { newId } from '../platform/ids.js';
 import {
-  type InvitationPolicies,
-  defaultPolicies,
-  MAX_POLICY_CHARS,
   allowInvitesFromValues,
+  defaultPolicies,
   emailOtpStates,
   guestUserRoles,
+  type InvitationPolicies,
+  MAX_POLICY_CHARS,
   readInvitationPolicies,
   writeInvitationPolicy,
 } from '../directory/policies.js';
+import { directoryRoles } from '../directory/roles.js';
+import { type AccessRule, actorOf, authorize } from '../graph/auth.js';
+import { parseBody } from '../graph/body.js';
+import type { GraphDeps } from '../graph/index.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
+import { newId } from '../platform/ids.js';
 import { fallbackProviders, primaryProviders } from '../redemption/home-realm.js';
 
 const GA = [directoryRoles.globalAdministrator.id];
-const readRule: AccessRule = { app: ['Policy.Read.All', 'Policy.ReadWrite.Authorization'], delegated: ['Policy.Read.All', 'Policy.ReadWrite.Authorization'], membersOnly: true };
+const readRule: AccessRule = {
+  app: ['Policy.Read.All', 'Policy.ReadWrite.Authorization'],
+  delegated: ['Policy.Read.All', 'Policy.ReadWrite.Authorization'],
+  membersOnly: true,
+};
 const writeRule: AccessRule = { app: ['Policy.ReadWrite.Authorization'], delegated: ['Policy.ReadWrite.Authorization'], roles: GA };
 const b2bRead: AccessRule = {
   app: ['Policy.Read.All', 'Policy.Read.B2BManagementPolicy', 'Policy.ReadWrite.B2BManagementPolicy'],
@@ -73,10 +77,12 @@ const crossTenantBody = z.strictObject({
   }),
 });
 
-const emailMethodBody = z.object({
-  '@odata.type': z.literal('#microsoft.graph.emailAuthenticationMethodConfiguration').optional(),
-  allowExternalIdToUseEmailOtp: z.enum(emailOtpStates, { error: `expected one of ${emailOtpStates.join(', ')}` }),
-}).strict();
+const emailMethodBody = z
+  .object({
+    '@odata.type': z.literal('#microsoft.graph.emailAuthenticationMethodConfiguration').optional(),
+    allowExternalIdToUseEmailOtp: z.enum(emailOtpStates, { error: `expected one of ${emailOtpStates.join(', ')}` }),
+  })
+  .strict();
 
 const invitationPolicyBody = z.strictObject({
   redemptionTicketLifetimeInDays: z.number().int().min(1).max(3650).nullable(),
@@ -122,16 +128,16 @@ export function registerPolicyRoutes(deps: GraphDeps): void {
     await ctx.db.transaction(async (trx) => {
       await writeInvitationPolicy(trx, tenantId, key, value, ctx.clock.now());
       await recordAudit(trx, {
-      tenantId,
-      activity,
-      category: 'Policy',
-      operationType: 'Update',
-      result: 'success',
-      actor: actorOf(who, request.ip),
-      targets: [{ id: policy, type: 'Policy', displayName: policy }],
-      details: { newValue: JSON.stringify(value) },
-      correlationId: newId(),
-      at: ctx.clock.now(),
+        tenantId,
+        activity,
+        category: 'Policy',
+        operationType: 'Update',
+        result: 'success',
+        actor: actorOf(who, request.ip),
+        targets: [{ id: policy, type: 'Policy', displayName: policy }],
+        details: { newValue: JSON.stringify(value) },
+        correlationId: newId(),
+        at: ctx.clock.now(),
       });
     });
     deps.tenantChanged(tenantId);
@@ -247,7 +253,14 @@ export function registerPolicyRoutes(deps: GraphDeps): void {
     const who = await caller(request);
     authorize(who, methodWrite);
     const body = parseBody(emailMethodBody, request.body);
-    await save(request, who.tenantId, 'emailOtp', { allowExternalIdToUseEmailOtp: body.allowExternalIdToUseEmailOtp }, activities.updateAuthenticationMethodPolicy, 'authenticationMethodsPolicy/email');
+    await save(
+      request,
+      who.tenantId,
+      'emailOtp',
+      { allowExternalIdToUseEmailOtp: body.allowExternalIdToUseEmailOtp },
+      activities.updateAuthenticationMethodPolicy,
+      'authenticationMethodsPolicy/email',
+    );
     return reply.code(204).send();
   });
 }

@@ -1,7 +1,7 @@
 /** Starts this process's mail delivery, as configured (see docs/configuration.md, FOYER_MAIL_*). */
 import type { AppContext } from '../platform/context.js';
-import { type WorkerSettings, startOutboxWorker } from './outbox.js';
-import { SMTP_CONNECTIONS, SMTP_TIMEOUT_MS, developmentMailbox, smtpTransport } from './transports.js';
+import { startOutboxWorker, type WorkerSettings } from './outbox.js';
+import { developmentMailbox, SMTP_CONNECTIONS, SMTP_TIMEOUT_MS, smtpTransport } from './transports.js';
 
 export function workerSettings(ctx: AppContext): WorkerSettings {
   const c = ctx.config;
@@ -19,11 +19,7 @@ export function workerSettings(ctx: AppContext): WorkerSettings {
 
 export function startMailDelivery(ctx: AppContext): { stop(): Promise<void> } {
   if (ctx.config.mailDelivery === 'off') return { stop: async () => {} };
-  const transport = ctx.config.smtpUrl
-    ? smtpTransport(ctx.config.smtpUrl)
-    : ctx.config.mode === 'development'
-      ? developmentMailbox(ctx)
-      : undefined;
+  const transport = ctx.config.smtpUrl ? smtpTransport(ctx.config.smtpUrl) : ctx.config.mode === 'development' ? developmentMailbox(ctx) : undefined;
   if (!transport) {
     ctx.log.warn('FOYER_SMTP_URL is not set: invitation e-mail is queued but not sent until it is');
     return { stop: async () => {} };

@@ -6,16 +6,16 @@
  * share the queue and each message is handed to the SMTP server by one of them.
  */
 import { EventEmitter } from 'node:events';
-import type { AppContext } from '../platform/context.js';
+import { sql } from 'kysely';
 import { type Actor, activities, recordAudit } from '../directory/audit-log.js';
+import { composeInvitationEmail, type InvitationEmailInput } from '../invitations/invitation-email.js';
+import { redeemUrl } from '../invitations/tickets.js';
+import type { AppContext } from '../platform/context.js';
 import { newId } from '../platform/ids.js';
 import { unseal } from '../platform/instance-keys.js';
-import { redeemUrl } from '../invitations/tickets.js';
 import type { Database, Executor } from '../platform/storage/database.js';
 import type { OutboxTable } from '../platform/storage/schema.js';
-import { sql } from 'kysely';
-import { type InvitationEmailInput, composeInvitationEmail } from '../invitations/invitation-email.js';
-import { type PasscodeEmailInput, composePasscodeEmail } from '../redemption/passcode-email.js';
+import { composePasscodeEmail, type PasscodeEmailInput } from '../redemption/passcode-email.js';
 
 export interface InvitationMailPayload {
   kind: 'invitation';
@@ -141,7 +141,9 @@ export interface DeliveryReport {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function deliveryReport(row: Pick<OutboxTable, 'state' | 'attempts' | 'last_attempt_at' | 'sent_at' | 'next_attempt_at' | 'last_error'>): DeliveryReport {
+export function deliveryReport(
+  row: Pick<OutboxTable, 'state' | 'attempts' | 'last_attempt_at' | 'sent_at' | 'next_attempt_at' | 'last_error'>,
+): DeliveryReport {
   return {
     state: row.state as DeliveryState,
     attempts: row.attempts,
@@ -303,7 +305,9 @@ async function deliverOne(ctx: AppContext, transport: MailTransport, owner: stri
         .set({ state: 'cancelled', secret: null })
         .where('id', '=', row.id)
         .where('state', '=', 'queued')
-        .where('invitation_id', 'in', (eb) => eb.selectFrom('invitations').select('id').where('id', '=', row.invitation_id!).where('ticket_state', 'in', ['superseded', 'revoked']))
+        .where('invitation_id', 'in', (eb) =>
+          eb.selectFrom('invitations').select('id').where('id', '=', row.invitation_id!).where('ticket_state', 'in', ['superseded', 'revoked']),
+        )
         .execute();
     }
     if (giveUp && Number(done.numUpdatedRows) === 1 && row.kind === 'invitation') {
@@ -322,7 +326,10 @@ async function deliverOne(ctx: AppContext, transport: MailTransport, owner: stri
       });
     }
   });
-  ctx.log[giveUp ? 'warn' : 'info']({ outboxId: row.id, attempts: row.attempts, reason }, giveUp ? 'mail delivery failed for good' : 'mail delivery failed; will retry');
+  ctx.log[giveUp ? 'warn' : 'info'](
+    { outboxId: row.id, attempts: row.attempts, reason },
+    giveUp ? 'mail delivery failed for good' : 'mail delivery failed; will retry',
+  );
 }
 
 export interface OutboxWorker {

@@ -3,15 +3,7 @@
  * tenant's published keys, issuer, audience, lifetime, and the `at+jwt` type (RFC 9068 §4) so that an ID
  * token can never be replayed as an access token.
  */
-import {
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  createLocalJWKSet,
-  decodeJwt,
-  decodeProtectedHeader,
-  errors as joseErrors,
-  jwtVerify,
-} from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';

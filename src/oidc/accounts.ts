@@ -1,7 +1,7 @@
 /**
  * What a tenant's OpenID provider says about a person: the claims of SPEC §3 for members and guests.
  */
-import { listIdentities, findUser } from '../directory/users.js';
+import { findUser, listIdentities } from '../directory/users.js';
 import type { Executor } from '../platform/storage/database.js';
 
 export function issuerFor(publicUrl: string, tenantId: string): string {
@@ -31,14 +31,9 @@ export interface AccountClaims {
  * Claims for a user of `tenantId`, or undefined when the user does not exist or is disabled, which stops
  * the provider from issuing or refreshing tokens for them.
  */
-export async function accountClaims(
-  db: Executor,
-  publicUrl: string,
-  tenantId: string,
-  userId: string,
-): Promise<AccountClaims | undefined> {
+export async function accountClaims(db: Executor, publicUrl: string, tenantId: string, userId: string): Promise<AccountClaims | undefined> {
   const user = await findUser(db, tenantId, userId);
-  if (!user || !user.accountEnabled) return undefined;
+  if (!user?.accountEnabled) return undefined;
   const guest = user.userType === 'Guest';
   let idp = issuerFor(publicUrl, tenantId);
   if (guest) {

@@ -10,10 +10,10 @@
  */
 import { LRUCache } from 'lru-cache';
 import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
-import { sha256 } from '../platform/ids.js';
-import type { Clock } from '../platform/clock.js';
-import type { Database, Executor } from '../platform/storage/database.js';
 import { applicationFromRow, listSecretHashes } from '../directory/applications.js';
+import type { Clock } from '../platform/clock.js';
+import { sha256 } from '../platform/ids.js';
+import type { Database, Executor } from '../platform/storage/database.js';
 
 /** What a Client row carries beyond OIDC metadata, for Foyer's own decisions during token issuance. */
 export interface FoyerClientExtras {
@@ -23,12 +23,7 @@ export interface FoyerClientExtras {
   foyer_display_name: string;
 }
 
-export const clientExtraProperties = [
-  'foyer_secret_hashes',
-  'foyer_application_permissions',
-  'foyer_delegated_permissions',
-  'foyer_display_name',
-] as const;
+export const clientExtraProperties = ['foyer_secret_hashes', 'foyer_application_permissions', 'foyer_delegated_permissions', 'foyer_display_name'] as const;
 
 /**
  * Ends everything the tenant's provider holds for a person: sessions, grants, codes, refresh tokens.
@@ -52,12 +47,7 @@ export async function revokeAccountArtefacts(db: Executor, tenantId: string, acc
   for (const g of guests) await db.deleteFrom('oidc_payloads').where('tenant_id', '=', g.tenant_id).where('account_id', '=', g.user_id).execute();
 }
 
-export function createAdapterFactory(
-  db: Database,
-  clock: Clock,
-  tenantId: string,
-  options: { clientCacheMs?: number } = {},
-): (model: string) => Adapter {
+export function createAdapterFactory(db: Database, clock: Clock, tenantId: string, options: { clientCacheMs?: number } = {}): (model: string) => Adapter {
   // The token endpoint looks the client up on every call; a few seconds of caching keeps that off the
   // database while a changed or deleted app still takes effect almost at once.
   const clients = new LRUCache<string, { value: AdapterPayload | undefined }>({ max: 5000, ttl: options.clientCacheMs ?? 2000 });

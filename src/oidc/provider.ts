@@ -3,19 +3,12 @@
  * This file is its whole configuration: routes at Entra's paths, database adapter, per-tenant cookies,
  * the Graph API as the one resource server, the claims of SPEC §3, and hashed client secrets.
  */
-import Provider, {
-  type Configuration,
-  type ErrorOut,
-  type JWKS,
-  type KoaContextWithOIDC,
-  errors,
-  interactionPolicy,
-} from 'oidc-provider';
-import type { AppContext } from '../platform/context.js';
+import Provider, { type Configuration, type ErrorOut, errors, interactionPolicy, type JWKS, type KoaContextWithOIDC } from 'oidc-provider';
 import { secretMatches } from '../directory/applications.js';
-import { type FoyerClientExtras, clientExtraProperties, createAdapterFactory } from './adapter.js';
-import { type AccountClaims, accountClaims, graphAudience, issuerFor } from './accounts.js';
 import type { StoredKey } from '../directory/signing-keys.js';
+import type { AppContext } from '../platform/context.js';
+import { type AccountClaims, accountClaims, graphAudience, issuerFor } from './accounts.js';
+import { clientExtraProperties, createAdapterFactory, type FoyerClientExtras } from './adapter.js';
 
 /** Paths below `/{tenant}`, as Entra lays them out. Discovery sits at `/v2.0/.well-known/…` (see mount.ts). */
 export const oidcRoutes = {
@@ -121,7 +114,12 @@ export function createTenantProvider(ctx: AppContext, input: TenantProviderInput
           }
           const extras = client as unknown as FoyerClientExtras;
           const clientCredentials = koa.oidc.params?.grant_type === 'client_credentials';
-          if (clientCredentials && !String(koa.oidc.params?.scope ?? '').split(' ').includes(defaultScope)) {
+          if (
+            clientCredentials &&
+            !String(koa.oidc.params?.scope ?? '')
+              .split(' ')
+              .includes(defaultScope)
+          ) {
             // As Entra: an app acting as itself asks for everything it was granted, as `{resource}/.default`.
             throw new errors.InvalidScope(`client credentials need scope=${defaultScope}`, String(koa.oidc.params?.scope ?? ''));
           }
@@ -197,7 +195,8 @@ export function createTenantProvider(ctx: AppContext, input: TenantProviderInput
       const { client, session, provider } = koa.oidc;
       if (!client || !session?.accountId) return undefined;
       const grantId = koa.oidc.result?.consent?.grantId || session.grantIdFor(client.clientId);
-      const grant = (grantId ? await provider.Grant.find(grantId) : undefined) ?? new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      const grant =
+        (grantId ? await provider.Grant.find(grantId) : undefined) ?? new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
       grant.addOIDCScope([...koa.oidc.requestParamOIDCScopes].join(' ') || 'openid');
       for (const [indicator, server] of Object.entries(koa.oidc.resourceServers ?? {})) {
         const requested = [...koa.oidc.requestParamScopes].filter((s) => server.scopes.has(s));

@@ -7,10 +7,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JSONWebKeySet, JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type Provider from 'oidc-provider';
-import type { AppContext } from '../platform/context.js';
-import { type Tenant, findTenant } from '../directory/tenants.js';
-import { type ProviderViews, createTenantProvider } from './provider.js';
 import { listSigningKeys } from '../directory/signing-keys.js';
+import { findTenant, type Tenant } from '../directory/tenants.js';
+import type { AppContext } from '../platform/context.js';
+import { createTenantProvider, type ProviderViews } from './provider.js';
 
 export interface TenantProvider {
   tenant: Tenant;

@@ -23,7 +23,7 @@ export function registerUserinfo(app: FastifyInstance, ctx: AppContext, registry
     if (!tenant) return fail(404, 'invalid_request', 'unknown tenant');
     const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
     if (!match) return fail(401, 'invalid_token', 'no access token provided');
-    let claims;
+    let claims: Awaited<ReturnType<typeof verifyAccessToken>>;
     try {
       claims = await verifyAccessToken(ctx, registry, match[1]!);
     } catch (err) {
@@ -39,7 +39,12 @@ export function registerUserinfo(app: FastifyInstance, ctx: AppContext, registry
     if (!account) return fail(401, 'invalid_token', 'the account is disabled or no longer exists');
     const out: Record<string, unknown> = { sub: account.sub, tid: account.tid, oid: account.oid };
     if (scopes.has('profile')) {
-      Object.assign(out, { name: account.name, preferred_username: account.preferred_username, given_name: account.given_name, family_name: account.family_name });
+      Object.assign(out, {
+        name: account.name,
+        preferred_username: account.preferred_username,
+        given_name: account.given_name,
+        family_name: account.family_name,
+      });
     }
     if (scopes.has('email') && account.email) out.email = account.email;
     return reply.header('cache-control', 'no-store').send(out);

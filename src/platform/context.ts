@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { Config } from './config/schema.js';
 import type { Clock } from './clock.js';
+import type { Config } from './config/schema.js';
 import type { Database } from './storage/database.js';
 
 /**

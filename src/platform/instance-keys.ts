@@ -14,7 +14,10 @@ const loaded = new WeakMap<Database, Map<string, Promise<Buffer>>>();
 
 async function instanceKey(db: Database, clock: Clock, name: string): Promise<Buffer> {
   let keys = loaded.get(db);
-  if (!keys) loaded.set(db, (keys = new Map()));
+  if (!keys) {
+    keys = new Map();
+    loaded.set(db, keys);
+  }
   let key = keys.get(name);
   if (!key) {
     key = getOrCreate(db, clock, name, () => randomToken(32)).then((value) => Buffer.from(value, 'base64url'));

@@ -3,8 +3,9 @@
  * nobody has to configure them and several processes agree. Created on first use; the first process to
  * write wins and the others read its value.
  */
-import { randomToken } from './ids.js';
+
 import type { Clock } from './clock.js';
+import { randomToken } from './ids.js';
 import type { Database } from './storage/database.js';
 
 export interface InstanceSecrets {

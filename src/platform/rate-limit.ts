@@ -31,12 +31,7 @@ export async function hit(db: Executor, key: string, windowMs: number, now: numb
 /** The window's total without counting. */
 export async function peek(db: Executor, key: string, windowMs: number, now: number): Promise<Window> {
   const start = windowStart(now, windowMs);
-  const row = await db
-    .selectFrom('rate_limits')
-    .select('hits')
-    .where('key', '=', key)
-    .where('window_start', '=', start)
-    .executeTakeFirst();
+  const row = await db.selectFrom('rate_limits').select('hits').where('key', '=', key).where('window_start', '=', start).executeTakeFirst();
   return { hits: row ? Number(row.hits) : 0, retryAfterMs: start + windowMs - now };
 }
 

@@ -5,10 +5,10 @@
  */
 import type { Command } from 'commander';
 import type { CliHelpers } from '../cli/main.js';
-import { readSecret } from '../platform/cli/secrets-input.js';
 import { requireTenant } from '../directory/tenants.js';
+import { readSecret } from '../platform/cli/secrets-input.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
-import { type ExternalProvider, createExternalProvider, deleteExternalProvider, listExternalProviders } from './external-providers.js';
+import { createExternalProvider, deleteExternalProvider, type ExternalProvider, listExternalProviders } from './external-providers.js';
 
 const CLI_ACTOR = { kind: 'cli' as const, displayName: 'foyer command line' };
 
@@ -22,23 +22,44 @@ export function registerIdentityProviderCli(program: Command, { io, withContext,
     .description('trust an external OpenID provider for some domains (register {publicUrl}/guest/callback there)')
     .requiredOption('--tenant <tenant>', 'tenant id or domain')
     .requiredOption('--name <name>', 'display name')
-    .requiredOption('--issuer <url>', 'the provider\'s issuer (https; it must serve OpenID discovery)')
+    .requiredOption('--issuer <url>', "the provider's issuer (https; it must serve OpenID discovery)")
     .requiredOption('--client-id <id>', 'the client id Foyer has at the provider')
     .option('--client-secret-stdin', 'read the client secret from the first line of standard input')
     .option('--public-client', 'the client has no secret')
     .requiredOption('--domain <domain...>', 'domains (or *.domain) whose home this provider is', collect)
     .option('--scope <scope>', 'scopes to ask for', 'openid profile email')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { tenant: string; name: string; issuer: string; clientId: string; clientSecretStdin?: boolean; publicClient?: boolean; domain: string[]; scope: string; json?: boolean }) => {
-      const secret = opts.publicClient
-        ? null
-        : await readSecret({ fromStdin: opts.clientSecretStdin, envName: 'FOYER_IDP_CLIENT_SECRET', prompt: 'Client secret' }, (m) => io.err(`warning: ${m}`), io.env);
-      const created = await withContext(io, async (ctx) => {
-        const tenant = await requireTenant(ctx.db.kysely, opts.tenant);
-        return createExternalProvider(ctx, tenant.id, { displayName: opts.name, issuer: opts.issuer, clientId: opts.clientId, clientSecret: secret, scope: opts.scope, domains: opts.domain }, CLI_ACTOR);
-      });
-      print(!!opts.json, view(created), `Added ${describe(created)}`);
-    });
+    .action(
+      async (opts: {
+        tenant: string;
+        name: string;
+        issuer: string;
+        clientId: string;
+        clientSecretStdin?: boolean;
+        publicClient?: boolean;
+        domain: string[];
+        scope: string;
+        json?: boolean;
+      }) => {
+        const secret = opts.publicClient
+          ? null
+          : await readSecret(
+              { fromStdin: opts.clientSecretStdin, envName: 'FOYER_IDP_CLIENT_SECRET', prompt: 'Client secret' },
+              (m) => io.err(`warning: ${m}`),
+              io.env,
+            );
+        const created = await withContext(io, async (ctx) => {
+          const tenant = await requireTenant(ctx.db.kysely, opts.tenant);
+          return createExternalProvider(
+            ctx,
+            tenant.id,
+            { displayName: opts.name, issuer: opts.issuer, clientId: opts.clientId, clientSecret: secret, scope: opts.scope, domains: opts.domain },
+            CLI_ACTOR,
+          );
+        });
+        print(!!opts.json, view(created), `Added ${describe(created)}`);
+      },
+    );
   idp
     .command('list')
     .description("the tenant's external identity providers")

@@ -9,9 +9,9 @@
  */
 import { LRUCache } from 'lru-cache';
 import * as oidc from 'openid-client';
-import type { AppContext } from '../platform/context.js';
 import { type Actor, activities, recordAudit } from '../directory/audit-log.js';
 import { normalizeDomain } from '../directory/domains.js';
+import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { newId } from '../platform/ids.js';
 import { seal, unseal } from '../platform/instance-keys.js';
@@ -78,7 +78,10 @@ export interface NewExternalProvider {
 export async function createExternalProvider(ctx: AppContext, tenantId: string, input: NewExternalProvider, actor: Actor): Promise<ExternalProvider> {
   const issuer = input.issuer.trim().replace(/\/+$/, '');
   if (!acceptableIssuer(issuer)) {
-    throw new FoyerError('request.invalid_body', `issuer '${input.issuer.slice(0, 200)}' must be an https URL (http only on localhost), without query or fragment.`);
+    throw new FoyerError(
+      'request.invalid_body',
+      `issuer '${input.issuer.slice(0, 200)}' must be an https URL (http only on localhost), without query or fragment.`,
+    );
   }
   const domains = [
     ...new Set(
@@ -90,7 +93,12 @@ export async function createExternalProvider(ctx: AppContext, tenantId: string, 
       }),
     ),
   ];
-  const own = await ctx.db.kysely.selectFrom('tenant_domains').select('domain').where('tenant_id', '=', tenantId).where('domain', 'in', domains.length ? domains : ['']).executeTakeFirst();
+  const own = await ctx.db.kysely
+    .selectFrom('tenant_domains')
+    .select('domain')
+    .where('tenant_id', '=', tenantId)
+    .where('domain', 'in', domains.length ? domains : [''])
+    .executeTakeFirst();
   if (own) throw new FoyerError('request.invalid_body', `'${own.domain}' is a verified domain of this tenant: its people are members, not guests.`);
   const scope = (input.scope ?? 'openid profile email').trim();
   if (!scope.split(/\s+/).includes('openid')) throw new FoyerError('request.invalid_body', "scope must include 'openid'.");
@@ -114,7 +122,13 @@ export async function createExternalProvider(ctx: AppContext, tenantId: string, 
   return created;
 }
 
-function auditEvent(tenantId: string, activity: typeof activities.addIdentityProvider | typeof activities.deleteIdentityProvider, p: ExternalProvider, actor: Actor, at: number) {
+function auditEvent(
+  tenantId: string,
+  activity: typeof activities.addIdentityProvider | typeof activities.deleteIdentityProvider,
+  p: ExternalProvider,
+  actor: Actor,
+  at: number,
+) {
   return {
     tenantId,
     activity,
@@ -150,13 +164,10 @@ async function configurationFor(ctx: AppContext, provider: ExternalProvider): Pr
       const row = await ctx.db.kysely.selectFrom('identity_providers').select('client_secret').where('id', '=', provider.id).executeTakeFirstOrThrow();
       const secret = row.client_secret ? await unseal(ctx.db, ctx.clock, row.client_secret) : undefined;
       const insecure = provider.issuer.startsWith('http:');
-      return oidc.discovery(
-        new URL(provider.issuer),
-        provider.clientId,
-        undefined,
-        secret ? oidc.ClientSecretBasic(secret) : oidc.None(),
-        { ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}), timeout: 10 },
-      );
+      return oidc.discovery(new URL(provider.issuer), provider.clientId, undefined, secret ? oidc.ClientSecretBasic(secret) : oidc.None(), {
+        ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}),
+        timeout: 10,
+      });
     })();
     config.catch(() => configurations.delete(key));
     configurations.set(key, config);

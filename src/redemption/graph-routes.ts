@@ -6,14 +6,18 @@
  */
 import { z } from 'zod';
 import { directoryRoles } from '../directory/roles.js';
-import { FoyerError } from '../platform/errors/foyer-error.js';
 import { type AccessRule, actorOf, authorize } from '../graph/auth.js';
 import { parseBody } from '../graph/body.js';
 import type { GraphDeps } from '../graph/index.js';
-import { type ExternalProvider, createExternalProvider, deleteExternalProvider, findExternalProvider, listExternalProviders } from './external-providers.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
+import { createExternalProvider, deleteExternalProvider, type ExternalProvider, findExternalProvider, listExternalProviders } from './external-providers.js';
 
 const GA = [directoryRoles.globalAdministrator.id];
-const readRule: AccessRule = { app: ['IdentityProvider.Read.All', 'IdentityProvider.ReadWrite.All'], delegated: ['IdentityProvider.Read.All', 'IdentityProvider.ReadWrite.All'], roles: GA };
+const readRule: AccessRule = {
+  app: ['IdentityProvider.Read.All', 'IdentityProvider.ReadWrite.All'],
+  delegated: ['IdentityProvider.Read.All', 'IdentityProvider.ReadWrite.All'],
+  roles: GA,
+};
 const writeRule: AccessRule = { app: ['IdentityProvider.ReadWrite.All'], delegated: ['IdentityProvider.ReadWrite.All'], roles: GA };
 const TYPE = '#microsoft.graph.oidcIdentityProvider';
 
@@ -52,18 +56,24 @@ export function registerIdentityProviderRoutes(deps: GraphDeps): void {
     const who = await caller(request);
     authorize(who, writeRule);
     const b = parseBody(body, request.body);
-    const created = await createExternalProvider(ctx, who.tenantId, {
-      displayName: b.displayName,
-      issuer: b.issuer,
-      clientId: b.clientId,
-      clientSecret: b.clientAuthentication?.clientSecret ?? null,
-      ...(b.scope ? { scope: b.scope } : {}),
-      domains: b.domains,
-    }, actorOf(who, request.ip));
+    const created = await createExternalProvider(
+      ctx,
+      who.tenantId,
+      {
+        displayName: b.displayName,
+        issuer: b.issuer,
+        clientId: b.clientId,
+        clientSecret: b.clientAuthentication?.clientSecret ?? null,
+        ...(b.scope ? { scope: b.scope } : {}),
+        domains: b.domains,
+      },
+      actorOf(who, request.ip),
+    );
     return reply.code(201).send({ '@odata.context': `${base}/$metadata#identity/identityProviders/$entity`, ...view(created) });
   });
 
-  const notFound = (id: string) => new FoyerError('directory.not_found', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+  const notFound = (id: string) =>
+    new FoyerError('directory.not_found', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
 
   app.get('/identity/identityProviders/:id', async (request) => {
     const who = await caller(request);

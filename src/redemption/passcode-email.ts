@@ -3,9 +3,10 @@
  * sign in as an e-mail one-time-passcode guest or to create a personal account. Pure, like the
  * invitation e-mail. The code is not in the subject, which lock screens and notifications show.
  */
+
+import type { ComposedEmail } from '../invitations/invitation-email.js';
 import { html } from '../platform/html.js';
 import type { Locale } from '../platform/locale.js';
-import type { ComposedEmail } from '../invitations/invitation-email.js';
 
 export interface PasscodeEmailInput {
   locale: Locale;

@@ -5,11 +5,11 @@
  * Sending is rate-limited per address and per client address; a new code retires the flow's older ones.
  */
 import { randomInt } from 'node:crypto';
-import type { AppContext } from '../platform/context.js';
 import { enqueueMail, outboxSignal } from '../mail/outbox.js';
-import type { Locale } from '../platform/locale.js';
+import type { AppContext } from '../platform/context.js';
 import { constantTimeEqual, newId, sha256 } from '../platform/ids.js';
 import { seal } from '../platform/instance-keys.js';
+import type { Locale } from '../platform/locale.js';
 import * as rateLimit from '../platform/rate-limit.js';
 
 export const PASSCODE_DIGITS = 8;
@@ -90,7 +90,10 @@ export async function sendPasscode(ctx: AppContext, r: PasscodeRequest): Promise
   return { sent: true };
 }
 
-export type PasscodeVerdict = { ok: true; address: string } | { ok: false; reason: 'wrong'; attemptsLeft: number } | { ok: false; reason: 'expired' | 'locked' | 'none' };
+export type PasscodeVerdict =
+  | { ok: true; address: string }
+  | { ok: false; reason: 'wrong'; attemptsLeft: number }
+  | { ok: false; reason: 'expired' | 'locked' | 'none' };
 
 /**
  * Checks a typed code against the flow's current code. The attempt is counted first, atomically, so

@@ -3,8 +3,9 @@
  * may create one with an e-mail address they prove with a one-time code, and a password. A guest whose
  * home is a personal account has `{issuer: personalIssuer, issuerAssignedId: account id}` as identity.
  */
-import type { AppContext } from '../platform/context.js';
+
 import { assertPasswordAcceptable, hashPassword } from '../directory/passwords.js';
+import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { newId } from '../platform/ids.js';
 import { type Executor, isUniqueViolation } from '../platform/storage/database.js';
@@ -37,7 +38,14 @@ export async function createPersonalAccount(ctx: AppContext, input: { email: str
     await ctx.db.transaction((trx) =>
       trx
         .insertInto('personal_accounts')
-        .values({ id: account.id, email: input.email, email_lower: input.email.toLowerCase(), display_name: displayName, password_hash: passwordHash, created_at: ctx.clock.now() })
+        .values({
+          id: account.id,
+          email: input.email,
+          email_lower: input.email.toLowerCase(),
+          display_name: displayName,
+          password_hash: passwordHash,
+          created_at: ctx.clock.now(),
+        })
         .execute(),
     );
   } catch (err) {

@@ -4,8 +4,9 @@
  * PendingAcceptance to Accepted, its `identities` record the home identity, and the audit event
  * "Redeem external user invite" is written. Either all of it happens or none of it.
  */
-import type { AppContext } from '../platform/context.js';
+
 import { activities, recordAudit } from '../directory/audit-log.js';
+import type { AppContext } from '../platform/context.js';
 import { newId } from '../platform/ids.js';
 import { isUniqueViolation } from '../platform/storage/database.js';
 import type { ProvenIdentity } from '../web/guest/flows.js';
@@ -63,7 +64,14 @@ export async function completeRedemption(ctx: AppContext, r: Redemption): Promis
       if (Number(accepted.numUpdatedRows) !== 1) throw new Lost('spent');
       await trx
         .insertInto('user_identities')
-        .values({ user_id: r.guestId, tenant_id: r.tenantId, sign_in_type: 'federated', issuer: r.proven.issuer, issuer_assigned_id: r.proven.subject, created_at: now })
+        .values({
+          user_id: r.guestId,
+          tenant_id: r.tenantId,
+          sign_in_type: 'federated',
+          issuer: r.proven.issuer,
+          issuer_assigned_id: r.proven.subject,
+          created_at: now,
+        })
         .execute();
       const guest = await trx.selectFrom('users').select(['display_name', 'user_principal_name']).where('id', '=', r.guestId).executeTakeFirstOrThrow();
       await recordAudit(trx, {

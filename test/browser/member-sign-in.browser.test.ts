@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
 import { launchChromium } from '../support/chromium.js';
-import { type TestFoyer, type TestTenant, startTestFoyer } from '../support/foyer.js';
+import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
 import { type RelyingParty, reserveRelyingParty, startRelyingParty } from '../support/relying-party.js';
 
 describe.each(backends)('member sign-in in Chromium on $name', (backend) => {

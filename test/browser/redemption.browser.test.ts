@@ -28,10 +28,18 @@ describe.each(backends)('redemption in Chromium on $name', (backend) => {
   beforeAll(async () => {
     w = await startGuestWorld(backend);
     fabrikam = await w.foyer.createTenant('Fabrikam', { domains: ['fabrikam.example'] });
-    await createMember(w.foyer.ctx, fabrikam.id, { userPrincipalName: 'alice@fabrikam.example', displayName: 'Alice Fabrikam', password: 'Alice-Passphrase-1' });
+    await createMember(w.foyer.ctx, fabrikam.id, {
+      userPrincipalName: 'alice@fabrikam.example',
+      displayName: 'Alice Fabrikam',
+      password: 'Alice-Passphrase-1',
+    });
     await createMember(w.foyer.ctx, fabrikam.id, { userPrincipalName: 'bob@fabrikam.example', displayName: 'Bob Fabrikam', password: 'Bob-Passphrase-1' });
     const at = await reserveRelyingParty();
-    fabrikamApp = await startRelyingParty(fabrikam.issuer, await w.foyer.createApp(fabrikam.id, { displayName: 'Fabrikam intranet', redirectUris: [at.redirectUri] }), at);
+    fabrikamApp = await startRelyingParty(
+      fabrikam.issuer,
+      await w.foyer.createApp(fabrikam.id, { displayName: 'Fabrikam intranet', redirectUris: [at.redirectUri] }),
+      at,
+    );
     idp = await startExternalIdp(`${w.foyer.url}/guest/callback`);
     browser = await launchChromium();
   });
@@ -68,7 +76,9 @@ describe.each(backends)('redemption in Chromium on $name', (backend) => {
     await heading(page, 'Contoso invited you');
     await page.getByRole('button', { name: 'Next' }).click();
     await heading(page, 'This invitation is for a different account');
-    await expect.poll(() => page.getByText('You are signed in as bob@fabrikam.example, but this invitation was sent to a••••@fabrikam.example').isVisible()).toBe(true);
+    await expect
+      .poll(() => page.getByText('You are signed in as bob@fabrikam.example, but this invitation was sent to a••••@fabrikam.example').isVisible())
+      .toBe(true);
     await page.getByRole('button', { name: 'Use another account' }).click();
 
     await heading(page, 'Sign in with your Fabrikam account');
@@ -162,9 +172,13 @@ describe.each(backends)('redemption in Chromium on $name', (backend) => {
   });
 
   it('creates a personal account at redemption when the tenant falls back to personal accounts, and a second organization then finds it', async () => {
-    expect((await graph(w.foyer, w.admin, 'PATCH', '/policies/crossTenantAccessPolicy/default', {
-      invitationRedemptionIdentityProviderConfiguration: { fallbackIdentityProvider: 'microsoftAccount' },
-    })).status).toBe(204);
+    expect(
+      (
+        await graph(w.foyer, w.admin, 'PATCH', '/policies/crossTenantAccessPolicy/default', {
+          invitationRedemptionIdentityProviderConfiguration: { fallbackIdentityProvider: 'microsoftAccount' },
+        })
+      ).status,
+    ).toBe(204);
     try {
       const inv = await w.invite('pia@mail.example');
       const context = await browser.newContext({ locale: 'en-US' });
@@ -188,15 +202,22 @@ describe.each(backends)('redemption in Chromium on $name', (backend) => {
       expect(await landed(page, w.portal)).toMatchObject({ oid: inv.guestId, acct: 1, idp: personalIssuer(w.foyer.url) });
       await context.close();
     } finally {
-      await graph(w.foyer, w.admin, 'PATCH', '/policies/crossTenantAccessPolicy/default', { invitationRedemptionIdentityProviderConfiguration: { fallbackIdentityProvider: 'defaultConfiguredIdp' } });
+      await graph(w.foyer, w.admin, 'PATCH', '/policies/crossTenantAccessPolicy/default', {
+        invitationRedemptionIdentityProviderConfiguration: { fallbackIdentityProvider: 'defaultConfiguredIdp' },
+      });
     }
 
     // Fabrikam invites the same address: the existing personal account is found (no code, no sign-up).
     const { createInvitation } = await import('../../src/invitations/create-invitation.js');
-    const made = await createInvitation(w.foyer.ctx, fabrikam.id, { kind: 'cli', permissions: new Set(), actor: { kind: 'cli', displayName: 'test' } }, {
-      invitedUserEmailAddress: 'pia@mail.example',
-      inviteRedirectUrl: `${fabrikamApp.url}/login`,
-    });
+    const made = await createInvitation(
+      w.foyer.ctx,
+      fabrikam.id,
+      { kind: 'cli', permissions: new Set(), actor: { kind: 'cli', displayName: 'test' } },
+      {
+        invitedUserEmailAddress: 'pia@mail.example',
+        inviteRedirectUrl: `${fabrikamApp.url}/login`,
+      },
+    );
     const context = await browser.newContext({ locale: 'en-US' });
     const page = await context.newPage();
     await page.goto(made.inviteRedeemUrl);
@@ -223,7 +244,9 @@ describe.each(backends)('redemption in Chromium on $name', (backend) => {
   });
 
   it('redeems with a passcode from the e-mail, in the invitation’s language and under the organization’s branding', async () => {
-    await updateTenant(w.foyer.ctx.db.kysely, w.contoso.id, { branding: { bannerLogoUrl: 'https://cdn.contoso.example/logo.png', backgroundColor: '#0a3d62' } });
+    await updateTenant(w.foyer.ctx.db.kysely, w.contoso.id, {
+      branding: { bannerLogoUrl: 'https://cdn.contoso.example/logo.png', backgroundColor: '#0a3d62' },
+    });
     try {
       const inv = await w.invite('sara@outlook.example', { invitedUserMessageInfo: { messageLanguage: 'sv-SE' } });
       expect(inv.mail!.subject).toContain('Contoso');

@@ -5,10 +5,10 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { io } from '../support/cli-io.js';
 import { openDatabase } from '../../src/platform/storage/database.js';
 import { latestMigration } from '../../src/platform/storage/migrate.js';
 import { backends } from '../support/backends.js';
+import { io } from '../support/cli-io.js';
 
 describe.each(backends)('foyer CLI on $name', (backend) => {
   const url = backend.freshUrl();
@@ -19,7 +19,22 @@ describe.each(backends)('foyer CLI on $name', (backend) => {
 
   beforeAll(async () => {
     const out = io({ ...env, FOYER_ADMIN_PASSWORD: 'Correct-Horse-9' });
-    const code = await runCli(['tenant', 'create', '--name', 'Contoso Ltd', '--domain', 'contoso.example', '--domain', 'contoso.test', '--admin-email', 'admin@contoso.example', '--json'], out);
+    const code = await runCli(
+      [
+        'tenant',
+        'create',
+        '--name',
+        'Contoso Ltd',
+        '--domain',
+        'contoso.example',
+        '--domain',
+        'contoso.test',
+        '--admin-email',
+        'admin@contoso.example',
+        '--json',
+      ],
+      out,
+    );
     expect(out.stderr).toEqual([]);
     expect(code).toBe(0);
     const tenant = JSON.parse(out.stdout.join('\n'));
@@ -41,7 +56,22 @@ describe.each(backends)('foyer CLI on $name', (backend) => {
 
   it('registers a confidential app and shows its secret once', async () => {
     const out = io(env);
-    const code = await runCli(['app', 'create', '--tenant', 'contoso.test', '--name', 'Sync', '--permissions', 'User.Invite.All,User.Read.All', '--redirect-uri', 'https://sync.contoso.example/cb', '--json'], out);
+    const code = await runCli(
+      [
+        'app',
+        'create',
+        '--tenant',
+        'contoso.test',
+        '--name',
+        'Sync',
+        '--permissions',
+        'User.Invite.All,User.Read.All',
+        '--redirect-uri',
+        'https://sync.contoso.example/cb',
+        '--json',
+      ],
+      out,
+    );
     expect(code).toBe(0);
     const app = JSON.parse(out.stdout.join(''));
     expect(app).toMatchObject({ displayName: 'Sync', redirectUris: ['https://sync.contoso.example/cb'], permissions: ['User.Invite.All', 'User.Read.All'] });
@@ -56,10 +86,28 @@ describe.each(backends)('foyer CLI on $name', (backend) => {
   });
 
   it('creates a member with a role, reading the password from standard input', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', 'user', 'create', '--tenant', tenantId, '--upn', 'gina@contoso.example', '--role', 'guest-inviter', '--password-stdin', '--json'], {
-      env: { ...process.env, ...env, FOYER_LOG_LEVEL: 'silent' },
-      cwd: process.cwd(),
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/entry.ts',
+        'user',
+        'create',
+        '--tenant',
+        tenantId,
+        '--upn',
+        'gina@contoso.example',
+        '--role',
+        'guest-inviter',
+        '--password-stdin',
+        '--json',
+      ],
+      {
+        env: { ...process.env, ...env, FOYER_LOG_LEVEL: 'silent' },
+        cwd: process.cwd(),
+      },
+    );
     child.stdin.end('Gina-Passphrase-2\n');
     let stdout = '';
     let stderr = '';
@@ -90,10 +138,22 @@ describe.each(backends)('foyer CLI on $name', (backend) => {
   });
 
   it.each([
-    [['tenant', 'create', '--name', 'X', '--admin-email', 'not-an-address', '--admin-password', 'Correct-Horse-9'], 1, "error: 'not-an-address' is not a valid e-mail address."],
+    [
+      ['tenant', 'create', '--name', 'X', '--admin-email', 'not-an-address', '--admin-password', 'Correct-Horse-9'],
+      1,
+      "error: 'not-an-address' is not a valid e-mail address.",
+    ],
     [['app', 'create', '--tenant', 'nowhere.example', '--name', 'X'], 1, "error: No tenant has the id or domain 'nowhere.example'."],
-    [['app', 'create', '--tenant', 'contoso.example', '--name', 'X', '--permissions', 'Everything.All'], 1, "error: 'Everything.All' is not a Graph permission Foyer knows."],
-    [['user', 'create', '--tenant', 'contoso.example', '--upn', 'x@gmail.com', '--password', 'Long-Enough-1'], 1, 'error: The domain portion of the userPrincipalName property is invalid.'],
+    [
+      ['app', 'create', '--tenant', 'contoso.example', '--name', 'X', '--permissions', 'Everything.All'],
+      1,
+      "error: 'Everything.All' is not a Graph permission Foyer knows.",
+    ],
+    [
+      ['user', 'create', '--tenant', 'contoso.example', '--upn', 'x@gmail.com', '--password', 'Long-Enough-1'],
+      1,
+      'error: The domain portion of the userPrincipalName property is invalid.',
+    ],
     [['tenant', 'create', '--name', 'X'], 2, "error: required option '--admin-email <email>' not specified"],
   ])('refuses %j with exit code %i and a clear message', async (argv, exitCode, message) => {
     const out = io({ ...env, FOYER_USER_PASSWORD: '' });

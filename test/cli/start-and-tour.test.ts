@@ -2,7 +2,7 @@
  * The newcomer's path, run for real: `foyer start` on an empty database says how to create the first
  * organization, and the README's five-minute tour, pasted into bash, invites a guest and ends with the user list.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/platform/config/load.js';
 import { renderConfigurationDoc, renderErrorsDoc } from '../../src/docs.js';
+import { ConfigError, loadConfig } from '../../src/platform/config/load.js';
 
 describe('configuration', () => {
   it('has the documented defaults', () => {

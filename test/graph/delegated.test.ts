@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMember, updateUser } from '../../src/directory/users.js';
 import { backends } from '../support/backends.js';
-import { type TestFoyer, type TestTenant, startTestFoyer } from '../support/foyer.js';
+import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
 import { delegatedTokens, graph } from '../support/tokens.js';
 
 const REDIRECT = 'http://localhost:3999/callback';
@@ -66,7 +66,14 @@ describe.each(backends)('delegated Graph calls on $name', (backend) => {
 
   it('accepts permissions written the way MSAL writes them for a custom resource', async () => {
     const app = await foyer.createApp(tenant.id, { displayName: 'Msal', redirectUris: [REDIRECT], delegatedPermissions: ['User.Read.All'] });
-    const t = await delegatedTokens(foyer, tenant, app, REDIRECT, { email: 'admin@contoso.example', password: tenant.admin.password }, `openid ${foyer.url}/graph/User.Read.All`);
+    const t = await delegatedTokens(
+      foyer,
+      tenant,
+      app,
+      REDIRECT,
+      { email: 'admin@contoso.example', password: tenant.admin.password },
+      `openid ${foyer.url}/graph/User.Read.All`,
+    );
     const claims = JSON.parse(Buffer.from(t.access_token.split('.')[1]!, 'base64url').toString());
     expect(claims.scp.split(' ')).toContain('User.Read.All');
     expect(claims.amr).toEqual(['pwd']);

@@ -1,23 +1,20 @@
 /** The $filter parser, by table: what Graph clients send, and what it must refuse with a clear message. */
 import { describe, expect, it } from 'vitest';
 import { usersCollection } from '../../src/directory/users.js';
+import { FoyerError } from '../../src/platform/errors/foyer-error.js';
 import { parseFilter } from '../../src/platform/odata/filter.js';
 import { parseCollectionQuery } from '../../src/platform/odata/query.js';
-import { FoyerError } from '../../src/platform/errors/foyer-error.js';
 
 describe('$filter parser', () => {
   const accepted: Array<[string, unknown]> = [
     ["userType eq 'Guest'", { kind: 'compare', op: 'eq', property: 'userType', value: 'Guest' }],
     ["usertype EQ 'guest'", { kind: 'compare', op: 'eq', property: 'userType', value: 'Guest' }],
-    ["mail ne null", { kind: 'compare', op: 'ne', property: 'mail', value: null }],
+    ['mail ne null', { kind: 'compare', op: 'ne', property: 'mail', value: null }],
     ["startswith(displayName,'Ad')", { kind: 'startswith', property: 'displayName', value: 'Ad' }],
     ["startsWith(displayName, 'O''Brien')", { kind: 'startswith', property: 'displayName', value: "O'Brien" }],
     ["endswith(mail,'@contoso.example')", { kind: 'endswith', property: 'mail', value: '@contoso.example' }],
     ['accountEnabled eq false', { kind: 'compare', op: 'eq', property: 'accountEnabled', value: false }],
-    [
-      'createdDateTime ge 2026-01-01T00:00:00Z',
-      { kind: 'compare', op: 'ge', property: 'createdDateTime', value: new Date('2026-01-01T00:00:00Z') },
-    ],
+    ['createdDateTime ge 2026-01-01T00:00:00Z', { kind: 'compare', op: 'ge', property: 'createdDateTime', value: new Date('2026-01-01T00:00:00Z') }],
     ["userType in ('Member', 'Guest')", { kind: 'in', property: 'userType', values: ['Member', 'Guest'] }],
     [
       "userType eq 'Guest' and (externalUserState eq 'PendingAcceptance' or externalUserState eq 'Accepted')",
@@ -62,13 +59,13 @@ describe('$filter parser', () => {
     ["displayName eq 'a' and", /expected a property name but found the end of the filter/],
     ["(displayName eq 'a'", /expected '\)'/],
     ["displayName like 'a'", /Unsupported operator 'like'/],
-    ["accountEnabled gt true", /'gt' is not supported on property 'accountEnabled'/],
+    ['accountEnabled gt true', /'gt' is not supported on property 'accountEnabled'/],
     ["endswith(displayName,'x')", /'endswith' is not supported on property 'displayName'/],
     ["displayName eq 'a' ; drop table users", /character ';' is not valid/],
     ['', /The filter is empty/],
     ["manager/any(m:m eq 'x')", /Could not find a collection named 'manager'/],
     ["identities/any(i:i/password eq 'x')", /Could not find a property named 'password' on the elements of 'identities'/],
-    ["createdDateTime gt null", /'gt' cannot compare with null/],
+    ['createdDateTime gt null', /'gt' cannot compare with null/],
     [`${'('.repeat(40)}userType eq 'Guest'${')'.repeat(40)}`, /nested too deeply/],
   ];
 

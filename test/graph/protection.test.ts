@@ -4,14 +4,14 @@
  */
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Actor, type SensitiveChange, assertMayChangeUser } from '../../src/directory/protection.js';
+import { type Actor, assertMayChangeUser, type SensitiveChange } from '../../src/directory/protection.js';
 import { assignRole } from '../../src/directory/role-assignments.js';
 import { directoryRoles } from '../../src/directory/roles.js';
 import { createMember } from '../../src/directory/users.js';
 import { FoyerError } from '../../src/platform/errors/foyer-error.js';
 import { backends } from '../support/backends.js';
-import { type TestFoyer, type TestTenant, startTestFoyer } from '../support/foyer.js';
-import { HttpBrowser, formWith, visibleText } from '../support/http-browser.js';
+import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
+import { formWith, HttpBrowser, visibleText } from '../support/http-browser.js';
 import { appToken, authorizationRequest, delegatedTokens, graph } from '../support/tokens.js';
 
 const GA = directoryRoles.globalAdministrator.id;
@@ -56,7 +56,9 @@ describe.each(backends)('protected administrators on $name', (backend) => {
     const ua = await createMember(foyer.ctx, tenant.id, { userPrincipalName: 'ua@contoso.example', displayName: 'UA', password: 'Ua-Passphrase-1' });
     await assignRole(foyer.ctx, tenant.id, UA, ua.id);
     console = await foyer.createApp(tenant.id, { displayName: 'Console', redirectUris: [REDIRECT], delegatedPermissions: ['User.ReadWrite.All'] });
-    userAdmin = (await delegatedTokens(foyer, tenant, console, REDIRECT, { email: 'ua@contoso.example', password: 'Ua-Passphrase-1' }, 'openid User.ReadWrite.All')).access_token;
+    userAdmin = (
+      await delegatedTokens(foyer, tenant, console, REDIRECT, { email: 'ua@contoso.example', password: 'Ua-Passphrase-1' }, 'openid User.ReadWrite.All')
+    ).access_token;
   });
   afterAll(() => foyer?.stop());
 

@@ -1,13 +1,7 @@
 /** Bulk invite files: reading Entra's bulk-invite template, and writing the per-row results file. */
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import {
-  BulkCsvError,
-  type BulkInviteResult,
-  type BulkInviteRow,
-  formatBulkInviteResults,
-  parseBulkInviteCsv,
-} from '../../src/invitations/bulk-csv.js';
+import { BulkCsvError, type BulkInviteResult, type BulkInviteRow, formatBulkInviteResults, parseBulkInviteCsv } from '../../src/invitations/bulk-csv.js';
 
 const entraHeadings =
   'Email address to invite [inviteeEmail] Required,Redirection url [inviteRedirectURL] Required,' +
@@ -53,10 +47,7 @@ describe('reading a bulk-invite file', () => {
   });
 
   it('accepts a file without the version row, in any column order, ignoring extra columns', () => {
-    const csv = [
-      'Department,redirection URL,EMAIL ADDRESS TO INVITE',
-      'Sales,https://myapps.example,ada@fabrikam.example',
-    ].join('\n');
+    const csv = ['Department,redirection URL,EMAIL ADDRESS TO INVITE', 'Sales,https://myapps.example,ada@fabrikam.example'].join('\n');
 
     expect(parseBulkInviteCsv(csv)).toEqual<BulkInviteRow[]>([
       {
@@ -80,22 +71,11 @@ describe('reading a bulk-invite file', () => {
       'f@x.example,https://r.example',
     ].join('\n');
 
-    expect(parseBulkInviteCsv(csv).map((row) => row.sendInvitationMessage)).toEqual([
-      true,
-      false,
-      true,
-      false,
-      false,
-      false,
-    ]);
+    expect(parseBulkInviteCsv(csv).map((row) => row.sendInvitationMessage)).toEqual([true, false, true, false, false, false]);
   });
 
   it('names a missing required column', () => {
-    const error = bulkCsvError(
-      ['version:v1.0', 'Email address to invite [inviteeEmail] Required,Customized invitation message', 'a@x.example,Hi'].join(
-        '\n',
-      ),
-    );
+    const error = bulkCsvError(['version:v1.0', 'Email address to invite [inviteeEmail] Required,Customized invitation message', 'a@x.example,Hi'].join('\n'));
     expect(error.message).toContain('"Redirection url"');
     expect(error.message).not.toContain('"Email address to invite"');
   });
@@ -106,9 +86,7 @@ describe('reading a bulk-invite file', () => {
     );
     expect(bulkCsvError('version:v1.0\n').message).toMatch(/No heading row/);
     expect(bulkCsvError('\n\n').message).toMatch(/empty/);
-    expect(bulkCsvError('Email address to invite,Redirection url\na@x.example,"https://r.example\n').message).toMatch(
-      /not valid CSV/,
-    );
+    expect(bulkCsvError('Email address to invite,Redirection url\na@x.example,"https://r.example\n').message).toMatch(/not valid CSV/);
     expect(bulkCsvError('PK\u0003\u0004\u0000\u0000binary').message).toMatch(/not CSV/);
     expect(bulkCsvError('Email address to invite;Redirection url\n').message).toMatch(/semicolons/);
   });
@@ -137,10 +115,7 @@ describe('reading a bulk-invite file', () => {
 
   it('reports a row with an empty email address or redirection url', () => {
     const csv = ['Email address to invite,Redirection url', ',https://myapps.example', 'ada@fabrikam.example, '].join('\n');
-    expect(parseBulkInviteCsv(csv).map((row) => row.error)).toEqual([
-      'Email address to invite is empty',
-      'Redirection url is empty',
-    ]);
+    expect(parseBulkInviteCsv(csv).map((row) => row.error)).toEqual(['Email address to invite is empty', 'Redirection url is empty']);
   });
 
   it('keeps commas, quotes and newlines inside a quoted message, and numbers lines from where each row starts', () => {

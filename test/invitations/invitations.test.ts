@@ -6,8 +6,8 @@
 import { Client } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
-import { type TestFoyer, type TestTenant, startTestFoyer } from '../support/foyer.js';
-import { type TestSmtp, startSmtp } from '../support/smtp.js';
+import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
+import { startSmtp, type TestSmtp } from '../support/smtp.js';
 import { appToken, graph } from '../support/tokens.js';
 
 const REDIRECT = 'https://apps.contoso.example/welcome';
@@ -24,7 +24,13 @@ describe.each(backends)('invitations on $name', (backend) => {
     tenant = await foyer.createTenant('Contoso', { domains: ['contoso.example'] });
     const apps: Record<string, string[]> = {
       inviter: ['User.Invite.All'],
-      admin: ['User.ReadWrite.All', 'AuditLog.Read.All', 'Policy.ReadWrite.Authorization', 'Policy.ReadWrite.B2BManagementPolicy', 'Organization.ReadWrite.All'],
+      admin: [
+        'User.ReadWrite.All',
+        'AuditLog.Read.All',
+        'Policy.ReadWrite.Authorization',
+        'Policy.ReadWrite.B2BManagementPolicy',
+        'Organization.ReadWrite.All',
+      ],
       reader: ['User.Read.All'],
     };
     for (const [name, permissions] of Object.entries(apps)) {
@@ -44,7 +50,14 @@ describe.each(backends)('invitations on $name', (backend) => {
   const counts = async () => {
     const db = foyer.ctx.db.kysely;
     const n = async (table: 'users' | 'invitations' | 'outbox') =>
-      Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      Number(
+        (
+          await db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     return { users: await n('users'), invitations: await n('invitations'), outbox: await n('outbox') };
   };
   const ticketOf = (url: string) => new URL(url).searchParams.get('ticket')!;
@@ -144,7 +157,9 @@ describe.each(backends)('invitations on $name', (backend) => {
   describe('the invitation e-mail, branded', () => {
     it("shows the organization's logo, colour and privacy statement as soon as they are set", async () => {
       const org = (path: string, body: unknown) => graph(foyer, tokens.admin!, 'PATCH', `/organization/${tenant.id}${path}`, body);
-      expect((await org('', { privacyProfile: { statementUrl: 'https://contoso.example/privacy', contactEmail: 'privacy@contoso.example' } })).status).toBe(204);
+      expect((await org('', { privacyProfile: { statementUrl: 'https://contoso.example/privacy', contactEmail: 'privacy@contoso.example' } })).status).toBe(
+        204,
+      );
       expect((await org('/branding', { bannerLogoUrl: 'https://contoso.example/logo.png', backgroundColor: '#1f4e79' })).status).toBe(204);
       try {
         const before = smtp.messages.length;
@@ -188,11 +203,29 @@ describe.each(backends)('invitations on $name', (backend) => {
     const cases: Array<[string, Record<string, unknown>, number, string, RegExp]> = [
       ['an address with a plus sign', { invitedUserEmailAddress: 'a+b@fabrikam.example' }, 400, 'invitation.invalid_address', /not a valid e-mail address/],
       ['no address at all', { invitedUserEmailAddress: 'not-an-address' }, 400, 'invitation.invalid_address', /not a valid e-mail address/],
-      ['an http redirect URL off localhost', { inviteRedirectUrl: 'http://apps.contoso.example/' }, 400, 'invitation.invalid_redirect_url', /absolute https URL/],
+      [
+        'an http redirect URL off localhost',
+        { inviteRedirectUrl: 'http://apps.contoso.example/' },
+        400,
+        'invitation.invalid_redirect_url',
+        /absolute https URL/,
+      ],
       ['a javascript: redirect URL', { inviteRedirectUrl: 'javascript:alert(1)' }, 400, 'invitation.invalid_redirect_url', /absolute https URL/],
       ['a relative redirect URL', { inviteRedirectUrl: '/welcome' }, 400, 'invitation.invalid_redirect_url', /absolute https URL/],
-      ['a redirect URL with credentials', { inviteRedirectUrl: 'https://u:p@apps.contoso.example/' }, 400, 'invitation.invalid_redirect_url', /user name or password/],
-      ['an oversize personal message', { sendInvitationMessage: true, invitedUserMessageInfo: { customizedMessageBody: 'x'.repeat(4001) } }, 400, 'invitation.invalid_message', /4001 characters long; at most 4000/],
+      [
+        'a redirect URL with credentials',
+        { inviteRedirectUrl: 'https://u:p@apps.contoso.example/' },
+        400,
+        'invitation.invalid_redirect_url',
+        /user name or password/,
+      ],
+      [
+        'an oversize personal message',
+        { sendInvitationMessage: true, invitedUserMessageInfo: { customizedMessageBody: 'x'.repeat(4001) } },
+        400,
+        'invitation.invalid_message',
+        /4001 characters long; at most 4000/,
+      ],
       [
         'two cc recipients',
         { invitedUserMessageInfo: { ccRecipients: [{ emailAddress: { address: 'a@b.example' } }, { emailAddress: { address: 'c@d.example' } }] } },
@@ -200,13 +233,37 @@ describe.each(backends)('invitations on $name', (backend) => {
         'invitation.invalid_message',
         /Only 1 additional recipient/,
       ],
-      ['a line break in the display name', { invitedUserDisplayName: 'Eve\r\nAccept invitation: https://evil.example' }, 400, 'request.invalid_body', /control characters are not allowed/],
+      [
+        'a line break in the display name',
+        { invitedUserDisplayName: 'Eve\r\nAccept invitation: https://evil.example' },
+        400,
+        'request.invalid_body',
+        /control characters are not allowed/,
+      ],
       ['an unknown property', { invitedUserColour: 'blue' }, 400, 'request.invalid_body', /invitedUserColour' does not exist/],
       ['a wrongly typed property', { sendInvitationMessage: 'yes' }, 400, 'request.invalid_body', /sendInvitationMessage/],
-      ['an address on a verified domain of the tenant', { invitedUserEmailAddress: 'newbie@contoso.example' }, 400, 'invitation.invitee_is_member', /verified domain of Contoso/],
+      [
+        'an address on a verified domain of the tenant',
+        { invitedUserEmailAddress: 'newbie@contoso.example' },
+        400,
+        'invitation.invitee_is_member',
+        /verified domain of Contoso/,
+      ],
       ['resetRedemption without invitedUser', { resetRedemption: true }, 400, 'invitation.reset_invalid', /resetRedemption needs invitedUser.id/],
-      ['six sponsors', { invitedUserSponsors: Array.from({ length: 6 }, (_, i) => ({ id: `00000000-0000-0000-0000-00000000000${i}` })) }, 400, 'invitation.invalid_sponsors', /At most 5 sponsors/],
-      ['an unknown sponsor', { invitedUserSponsors: [{ id: '00000000-0000-0000-0000-000000000001' }] }, 400, 'invitation.invalid_sponsors', /is not a user of Contoso/],
+      [
+        'six sponsors',
+        { invitedUserSponsors: Array.from({ length: 6 }, (_, i) => ({ id: `00000000-0000-0000-0000-00000000000${i}` })) },
+        400,
+        'invitation.invalid_sponsors',
+        /At most 5 sponsors/,
+      ],
+      [
+        'an unknown sponsor',
+        { invitedUserSponsors: [{ id: '00000000-0000-0000-0000-000000000001' }] },
+        400,
+        'invitation.invalid_sponsors',
+        /is not a user of Contoso/,
+      ],
     ];
     it.each(cases)('refuses %s', async (_name, patch, status, code, message) => {
       const before = await counts();
@@ -253,7 +310,11 @@ describe.each(backends)('invitations on $name', (backend) => {
       expect((await graph(foyer, tokens.admin!, 'PATCH', `/users/${id}`, { otherMails: ['fred@fabrikam.example', 'fred@tailspin.example'] })).status).toBe(204);
       const reset = await invite(body, tokens.admin!);
       expect(reset.status).toBe(201);
-      expect(reset.body).toMatchObject({ resetRedemption: true, status: 'PendingAcceptance', invitedUser: { id, userPrincipalName: first.body.invitedUser.userPrincipalName } });
+      expect(reset.body).toMatchObject({
+        resetRedemption: true,
+        status: 'PendingAcceptance',
+        invitedUser: { id, userPrincipalName: first.body.invitedUser.userPrincipalName },
+      });
       const guest = await graph(foyer, tokens.admin!, 'GET', `/users/${id}?$select=externalUserState`);
       expect(guest.body.externalUserState).toBe('PendingAcceptance');
       expect((await graph(foyer, tokens.admin!, 'GET', `/invitations/${first.body.id}`)).body.redemptionLinkStatus).toBe('revoked');
@@ -348,13 +409,20 @@ describe.each(backends)('invitations on $name', (backend) => {
       expect(next.status).toBe(200);
       expect(next.body.value[0].id).not.toBe(policy.body.value[0].id);
       expect((await graph(foyer, tokens.inviter!, 'GET', '/auditLogs/directoryAudits')).status).toBe(403);
-      expect((await graph(foyer, tokens.admin!, 'GET', `/auditLogs/directoryAudits?$filter=${encodeURIComponent('activityDateTime ge yesterday')}`)).status).toBe(400);
+      expect(
+        (await graph(foyer, tokens.admin!, 'GET', `/auditLogs/directoryAudits?$filter=${encodeURIComponent('activityDateTime ge yesterday')}`)).status,
+      ).toBe(400);
     });
 
     it('records the deletion of a guest as "Delete external user"', async () => {
       const res = await invite({ invitedUserEmailAddress: 'kim@fabrikam.example', inviteRedirectUrl: REDIRECT });
       expect((await graph(foyer, tokens.admin!, 'DELETE', `/users/${res.body.invitedUser.id}`)).status).toBe(204);
-      const audits = await graph(foyer, tokens.admin!, 'GET', `/auditLogs/directoryAudits?$filter=${encodeURIComponent("activityDisplayName eq 'Delete external user'")}`);
+      const audits = await graph(
+        foyer,
+        tokens.admin!,
+        'GET',
+        `/auditLogs/directoryAudits?$filter=${encodeURIComponent("activityDisplayName eq 'Delete external user'")}`,
+      );
       expect(audits.body.value[0].targetResources[0]).toMatchObject({ id: res.body.invitedUser.id, type: 'User' });
       expect((await graph(foyer, tokens.admin!, 'GET', `/invitations/${res.body.id}`)).body.redemptionLinkStatus).toBe('revoked');
     });
@@ -384,21 +452,34 @@ describe.each(backends)('invitations on $name', (backend) => {
       expect(status).toMatchObject({ state: 'failed', attempts: 1, error: expect.stringContaining('550') });
       const row = await foyer.ctx.db.kysely.selectFrom('outbox').select('secret').where('invitation_id', '=', res.body.id).executeTakeFirstOrThrow();
       expect(row.secret).toBeNull(); // nothing left to decrypt a link from
-      const audits = await graph(foyer, tokens.admin!, 'GET', `/auditLogs/directoryAudits?$filter=${encodeURIComponent("activityDisplayName eq 'Invitation email delivery failed'")}`);
+      const audits = await graph(
+        foyer,
+        tokens.admin!,
+        'GET',
+        `/auditLogs/directoryAudits?$filter=${encodeURIComponent("activityDisplayName eq 'Invitation email delivery failed'")}`,
+      );
       expect(audits.body.value[0]).toMatchObject({ result: 'failure', resultReason: expect.stringContaining('550') });
     });
   });
 
   describe('races', () => {
     it('ten simultaneous invitations of one new address make one guest with one working link', async () => {
-      const all = await Promise.all(Array.from({ length: 10 }, () => invite({ invitedUserEmailAddress: 'race@fabrikam.example', inviteRedirectUrl: REDIRECT })));
+      const all = await Promise.all(
+        Array.from({ length: 10 }, () => invite({ invitedUserEmailAddress: 'race@fabrikam.example', inviteRedirectUrl: REDIRECT })),
+      );
       expect(all.map((r) => r.status)).toEqual(Array(10).fill(201));
       expect(new Set(all.map((r) => r.body.invitedUser.id)).size).toBe(1);
-      const states = await Promise.all(all.map(async (r) => (await graph(foyer, tokens.inviter!, 'GET', `/invitations/${r.body.id}`)).body.redemptionLinkStatus));
+      const states = await Promise.all(
+        all.map(async (r) => (await graph(foyer, tokens.inviter!, 'GET', `/invitations/${r.body.id}`)).body.redemptionLinkStatus),
+      );
       expect(states.filter((s) => s === 'active')).toHaveLength(1);
 
-      const again = await Promise.all(Array.from({ length: 10 }, () => invite({ invitedUserEmailAddress: 'race@fabrikam.example', inviteRedirectUrl: REDIRECT })));
-      const after = await Promise.all([...all, ...again].map(async (r) => (await graph(foyer, tokens.inviter!, 'GET', `/invitations/${r.body.id}`)).body.redemptionLinkStatus));
+      const again = await Promise.all(
+        Array.from({ length: 10 }, () => invite({ invitedUserEmailAddress: 'race@fabrikam.example', inviteRedirectUrl: REDIRECT })),
+      );
+      const after = await Promise.all(
+        [...all, ...again].map(async (r) => (await graph(foyer, tokens.inviter!, 'GET', `/invitations/${r.body.id}`)).body.redemptionLinkStatus),
+      );
       expect(after.filter((s) => s === 'active')).toHaveLength(1);
     });
   });
@@ -414,7 +495,7 @@ describe.each(backends)('invitations on $name', (backend) => {
   });
 
   describe('delivery, continued', () => {
-    it("counts a message refused for the invitee as failed even when the cc copy was accepted", async () => {
+    it('counts a message refused for the invitee as failed even when the cc copy was accepted', async () => {
       smtp.rejectRecipients.add('nobody@fabrikam.example');
       try {
         const res = await invite({

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { io } from '../support/cli-io.js';
 import { backends } from '../support/backends.js';
+import { io } from '../support/cli-io.js';
 
 describe.each(backends)('foyer invite on $name', (backend) => {
   const url = backend.freshUrl();
@@ -26,14 +26,27 @@ describe.each(backends)('foyer invite on $name', (backend) => {
 
   beforeAll(async () => {
     const out = io({ ...env, FOYER_ADMIN_PASSWORD: 'Correct-Horse-9' });
-    expect(await runCli(['tenant', 'create', '--name', 'Contoso', '--domain', 'contoso.example', '--admin-email', 'admin@contoso.example', '--json'], out)).toBe(0);
+    expect(
+      await runCli(['tenant', 'create', '--name', 'Contoso', '--domain', 'contoso.example', '--admin-email', 'admin@contoso.example', '--json'], out),
+    ).toBe(0);
     tenantId = JSON.parse(out.stdout.join('\n')).id;
   });
 
   it('invites one address, names the inviter, and shows the queued e-mail', async () => {
     const made = await run([
-      'invite', '--tenant', 'contoso.example', '--email', 'ada@fabrikam.example', '--redirect-url', 'https://apps.contoso.example/',
-      '--send', '--message', 'Hello Ada', '--inviter', 'admin@contoso.example', '--json',
+      'invite',
+      '--tenant',
+      'contoso.example',
+      '--email',
+      'ada@fabrikam.example',
+      '--redirect-url',
+      'https://apps.contoso.example/',
+      '--send',
+      '--message',
+      'Hello Ada',
+      '--inviter',
+      'admin@contoso.example',
+      '--json',
     ]);
     expect(made.stderr).toBe('');
     expect(made.code).toBe(0);
@@ -92,7 +105,10 @@ describe.each(backends)('foyer invite on $name', (backend) => {
     expect(rows[4]!.Error).toContain('a verified domain of Contoso');
     expect(rows[5]!.Line).toBe('9');
 
-    const list = JSON.parse((await run(['invitation', 'list', '--tenant', tenantId, '--json'])).stdout) as Array<{ invitedUserEmailAddress: string; messageDeliveryStatus: unknown }>;
+    const list = JSON.parse((await run(['invitation', 'list', '--tenant', tenantId, '--json'])).stdout) as Array<{
+      invitedUserEmailAddress: string;
+      messageDeliveryStatus: unknown;
+    }>;
     expect(list[0]).toMatchObject({ invitedUserEmailAddress: 'ed@fabrikam.example', messageDeliveryStatus: { state: 'queued' } });
     expect(list.find((i) => i.invitedUserEmailAddress === 'bo@fabrikam.example')?.messageDeliveryStatus).toBeNull();
   });

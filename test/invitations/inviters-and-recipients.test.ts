@@ -10,9 +10,9 @@ import { createMember } from '../../src/directory/users.js';
 import { ticketVerdict } from '../../src/invitations/tickets.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { backends } from '../support/backends.js';
-import { type TestFoyer, type TestTenant, startTestFoyer } from '../support/foyer.js';
-import { HttpBrowser, formWith, visibleText } from '../support/http-browser.js';
-import { type TestSmtp, startSmtp } from '../support/smtp.js';
+import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
+import { formWith, HttpBrowser, visibleText } from '../support/http-browser.js';
+import { startSmtp, type TestSmtp } from '../support/smtp.js';
 import { appToken, delegatedTokens, graph } from '../support/tokens.js';
 
 const REDIRECT = 'https://apps.contoso.example/welcome';
@@ -29,18 +29,46 @@ describe.each(backends)('inviters and recipients on $name', (backend) => {
     smtp = await startSmtp();
     foyer = await startTestFoyer({ backend, env: { FOYER_SMTP_URL: smtp.url, FOYER_MAIL_POLL_INTERVAL: '0.1' } });
     tenant = await foyer.createTenant('Contoso', { domains: ['contoso.example'] });
-    admin = await appToken(foyer, tenant, await foyer.createApp(tenant.id, { displayName: 'admin', applicationPermissions: ['Policy.ReadWrite.Authorization', 'AuditLog.Read.All', 'User.Read.All'] }));
-    const console = await foyer.createApp(tenant.id, { displayName: 'Console', redirectUris: [CALLBACK], delegatedPermissions: ['User.Read', 'User.Invite.All', 'User.ReadWrite.All'] });
+    admin = await appToken(
+      foyer,
+      tenant,
+      await foyer.createApp(tenant.id, {
+        displayName: 'admin',
+        applicationPermissions: ['Policy.ReadWrite.Authorization', 'AuditLog.Read.All', 'User.Read.All'],
+      }),
+    );
+    const console = await foyer.createApp(tenant.id, {
+      displayName: 'Console',
+      redirectUris: [CALLBACK],
+      delegatedPermissions: ['User.Read', 'User.Invite.All', 'User.ReadWrite.All'],
+    });
     await createMember(foyer.ctx, tenant.id, { userPrincipalName: 'mia@contoso.example', displayName: 'Mia Member', password: 'Mia-Passphrase-1' });
-    const ivar = await createMember(foyer.ctx, tenant.id, { userPrincipalName: 'ivar@contoso.example', displayName: 'Ivar Inviter', password: 'Ivar-Passphrase-1' });
+    const ivar = await createMember(foyer.ctx, tenant.id, {
+      userPrincipalName: 'ivar@contoso.example',
+      displayName: 'Ivar Inviter',
+      password: 'Ivar-Passphrase-1',
+    });
     await assignRole(foyer.ctx, tenant.id, directoryRoles.guestInviter.id, ivar.id);
-    const ulla = await createMember(foyer.ctx, tenant.id, { userPrincipalName: 'ulla@contoso.example', displayName: 'Ulla Useradmin', password: 'Ulla-Passphrase-1' });
+    const ulla = await createMember(foyer.ctx, tenant.id, {
+      userPrincipalName: 'ulla@contoso.example',
+      displayName: 'Ulla Useradmin',
+      password: 'Ulla-Passphrase-1',
+    });
     await assignRole(foyer.ctx, tenant.id, directoryRoles.userAdministrator.id, ulla.id);
     const scope = 'openid User.Invite.All';
     people = {
       member: (await delegatedTokens(foyer, tenant, console, CALLBACK, { email: 'mia@contoso.example', password: 'Mia-Passphrase-1' }, scope)).access_token,
       inviter: (await delegatedTokens(foyer, tenant, console, CALLBACK, { email: 'ivar@contoso.example', password: 'Ivar-Passphrase-1' }, scope)).access_token,
-      userAdmin: (await delegatedTokens(foyer, tenant, console, CALLBACK, { email: 'ulla@contoso.example', password: 'Ulla-Passphrase-1' }, 'openid User.Invite.All User.ReadWrite.All')).access_token,
+      userAdmin: (
+        await delegatedTokens(
+          foyer,
+          tenant,
+          console,
+          CALLBACK,
+          { email: 'ulla@contoso.example', password: 'Ulla-Passphrase-1' },
+          'openid User.Invite.All User.ReadWrite.All',
+        )
+      ).access_token,
     };
   });
   afterAll(async () => {
@@ -48,8 +76,7 @@ describe.each(backends)('inviters and recipients on $name', (backend) => {
     await smtp?.close();
   });
 
-  const invite = (token: string, body: Record<string, unknown>) =>
-    graph(foyer, token, 'POST', '/invitations', { inviteRedirectUrl: REDIRECT, ...body });
+  const invite = (token: string, body: Record<string, unknown>) => graph(foyer, token, 'POST', '/invitations', { inviteRedirectUrl: REDIRECT, ...body });
 
   it("a member's invitation names them: Reply-To is their address and they become the guest's sponsor", async () => {
     const before = smtp.messages.length;
@@ -83,7 +110,11 @@ describe.each(backends)('inviters and recipients on $name', (backend) => {
     expect((await graph(foyer, admin, 'GET', `/users/${id}?$select=externalUserState`)).body).toEqual(before);
     // The same reset of an ordinary guest is the User Administrator's to make.
     const plain = await invite(people.inviter, { invitedUserEmailAddress: 'hugo@fabrikam.example' });
-    const ok = await invite(people.userAdmin, { invitedUserEmailAddress: 'hugo@fabrikam.example', invitedUser: { id: plain.body.invitedUser.id }, resetRedemption: true });
+    const ok = await invite(people.userAdmin, {
+      invitedUserEmailAddress: 'hugo@fabrikam.example',
+      invitedUser: { id: plain.body.invitedUser.id },
+      resetRedemption: true,
+    });
     expect(ok.status).toBe(201);
   });
 
@@ -135,8 +166,16 @@ describe.each(backends)('inviters and recipients on $name', (backend) => {
     expect((await graph(foyer, admin, 'GET', '/invitations?$top=999')).body.value.length).toBe(invitationsBefore);
     expect(refused.body.error.innerError.code).toBe('invitation.invitee_unsubscribed');
     expect(refused.body.error.message).toContain('has chosen to block future invitations from Contoso');
-    const audits = await graph(foyer, admin, 'GET', `/auditLogs/directoryAudits?$filter=${encodeURIComponent("activityDisplayName in ('Email unsubscribed', 'Email not sent, user unsubscribed')")}`);
-    expect(audits.body.value.map((a: { activityDisplayName: string }) => a.activityDisplayName)).toEqual(['Email not sent, user unsubscribed', 'Email unsubscribed']);
+    const audits = await graph(
+      foyer,
+      admin,
+      'GET',
+      `/auditLogs/directoryAudits?$filter=${encodeURIComponent("activityDisplayName in ('Email unsubscribed', 'Email not sent, user unsubscribed')")}`,
+    );
+    expect(audits.body.value.map((a: { activityDisplayName: string }) => a.activityDisplayName)).toEqual([
+      'Email not sent, user unsubscribed',
+      'Email unsubscribed',
+    ]);
     // Without an e-mail the invitation may still be made (the inviter shares the link).
     expect((await invite(people.inviter, { invitedUserEmailAddress: 'quinn@fabrikam.example' })).status).toBe(201);
 
@@ -174,7 +213,9 @@ describe.each(backends)('limits and lifetimes on $name', (backend) => {
   it('answers 429 with Retry-After past the per-tenant limit, and creates nothing', async () => {
     clock.set(Date.parse('2026-11-25T12:00:00Z'));
     for (let i = 0; i < 3; i++) {
-      expect((await graph(foyer, token, 'POST', '/invitations', { invitedUserEmailAddress: `r${i}@fabrikam.example`, inviteRedirectUrl: REDIRECT })).status).toBe(201);
+      expect(
+        (await graph(foyer, token, 'POST', '/invitations', { invitedUserEmailAddress: `r${i}@fabrikam.example`, inviteRedirectUrl: REDIRECT })).status,
+      ).toBe(201);
     }
     clock.advance(2000);
     const refused = await graph(foyer, token, 'POST', '/invitations', { invitedUserEmailAddress: 'r3@fabrikam.example', inviteRedirectUrl: REDIRECT });
@@ -183,7 +224,9 @@ describe.each(backends)('limits and lifetimes on $name', (backend) => {
     expect(refused.body.error.code).toBe('TooManyRequests');
     expect((await graph(foyer, token, 'GET', `/users?$filter=${encodeURIComponent("mail eq 'r3@fabrikam.example'")}`)).body.value).toEqual([]);
     clock.advance(3000);
-    expect((await graph(foyer, token, 'POST', '/invitations', { invitedUserEmailAddress: 'r3@fabrikam.example', inviteRedirectUrl: REDIRECT })).status).toBe(201);
+    expect((await graph(foyer, token, 'POST', '/invitations', { invitedUserEmailAddress: 'r3@fabrikam.example', inviteRedirectUrl: REDIRECT })).status).toBe(
+      201,
+    );
   });
 
   it("links expire after the tenant's lifetime (30 days by default; configurable; or never)", async () => {
@@ -218,7 +261,12 @@ describe.each(backends)('queued e-mail on $name', (backend) => {
     try {
       const tenant = await foyer.createTenant('Contoso', { domains: ['contoso.example'] });
       const token = await appToken(foyer, tenant, await foyer.createApp(tenant.id, { displayName: 'i', applicationPermissions: ['User.ReadWrite.All'] }));
-      const invite = () => graph(foyer, token, 'POST', '/invitations', { invitedUserEmailAddress: 'olga@fabrikam.example', inviteRedirectUrl: REDIRECT, sendInvitationMessage: true });
+      const invite = () =>
+        graph(foyer, token, 'POST', '/invitations', {
+          invitedUserEmailAddress: 'olga@fabrikam.example',
+          inviteRedirectUrl: REDIRECT,
+          sendInvitationMessage: true,
+        });
       const delivery = async (id: string) => (await graph(foyer, token, 'GET', `/invitations/${id}`)).body.messageDeliveryStatus.state;
       const first = await invite();
       const second = await invite();
@@ -242,7 +290,11 @@ describe('the development mailbox', () => {
     try {
       const tenant = await foyer.createTenant('Contoso', { domains: ['contoso.example'] });
       const token = await appToken(foyer, tenant, await foyer.createApp(tenant.id, { displayName: 'i', applicationPermissions: ['User.Invite.All'] }));
-      const made = await graph(foyer, token, 'POST', '/invitations', { invitedUserEmailAddress: 'dev@fabrikam.example', inviteRedirectUrl: REDIRECT, sendInvitationMessage: true });
+      const made = await graph(foyer, token, 'POST', '/invitations', {
+        invitedUserEmailAddress: 'dev@fabrikam.example',
+        inviteRedirectUrl: REDIRECT,
+        sendInvitationMessage: true,
+      });
       const browser = new HttpBrowser();
       let list;
       do list = await browser.go(`${foyer.url}/_dev/mailbox`);

@@ -1,6 +1,6 @@
 /** The invitation e-mail (SPEC §5), read the way its recipient reads it: subject, text part, HTML part. */
 import { describe, expect, it } from 'vitest';
-import { composeInvitationEmail, invitationLocale, type InvitationEmailInput } from '../../src/invitations/invitation-email.js';
+import { composeInvitationEmail, type InvitationEmailInput, invitationLocale } from '../../src/invitations/invitation-email.js';
 
 const redeemUrl = 'https://foyer.example/redeem?t=abc&tenant=1';
 const blockUrl = 'https://foyer.example/invitations/block?t=xyz';
@@ -51,16 +51,12 @@ describe('subject', () => {
   });
 
   it('is Swedish for sv-SE', () => {
-    expect(composeInvitationEmail(invitation({ locale: 'sv-SE' })).subject).toBe(
-      'Adele Vance har bjudit in dig att använda program i Contoso',
-    );
+    expect(composeInvitationEmail(invitation({ locale: 'sv-SE' })).subject).toBe('Adele Vance har bjudit in dig att använda program i Contoso');
   });
 
   it('names only the organization when an app invited', () => {
     const app = { kind: 'app', displayName: 'HR onboarding bot' } as const;
-    expect(composeInvitationEmail(invitation({ inviter: app })).subject).toBe(
-      'Contoso invited you to access applications within their organization',
-    );
+    expect(composeInvitationEmail(invitation({ inviter: app })).subject).toBe('Contoso invited you to access applications within their organization');
     expect(composeInvitationEmail(invitation({ inviter: app, locale: 'sv-SE' })).subject).toBe(
       'Contoso har bjudit in dig att använda program i sin organisation',
     );

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { io } from '../support/cli-io.js';
 import { backends } from '../support/backends.js';
+import { io } from '../support/cli-io.js';
 import { freePort, startTestFoyer } from '../support/foyer.js';
 import { startServer } from '../support/foyer-process.js';
 import { startSmtp } from '../support/smtp.js';
@@ -26,7 +26,9 @@ async function cli(env: Record<string, string>, args: string[]): Promise<any> {
 describe('a process killed between commit and delivery', () => {
   const dir = mkdtempSync(join(tmpdir(), 'foyer-outbox-'));
   const kill: Array<() => void> = [];
-  afterAll(() => kill.forEach((k) => k()));
+  afterAll(() => {
+    for (const k of kill) k();
+  });
 
   it('delivers every acknowledged invitation e-mail exactly once after a restart', async () => {
     const smtp = await startSmtp();
@@ -41,7 +43,17 @@ describe('a process killed between commit and delivery', () => {
       FOYER_MAIL_POLL_INTERVAL: '0.1',
       FOYER_LOG_LEVEL: 'info',
     };
-    const tenant = await cli({ ...env, FOYER_ADMIN_PASSWORD: 'Correct-Horse-9' }, ['tenant', 'create', '--name', 'Contoso', '--domain', 'contoso.example', '--admin-email', 'admin@contoso.example', '--json']);
+    const tenant = await cli({ ...env, FOYER_ADMIN_PASSWORD: 'Correct-Horse-9' }, [
+      'tenant',
+      'create',
+      '--name',
+      'Contoso',
+      '--domain',
+      'contoso.example',
+      '--admin-email',
+      'admin@contoso.example',
+      '--json',
+    ]);
     const app = await cli(env, ['app', 'create', '--tenant', tenant.id, '--name', 'inviter', '--permissions', 'User.Invite.All', '--json']);
 
     // The first process queues but does not deliver (as an API-only process would), then dies hard.
@@ -52,7 +64,11 @@ describe('a process killed between commit and delivery', () => {
     const token = await appToken(foyer, tenant.id, app);
     const invited: string[] = [];
     for (let i = 0; i < 12; i++) {
-      const res = await graph(foyer, token, 'POST', '/invitations', { invitedUserEmailAddress: `guest${i}@fabrikam.example`, inviteRedirectUrl: REDIRECT, sendInvitationMessage: true });
+      const res = await graph(foyer, token, 'POST', '/invitations', {
+        invitedUserEmailAddress: `guest${i}@fabrikam.example`,
+        inviteRedirectUrl: REDIRECT,
+        sendInvitationMessage: true,
+      });
       expect(res.status).toBe(201);
       invited.push(res.body.inviteRedeemUrl);
     }

@@ -5,11 +5,11 @@
  */
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/platform/context.js';
-import { createInvitation } from '../../src/invitations/create-invitation.js';
-import { DeliveryError, type MailTransport, type RenderedMail, type WorkerSettings, cancelQueuedMail, startOutboxWorker } from '../../src/mail/outbox.js';
-import { systemClock } from '../../src/platform/clock.js';
 import { createTenant } from '../../src/directory/tenants.js';
+import { createInvitation } from '../../src/invitations/create-invitation.js';
+import { cancelQueuedMail, DeliveryError, type MailTransport, type RenderedMail, startOutboxWorker, type WorkerSettings } from '../../src/mail/outbox.js';
+import { systemClock } from '../../src/platform/clock.js';
+import type { AppContext } from '../../src/platform/context.js';
 import { backends, freshContext } from '../support/backends.js';
 
 const settings: WorkerSettings = { pollIntervalMs: 20, retryBaseMs: 50, retryMaxMs: 200, maxAttempts: 3, leaseMs: 120, batchSize: 4 };
@@ -37,10 +37,19 @@ describe.each(backends)('the outbox worker on $name', (backend) => {
   afterEach(() => cleanup());
 
   async function queue(n: number): Promise<void> {
-    const { tenant } = await createTenant(ctx, { name: 'Contoso', domains: ['contoso.example'], adminEmail: 'admin@contoso.example', adminPassword: 'Correct-Horse-9' });
+    const { tenant } = await createTenant(ctx, {
+      name: 'Contoso',
+      domains: ['contoso.example'],
+      adminEmail: 'admin@contoso.example',
+      adminPassword: 'Correct-Horse-9',
+    });
     const inviter = { kind: 'cli' as const, permissions: new Set<string>(), actor: { kind: 'cli' as const, displayName: 'test' } };
     for (let i = 0; i < n; i++) {
-      await createInvitation(ctx, tenant.id, inviter, { invitedUserEmailAddress: `w${i}@fabrikam.example`, inviteRedirectUrl: 'https://a.example/', sendInvitationMessage: true });
+      await createInvitation(ctx, tenant.id, inviter, {
+        invitedUserEmailAddress: `w${i}@fabrikam.example`,
+        inviteRedirectUrl: 'https://a.example/',
+        sendInvitationMessage: true,
+      });
     }
   }
 
@@ -67,7 +76,10 @@ describe.each(backends)('the outbox worker on $name', (backend) => {
     await queue(1);
     // A sender that claimed the message and then vanished: its lease simply lapses.
     const now = Date.now();
-    await ctx.db.kysely.updateTable('outbox').set({ lease_owner: 'a-dead-process', lease_until: now + 100, attempts: 1 }).execute();
+    await ctx.db.kysely
+      .updateTable('outbox')
+      .set({ lease_owner: 'a-dead-process', lease_until: now + 100, attempts: 1 })
+      .execute();
     const sent: string[] = [];
     const b = startOutboxWorker(ctx, slowTransport(0, sent), settings);
     try {
@@ -75,7 +87,13 @@ describe.each(backends)('the outbox worker on $name', (backend) => {
       expect(sent).toHaveLength(0); // still leased
       for (let i = 0; i < 100 && sent.length < 1; i++) await new Promise((r) => setTimeout(r, 20));
       expect(sent).toHaveLength(1);
-      const row = await ctx.db.kysely.selectFrom('outbox').select(['state', 'attempts']).executeTakeFirstOrThrow();
+      // The transport has the message; the worker records it as sent right after.
+      const read = () => ctx.db.kysely.selectFrom('outbox').select(['state', 'attempts']).executeTakeFirstOrThrow();
+      let row = await read();
+      for (let i = 0; i < 100 && row.state !== 'sent'; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        row = await read();
+      }
       expect(row).toEqual({ state: 'sent', attempts: 2 });
     } finally {
       await b.stop();

@@ -7,10 +7,9 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
 import type { TestFoyer, TestTenant } from '../support/foyer.js';
-import { type Portal, REDIRECT, isCallback, startPortal } from '../support/portal.js';
-import { HttpBrowser, formWith, visibleText } from '../support/http-browser.js';
+import { formWith, HttpBrowser, visibleText } from '../support/http-browser.js';
+import { isCallback, type Portal, REDIRECT, startPortal } from '../support/portal.js';
 import { appToken, authorizationRequest, graph } from '../support/tokens.js';
-
 
 describe.each(backends)('member sign-in on $name', (backend) => {
   let foyer: TestFoyer;
@@ -92,9 +91,15 @@ describe.each(backends)('member sign-in on $name', (backend) => {
   it('shows the organization’s branding and privacy statement on its sign-in page', async () => {
     const admin = await foyer.createApp(tenant.id, { displayName: 'Branding', applicationPermissions: ['Organization.ReadWrite.All'] });
     const token = await appToken(foyer, tenant, admin);
-    const branding = { backgroundColor: '#1f4e79', signInPageText: 'Contoso partners only <b>please</b>', bannerLogoUrl: 'https://cdn.contoso.example/logo.png' };
+    const branding = {
+      backgroundColor: '#1f4e79',
+      signInPageText: 'Contoso partners only <b>please</b>',
+      bannerLogoUrl: 'https://cdn.contoso.example/logo.png',
+    };
     expect((await graph(foyer, token, 'PATCH', `/organization/${tenant.id}/branding`, branding)).status).toBe(204);
-    expect((await graph(foyer, token, 'PATCH', `/organization/${tenant.id}`, { privacyProfile: { statementUrl: 'https://contoso.example/privacy' } })).status).toBe(204);
+    expect(
+      (await graph(foyer, token, 'PATCH', `/organization/${tenant.id}`, { privacyProfile: { statementUrl: 'https://contoso.example/privacy' } })).status,
+    ).toBe(204);
     const { page } = await startSignIn(new HttpBrowser());
     expect(page.body).toContain('<img src="https://cdn.contoso.example/logo.png" alt="">');
     expect(page.body).toContain('body { background: #1f4e79; }');
@@ -107,8 +112,6 @@ describe.each(backends)('member sign-in on $name', (backend) => {
     const token = await appToken(foyer, tenant, script);
     const users = await graph(foyer, token, 'GET', '/users?$select=displayName,userPrincipalName,userType');
     expect(users.status).toBe(200);
-    expect(users.body.value).toEqual([
-      { id: tenant.admin.id, displayName: 'admin', userPrincipalName: 'admin@contoso.example', userType: 'Member' },
-    ]);
+    expect(users.body.value).toEqual([{ id: tenant.admin.id, displayName: 'admin', userPrincipalName: 'admin@contoso.example', userType: 'Member' }]);
   });
 });

@@ -4,17 +4,16 @@
  * the same thing get one success and one clear refusal (never a 500); the last Global Administrator
  * survives two administrators disabling each other at the same moment.
  */
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assignRole } from '../../src/directory/role-assignments.js';
 import { directoryRoles } from '../../src/directory/roles.js';
 import { createMember, findUser, updateUser } from '../../src/directory/users.js';
 import { backends } from '../support/backends.js';
 import type { TestFoyer, TestTenant } from '../support/foyer.js';
-import { type Portal, REDIRECT, isCallback, startPortal } from '../support/portal.js';
-import { HttpBrowser, formWith } from '../support/http-browser.js';
+import { formWith, HttpBrowser } from '../support/http-browser.js';
+import { isCallback, type Portal, REDIRECT, startPortal } from '../support/portal.js';
 import { appToken, authorizationRequest, graph } from '../support/tokens.js';
-
 
 describe.each(backends)('simultaneous requests on $name', (backend) => {
   let foyer: TestFoyer;
@@ -55,7 +54,9 @@ describe.each(backends)('simultaneous requests on $name', (backend) => {
 
   it('rotates a refresh token once when ten requests present it together, and revokes the grant', async () => {
     const { code: c, verifier } = await code();
-    const first = (await (await tokenRequest({ grant_type: 'authorization_code', code: c, code_verifier: verifier, redirect_uri: REDIRECT })).json()) as { refresh_token: string };
+    const first = (await (await tokenRequest({ grant_type: 'authorization_code', code: c, code_verifier: verifier, redirect_uri: REDIRECT })).json()) as {
+      refresh_token: string;
+    };
     const responses = await Promise.all(Array.from({ length: 10 }, () => tokenRequest({ grant_type: 'refresh_token', refresh_token: first.refresh_token })));
     const winners = responses.filter((r) => r.status === 200);
     expect(winners).toHaveLength(1);
@@ -70,16 +71,27 @@ describe.each(backends)('simultaneous requests on $name', (backend) => {
     const req = await authorizationRequest(client, REDIRECT);
     const page = await browser.go(req.url, {}, isCallback);
     const pw = await browser.submit(page, formWith(page, 'email'), { email: 'burst@contoso.example' });
-    const guesses = await Promise.all(Array.from({ length: 20 }, (_, i) => browser.submit(pw, formWith(pw, 'password'), { password: `guess-${i}` }, isCallback)));
+    const guesses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => browser.submit(pw, formWith(pw, 'password'), { password: `guess-${i}` }, isCallback)),
+    );
     const checked = guesses.filter((g) => g.status === 400).length;
     expect(checked).toBeLessThanOrEqual(3);
     expect(guesses.filter((g) => g.status === 429)).toHaveLength(20 - checked);
   });
 
   it('creates a user once when ten requests create it together; the others get a clear conflict', async () => {
-    const writer = await foyer.createApp(tenant.id, { displayName: 'Writer', applicationPermissions: ['User.ReadWrite.All', 'GroupMember.ReadWrite.All', 'Group.ReadWrite.All'] });
+    const writer = await foyer.createApp(tenant.id, {
+      displayName: 'Writer',
+      applicationPermissions: ['User.ReadWrite.All', 'GroupMember.ReadWrite.All', 'Group.ReadWrite.All'],
+    });
     const token = await appToken(foyer, tenant, writer);
-    const body = { accountEnabled: true, displayName: 'Twin', mailNickname: 'twin', userPrincipalName: 'twin@contoso.example', passwordProfile: { password: 'Twin-Passphrase-1' } };
+    const body = {
+      accountEnabled: true,
+      displayName: 'Twin',
+      mailNickname: 'twin',
+      userPrincipalName: 'twin@contoso.example',
+      passwordProfile: { password: 'Twin-Passphrase-1' },
+    };
     const results = await Promise.all(Array.from({ length: 10 }, () => graph(foyer, token, 'POST', '/users', body)));
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     for (const r of results.filter((x) => x.status !== 201)) {
@@ -95,7 +107,11 @@ describe.each(backends)('simultaneous requests on $name', (backend) => {
   });
 
   it('keeps one enabled Global Administrator when two disable each other at the same moment', async () => {
-    const deputy = await createMember(foyer.ctx, tenant.id, { userPrincipalName: 'deputy@contoso.example', displayName: 'Deputy', password: 'Deputy-Passphrase-1' });
+    const deputy = await createMember(foyer.ctx, tenant.id, {
+      userPrincipalName: 'deputy@contoso.example',
+      displayName: 'Deputy',
+      password: 'Deputy-Passphrase-1',
+    });
     await assignRole(foyer.ctx, tenant.id, directoryRoles.globalAdministrator.id, deputy.id);
     const outcomes = await Promise.allSettled([
       updateUser(foyer.ctx, tenant.id, tenant.admin.id, { accountEnabled: false }),

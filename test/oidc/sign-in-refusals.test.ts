@@ -8,10 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMember, updateUser } from '../../src/directory/users.js';
 import { backends } from '../support/backends.js';
 import type { TestFoyer, TestTenant } from '../support/foyer.js';
-import { type Portal, REDIRECT, isCallback, startPortal } from '../support/portal.js';
-import { HttpBrowser, type PageResponse, formWith, forms, visibleText } from '../support/http-browser.js';
+import { forms, formWith, HttpBrowser, type PageResponse, visibleText } from '../support/http-browser.js';
+import { isCallback, type Portal, REDIRECT, startPortal } from '../support/portal.js';
 import { authorizationRequest } from '../support/tokens.js';
-
 
 describe.each(backends)('sign-in refusals on $name', (backend) => {
   let foyer: TestFoyer;
@@ -138,7 +137,9 @@ describe.each(backends)('sign-in refusals on $name', (backend) => {
     const pw = await browser.submit(page, formWith(page, 'email'), { email: 'admin@contoso.example' });
     const done = await browser.submit(pw, formWith(pw, 'password'), { password: tenant.admin.password }, isCallback);
     const tokens = await oidc.authorizationCodeGrant(client, new URL(done.url), { pkceCodeVerifier: verifier, expectedState: state });
-    await expect(oidc.authorizationCodeGrant(client, new URL(done.url), { pkceCodeVerifier: verifier, expectedState: state })).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.authorizationCodeGrant(client, new URL(done.url), { pkceCodeVerifier: verifier, expectedState: state })).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
     await expect(oidc.refreshTokenGrant(client, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 

@@ -7,8 +7,8 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rotateSigningKey } from '../../src/directory/signing-keys.js';
 import { backends } from '../support/backends.js';
-import { type TestFoyer, type TestTenant, freePort, startTestFoyer } from '../support/foyer.js';
-import { HttpBrowser, formWith } from '../support/http-browser.js';
+import { freePort, startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
+import { formWith, HttpBrowser } from '../support/http-browser.js';
 import { type RoundRobin, startRoundRobin } from '../support/round-robin.js';
 import { appToken, authorizationRequest, graph } from '../support/tokens.js';
 
@@ -68,7 +68,12 @@ describe.skipIf(!postgres)('two processes on one PostgreSQL', () => {
       const res = await fetch(`http://127.0.0.1:${a.port}/${tenant.id}/oauth2/v2.0/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: app.appId, client_secret: app.clientSecret!, scope: `${a.url}/graph/.default` }),
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: app.appId,
+          client_secret: app.clientSecret!,
+          scope: `${a.url}/graph/.default`,
+        }),
       });
       return ((await res.json()) as { access_token: string }).access_token;
     })();

@@ -5,12 +5,12 @@
  * through their home identity, never with a password here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { updateUser, createMember } from '../../src/directory/users.js';
+import { createMember, updateUser } from '../../src/directory/users.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { backends } from '../support/backends.js';
 import type { TestTenant } from '../support/foyer.js';
 import { type GuestWorld, startGuestWorld } from '../support/guests.js';
-import { HttpBrowser, type PageResponse, formWith, visibleText } from '../support/http-browser.js';
+import { formWith, HttpBrowser, type PageResponse, visibleText } from '../support/http-browser.js';
 import { graph } from '../support/tokens.js';
 
 describe.each(backends)('guest sign-in after redemption on $name', (backend) => {
@@ -58,7 +58,9 @@ describe.each(backends)('guest sign-in after redemption on $name', (backend) => 
 
   it('an address the guest was moved away from cannot redeem by signing in to the app', async () => {
     const inv = await w.invite('old@outlook.example', { sendInvitationMessage: false });
-    expect((await graph(w.foyer, w.admin, 'PATCH', `/users/${inv.guestId}`, { mail: 'new@partner2.example', otherMails: ['new@partner2.example'] })).status).toBe(204);
+    expect(
+      (await graph(w.foyer, w.admin, 'PATCH', `/users/${inv.guestId}`, { mail: 'new@partner2.example', otherMails: ['new@partner2.example'] })).status,
+    ).toBe(204);
     const reset = await graph(w.foyer, w.admin, 'POST', '/invitations', {
       invitedUserEmailAddress: 'new@partner2.example',
       inviteRedirectUrl: `${w.portal.url}/login`,
@@ -84,7 +86,9 @@ describe.each(backends)('guest sign-in after redemption on $name', (backend) => 
   it('a person invited as a member signs in through their home identity, not a password page', async () => {
     const inv = await w.invite('mem@outlook.example', { sendInvitationMessage: false, invitedUserType: 'Member' });
     const b = new HttpBrowser();
-    await b.press(await viaPasscode(b, await b.press(await b.go(inv.redeemUrl), 'Next'), 'mem@outlook.example'), 'Accept', {}, (u) => u.startsWith(w.portal.url));
+    await b.press(await viaPasscode(b, await b.press(await b.go(inv.redeemUrl), 'Next'), 'mem@outlook.example'), 'Accept', {}, (u) =>
+      u.startsWith(w.portal.url),
+    );
     const fresh = new HttpBrowser();
     const signIn = await fresh.go(`${w.portal.url}/login`);
     const step = await fresh.submit(signIn, formWith(signIn, 'email'), { email: 'mem@outlook.example' });
@@ -117,7 +121,9 @@ describe.each(backends)('guest sign-in after redemption on $name', (backend) => 
   it('prompt=login asks a guest to prove the home identity again, despite single sign-on', async () => {
     const inv = await w.invite('fresh@outlook.example', { sendInvitationMessage: false });
     const b = new HttpBrowser();
-    await b.press(await viaPasscode(b, await b.press(await b.go(inv.redeemUrl), 'Next'), 'fresh@outlook.example'), 'Accept', {}, (u) => u.startsWith(w.portal.url));
+    await b.press(await viaPasscode(b, await b.press(await b.go(inv.redeemUrl), 'Next'), 'fresh@outlook.example'), 'Accept', {}, (u) =>
+      u.startsWith(w.portal.url),
+    );
     const signIn = await b.go(`${w.portal.url}/login?prompt=login`, {}, atApp);
     expect(atApp(signIn.url)).toBe(false);
     const step = await b.submit(signIn, formWith(signIn, 'email'), { email: 'fresh@outlook.example' }, atApp);
@@ -128,7 +134,9 @@ describe.each(backends)('guest sign-in after redemption on $name', (backend) => 
   it('with passcodes turned off, a passcode guest and a stranger get the same page, and no code', async () => {
     const inv = await w.invite('off@outlook.example', { sendInvitationMessage: false });
     const b = new HttpBrowser();
-    await b.press(await viaPasscode(b, await b.press(await b.go(inv.redeemUrl), 'Next'), 'off@outlook.example'), 'Accept', {}, (u) => u.startsWith(w.portal.url));
+    await b.press(await viaPasscode(b, await b.press(await b.go(inv.redeemUrl), 'Next'), 'off@outlook.example'), 'Accept', {}, (u) =>
+      u.startsWith(w.portal.url),
+    );
     const path = '/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email';
     expect((await graph(w.foyer, w.admin, 'PATCH', path, { allowExternalIdToUseEmailOtp: 'disabled' })).status).toBe(204);
     try {

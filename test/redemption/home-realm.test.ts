@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   type HomeFacts,
-  type HomeRules,
   type HomeRoute,
+  type HomeRules,
   maskAddress,
   personalIssuer,
   resolveHome,
@@ -12,25 +12,63 @@ import {
 
 const base: HomeFacts = { domain: 'fabrikam.example', externalProviders: [], personalAccount: false };
 const rules: HomeRules = {
-  configuration: { primaryIdentityProviderPrecedenceOrder: ['azureActiveDirectory', 'externalFederation', 'socialIdentityProviders'], fallbackIdentityProvider: 'defaultConfiguredIdp' },
+  configuration: {
+    primaryIdentityProviderPrecedenceOrder: ['azureActiveDirectory', 'externalFederation', 'socialIdentityProviders'],
+    fallbackIdentityProvider: 'defaultConfiguredIdp',
+  },
   emailOtpEnabled: true,
   signUpAvailable: true,
 };
 const partner = { id: 'idp-1', issuer: 'https://login.partner.example', domains: ['fabrikam.example'] };
 const wildcard = { id: 'idp-2', issuer: 'https://login.wild.example', domains: ['*.fabrikam.example'] };
 
-const cases: Array<[string, Partial<HomeFacts>, Partial<HomeRules> & { order?: HomeRules['configuration']['primaryIdentityProviderPrecedenceOrder']; fallback?: HomeRules['configuration']['fallbackIdentityProvider'] }, HomeRoute]> = [
+const cases: Array<
+  [
+    string,
+    Partial<HomeFacts>,
+    Partial<HomeRules> & {
+      order?: HomeRules['configuration']['primaryIdentityProviderPrecedenceOrder'];
+      fallback?: HomeRules['configuration']['fallbackIdentityProvider'];
+    },
+    HomeRoute,
+  ]
+> = [
   ['a tenant on this instance verified the domain', { domainTenantId: 't-fab' }, {}, { kind: 'tenant', tenantId: 't-fab' }],
-  ['the tenant beats an external provider and a personal account', { domainTenantId: 't-fab', externalProviders: [partner], personalAccount: true }, {}, { kind: 'tenant', tenantId: 't-fab' }],
+  [
+    'the tenant beats an external provider and a personal account',
+    { domainTenantId: 't-fab', externalProviders: [partner], personalAccount: true },
+    {},
+    { kind: 'tenant', tenantId: 't-fab' },
+  ],
   ['an external provider set up for the domain', { externalProviders: [partner] }, {}, { kind: 'external', providerId: 'idp-1' }],
-  ['an external provider for *.domain serves subdomains', { domain: 'eu.fabrikam.example', externalProviders: [wildcard] }, {}, { kind: 'external', providerId: 'idp-2' }],
+  [
+    'an external provider for *.domain serves subdomains',
+    { domain: 'eu.fabrikam.example', externalProviders: [wildcard] },
+    {},
+    { kind: 'external', providerId: 'idp-2' },
+  ],
   ['… but not the parent domain', { externalProviders: [wildcard] }, {}, { kind: 'passcode' }],
   ['an external provider for another domain does not count', { externalProviders: [{ ...partner, domains: ['other.example'] }] }, {}, { kind: 'passcode' }],
   ['an existing personal account', { personalAccount: true }, {}, { kind: 'personal' }],
   ['the external provider beats the personal account', { externalProviders: [partner], personalAccount: true }, {}, { kind: 'external', providerId: 'idp-1' }],
-  ['reordered: external federation first', { domainTenantId: 't-fab', externalProviders: [partner] }, { order: ['externalFederation', 'azureActiveDirectory'] }, { kind: 'external', providerId: 'idp-1' }],
-  ['reordered: personal accounts first', { domainTenantId: 't-fab', personalAccount: true }, { order: ['socialIdentityProviders', 'azureActiveDirectory'] }, { kind: 'personal' }],
-  ['a provider left out of the order is not used', { domainTenantId: 't-fab' }, { order: ['externalFederation', 'socialIdentityProviders'] }, { kind: 'passcode' }],
+  [
+    'reordered: external federation first',
+    { domainTenantId: 't-fab', externalProviders: [partner] },
+    { order: ['externalFederation', 'azureActiveDirectory'] },
+    { kind: 'external', providerId: 'idp-1' },
+  ],
+  [
+    'reordered: personal accounts first',
+    { domainTenantId: 't-fab', personalAccount: true },
+    { order: ['socialIdentityProviders', 'azureActiveDirectory'] },
+    { kind: 'personal' },
+  ],
+  [
+    'a provider left out of the order is not used',
+    { domainTenantId: 't-fab' },
+    { order: ['externalFederation', 'socialIdentityProviders'] },
+    { kind: 'passcode' },
+  ],
   ['nothing found: one-time passcode', {}, {}, { kind: 'passcode' }],
   ['fallback emailOneTimePasscode', {}, { fallback: 'emailOneTimePasscode' }, { kind: 'passcode' }],
   ['fallback microsoftAccount: create a personal account', {}, { fallback: 'microsoftAccount' }, { kind: 'personal-signup' }],

@@ -27,7 +27,21 @@ describe.each(backends)('identity providers and redemption policies on $name', (
 
   it('adds, lists and removes a provider from the command line, the secret from the environment; Graph sees the same, without the secret', async () => {
     const added = await run(
-      ['idp', 'add', '--tenant', 'contoso.example', '--name', 'Partner', '--issuer', 'https://login.partner.example/', '--client-id', 'foyer', '--domain', 'partner.example,*.partner.example', '--json'],
+      [
+        'idp',
+        'add',
+        '--tenant',
+        'contoso.example',
+        '--name',
+        'Partner',
+        '--issuer',
+        'https://login.partner.example/',
+        '--client-id',
+        'foyer',
+        '--domain',
+        'partner.example,*.partner.example',
+        '--json',
+      ],
       { FOYER_IDP_CLIENT_SECRET: 'top-secret-value' },
     );
     expect(added.code, added.stderr).toBe(0);
@@ -48,7 +62,13 @@ describe.each(backends)('identity providers and redemption policies on $name', (
   });
 
   it('refuses bad providers through Graph with a clear 400, and stores nothing', async () => {
-    const base = { '@odata.type': '#microsoft.graph.oidcIdentityProvider', displayName: 'X', issuer: 'https://idp.example', clientId: 'c', domains: ['x.example'] };
+    const base = {
+      '@odata.type': '#microsoft.graph.oidcIdentityProvider',
+      displayName: 'X',
+      issuer: 'https://idp.example',
+      clientId: 'c',
+      domains: ['x.example'],
+    };
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ ...base, issuer: 'http://idp.example' }, 'must be an https URL'],
       [{ ...base, issuer: 'https://idp.example/?a=1' }, 'without query or fragment'],
@@ -70,7 +90,10 @@ describe.each(backends)('identity providers and redemption policies on $name', (
   it('an unreachable provider gets a page that says so, and the invitation stays pending', async () => {
     const { freePort } = await import('../support/foyer.js');
     const created = await graph(w.foyer, w.admin, 'POST', '/identity/identityProviders', {
-      displayName: 'Down', issuer: `http://localhost:${await freePort()}`, clientId: 'c', domains: ['down.example'],
+      displayName: 'Down',
+      issuer: `http://localhost:${await freePort()}`,
+      clientId: 'c',
+      domains: ['down.example'],
     });
     expect(created.status).toBe(201);
     try {
@@ -105,13 +128,23 @@ describe.each(backends)('identity providers and redemption policies on $name', (
     expect(ok.status).toBe(204);
     expect((await graph(w.foyer, w.admin, 'GET', '/policies/crossTenantAccessPolicy/default')).body).toMatchObject({
       isServiceDefault: false,
-      invitationRedemptionIdentityProviderConfiguration: { primaryIdentityProviderPrecedenceOrder: ['externalFederation', 'azureActiveDirectory'], fallbackIdentityProvider: 'defaultConfiguredIdp' },
+      invitationRedemptionIdentityProviderConfiguration: {
+        primaryIdentityProviderPrecedenceOrder: ['externalFederation', 'azureActiveDirectory'],
+        fallbackIdentityProvider: 'defaultConfiguredIdp',
+      },
     });
 
     const path = '/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email';
     expect((await graph(w.foyer, w.admin, 'GET', path)).body).toMatchObject({ id: 'Email', allowExternalIdToUseEmailOtp: 'default' });
     expect((await graph(w.foyer, w.admin, 'PATCH', path, { allowExternalIdToUseEmailOtp: 'sometimes' })).status).toBe(400);
-    expect((await graph(w.foyer, w.admin, 'PATCH', path, { '@odata.type': '#microsoft.graph.emailAuthenticationMethodConfiguration', allowExternalIdToUseEmailOtp: 'disabled' })).status).toBe(204);
+    expect(
+      (
+        await graph(w.foyer, w.admin, 'PATCH', path, {
+          '@odata.type': '#microsoft.graph.emailAuthenticationMethodConfiguration',
+          allowExternalIdToUseEmailOtp: 'disabled',
+        })
+      ).status,
+    ).toBe(204);
     expect((await graph(w.foyer, w.admin, 'GET', path)).body.allowExternalIdToUseEmailOtp).toBe('disabled');
   });
 });

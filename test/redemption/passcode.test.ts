@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/platform/clock.js';
 import { backends } from '../support/backends.js';
 import { type GuestWorld, linkIn, startGuestWorld } from '../support/guests.js';
-import { HttpBrowser, type PageResponse, formWith, formWithButton, forms, visibleText } from '../support/http-browser.js';
+import { forms, formWith, formWithButton, HttpBrowser, type PageResponse, visibleText } from '../support/http-browser.js';
 import { graph } from '../support/tokens.js';
 
 describe.each(backends)('redemption with a one-time passcode on $name', (backend) => {
@@ -57,7 +57,16 @@ describe.each(backends)('redemption with a one-time passcode on $name', (backend
     expect(landed.url.startsWith(`${w.portal.url}/callback`)).toBe(true);
     await b.go(landed.url);
     const claims = w.portal.results.at(-1)!.claims;
-    expect(claims).toMatchObject({ iss: w.contoso.issuer, tid: w.contoso.id, oid: inv.guestId, sub: inv.guestId, acct: 1, idp: 'mail', email: 'olga@outlook.example', amr: ['otp'] });
+    expect(claims).toMatchObject({
+      iss: w.contoso.issuer,
+      tid: w.contoso.id,
+      oid: inv.guestId,
+      sub: inv.guestId,
+      acct: 1,
+      idp: 'mail',
+      email: 'olga@outlook.example',
+      amr: ['otp'],
+    });
 
     const guest = await guestState(inv.guestId);
     expect(guest.externalUserState).toBe('Accepted');
@@ -65,7 +74,12 @@ describe.each(backends)('redemption with a one-time passcode on $name', (backend
     expect(guest.identities).toContainEqual({ signInType: 'federated', issuer: 'mail', issuerAssignedId: 'olga@outlook.example' });
     const invitation = (await graph(w.foyer, w.admin, 'GET', `/invitations/${inv.id}`)).body;
     expect(invitation).toMatchObject({ status: 'Completed', redemptionLinkStatus: 'redeemed' });
-    const audit = await graph(w.foyer, w.admin, 'GET', `/auditLogs/directoryAudits?$filter=${encodeURIComponent("activityDisplayName eq 'Redeem external user invite'")}`);
+    const audit = await graph(
+      w.foyer,
+      w.admin,
+      'GET',
+      `/auditLogs/directoryAudits?$filter=${encodeURIComponent("activityDisplayName eq 'Redeem external user invite'")}`,
+    );
     expect(audit.body.value.some((e: { targetResources: Array<{ id: string }> }) => e.targetResources[0]!.id === inv.guestId)).toBe(true);
   });
 
@@ -85,7 +99,9 @@ describe.each(backends)('redemption with a one-time passcode on $name', (backend
     const step = await other.press(landing, 'Next');
     const before = w.smtp.messages.length;
     const sent = await other.press(step, 'Send code');
-    const done = await other.submit(sent, formWith(sent, 'code'), { code: await w.passcode('rita@outlook.example', before) }, (u) => u.startsWith(w.portal.url));
+    const done = await other.submit(sent, formWith(sent, 'code'), { code: await w.passcode('rita@outlook.example', before) }, (u) =>
+      u.startsWith(w.portal.url),
+    );
     expect(done.url).toBe(`${w.portal.url}/login`);
     expect((await guestState(inv.guestId)).identities.filter((i: { signInType: string }) => i.signInType === 'federated')).toHaveLength(1);
   });
@@ -181,7 +197,15 @@ describe.each(backends)('redemption with a one-time passcode on $name', (backend
     const noToken = (fields: Record<string, string>) => Object.fromEntries(Object.entries(fields).filter(([k]) => k !== '_csrf'));
     expect((await b.go(new URL(start.action, landing.url).toString(), { method: 'POST', form: noToken(start.fields) })).status).toBe(403);
     const step = await b.press(landing, 'Next');
-    for (const path of ['/guest/passcode/send', '/guest/passcode/verify', '/guest/accept', '/guest/cancel', '/guest/switch', '/guest/password', '/guest/signup']) {
+    for (const path of [
+      '/guest/passcode/send',
+      '/guest/passcode/verify',
+      '/guest/accept',
+      '/guest/cancel',
+      '/guest/switch',
+      '/guest/password',
+      '/guest/signup',
+    ]) {
       const res = await b.go(`${w.foyer.url}${path}`, { method: 'POST', form: { code: '12345678' } });
       expect(res.status, path).toBe(403);
     }
@@ -221,7 +245,12 @@ describe.each(backends)('redemption with a one-time passcode on $name', (backend
     const guest = await guestState(inv.guestId);
     expect(guest.externalUserState).toBe('Accepted');
     expect(guest.identities.filter((i: { signInType: string }) => i.signInType === 'federated')).toHaveLength(1);
-    const audit = await graph(w.foyer, w.admin, 'GET', `/auditLogs/directoryAudits?$filter=${encodeURIComponent("activityDisplayName eq 'Redeem external user invite'")}`);
+    const audit = await graph(
+      w.foyer,
+      w.admin,
+      'GET',
+      `/auditLogs/directoryAudits?$filter=${encodeURIComponent("activityDisplayName eq 'Redeem external user invite'")}`,
+    );
     expect(audit.body.value.filter((e: { targetResources: Array<{ id: string }> }) => e.targetResources[0]!.id === inv.guestId)).toHaveLength(1);
   });
 
@@ -236,7 +265,9 @@ describe.each(backends)('redemption with a one-time passcode on $name', (backend
 
   it('a pending guest whose domain was blocked after the invitation cannot redeem', async () => {
     const inv = await w.invite('late@blocked.example', { sendInvitationMessage: false });
-    const patch = await graph(w.foyer, w.admin, 'PATCH', '/policies/b2bManagementPolicy', { invitationsAllowedAndBlockedDomainsPolicy: { blockedDomains: ['blocked.example'] } });
+    const patch = await graph(w.foyer, w.admin, 'PATCH', '/policies/b2bManagementPolicy', {
+      invitationsAllowedAndBlockedDomainsPolicy: { blockedDomains: ['blocked.example'] },
+    });
     expect(patch.status).toBe(204);
     try {
       const page = await new HttpBrowser().go(inv.redeemUrl);

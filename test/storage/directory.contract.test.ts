@@ -3,7 +3,6 @@
  * A behaviour that differs between the two backends fails here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/platform/context.js';
 import { createApplication, listSecretHashes, secretMatches } from '../../src/directory/applications.js';
 import { addGroupMember, createGroup, listGroupMembers, removeGroupMember } from '../../src/directory/groups.js';
 import { verifyPassword } from '../../src/directory/passwords.js';
@@ -11,9 +10,10 @@ import { assignRole, listRoleMembers, unassignRole } from '../../src/directory/r
 import { directoryRoles } from '../../src/directory/roles.js';
 import { createTenant, findTenant } from '../../src/directory/tenants.js';
 import { createMember, deleteUser, findUser, listUsers, updateUser, usersCollection } from '../../src/directory/users.js';
+import { ManualClock } from '../../src/platform/clock.js';
+import type { AppContext } from '../../src/platform/context.js';
 import { FoyerError } from '../../src/platform/errors/foyer-error.js';
 import { parseCollectionQuery } from '../../src/platform/odata/query.js';
-import { ManualClock } from '../../src/platform/clock.js';
 import { backends, freshContext } from '../support/backends.js';
 
 async function refusal(promise: Promise<unknown>): Promise<FoyerError> {
@@ -47,7 +47,14 @@ describe.each(backends)('directory storage on $name', (backend) => {
   afterAll(() => cleanup?.());
 
   const count = async (table: 'users' | 'tenants' | 'groups' | 'tenant_domains') =>
-    Number((await ctx.db.kysely.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await ctx.db.kysely
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   describe('tenants', () => {
     it('is found by its id and by each of its domains, in any letter case', async () => {
@@ -72,18 +79,20 @@ describe.each(backends)('directory storage on $name', (backend) => {
       expect(second.admin.mail).toBe('root@elsewhere.example');
     });
 
-    it("refuses a domain another tenant already has, and creates nothing", async () => {
+    it('refuses a domain another tenant already has, and creates nothing', async () => {
       const before = await Promise.all([count('tenants'), count('users'), count('tenant_domains')]);
-      const err = await refusal(createTenant(ctx, { name: 'Copycat', domains: ['contoso.example'], adminEmail: 'a@copycat.example', adminPassword: 'Correct-Horse-9' }));
+      const err = await refusal(
+        createTenant(ctx, { name: 'Copycat', domains: ['contoso.example'], adminEmail: 'a@copycat.example', adminPassword: 'Correct-Horse-9' }),
+      );
       expect(err.code).toBe('tenant.domain_taken');
       expect(err.message).toBe("The domain 'contoso.example' already belongs to a tenant on this instance.");
       expect(await Promise.all([count('tenants'), count('users'), count('tenant_domains')])).toEqual(before);
     });
 
     it('refuses invalid domains and addresses with a message naming them', async () => {
-      expect((await refusal(createTenant(ctx, { name: 'X', domains: ['not a domain'], adminEmail: 'a@x.example', adminPassword: 'Correct-Horse-9' }))).message).toBe(
-        "'not a domain' is not a valid domain name.",
-      );
+      expect(
+        (await refusal(createTenant(ctx, { name: 'X', domains: ['not a domain'], adminEmail: 'a@x.example', adminPassword: 'Correct-Horse-9' }))).message,
+      ).toBe("'not a domain' is not a valid domain name.");
       expect((await refusal(createTenant(ctx, { name: 'X', adminEmail: 'nobody', adminPassword: 'Correct-Horse-9' }))).message).toBe(
         "'nobody' is not a valid e-mail address.",
       );
@@ -93,7 +102,11 @@ describe.each(backends)('directory storage on $name', (backend) => {
 
   describe('members', () => {
     it('stores an argon2id hash, never the password', async () => {
-      const user = await createMember(ctx, tenantId, { userPrincipalName: 'hash.check@contoso.example', displayName: 'Hash Check', password: 'Secret-Passphrase-1' });
+      const user = await createMember(ctx, tenantId, {
+        userPrincipalName: 'hash.check@contoso.example',
+        displayName: 'Hash Check',
+        password: 'Secret-Passphrase-1',
+      });
       const { password_hash: hash } = await ctx.db.kysely.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow();
       expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
       expect(hash).not.toContain('Secret-Passphrase-1');
@@ -103,9 +116,13 @@ describe.each(backends)('directory storage on $name', (backend) => {
 
     it('refuses a UPN outside the verified domains, and a duplicate UPN in any letter case', async () => {
       const before = await count('users');
-      const outside = await refusal(createMember(ctx, tenantId, { userPrincipalName: 'eve@evil.example', displayName: 'Eve', password: 'Secret-Passphrase-1' }));
+      const outside = await refusal(
+        createMember(ctx, tenantId, { userPrincipalName: 'eve@evil.example', displayName: 'Eve', password: 'Secret-Passphrase-1' }),
+      );
       expect(outside.code).toBe('directory.domain_not_verified');
-      const duplicate = await refusal(createMember(ctx, tenantId, { userPrincipalName: 'ADMIN@contoso.example', displayName: 'Admin 2', password: 'Secret-Passphrase-1' }));
+      const duplicate = await refusal(
+        createMember(ctx, tenantId, { userPrincipalName: 'ADMIN@contoso.example', displayName: 'Admin 2', password: 'Secret-Passphrase-1' }),
+      );
       expect(duplicate.code).toBe('directory.conflict');
       expect(duplicate.message).toBe('Another object with the same value for property userPrincipalName already exists.');
       expect(await count('users')).toBe(before);
@@ -125,7 +142,11 @@ describe.each(backends)('directory storage on $name', (backend) => {
     });
 
     it('renames a member: the UPN identity follows, and the old UPN no longer finds them', async () => {
-      const user = await createMember(ctx, tenantId, { userPrincipalName: 'old.name@contoso.example', displayName: 'Renamed', password: 'Secret-Passphrase-1' });
+      const user = await createMember(ctx, tenantId, {
+        userPrincipalName: 'old.name@contoso.example',
+        displayName: 'Renamed',
+        password: 'Secret-Passphrase-1',
+      });
       await updateUser(ctx, tenantId, user.id, { userPrincipalName: 'new.name@contoso.test' });
       expect(await findUser(ctx.db.kysely, tenantId, 'old.name@contoso.example')).toBeUndefined();
       expect((await findUser(ctx.db.kysely, tenantId, 'NEW.name@contoso.test'))?.id).toBe(user.id);
@@ -154,12 +175,25 @@ describe.each(backends)('directory storage on $name', (backend) => {
     ] as const;
 
     beforeAll(async () => {
-      const t = await createTenant(ctx, { name: 'Fabrikam', domains: ['fabrikam.example'], adminEmail: 'admin@fabrikam.example', adminPassword: 'Correct-Horse-9' });
+      const t = await createTenant(ctx, {
+        name: 'Fabrikam',
+        domains: ['fabrikam.example'],
+        adminEmail: 'admin@fabrikam.example',
+        adminPassword: 'Correct-Horse-9',
+      });
       listTenant = t.tenant.id;
       for (const [displayName, upn, enabled, otherMails] of people) {
         clock.advance(1000);
         const [givenName, surname] = displayName.split(' ');
-        await createMember(ctx, listTenant, { userPrincipalName: upn, displayName, givenName: givenName ?? null, surname: surname ?? null, password: 'Secret-Passphrase-1', accountEnabled: enabled, otherMails: [...otherMails] });
+        await createMember(ctx, listTenant, {
+          userPrincipalName: upn,
+          displayName,
+          givenName: givenName ?? null,
+          surname: surname ?? null,
+          password: 'Secret-Passphrase-1',
+          accountEnabled: enabled,
+          otherMails: [...otherMails],
+        });
       }
       // One without mail, to check null semantics.
       await updateUser(ctx, listTenant, 'zoe@fabrikam.example', { mail: null });
@@ -181,7 +215,7 @@ describe.each(backends)('directory storage on $name', (backend) => {
       [{ $filter: "startswith(displayName,'a%')" }, []],
       [{ $filter: "startswith(displayName,'_')" }, []],
       [{ $filter: 'accountEnabled eq false' }, ['adam 100%_sure']],
-      [{ $filter: "mail eq null" }, ['Zoë']],
+      [{ $filter: 'mail eq null' }, ['Zoë']],
       [{ $filter: "mail ne 'bob@fabrikam.example' and userType eq 'Member' and not startswith(displayName,'a')" }, ['Åsa Öberg', 'Zoë']],
       [{ $filter: "mail ne 'bob@fabrikam.example'" }, ['Åsa Öberg', 'Ada Lovelace', 'adam 100%_sure', 'admin', 'Zoë']],
       [{ $filter: "userPrincipalName in ('ada@fabrikam.example','BOB@fabrikam.example')" }, ['Ada Lovelace', 'Bob']],
@@ -205,9 +239,7 @@ describe.each(backends)('directory storage on $name', (backend) => {
           const { encodeSkipToken } = await import('../../src/platform/odata/query.js');
           query = { ...query, $skiptoken: encodeSkipToken(parsed.orderBy.property, page.next.value, page.next.id) };
         }
-        const expected = ['Åsa Öberg', 'Ada Lovelace', 'adam 100%_sure', 'admin', 'Bob', 'Zoë'].sort((a, b) =>
-          a.toLowerCase() < b.toLowerCase() ? -1 : 1,
-        );
+        const expected = ['Åsa Öberg', 'Ada Lovelace', 'adam 100%_sure', 'admin', 'Bob', 'Zoë'].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
         expect(seen).toHaveLength(6);
         expect(new Set(seen).size).toBe(6);
         expect([...seen].sort()).toEqual([...expected].sort());
@@ -217,12 +249,22 @@ describe.each(backends)('directory storage on $name', (backend) => {
     });
 
     it('finds a user by id whatever the letter case of the GUID', async () => {
-      const { users } = await listUsers(ctx.db.kysely, ctx.db.dialect, listTenant, parseCollectionQuery({ $filter: "userPrincipalName eq 'bob@fabrikam.example'" }, usersCollection));
+      const { users } = await listUsers(
+        ctx.db.kysely,
+        ctx.db.dialect,
+        listTenant,
+        parseCollectionQuery({ $filter: "userPrincipalName eq 'bob@fabrikam.example'" }, usersCollection),
+      );
       expect(await names({ $filter: `id eq '${users[0]!.id.toUpperCase()}'` })).toEqual(['Bob']);
     });
 
     it('counts the whole filtered set with $count', async () => {
-      const page = await listUsers(ctx.db.kysely, ctx.db.dialect, listTenant, parseCollectionQuery({ $count: 'true', $top: '1', $filter: "userType eq 'Member'" }, usersCollection));
+      const page = await listUsers(
+        ctx.db.kysely,
+        ctx.db.dialect,
+        listTenant,
+        parseCollectionQuery({ $count: 'true', $top: '1', $filter: "userType eq 'Member'" }, usersCollection),
+      );
       expect(page.users).toHaveLength(1);
       expect(page.count).toBe(6);
     });
@@ -235,7 +277,11 @@ describe.each(backends)('directory storage on $name', (backend) => {
   describe('groups and roles', () => {
     it('adds, refuses a duplicate, and removes a member', async () => {
       const group = await createGroup(ctx, tenantId, { displayName: 'Partners', mailNickname: 'partners' });
-      const user = await createMember(ctx, tenantId, { userPrincipalName: 'member.one@contoso.example', displayName: 'Member One', password: 'Secret-Passphrase-1' });
+      const user = await createMember(ctx, tenantId, {
+        userPrincipalName: 'member.one@contoso.example',
+        displayName: 'Member One',
+        password: 'Secret-Passphrase-1',
+      });
       await addGroupMember(ctx, tenantId, group.id, user.id);
       expect((await refusal(addGroupMember(ctx, tenantId, group.id, user.id))).code).toBe('directory.member_already_in_group');
       expect((await listGroupMembers(ctx.db.kysely, tenantId, group.id)).map((u) => u.id)).toEqual([user.id]);
@@ -243,7 +289,7 @@ describe.each(backends)('directory storage on $name', (backend) => {
       expect((await refusal(removeGroupMember(ctx, tenantId, group.id, user.id))).code).toBe('directory.not_found');
     });
 
-    it("refuses a member from another tenant", async () => {
+    it('refuses a member from another tenant', async () => {
       const group = await createGroup(ctx, tenantId, { displayName: 'Closed', mailNickname: 'closed' });
       const other = await createTenant(ctx, { name: 'Northwind', adminEmail: 'admin@northwind.example', adminPassword: 'Correct-Horse-9' });
       expect((await refusal(addGroupMember(ctx, tenantId, group.id, other.admin.id))).code).toBe('directory.not_found');
@@ -263,7 +309,10 @@ describe.each(backends)('directory storage on $name', (backend) => {
     });
 
     it.each([
-      [{ displayName: 'Bad', redirectUris: ['http://app.example/cb'] }, "Redirect URI 'http://app.example/cb' must use https (http is allowed only on localhost)."],
+      [
+        { displayName: 'Bad', redirectUris: ['http://app.example/cb'] },
+        "Redirect URI 'http://app.example/cb' must use https (http is allowed only on localhost).",
+      ],
       [{ displayName: 'Bad', redirectUris: ['https://app.example/cb#x'] }, "Redirect URI 'https://app.example/cb#x' must not contain a fragment."],
       [{ displayName: 'Bad', applicationPermissions: ['User.Everything'] }, "'User.Everything' is not a Graph permission Foyer knows."],
       [{ displayName: 'Bad', publicClient: true }, 'A public client signs people in, so it needs at least one redirect URI.'],

@@ -3,15 +3,15 @@
  * rate limits, signing-key rotation, expiry housekeeping and migrations.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/platform/context.js';
+import { listSigningKeys, rotateSigningKey } from '../../src/directory/signing-keys.js';
 import { createTenant } from '../../src/directory/tenants.js';
 import { createAdapterFactory } from '../../src/oidc/adapter.js';
-import { listSigningKeys, rotateSigningKey } from '../../src/directory/signing-keys.js';
 import { ManualClock } from '../../src/platform/clock.js';
+import type { AppContext } from '../../src/platform/context.js';
 import * as rateLimit from '../../src/platform/rate-limit.js';
-import { purgeExpired } from '../../src/server.js';
 import { openDatabase } from '../../src/platform/storage/database.js';
 import { currentMigration, latestMigration, migrate, migrationNames } from '../../src/platform/storage/migrate.js';
+import { purgeExpired } from '../../src/server.js';
 import { backends, freshContext } from '../support/backends.js';
 
 describe.each(backends)('protocol stores on $name', (backend) => {
@@ -103,7 +103,11 @@ describe.each(backends)('protocol stores on $name', (backend) => {
       const { createApplication } = await import('../../src/directory/applications.js');
       const app = await createApplication(ctx, tenantA, { displayName: 'Web', redirectUris: ['https://web.example/cb'] });
       const client = await createAdapterFactory(ctx.db, clock, tenantA)('Client').find(app.application.appId);
-      expect(client).toMatchObject({ client_id: app.application.appId, redirect_uris: ['https://web.example/cb'], token_endpoint_auth_method: 'client_secret_basic' });
+      expect(client).toMatchObject({
+        client_id: app.application.appId,
+        redirect_uris: ['https://web.example/cb'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      });
       expect(JSON.stringify(client)).not.toContain(app.clientSecret);
       expect(await createAdapterFactory(ctx.db, clock, tenantB)('Client').find(app.application.appId)).toBeUndefined();
     });
@@ -129,7 +133,8 @@ describe.each(backends)('protocol stores on $name', (backend) => {
   describe('signing keys', () => {
     it('rotates: the new key signs, the old one stays published until the grace period ends', async () => {
       const [first] = await listSigningKeys(ctx.db.kysely, tenantB, clock.now());
-      const version = async () => (await ctx.db.kysely.selectFrom('tenants').select('keys_version').where('id', '=', tenantB).executeTakeFirstOrThrow()).keys_version;
+      const version = async () =>
+        (await ctx.db.kysely.selectFrom('tenants').select('keys_version').where('id', '=', tenantB).executeTakeFirstOrThrow()).keys_version;
       const before = await version();
       const kid = await rotateSigningKey(ctx.db, clock, tenantB, 3600);
       expect(await version()).toBe(before + 1);

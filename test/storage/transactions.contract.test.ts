@@ -61,7 +61,9 @@ describe.each(backends)('transactions on $name', (backend) => {
 
   it.runIf(backend.name === 'sqlite')('waits for another process writing the same file, instead of failing', async () => {
     const { spawn } = await import('node:child_process');
-    const writer = spawn(process.execPath, ['--import', 'tsx', 'test/support/sqlite-writer.ts', db.description, '1500'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const writer = spawn(process.execPath, ['--import', 'tsx', 'test/support/sqlite-writer.ts', db.description, '1500'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let written = '';
     writer.stdout!.on('data', (c: Buffer) => (written += c.toString()));
     const exited = new Promise((r) => writer.once('exit', r));

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
+import { type Clock, ManualClock } from '../../src/platform/clock.js';
 import { loadConfig } from '../../src/platform/config/load.js';
 import type { AppContext } from '../../src/platform/context.js';
-import { type Clock, ManualClock } from '../../src/platform/clock.js';
 import { type Database, openDatabase } from '../../src/platform/storage/database.js';
 import { migrate } from '../../src/platform/storage/migrate.js';
 

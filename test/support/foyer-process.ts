@@ -35,4 +35,3 @@ export async function startServer(env: Record<string, string>): Promise<{ child:
     });
   return { child, lines, waitFor };
 }
-

@@ -4,14 +4,14 @@
  */
 import { createServer } from 'node:net';
 import { pino } from 'pino';
-import { loadConfig } from '../../src/platform/config/load.js';
-import type { Config } from '../../src/platform/config/schema.js';
 import { createApplication, type NewApplication } from '../../src/directory/applications.js';
 import { createTenant } from '../../src/directory/tenants.js';
 import { features } from '../../src/features.js';
 import { type Clock, systemClock } from '../../src/platform/clock.js';
-import { type RunningFoyer, startFoyer } from '../../src/server.js';
+import { loadConfig } from '../../src/platform/config/load.js';
+import type { Config } from '../../src/platform/config/schema.js';
 import { openDatabase } from '../../src/platform/storage/database.js';
+import { type RunningFoyer, startFoyer } from '../../src/server.js';
 import type { Backend } from './backends.js';
 
 export async function freePort(): Promise<number> {
@@ -73,7 +73,14 @@ export async function startTestFoyer(options: StartTestOptions): Promise<TestFoy
   const db = openDatabase(databaseUrl);
   const log = pino({ level: config.logLevel });
   const f = features();
-  const running = await startFoyer(config, { db, log, clock: options.clock ?? systemClock, graphFeatures: f.graphFeatures, pageFeatures: f.pageFeatures, workers: f.workers });
+  const running = await startFoyer(config, {
+    db,
+    log,
+    clock: options.clock ?? systemClock,
+    graphFeatures: f.graphFeatures,
+    pageFeatures: f.pageFeatures,
+    workers: f.workers,
+  });
   const ctx = running.ctx;
   return {
     ...running,
@@ -85,7 +92,7 @@ export async function startTestFoyer(options: StartTestOptions): Promise<TestFoy
       const created = await createTenant(ctx, {
         name,
         domains: opts.domains ?? [],
-        adminEmail: opts.adminEmail ?? `admin@${(opts.domains?.[0] ?? `${name.toLowerCase().replace(/[^a-z0-9]+/g, '')}.example`)}`,
+        adminEmail: opts.adminEmail ?? `admin@${opts.domains?.[0] ?? `${name.toLowerCase().replace(/[^a-z0-9]+/g, '')}.example`}`,
         adminPassword,
       });
       return {

@@ -5,9 +5,9 @@
 import type { ParsedMail } from 'mailparser';
 import type { Clock } from '../../src/platform/clock.js';
 import type { Backend } from './backends.js';
-import { type TestFoyer, type TestTenant, startTestFoyer } from './foyer.js';
+import { startTestFoyer, type TestFoyer, type TestTenant } from './foyer.js';
 import { type RelyingParty, reserveRelyingParty, startRelyingParty } from './relying-party.js';
-import { type TestSmtp, startSmtp } from './smtp.js';
+import { startSmtp, type TestSmtp } from './smtp.js';
 import { appToken, graph } from './tokens.js';
 
 export interface GuestWorld {
@@ -83,7 +83,9 @@ export async function startGuestWorld(backend: Backend, opts: { clock?: Clock; e
 export async function waitForMail(smtp: TestSmtp, address: string, after: number, timeoutMs = 15_000): Promise<ParsedMail> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const found = smtp.messages.slice(after).find((m) => (Array.isArray(m.to) ? m.to : [m.to]).some((t) => t?.value.some((v) => v.address?.toLowerCase() === address.toLowerCase())));
+    const found = smtp.messages
+      .slice(after)
+      .find((m) => (Array.isArray(m.to) ? m.to : [m.to]).some((t) => t?.value.some((v) => v.address?.toLowerCase() === address.toLowerCase())));
     if (found) return found;
     if (Date.now() > until) throw new Error(`no mail to ${address} after message ${after}`);
     await new Promise((r) => setTimeout(r, 25));

@@ -18,7 +18,13 @@ export interface Form {
   fields: Record<string, string>;
 }
 
-const decode = (s: string) => s.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+const decode = (s: string) =>
+  s
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'");
 
 export class HttpBrowser {
   readonly jar = new CookieJar();
@@ -40,11 +46,7 @@ export class HttpBrowser {
   }
 
   /** GET (or POST) and follow redirects until a page answers or a URL matches `stopAt`. */
-  async go(
-    url: string,
-    init: { method?: string; form?: Record<string, string> } = {},
-    stopAt?: (url: string) => boolean,
-  ): Promise<PageResponse> {
+  async go(url: string, init: { method?: string; form?: Record<string, string> } = {}, stopAt?: (url: string) => boolean): Promise<PageResponse> {
     let res = await this.request(url, init);
     for (let hops = 0; hops < 20 && res.status >= 300 && res.status < 400; hops++) {
       const next = new URL(res.headers.get('location')!, res.url).toString();
@@ -100,5 +102,7 @@ export function formWithButton(page: PageResponse, name: string): number {
 
 /** Visible text of the page (tags removed), for assertions on what a person reads. */
 export function visibleText(page: PageResponse): string {
-  return decode(page.body.replace(/<style[\s\S]*?<\/style>/g, '').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim();
+  return decode(page.body.replace(/<style[\s\S]*?<\/style>/g, '').replace(/<[^>]+>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim();
 }

@@ -1,7 +1,7 @@
 /** The setup most OpenID tests share: a Foyer, the Contoso tenant, its web app, and an OIDC client for it. */
 import * as oidc from 'openid-client';
 import type { Backend } from './backends.js';
-import { type TestFoyer, type TestTenant, startTestFoyer } from './foyer.js';
+import { startTestFoyer, type TestFoyer, type TestTenant } from './foyer.js';
 
 export const REDIRECT = 'http://localhost:3999/callback';
 export const isCallback = (u: string) => u.startsWith(REDIRECT);

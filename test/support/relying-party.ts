@@ -3,7 +3,7 @@
  * code flow with PKCE, receives the callback on a real loopback port, redeems the code and shows the
  * validated ID token's claims as JSON. Browser tests end on its page.
  */
-import { type Server, createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import * as oidc from 'openid-client';
 import { freePort } from './foyer.js';
 
@@ -60,7 +60,11 @@ export async function startRelyingParty(
         const tokens = await oidc.authorizationCodeGrant(config, here, { pkceCodeVerifier: verifier, expectedState: state });
         const claims = tokens.claims()!;
         results.push({ claims, tokens });
-        res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Signed in</title><h1>Signed in as ${String(claims.email ?? claims.sub)}</h1><pre id="claims">${JSON.stringify(claims)}</pre>`);
+        res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end(
+            `<!doctype html><title>Signed in</title><h1>Signed in as ${String(claims.email ?? claims.sub)}</h1><pre id="claims">${JSON.stringify(claims)}</pre>`,
+          );
         return;
       }
       res.writeHead(404).end();

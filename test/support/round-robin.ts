@@ -2,7 +2,7 @@
  * A load balancer for tests: every request goes to the next backend in turn, so a flow of N requests
  * crosses processes N-1 times. Counts what each backend served.
  */
-import { type Server, createServer, request } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 
 export interface RoundRobin {
   port: number;
@@ -17,13 +17,10 @@ export async function startRoundRobin(port: number, backends: () => number[]): P
     const targets = backends();
     const i = next++ % targets.length;
     served[i] = (served[i] ?? 0) + 1;
-    const upstream = request(
-      { host: '127.0.0.1', port: targets[i], method: req.method, path: req.url, headers: req.headers },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
+    const upstream = request({ host: '127.0.0.1', port: targets[i], method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
     upstream.on('error', () => {
       res.writeHead(502);
       res.end();

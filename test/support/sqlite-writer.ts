@@ -10,7 +10,10 @@ const db = openDatabase(url!);
 const until = Date.now() + Number(ms);
 let written = 0;
 while (Date.now() < until) {
-  await db.kysely.insertInto('instance_secrets').values({ name: `writer-${process.pid}-${written++}`, value: 'v', created_at: 1 }).execute();
+  await db.kysely
+    .insertInto('instance_secrets')
+    .values({ name: `writer-${process.pid}-${written++}`, value: 'v', created_at: 1 })
+    .execute();
   await new Promise((r) => setTimeout(r, 2));
 }
 await db.close();

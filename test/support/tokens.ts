@@ -50,7 +50,7 @@ export async function graph(
  * HttpBrowser, redeemed by openid-client.
  */
 export async function delegatedTokens(
-  foyer: TestFoyer,
+  _foyer: TestFoyer,
   tenant: TestTenant,
   app: { appId: string; clientSecret?: string },
   redirectUri: string,

@@ -9,10 +9,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function loadConfig(
-  env: NodeJS.ProcessEnv = process.env,
-  overrides: Partial<Config> = {},
-): Readonly<Config> {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Readonly<Config> {
   const fromFile: Record<string, unknown> = {};
   if (env.FOYER_CONFIG) {
     let parsed: unknown;

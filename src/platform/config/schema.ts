@@ -52,15 +52,15 @@ export const options = {
     schema: z.string().min(1).optional(),
     defaultText: 'host name of FOYER_PUBLIC_URL',
     description:
-      'Each tenant gets an initial domain `<slug>.<suffix>` (like Entra\'s `contoso.onmicrosoft.com`); it names ' +
-      'its members\' user principal names and its guests\' `#EXT#` names.',
+      "Each tenant gets an initial domain `<slug>.<suffix>` (like Entra's `contoso.onmicrosoft.com`); it names " +
+      "its members' user principal names and its guests' `#EXT#` names.",
   },
   smtpUrl: {
     env: 'FOYER_SMTP_URL',
     schema: z.string().url().optional(),
     defaultText: '(unset)',
     description:
-      '`smtp://host:port` or `smtps://user:pass@host:port` (nodemailer\'s URL form). Unset: in development mode mail ' +
+      "`smtp://host:port` or `smtps://user:pass@host:port` (nodemailer's URL form). Unset: in development mode mail " +
       'goes to the development mailbox at `/_dev/mailbox` (served only to requests from this machine); in ' +
       'production mode it stays queued, with a warning at start, until a server is configured.',
   },
@@ -93,7 +93,10 @@ export const options = {
       .transform((v, ctx) => {
         if (v === 'false' || v === '0' || v === '') return false as const;
         if (/^[1-9][0-9]?$/.test(v)) return Number(v);
-        const list = v.split(',').map((p) => p.trim()).filter(Boolean);
+        const list = v
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean);
         if (list.length && list.every((p) => /^[0-9a-fA-F:.]+(\/[0-9]{1,3})?$/.test(p))) return list.join(',');
         ctx.addIssue({
           code: 'custom',
@@ -145,19 +148,21 @@ export const options = {
     env: 'FOYER_KEY_ROTATION_GRACE',
     schema: durationSeconds.default(7 * 24 * 3600),
     defaultText: '604800 (7 days)',
-    description:
-      'How long, in seconds, a rotated-out signing key stays published in the JWKS so tokens it signed keep ' +
-      'validating.',
+    description: 'How long, in seconds, a rotated-out signing key stays published in the JWKS so tokens it signed keep ' + 'validating.',
   },
   providerCacheSize: {
     env: 'FOYER_PROVIDER_CACHE_SIZE',
     schema: z.coerce.number().int().positive().default(200),
     defaultText: '200',
-    description: 'How many tenants\' OpenID providers a process keeps built in memory (least recently used go first).',
+    description: "How many tenants' OpenID providers a process keeps built in memory (least recently used go first).",
   },
   bodyLimitBytes: {
     env: 'FOYER_BODY_LIMIT',
-    schema: z.coerce.number().int().positive().default(1024 * 1024),
+    schema: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
     defaultText: '1048576 (1 MiB)',
     description: 'Largest request body accepted; larger ones get `413` with a Graph error body.',
   },
@@ -168,7 +173,7 @@ export const options = {
     description:
       'One-time passcodes one address may be sent within 15 minutes, per tenant, from all browsers together (one ' +
       'browser may ask for 5). Each code allows five tries, so this bounds guessing too; it is higher than the ' +
-      'per-browser limit so that one browser asking for someone else\'s codes cannot lock the owner out. Past it ' +
+      "per-browser limit so that one browser asking for someone else's codes cannot lock the owner out. Past it " +
       'the page asks the person to wait.',
   },
   passcodeSendIpLimit: {
@@ -185,7 +190,7 @@ export const options = {
     defaultText: '150',
     description:
       'Requests to `POST /invitations` one tenant may make within the invitation window, all apps and people ' +
-      'together (Entra\'s limit: 150 per 5 seconds per tenant). Past it the answer is `429` with `Retry-After`.',
+      "together (Entra's limit: 150 per 5 seconds per tenant). Past it the answer is `429` with `Retry-After`.",
   },
   invitationRateWindowSeconds: {
     env: 'FOYER_INVITATION_RATE_WINDOW',

@@ -118,7 +118,8 @@ export const errorCatalogue = {
   'invitation.not_allowed': {
     status: 403,
     graphCode: 'Authorization_RequestDenied',
-    meaning: 'The caller may not invite (permission, `authorizationPolicy.allowInvitesFrom`, or the role an invitation of a `Member` or a reset needs); the message names the rule.',
+    meaning:
+      'The caller may not invite (permission, `authorizationPolicy.allowInvitesFrom`, or the role an invitation of a `Member` or a reset needs); the message names the rule.',
   },
   'invitation.domain_blocked': {
     status: 403,
@@ -148,7 +149,8 @@ export const errorCatalogue = {
   'invitation.invitee_unsubscribed': {
     status: 400,
     graphCode: 'BadRequest',
-    meaning: 'The invitee chose "Block future invitations" from this organization, so no invitation e-mail may be sent (audited as "Email not sent, user unsubscribed").',
+    meaning:
+      'The invitee chose "Block future invitations" from this organization, so no invitation e-mail may be sent (audited as "Email not sent, user unsubscribed").',
   },
   'invitation.reset_invalid': {
     status: 400,

@@ -4,7 +4,7 @@
  * page, so page N costs the same as page 1 however large the tenant (an offset would not).
  */
 import { FoyerError } from '../errors/foyer-error.js';
-import { type FilterModel, type FilterNode, FilterError, parseFilter } from './filter.js';
+import { FilterError, type FilterModel, type FilterNode, parseFilter } from './filter.js';
 
 export interface CollectionModel extends FilterModel {
   /** Properties `$select` may name (the response allow-list). */
@@ -70,7 +70,10 @@ export function parseCollectionQuery(params: Record<string, unknown>, model: Col
   let select = [...model.defaultSelect];
   const selectText = get('$select');
   if (selectText !== undefined) {
-    const names = selectText.split(',').map((s) => s.trim()).filter(Boolean);
+    const names = selectText
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (names.length === 0) throw invalid("'$select' names no property.");
     select = names.map((name) => {
       const match = model.selectable.find((p) => p.toLowerCase() === name.toLowerCase());

@@ -5,10 +5,10 @@
  */
 import { type Kysely, type Migration, type MigrationResult, Migrator, sql } from 'kysely';
 import type { Database, DialectName } from './database.js';
-import type { DB } from './schema.js';
 import * as m0001 from './migrations/0001-directory.js';
 import * as m0002 from './migrations/0002-invitations.js';
 import * as m0003 from './migrations/0003-redemption.js';
+import type { DB } from './schema.js';
 
 type Step = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
 

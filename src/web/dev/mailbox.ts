@@ -5,10 +5,10 @@
  * redemption links).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RenderedMail } from '../../mail/outbox.js';
 import type { AppContext } from '../../platform/context.js';
 import { html } from '../../platform/html.js';
 import { page, pageHeaders } from '../kit/layout.js';
-import type { RenderedMail } from '../../mail/outbox.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -20,7 +20,10 @@ export function registerDevelopmentMailbox(app: FastifyInstance, ctx: AppContext
   // (not a check of the URL text, which %5F would get past) decides.
   const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
     if (!LOOPBACK.has(request.ip)) {
-      return reply.code(404).headers(pageHeaders).send(page('en-US', 'Not found', html`<h1>Not found</h1>`));
+      return reply
+        .code(404)
+        .headers(pageHeaders)
+        .send(page('en-US', 'Not found', html`<h1>Not found</h1>`));
     }
   };
 
@@ -33,9 +36,11 @@ export function registerDevelopmentMailbox(app: FastifyInstance, ctx: AppContext
         'Development mailbox',
         html`<h1>Development mailbox</h1>
 <p class="hint">Mail Foyer would have sent (no FOYER_SMTP_URL is set). Development mode only.</p>
-${mails.length
-  ? html`<ul>${mails.map((m) => html`<li><a href="/_dev/mailbox/${m.id}">${m.mail.subject}</a><br><span class="hint">to ${m.mail.to.address}${m.mail.cc ? `, cc ${m.mail.cc.address}` : ''} · ${m.at}</span></li>`)}</ul>`
-  : html`<p>No mail yet.</p>`}`,
+${
+  mails.length
+    ? html`<ul>${mails.map((m) => html`<li><a href="/_dev/mailbox/${m.id}">${m.mail.subject}</a><br><span class="hint">to ${m.mail.to.address}${m.mail.cc ? `, cc ${m.mail.cc.address}` : ''} · ${m.at}</span></li>`)}</ul>`
+    : html`<p>No mail yet.</p>`
+}`,
       ),
     );
   });
@@ -43,7 +48,11 @@ ${mails.length
   app.get('/_dev/mailbox/:id', { onRequest }, async (request, reply) => {
     const { id } = request.params as { id: string };
     const row = UUID.test(id) ? await ctx.db.kysely.selectFrom('development_mailbox').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
-    if (!row) return reply.code(404).headers(pageHeaders).send(page('en-US', 'Not found', html`<h1>No such message</h1><p><a href="/_dev/mailbox">Back to the mailbox</a></p>`));
+    if (!row)
+      return reply
+        .code(404)
+        .headers(pageHeaders)
+        .send(page('en-US', 'Not found', html`<h1>No such message</h1><p><a href="/_dev/mailbox">Back to the mailbox</a></p>`));
     const mail = JSON.parse(row.message) as RenderedMail;
     return reply.headers(pageHeaders).send(
       page(

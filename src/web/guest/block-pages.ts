@@ -4,17 +4,18 @@
  * page; the change happens on a button press (a POST with a CSRF token), because mail scanners follow
  * links and must not unsubscribe people by looking.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
 import type {} from '@fastify/csrf-protection';
-import type { AppContext } from '../../platform/context.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { activities, recordAudit } from '../../directory/audit-log.js';
 import { findTenant } from '../../directory/tenants.js';
+import type { AppContext } from '../../platform/context.js';
 import { html } from '../../platform/html.js';
-import { type Locale, chooseLocale } from '../../platform/locale.js';
-import { page, pageHeaders } from '../kit/layout.js';
-import { brandOf } from '../sign-in/sign-in.js';
 import { newId } from '../../platform/ids.js';
 import { verifyLink } from '../../platform/instance-keys.js';
+import { chooseLocale, type Locale } from '../../platform/locale.js';
+import { page, pageHeaders } from '../kit/layout.js';
+import { brandOf } from '../sign-in/sign-in.js';
 
 const messages = {
   'en-US': {
@@ -24,7 +25,8 @@ const messages = {
       `${org} will not be able to send invitation e-mail to ${address}. Invitations you already accepted keep working.`,
     block: 'Block future invitations',
     blocked: (org: string) => `You have blocked invitations from ${org}`,
-    blockedExplain: (address: string) => `No more invitation e-mail from this organization will be sent to ${address}. You can change your mind here at any time.`,
+    blockedExplain: (address: string) =>
+      `No more invitation e-mail from this organization will be sent to ${address}. You can change your mind here at any time.`,
     unblock: 'Allow invitations again',
     unblocked: (org: string) => `Invitations from ${org} are allowed again`,
     unblockedExplain: (address: string) => `${address} can receive invitation e-mail from this organization again.`,
@@ -68,7 +70,10 @@ export function registerBlockPages(app: FastifyInstance, ctx: AppContext): void 
     const valid = params && (await verifyLink(ctx.db, ctx.clock, ['block-invitations', params.tenant, params.address], params.sig));
     const tenant = valid ? await findTenant(ctx.db.kysely, params.tenant) : undefined;
     if (!params || !valid || !tenant || tenant.id !== params.tenant) {
-      reply.code(400).headers(pageHeaders).send(page(locale, t.invalidTitle, html`<h1>${t.invalidTitle}</h1><p>${t.invalidBody}</p>`));
+      reply
+        .code(400)
+        .headers(pageHeaders)
+        .send(page(locale, t.invalidTitle, html`<h1>${t.invalidTitle}</h1><p>${t.invalidBody}</p>`));
       return undefined;
     }
     return { locale, t, params, tenant };
@@ -114,11 +119,13 @@ export function registerBlockPages(app: FastifyInstance, ctx: AppContext): void 
     await ctx.db.transaction(async (trx) => {
       const changed =
         action === 'block'
-          ? (await trx
-              .insertInto('invitation_blocks')
-              .values({ tenant_id: tenant.id, address_lower: params.address, created_at: now })
-              .onConflict((oc) => oc.columns(['tenant_id', 'address_lower']).doNothing())
-              .executeTakeFirst()).numInsertedOrUpdatedRows
+          ? (
+              await trx
+                .insertInto('invitation_blocks')
+                .values({ tenant_id: tenant.id, address_lower: params.address, created_at: now })
+                .onConflict((oc) => oc.columns(['tenant_id', 'address_lower']).doNothing())
+                .executeTakeFirst()
+            ).numInsertedOrUpdatedRows
           : (await trx.deleteFrom('invitation_blocks').where('tenant_id', '=', tenant.id).where('address_lower', '=', params.address).executeTakeFirst())
               .numDeletedRows;
       if (Number(changed ?? 0) > 0) {

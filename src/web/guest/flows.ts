@@ -73,7 +73,10 @@ export async function startFlow(ctx: AppContext, request: FastifyRequest, reply:
   const now = ctx.clock.now();
   await ctx.db.transaction(async (trx) => {
     if (previous && previous.length <= 100) await trx.deleteFrom('guest_flows').where('id_hash', '=', sha256(previous)).execute();
-    await trx.insertInto('guest_flows').values({ id_hash: idHash, payload: JSON.stringify(flow), created_at: now, expires_at: now + FLOW_TTL_MS }).execute();
+    await trx
+      .insertInto('guest_flows')
+      .values({ id_hash: idHash, payload: JSON.stringify(flow), created_at: now, expires_at: now + FLOW_TTL_MS })
+      .execute();
   });
   reply.setCookie(flowCookieName(ctx), id, {
     path: '/',
@@ -96,7 +99,13 @@ export async function loadFlow(ctx: AppContext, request: FastifyRequest): Promis
 }
 
 export async function saveFlow(ctx: AppContext, loaded: LoadedFlow): Promise<void> {
-  await ctx.db.transaction((trx) => trx.updateTable('guest_flows').set({ payload: JSON.stringify(loaded.flow) }).where('id_hash', '=', loaded.idHash).execute());
+  await ctx.db.transaction((trx) =>
+    trx
+      .updateTable('guest_flows')
+      .set({ payload: JSON.stringify(loaded.flow) })
+      .where('id_hash', '=', loaded.idHash)
+      .execute(),
+  );
 }
 
 export async function endFlow(ctx: AppContext, reply: FastifyReply, loaded: LoadedFlow): Promise<void> {

@@ -16,33 +16,34 @@
  * The flow's state is server-side (flows.ts). Whatever a person proves is recorded in the browser
  * session, so the next organization asks for nothing again (single sign-on across tenants).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
 import type {} from '@fastify/csrf-protection';
-import type { AppContext } from '../../platform/context.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseEmailAddress } from '../../directory/domains.js';
-import { type Tenant, findTenant, listTenantDomains } from '../../directory/tenants.js';
-import { findMemberBySignInName, findUser } from '../../directory/users.js';
-import { FoyerError } from '../../platform/errors/foyer-error.js';
-import { checkInviteeDomain } from '../../invitations/invite-rules.js';
+import { checkPassword } from '../../directory/password-check.js';
 import { readInvitationPolicies } from '../../directory/policies.js';
+import { findTenant, listTenantDomains, type Tenant } from '../../directory/tenants.js';
+import { findMemberBySignInName, findUser } from '../../directory/users.js';
+import { checkInviteeDomain } from '../../invitations/invite-rules.js';
 import { ticketVerdict } from '../../invitations/tickets.js';
 import { issuerFor } from '../../oidc/accounts.js';
-import { type BrowserSession, type SignedInAccount, readBrowserSession, rememberAccount, signInStillCounts } from '../kit/browser-session.js';
-import { type Locale, chooseLocale } from '../../platform/locale.js';
-import { pageHeaders } from '../kit/layout.js';
-import { checkPassword } from '../../directory/password-check.js';
-import { brandOf } from '../sign-in/sign-in.js';
-import { messagePage } from '../sign-in/sign-in-views.js';
+import type { AppContext } from '../../platform/context.js';
+import { FoyerError } from '../../platform/errors/foyer-error.js';
 import { sha256 } from '../../platform/ids.js';
+import { chooseLocale, type Locale } from '../../platform/locale.js';
 import type { InvitationsTable } from '../../platform/storage/schema.js';
-import { beginExternalSignIn, finishExternalSignIn, findExternalProvider, listExternalProviders } from '../../redemption/external-providers.js';
-import { type GuestFlow, type LoadedFlow, type ProvenIdentity, endFlow, loadFlow, saveFlow, startFlow } from './flows.js';
-import { type HomeRoute, PASSCODE_ISSUER, maskAddress, personalIssuer, resolveHome, routeForBoundIdentity } from '../../redemption/home-realm.js';
+import { beginExternalSignIn, findExternalProvider, finishExternalSignIn, listExternalProviders } from '../../redemption/external-providers.js';
+import { type HomeRoute, maskAddress, PASSCODE_ISSUER, personalIssuer, resolveHome, routeForBoundIdentity } from '../../redemption/home-realm.js';
 import { sendPasscode, verifyPasscode } from '../../redemption/passcodes.js';
 import { createPersonalAccount, findPersonalAccount, findPersonalAccountById } from '../../redemption/personal-accounts.js';
 import { completeRedemption } from '../../redemption/redeem.js';
+import { type BrowserSession, readBrowserSession, rememberAccount, type SignedInAccount, signInStillCounts } from '../kit/browser-session.js';
+import { pageHeaders } from '../kit/layout.js';
+import { brandOf } from '../sign-in/sign-in.js';
+import { messagePage } from '../sign-in/sign-in-views.js';
+import { endFlow, type GuestFlow, type LoadedFlow, loadFlow, type ProvenIdentity, saveFlow, startFlow } from './flows.js';
 import { redemptionText } from './texts.js';
-import { type View, choicePage, consentPage, landingPage, passcodeStep, passwordStep, signUpStep } from './views.js';
+import { choicePage, consentPage, landingPage, passcodeStep, passwordStep, signUpStep, type View } from './views.js';
 
 /** A passcode proves an address for this long in this browser (Entra: "sessions expire after 24 hours"). */
 export const PASSCODE_SESSION_MS = 24 * 3600_000;
@@ -126,10 +127,16 @@ async function pendingGuestByAddress(ctx: AppContext, tenantId: string, lower: s
     .where('invited_email_lower', '=', lower)
     .where('ticket_state', '=', 'active')
     .execute();
-  const byMail = await db.selectFrom('users').select('id').where('tenant_id', '=', tenantId).where('mail_lower', '=', lower).where('deleted_at', 'is', null).execute();
+  const byMail = await db
+    .selectFrom('users')
+    .select('id')
+    .where('tenant_id', '=', tenantId)
+    .where('mail_lower', '=', lower)
+    .where('deleted_at', 'is', null)
+    .execute();
   for (const id of new Set([...invited.map((r) => r.user_id), ...byMail.map((r) => r.id)])) {
     const user = await findUser(db, tenantId, id);
-    if (!user || user.creationType !== 'Invitation' || user.externalUserState !== 'PendingAcceptance') continue;
+    if (user?.creationType !== 'Invitation' || user.externalUserState !== 'PendingAcceptance') continue;
     if ([user.mail, ...user.otherMails].some((a) => a?.toLowerCase() === lower)) return user;
   }
   return undefined;
@@ -187,7 +194,9 @@ export async function startGuestSignIn(
     .where('external_user_state', '=', 'Accepted')
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
-  const { route, bound } = accepted ? await boundRoute(ctx, s.tenantId, accepted.id) : { route: await discoverHome(ctx, s.tenantId, s.address, false), bound: undefined };
+  const { route, bound } = accepted
+    ? await boundRoute(ctx, s.tenantId, accepted.id)
+    : { route: await discoverHome(ctx, s.tenantId, s.address, false), bound: undefined };
   await startFlow(ctx, request, reply, {
     purpose: 'signin',
     tenantId: s.tenantId,
@@ -214,7 +223,14 @@ export type GuestSignInResult =
  * Ends this browser's guest flow for the interaction `uid` of `tenant` and says how it ended; undefined
  * when the browser has no finished flow for that interaction.
  */
-export async function takeGuestSignIn(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, tenant: Tenant, uid: string, locale: Locale): Promise<GuestSignInResult | undefined> {
+export async function takeGuestSignIn(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  tenant: Tenant,
+  uid: string,
+  locale: Locale,
+): Promise<GuestSignInResult | undefined> {
   const loaded = await loadFlow(ctx, request);
   const flow = loaded?.flow;
   if (!loaded || !flow || flow.purpose !== 'signin' || flow.tenantId !== tenant.id || flow.interactionUid !== uid || !flow.outcome) return undefined;
@@ -241,7 +257,8 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext): void
     };
   }
   const send = (reply: FastifyReply, status: number, body: string) => reply.code(status).headers(pageHeaders).send(body);
-  const message = (reply: FastifyReply, v: View, status: number, title: string, body: string) => send(reply, status, messagePage(v.locale, title, body, v.brand));
+  const message = (reply: FastifyReply, v: View, status: number, title: string, body: string) =>
+    send(reply, status, messagePage(v.locale, title, body, v.brand));
 
   /** The page for a ticket that cannot start a redemption, or undefined when it can. */
   async function ticketProblem(reply: FastifyReply, v: View, inv: Invitation | undefined, tenant: Tenant | undefined) {
@@ -346,11 +363,24 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext): void
     }
   };
 
-  async function prove(loaded: LoadedFlow, proven: ProvenIdentity, request: FastifyRequest, reply: FastifyReply, entry: Omit<SignedInAccount, 'amr' | 'authTime'>) {
+  async function prove(
+    loaded: LoadedFlow,
+    proven: ProvenIdentity,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    entry: Omit<SignedInAccount, 'amr' | 'authTime'>,
+  ) {
     loaded.flow.proven = proven;
     loaded.flow.passcodeSent = false;
     await saveFlow(ctx, loaded);
-    await rememberAccount(ctx, request, reply, { ...entry, issuer: proven.issuer, subject: proven.subject, email: proven.email, amr: proven.amr, authTime: proven.authTime });
+    await rememberAccount(ctx, request, reply, {
+      ...entry,
+      issuer: proven.issuer,
+      subject: proven.subject,
+      email: proven.email,
+      amr: proven.amr,
+      authTime: proven.authTime,
+    });
     return reply.redirect(G, 303);
   }
 
@@ -361,7 +391,13 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext): void
     const t = redemptionText(v.locale);
     return passwordStep(
       { ...v, brand: home ? brandOf(home) : {} },
-      { title: home ? t.passwordFor(home.displayName) : t.personalPasswordTitle, address: flow.address, action: `${G}/password`, cancelAction: `${G}/cancel`, ...(error ? { error } : {}) },
+      {
+        title: home ? t.passwordFor(home.displayName) : t.personalPasswordTitle,
+        address: flow.address,
+        action: `${G}/password`,
+        cancelAction: `${G}/cancel`,
+        ...(error ? { error } : {}),
+      },
     );
   }
 
@@ -376,7 +412,12 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext): void
     });
   }
 
-  const flowInvitation = (flow: GuestFlow) => db.selectFrom('invitations').selectAll().where('id', '=', flow.invitationId ?? '').executeTakeFirst();
+  const flowInvitation = (flow: GuestFlow) =>
+    db
+      .selectFrom('invitations')
+      .selectAll()
+      .where('id', '=', flow.invitationId ?? '')
+      .executeTakeFirst();
 
   /** GET /guest: shows the step the flow is at. */
   async function step(request: FastifyRequest, reply: FastifyReply, loaded: LoadedFlow, tenant: Tenant, v: View) {
@@ -433,7 +474,8 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext): void
         }
         return send(reply, 200, passcodePage(v, flow));
       case 'personal-signup':
-        if (flow.signUpVerified) return send(reply, 200, signUpStep({ ...v, brand: {} }, { address: flow.address, action: `${G}/signup`, cancelAction: `${G}/cancel` }));
+        if (flow.signUpVerified)
+          return send(reply, 200, signUpStep({ ...v, brand: {} }, { address: flow.address, action: `${G}/signup`, cancelAction: `${G}/cancel` }));
         return send(reply, 200, passcodePage(v, flow));
       case 'external': {
         const provider = await findExternalProvider(db, tenant.id, flow.route.providerId);
@@ -454,21 +496,29 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext): void
   }
 
   /** The person proved an identity: is it the right one, and what comes next? */
-  async function afterProof(request: FastifyRequest, reply: FastifyReply, loaded: LoadedFlow, tenant: Tenant, v: View) {
+  async function afterProof(_request: FastifyRequest, reply: FastifyReply, loaded: LoadedFlow, tenant: Tenant, v: View) {
     const { flow } = loaded;
     const proven = flow.proven!;
     const t = redemptionText(v.locale);
     const lower = flow.address.toLowerCase();
     const mismatch = (body: string) =>
-      send(reply, 200, choicePage(v, { title: t.mismatchTitle, body, primary: { action: `${G}/switch`, label: t.useAnotherAccount }, cancelAction: `${G}/cancel` }));
+      send(
+        reply,
+        200,
+        choicePage(v, { title: t.mismatchTitle, body, primary: { action: `${G}/switch`, label: t.useAnotherAccount }, cancelAction: `${G}/cancel` }),
+      );
 
     if (flow.bound) {
       // Only the identity bound at redemption may sign in as this guest.
       if (proven.issuer !== flow.bound.issuer || proven.subject !== flow.bound.issuerAssignedId) {
-        return mismatch(flow.purpose === 'return' ? t.mismatchBody(maskAddress(flow.address), proven.email) : t.mismatchSignInBody(maskAddress(flow.address), proven.email));
+        return mismatch(
+          flow.purpose === 'return' ? t.mismatchBody(maskAddress(flow.address), proven.email) : t.mismatchSignInBody(maskAddress(flow.address), proven.email),
+        );
       }
     } else if (proven.email !== lower) {
-      return mismatch(flow.purpose === 'signin' ? t.mismatchSignInBody(maskAddress(flow.address), proven.email) : t.mismatchBody(maskAddress(flow.address), proven.email));
+      return mismatch(
+        flow.purpose === 'signin' ? t.mismatchSignInBody(maskAddress(flow.address), proven.email) : t.mismatchBody(maskAddress(flow.address), proven.email),
+      );
     }
 
     if (flow.purpose === 'return') {
@@ -528,7 +578,7 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext): void
   app.post(`${G}/password`, { preHandler: app.csrfProtection }, async (request, reply) => {
     const c = await current(request, reply);
     if (!c) return reply;
-    const { loaded, tenant, v } = c;
+    const { loaded, v } = c;
     const { flow } = loaded;
     const t = redemptionText(v.locale);
     const password = typeof (request.body as Record<string, unknown>)?.password === 'string' ? String((request.body as Record<string, unknown>).password) : '';
@@ -557,7 +607,7 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext): void
       reply.header('retry-after', String(Math.ceil(verdict.retryAfterMs / 1000)));
       return again(429, t.tooManyAttempts(Math.max(1, Math.ceil(verdict.retryAfterMs / 60_000))));
     }
-    if (!verdict.ok || !found || !found.enabled) return again(400, t.wrongPassword);
+    if (!verdict.ok || !found?.enabled) return again(400, t.wrongPassword);
     const issuer = route.kind === 'tenant' ? issuerFor(publicUrl, route.tenantId) : personalIssuer(publicUrl);
     return prove(loaded, { issuer, subject: found.id, email: lower, displayName: found.name, amr: ['pwd'], authTime: authTime() }, request, reply, {
       tenantId: route.kind === 'tenant' ? route.tenantId : '',
@@ -618,11 +668,17 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext): void
       return reply.redirect(G, 303);
     }
     const now = ctx.clock.now();
-    return prove(loaded, { issuer: PASSCODE_ISSUER, subject: verdict.address, email: verdict.address, displayName: null, amr: ['otp'], authTime: authTime() }, request, reply, {
-      tenantId: '',
-      userId: '',
-      expiresAt: now + PASSCODE_SESSION_MS,
-    });
+    return prove(
+      loaded,
+      { issuer: PASSCODE_ISSUER, subject: verdict.address, email: verdict.address, displayName: null, amr: ['otp'], authTime: authTime() },
+      request,
+      reply,
+      {
+        tenantId: '',
+        userId: '',
+        expiresAt: now + PASSCODE_SESSION_MS,
+      },
+    );
   });
 
   app.post(`${G}/signup`, { preHandler: app.csrfProtection }, async (request, reply) => {
@@ -639,7 +695,14 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext): void
       const account = await createPersonalAccount(ctx, { email: flow.address.toLowerCase(), displayName: name, password });
       return prove(
         loaded,
-        { issuer: personalIssuer(publicUrl), subject: account.id, email: flow.address.toLowerCase(), displayName: account.displayName, amr: ['pwd'], authTime: authTime() },
+        {
+          issuer: personalIssuer(publicUrl),
+          subject: account.id,
+          email: flow.address.toLowerCase(),
+          displayName: account.displayName,
+          amr: ['pwd'],
+          authTime: authTime(),
+        },
         request,
         reply,
         { tenantId: '', userId: '' },
@@ -652,7 +715,20 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext): void
         return reply.redirect(G, 303);
       }
       if (err instanceof FoyerError && (err.code === 'directory.weak_password' || err.code === 'request.invalid_body')) {
-        return send(reply, 400, signUpStep({ ...v, brand: {} }, { address: flow.address, action: `${G}/signup`, cancelAction: `${G}/cancel`, name: name.slice(0, 256), error: err.code === 'directory.weak_password' ? t.weakPassword : t.invalidName }));
+        return send(
+          reply,
+          400,
+          signUpStep(
+            { ...v, brand: {} },
+            {
+              address: flow.address,
+              action: `${G}/signup`,
+              cancelAction: `${G}/cancel`,
+              name: name.slice(0, 256),
+              error: err.code === 'directory.weak_password' ? t.weakPassword : t.invalidName,
+            },
+          ),
+        );
       }
       throw err;
     }
@@ -714,7 +790,13 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext): void
     if (flow.purpose === 'redeem') {
       const inv = await flowInvitation(flow);
       if (!inv) return message(reply, v, 410, t.revokedTitle, t.revokedBody(tenant.displayName));
-      const result = await completeRedemption(ctx, { tenantId: tenant.id, guestId: inv.user_id, ticket: { invitationId: inv.id, hash: flow.ticketHash! }, proven: flow.proven, clientIp: request.ip });
+      const result = await completeRedemption(ctx, {
+        tenantId: tenant.id,
+        guestId: inv.user_id,
+        ticket: { invitationId: inv.id, hash: flow.ticketHash! },
+        proven: flow.proven,
+        clientIp: request.ip,
+      });
       if (!result.ok) return redemptionFailed(reply, v, tenant, result.reason, inv);
       await endFlow(ctx, reply, loaded);
       request.log.info({ tenant: tenant.id, guest: inv.user_id }, 'invitation redeemed');
@@ -731,7 +813,15 @@ export function registerGuestRoutes(app: FastifyInstance, ctx: AppContext): void
   async function redemptionFailed(reply: FastifyReply, v: View, tenant: Tenant, reason: 'spent' | 'identity_taken', inv?: Invitation) {
     const t = redemptionText(v.locale);
     if (reason === 'identity_taken') {
-      return send(reply, 409, choicePage(v, { title: t.identityTakenTitle, body: t.identityTakenBody(tenant.displayName), primary: { action: `${G}/switch`, label: t.useAnotherAccount } }));
+      return send(
+        reply,
+        409,
+        choicePage(v, {
+          title: t.identityTakenTitle,
+          body: t.identityTakenBody(tenant.displayName),
+          primary: { action: `${G}/switch`, label: t.useAnotherAccount },
+        }),
+      );
     }
     // Another window (or person) redeemed first, or the link was replaced or withdrawn meanwhile.
     const now = inv ? await db.selectFrom('invitations').select('ticket_state').where('id', '=', inv.id).executeTakeFirst() : undefined;

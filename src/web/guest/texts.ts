@@ -4,7 +4,8 @@ import type { Locale } from '../../platform/locale.js';
 const en = {
   invitedYou: (inviter: string, org: string) => `${inviter} from ${org} invited you`,
   orgInvitedYou: (org: string) => `${org} invited you`,
-  invitedBody: (org: string) => `Accept to get access to applications within ${org}. You will sign in with an account you already have, or prove your e-mail address with a code.`,
+  invitedBody: (org: string) =>
+    `Accept to get access to applications within ${org}. You will sign in with an account you already have, or prove your e-mail address with a code.`,
   invitationFor: 'Invitation for',
   returnTitle: (org: string) => `Continue to ${org}`,
   returnBody: 'You already accepted this invitation. Sign in to go on to the organization’s application.',
@@ -18,7 +19,8 @@ const en = {
   createAccount: 'Create account',
   // Ticket problems
   unknownTitle: 'This invitation link doesn’t work',
-  unknownBody: 'Check that you opened the whole link from the invitation e-mail. If it still doesn’t work, ask the person who invited you to send a new invitation.',
+  unknownBody:
+    'Check that you opened the whole link from the invitation e-mail. If it still doesn’t work, ask the person who invited you to send a new invitation.',
   expiredTitle: 'This invitation has expired',
   expiredBody: (org: string) => `Invitations from ${org} are valid for a limited time. Ask the person who invited you to send a new one.`,
   supersededTitle: 'This invitation was replaced by a newer one',
@@ -57,10 +59,13 @@ const en = {
   externalFailedBody: 'The identity provider did not confirm who you are. Try again; if it keeps happening, contact the person who invited you.',
   // Identity match
   mismatchTitle: 'This invitation is for a different account',
-  mismatchBody: (masked: string, current: string) => `You are signed in as ${current}, but this invitation was sent to ${masked}. Sign in with the account for that address.`,
-  mismatchSignInBody: (masked: string, current: string) => `You signed in as ${current}, but you asked to sign in as ${masked}. Sign in with the account for that address.`,
+  mismatchBody: (masked: string, current: string) =>
+    `You are signed in as ${current}, but this invitation was sent to ${masked}. Sign in with the account for that address.`,
+  mismatchSignInBody: (masked: string, current: string) =>
+    `You signed in as ${current}, but you asked to sign in as ${masked}. Sign in with the account for that address.`,
   identityTakenTitle: 'This account is already in use here',
-  identityTakenBody: (org: string) => `The account you signed in with already belongs to another guest of ${org}. Use another account, or ask the person who invited you.`,
+  identityTakenBody: (org: string) =>
+    `The account you signed in with already belongs to another guest of ${org}. Use another account, or ask the person who invited you.`,
   noGuestTitle: (org: string) => `You don’t have access to ${org}`,
   noGuestBody: (address: string, org: string) => `${address} isn’t a guest of ${org}. Ask someone at ${org} to invite you, then try again.`,
   // Consent
@@ -89,7 +94,8 @@ export type RedemptionText = typeof en;
 const sv: RedemptionText = {
   invitedYou: (inviter, org) => `${inviter} från ${org} har bjudit in dig`,
   orgInvitedYou: (org) => `${org} har bjudit in dig`,
-  invitedBody: (org) => `Godkänn för att få tillgång till program inom ${org}. Du loggar in med ett konto du redan har, eller bekräftar din e-postadress med en kod.`,
+  invitedBody: (org) =>
+    `Godkänn för att få tillgång till program inom ${org}. Du loggar in med ett konto du redan har, eller bekräftar din e-postadress med en kod.`,
   invitationFor: 'Inbjudan till',
   returnTitle: (org) => `Fortsätt till ${org}`,
   returnBody: 'Du har redan godkänt inbjudan. Logga in för att gå vidare till organisationens program.',

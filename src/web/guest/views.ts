@@ -20,10 +20,7 @@ function button(v: View, action: string, label: string, kind: 'primary' | 'secon
   return html`<form method="post" action="${action}">${csrf(v)}${Object.entries(hidden).map(([k, val]) => html`<input type="hidden" name="${k}" value="${val}">`)}<button type="submit" class="${kind}">${label}</button></form>`;
 }
 
-export function landingPage(
-  v: View,
-  o: { title: string; body: string; address: string; action: string; hidden: Record<string, string> },
-): string {
+export function landingPage(v: View, o: { title: string; body: string; address: string; action: string; hidden: Record<string, string> }): string {
   const t = redemptionText(v.locale);
   return page(
     v.locale,

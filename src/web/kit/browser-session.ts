@@ -5,8 +5,8 @@
  */
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../../platform/context.js';
 import type { User } from '../../directory/users.js';
+import type { AppContext } from '../../platform/context.js';
 import { randomToken, sha256 } from '../../platform/ids.js';
 
 export interface SignedInAccount {
@@ -65,12 +65,7 @@ export async function readBrowserSession(ctx: AppContext, request: FastifyReques
  * Records a freshly proven identity. The session gets a new id every time (no session fixation: an id
  * planted before sign-in is worthless after it); identities proven earlier in this browser are kept.
  */
-export async function rememberAccount(
-  ctx: AppContext,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  account: SignedInAccount,
-): Promise<void> {
+export async function rememberAccount(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, account: SignedInAccount): Promise<void> {
   const previous = await readBrowserSession(ctx, request);
   const same = (a: SignedInAccount) =>
     account.issuer ? a.issuer === account.issuer && a.subject === account.subject : a.tenantId === account.tenantId && a.userId === account.userId;

@@ -38,8 +38,7 @@ const en = {
   loggedOutBody: 'You can close this window, or go back to the app to sign in again.',
   footerPrivacy: 'Privacy statement',
   homeTitle: 'Foyer is running',
-  homeBody:
-    'Foyer lets organizations invite people from outside as guests, who then sign in to the organization’s apps with an identity they already have.',
+  homeBody: 'Foyer lets organizations invite people from outside as guests, who then sign in to the organization’s apps with an identity they already have.',
   homeNext: 'Create your first organization with the command below, then register an app and sign in.',
   homeTenants: 'Organizations on this instance',
   homeDiscovery: 'OpenID configuration',
@@ -69,7 +68,8 @@ const sv: Messages = {
   interactionExpired: 'Inloggningssidan har gått ut',
   interactionExpiredBody: 'Det har gått för lång tid, eller så är inloggningen redan klar. Gå tillbaka till appen du kom från och logga in igen.',
   errorTitle: 'Något gick fel',
-  errorBody: 'Appen skickade en begäran som Foyer inte kunde ta emot. Gå tillbaka till appen och försök igen; om felet kvarstår, kontakta appens administratör.',
+  errorBody:
+    'Appen skickade en begäran som Foyer inte kunde ta emot. Gå tillbaka till appen och försök igen; om felet kvarstår, kontakta appens administratör.',
   errorCode: 'Felkod',
   requestId: 'Begärans id',
   notFoundTitle: 'Sidan finns inte',
@@ -83,8 +83,7 @@ const sv: Messages = {
   loggedOutBody: 'Du kan stänga fönstret eller gå tillbaka till appen för att logga in igen.',
   footerPrivacy: 'Sekretesspolicy',
   homeTitle: 'Foyer körs',
-  homeBody:
-    'Med Foyer kan organisationer bjuda in externa personer som gäster, som sedan loggar in i organisationens appar med en identitet de redan har.',
+  homeBody: 'Med Foyer kan organisationer bjuda in externa personer som gäster, som sedan loggar in i organisationens appar med en identitet de redan har.',
   homeNext: 'Skapa din första organisation med kommandot nedan, registrera sedan en app och logga in.',
   homeTenants: 'Organisationer på den här instansen',
   homeDiscovery: 'OpenID-konfiguration',

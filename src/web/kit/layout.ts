@@ -1,8 +1,8 @@
 /** The frame of every page: language, title, the tenant's branding, and a small accessible stylesheet. */
 import type { Branding } from '../../directory/tenants.js';
 import { type Html, html, raw } from '../../platform/html.js';
+import type { Locale } from '../../platform/locale.js';
 import { text } from './i18n.js';
-import { type Locale } from '../../platform/locale.js';
 
 export interface PageBrand {
   organizationName?: string;
@@ -64,9 +64,11 @@ export function page(locale: Locale, title: string, body: Html, brand: PageBrand
 </head>
 <body>
 <main>
-${brand.organizationName || logo
-  ? html`<header class="brand">${logo ? html`<img src="${logo}" alt="">` : ''}<span>${brand.organizationName ?? ''}</span></header>`
-  : ''}
+${
+  brand.organizationName || logo
+    ? html`<header class="brand">${logo ? html`<img src="${logo}" alt="">` : ''}<span>${brand.organizationName ?? ''}</span></header>`
+    : ''
+}
 ${body}
 </main>
 ${brand.privacyStatementUrl ? html`<footer><a href="${brand.privacyStatementUrl}">${text(locale).footerPrivacy}</a></footer>` : ''}

@@ -1,21 +1,23 @@
 /** Pages the OpenID providers show: protocol errors, the sign-out question, "you signed out". */
 import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
-import type { AppContext } from '../../platform/context.js';
-import type { ProviderRegistry } from '../../oidc/registry.js';
 import type { ProviderViews } from '../../oidc/provider.js';
-import { endBrowserSession, sessionCookieName } from '../kit/browser-session.js';
+import type { ProviderRegistry } from '../../oidc/registry.js';
+import type { AppContext } from '../../platform/context.js';
 import { html, raw } from '../../platform/html.js';
-import { text } from '../kit/i18n.js';
 import { chooseLocale } from '../../platform/locale.js';
+import { endBrowserSession, sessionCookieName } from '../kit/browser-session.js';
+import { text } from '../kit/i18n.js';
 import { page, pageHeaders } from '../kit/layout.js';
-import { messagePage } from './sign-in-views.js';
 import { brandOf } from './sign-in.js';
+import { messagePage } from './sign-in-views.js';
 
-export function providerViews(ctx: AppContext, registry: () => ProviderRegistry): ProviderViews & {
+export function providerViews(
+  ctx: AppContext,
+  registry: () => ProviderRegistry,
+): ProviderViews & {
   signedOut(koa: KoaContextWithOIDC): Promise<void>;
 } {
-  const localeOf = (koa: KoaContextWithOIDC) =>
-    chooseLocale([koa.oidc?.params?.ui_locales as string | undefined], koa.get('accept-language'));
+  const localeOf = (koa: KoaContextWithOIDC) => chooseLocale([koa.oidc?.params?.ui_locales as string | undefined], koa.get('accept-language'));
   const brand = async (tenantId: string) => {
     const tenant = await registry().tenant(tenantId);
     return tenant ? brandOf(tenant) : {};

@@ -12,20 +12,21 @@
  * go through the same password page and the same hashing time, so the pages never reveal who has an
  * account.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
 import type {} from '@fastify/csrf-protection';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
-import type { AppContext } from '../../platform/context.js';
 import { parseEmailAddress } from '../../directory/domains.js';
+import { checkPassword } from '../../directory/password-check.js';
 import type { Tenant } from '../../directory/tenants.js';
 import { findMemberBySignInName, findUser } from '../../directory/users.js';
-import type { ProviderRegistry } from '../../oidc/registry.js';
 import { issuerFor } from '../../oidc/accounts.js';
-import { checkPassword } from '../../directory/password-check.js';
+import type { ProviderRegistry } from '../../oidc/registry.js';
+import type { AppContext } from '../../platform/context.js';
+import { chooseLocale, type Locale } from '../../platform/locale.js';
 import { guestFromBrowserSession, startGuestSignIn, takeGuestSignIn } from '../guest/pages.js';
 import { readBrowserSession, rememberAccount, signInStillCounts } from '../kit/browser-session.js';
 import { text } from '../kit/i18n.js';
-import { type Locale, chooseLocale } from '../../platform/locale.js';
 import { pageHeaders } from '../kit/layout.js';
 import { type FormContext, identifierPage, messagePage, passwordPage } from './sign-in-views.js';
 
@@ -49,7 +50,10 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
     if (!entry || entry.tenant.id !== tenantId) {
       const locale = chooseLocale([], acceptLanguage);
       const t = text(locale);
-      reply.code(404).headers(pageHeaders).send(messagePage(locale, t.notFoundTitle, t.tenantNotFound));
+      reply
+        .code(404)
+        .headers(pageHeaders)
+        .send(messagePage(locale, t.notFoundTitle, t.tenantNotFound));
       return undefined;
     }
     let details: Details;
@@ -116,9 +120,7 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
       const grantId = await grant.save();
       return finish(it, request, reply, { consent: { grantId } });
     }
-    return reply
-      .headers(pageHeaders)
-      .send(identifierPage(form(it, reply, `${base(it.tenant.id, details.uid)}/identifier`), { email: loginHint }));
+    return reply.headers(pageHeaders).send(identifierPage(form(it, reply, `${base(it.tenant.id, details.uid)}/identifier`), { email: loginHint }));
   });
 
   app.post('/:tenantId/login/:uid/identifier', { preHandler: app.csrfProtection }, async (request, reply) => {
@@ -195,7 +197,7 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
       reply.header('retry-after', String(Math.ceil(verdict.retryAfterMs / 1000)));
       return again(429, t.tooManyAttempts(Math.max(1, Math.ceil(verdict.retryAfterMs / 60_000))));
     }
-    if (!verdict.ok || !member || !member.accountEnabled) {
+    if (!verdict.ok || !member?.accountEnabled) {
       request.log.info({ tenant: it.tenant.id, reason: !member ? 'unknown' : !verdict.ok ? 'password' : 'disabled' }, 'sign-in failed');
       // A disabled account gets the same answer as a wrong password: the page never says who exists.
       return again(400, t.wrongPassword);
@@ -220,9 +222,16 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
     const result = await takeGuestSignIn(ctx, request, reply, it.tenant, it.details.uid, it.locale);
     if (!result) {
       const t = text(it.locale);
-      return reply.code(400).headers(pageHeaders).send(messagePage(it.locale, t.interactionExpired, t.interactionExpiredBody, brandOf(it.tenant)));
+      return reply
+        .code(400)
+        .headers(pageHeaders)
+        .send(messagePage(it.locale, t.interactionExpired, t.interactionExpiredBody, brandOf(it.tenant)));
     }
-    if (result.kind === 'refused') return reply.code(403).headers(pageHeaders).send(messagePage(it.locale, result.page.title, result.page.body, brandOf(it.tenant)));
+    if (result.kind === 'refused')
+      return reply
+        .code(403)
+        .headers(pageHeaders)
+        .send(messagePage(it.locale, result.page.title, result.page.body, brandOf(it.tenant)));
     if (result.kind === 'cancelled') return finish(it, request, reply, { error: 'access_denied', error_description: 'The person cancelled the sign-in.' });
     return finish(it, request, reply, { login: { accountId: result.guestId, amr: result.amr, ts: result.authTime } });
   });

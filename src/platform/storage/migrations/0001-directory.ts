@@ -81,11 +81,7 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .execute();
   // Keyset pages of one tenant's directory, in id order (UUIDv7: creation order) and by display name.
   await db.schema.createIndex('users_tenant_id').on('users').columns(['tenant_id', 'id']).execute();
-  await db.schema
-    .createIndex('users_tenant_display')
-    .on('users')
-    .columns(['tenant_id', 'display_name_lower', 'id'])
-    .execute();
+  await db.schema.createIndex('users_tenant_display').on('users').columns(['tenant_id', 'display_name_lower', 'id']).execute();
   await db.schema.createIndex('users_tenant_type').on('users').columns(['tenant_id', 'user_type', 'id']).execute();
   await db.schema.createIndex('users_tenant_mail').on('users').columns(['tenant_id', 'mail_lower']).execute();
 
@@ -160,11 +156,7 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('expires_at', 'bigint')
     .execute();
-  await db.schema
-    .createIndex('application_secrets_app')
-    .on('application_secrets')
-    .column('application_id')
-    .execute();
+  await db.schema.createIndex('application_secrets_app').on('application_secrets').column('application_id').execute();
 
   await db.schema
     .createTable('signing_keys')
