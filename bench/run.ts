@@ -29,6 +29,7 @@ import { pino } from 'pino';
 import { createApplication } from '../src/directory/applications.js';
 import { systemClock } from '../src/platform/clock.js';
 import { loadConfig } from '../src/platform/config/load.js';
+import { createContext } from '../src/platform/context.js';
 import { openDatabase } from '../src/platform/storage/database.js';
 import { migrate } from '../src/platform/storage/migrate.js';
 import { freePort } from '../test/support/foyer.js';
@@ -133,7 +134,7 @@ async function benchFoyer(backend: 'sqlite' | 'postgres'): Promise<BackendFigure
     const config = loadConfig({ FOYER_PUBLIC_URL: publicUrl, FOYER_LOG_LEVEL: 'silent' });
     const started = Date.now();
     let last = 0;
-    const seeded = await seed({ config, db, clock: systemClock, log: pino({ level: 'silent' }) }, USERS, (done) => {
+    const seeded = await seed(createContext({ config, db, clock: systemClock, log: pino({ level: 'silent' }) }), USERS, (done) => {
       if (done - last >= 20_000 || done === USERS) {
         process.stderr.write(`  ${backend}: seeded ${done} users\n`);
         last = done;
@@ -225,7 +226,7 @@ async function benchFoyer(backend: 'sqlite' | 'postgres'): Promise<BackendFigure
     const admin = openDatabase(databaseUrl);
     await admin.kysely.updateTable('outbox').set({ state: 'cancelled', secret: null }).where('state', '=', 'queued').execute();
     const redirectUri = 'http://localhost:9/callback';
-    const guestApp = await createApplication({ config, db: admin, clock: systemClock, log: pino({ level: 'silent' }) }, seeded.tenantId, {
+    const guestApp = await createApplication(createContext({ config, db: admin, clock: systemClock, log: pino({ level: 'silent' }) }), seeded.tenantId, {
       displayName: 'Guest portal',
       redirectUris: [redirectUri],
     });

@@ -8,7 +8,7 @@ import { countTenants } from './directory/tenants.js';
 import type { GraphFeature } from './graph/index.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import type { Config } from './platform/config/schema.js';
-import type { AppContext } from './platform/context.js';
+import { type AppContext, createContext } from './platform/context.js';
 import { loadInstanceSecrets } from './platform/instance-secrets.js';
 import { createLogger } from './platform/log.js';
 import { type Database, openDatabase } from './platform/storage/database.js';
@@ -39,7 +39,7 @@ export async function startFoyer(config: Readonly<Config>, options: StartOptions
   const log = options.log ?? createLogger(config);
   const clock = options.clock ?? systemClock;
   const db = options.db ?? openDatabase(config.databaseUrl);
-  const ctx: AppContext = { config, db, clock, log };
+  const ctx = createContext({ config, db, clock, log });
   try {
     const outcome = await migrate(db);
     if (outcome.applied.length) log.info({ applied: outcome.applied, database: db.description }, 'database migrated');

@@ -14,7 +14,7 @@ import { readSecret } from '../platform/cli/secrets-input.js';
 import { systemClock } from '../platform/clock.js';
 import { ConfigError, loadConfig } from '../platform/config/load.js';
 import type { Config } from '../platform/config/schema.js';
-import type { AppContext } from '../platform/context.js';
+import { type AppContext, createContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { createLogger } from '../platform/log.js';
 import { openDatabase } from '../platform/storage/database.js';
@@ -44,7 +44,7 @@ async function withContext<T>(io: CliIo, fn: (ctx: AppContext) => Promise<T>): P
   const db = openDatabase(config.databaseUrl);
   try {
     await migrate(db);
-    return await fn({ config, db, clock: systemClock, log: createLogger({ logLevel: 'warn' }) });
+    return await fn(createContext({ config, db, clock: systemClock, log: createLogger({ logLevel: 'warn' }) }));
   } finally {
     await db.close();
   }

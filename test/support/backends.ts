@@ -11,7 +11,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { type Clock, ManualClock } from '../../src/platform/clock.js';
 import { loadConfig } from '../../src/platform/config/load.js';
-import type { AppContext } from '../../src/platform/context.js';
+import { createContext } from '../../src/platform/context.js';
 import { type Database, openDatabase } from '../../src/platform/storage/database.js';
 import { migrate } from '../../src/platform/storage/migrate.js';
 
@@ -71,6 +71,6 @@ export async function freshDatabase(backend: Backend): Promise<{ db: Database; u
 export async function freshContext(backend: Backend, clock: Clock = new ManualClock(Date.UTC(2026, 10, 25, 12))) {
   const fresh = await freshDatabase(backend);
   const config = loadConfig({ FOYER_PUBLIC_URL: 'http://localhost:8080', FOYER_LOG_LEVEL: 'silent' });
-  const ctx: AppContext = { config, db: fresh.db, clock, log: pino({ level: 'silent' }) };
+  const ctx = createContext({ config, db: fresh.db, clock, log: pino({ level: 'silent' }) });
   return { ctx, cleanup: fresh.cleanup };
 }
