@@ -6,12 +6,12 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { listTenants } from './directory/tenant-list.js';
 import { countTenants, findTenant } from './directory/tenants.js';
+import type { FeatureRegistry } from './features.js';
 import { fromFrameworkError, sendGraphError } from './graph/errors.js';
-import { type GraphFeature, graphPlugin } from './graph/index.js';
-import { mountProviders } from './oidc/mount.js';
+import { graphPlugin } from './graph/index.js';
 import { ProviderRegistry } from './oidc/registry.js';
-import { registerUserinfo } from './oidc/userinfo.js';
 import type { AppContext } from './platform/context.js';
 import { FoyerError } from './platform/errors/foyer-error.js';
 import { html } from './platform/html.js';
@@ -19,12 +19,8 @@ import { randomToken } from './platform/ids.js';
 import type { InstanceSecrets } from './platform/instance-secrets.js';
 import { chooseLocale } from './platform/locale.js';
 import { isMigrated } from './platform/storage/migrate.js';
-import { registerGuestRoutes } from './web/guest/pages.js';
 import { text } from './web/kit/i18n.js';
-import { page, pageHeaders } from './web/kit/layout.js';
-import { providerViews } from './web/sign-in/provider-views.js';
-import { registerSignInRoutes } from './web/sign-in/sign-in.js';
-import { messagePage } from './web/sign-in/sign-in-views.js';
+import { messagePage, page, pageHeaders } from './web/kit/layout.js';
 
 export interface FoyerApp {
   http: FastifyInstance;
@@ -35,14 +31,9 @@ export interface FoyerApp {
 
 export interface AppOptions {
   secrets: InstanceSecrets;
-  /** Extra Graph resources contributed by features (invitations, policies, audit…). */
-  graphFeatures?: GraphFeature[];
-  /** Extra pages contributed by features (the "block future invitations" page, the development mailbox…). */
-  pageFeatures?: PageFeature[];
+  /** What the features add: routes and pages, Graph resources, the OpenID providers' pages (src/features.ts). */
+  registry: Pick<FeatureRegistry, 'pageFeatures' | 'graphFeatures' | 'providerViews'>;
 }
-
-/** A feature's server-rendered pages, registered beside the sign-in pages (CSRF and error pages included). */
-export type PageFeature = (app: FastifyInstance, ctx: AppContext) => void;
 
 export async function createApp(ctx: AppContext, options: AppOptions): Promise<FoyerApp> {
   const { config } = ctx;
@@ -62,9 +53,13 @@ export async function createApp(ctx: AppContext, options: AppOptions): Promise<F
     frameworkErrors: (err, request, reply) => void renderError(err, request, reply),
   });
 
-  let registry!: ProviderRegistry;
-  const views = providerViews(ctx, () => registry);
-  registry = new ProviderRegistry(ctx, options.secrets.cookieKeys, views);
+  // The OpenID providers (one per tenant) and the Graph API are the two protocol surfaces the features
+  // plug into; the providers show pages a page set declares, and those pages read the providers back.
+  const registry: ProviderRegistry = new ProviderRegistry(
+    ctx,
+    options.secrets.cookieKeys,
+    options.registry.providerViews(ctx, () => registry),
+  );
 
   async function renderError(err: unknown, request: FastifyRequest, reply: FastifyReply) {
     const code = (err as { code?: string }).code;
@@ -138,19 +133,15 @@ export async function createApp(ctx: AppContext, options: AppOptions): Promise<F
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'database unreachable or not migrated' });
   });
 
-  mountProviders(http, registry, config.publicUrl);
-  registerUserinfo(http, ctx, registry);
-  registerSignInRoutes(http, ctx, registry);
-  registerGuestRoutes(http, ctx);
-  for (const feature of options.pageFeatures ?? []) feature(http, ctx);
-  await http.register(graphPlugin(ctx, registry, options.graphFeatures), { prefix: '/graph/v1.0' });
+  for (const routes of options.registry.pageFeatures) await routes(http, ctx, registry);
+  await http.register(graphPlugin(ctx, registry, options.registry.graphFeatures), { prefix: '/graph/v1.0' });
 
   http.get('/', async (request, reply) => {
     const locale = chooseLocale([], request.headers['accept-language']);
     const t = text(locale);
     // The list of organizations helps a developer on this machine; nobody else needs to see it.
     const development = config.mode === 'development' && ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(request.ip);
-    const tenants = development ? await ctx.db.kysely.selectFrom('tenants').select(['id', 'display_name']).orderBy('created_at').limit(20).execute() : [];
+    const tenants = development ? await listTenants(ctx.db.kysely, 20) : [];
     const count = await countTenants(ctx.db.kysely);
     return reply.headers(pageHeaders).send(
       page(
@@ -167,7 +158,7 @@ ${
   development
     ? html`<h2>${t.homeTenants}</h2>${
         tenants.length
-          ? html`<ul>${tenants.map((tn) => html`<li>${tn.display_name} — <a href="/${tn.id}/v2.0/.well-known/openid-configuration">${t.homeDiscovery}</a></li>`)}</ul>`
+          ? html`<ul>${tenants.map((tn) => html`<li>${tn.displayName} — <a href="/${tn.id}/v2.0/.well-known/openid-configuration">${t.homeDiscovery}</a></li>`)}</ul>`
           : html`<p>${t.homeNoTenants}</p>`
       }`
     : ''

@@ -1,34 +1,78 @@
 /**
- * The features built on the directory core, in one list: what each adds to the Graph API and the web
- * pages, which background workers it runs, and which CLI commands it brings.
+ * The one list of what Foyer is made of, in layer order: each entry is a folder's declaration (its
+ * `feature.ts`) of the routes and pages, Graph resources, mail kinds, workers, housekeeping, event
+ * listeners, audit activities and CLI commands it brings. app.ts, server.ts, the outbox and the CLI run
+ * what is declared here and name no feature themselves.
  */
-import type { Command } from 'commander';
-import type { PageFeature } from './app.js';
-import type { CliHelpers } from './cli/main.js';
-import { registerAuditRoutes } from './graph/audit-logs.js';
+import { directoryFeature } from './directory/feature.js';
+import { type GraphSlots, graphFeature } from './graph/feature.js';
 import type { GraphFeature } from './graph/index.js';
-import { registerInvitationCli } from './invitations/cli.js';
-import { registerInvitationRoutes } from './invitations/graph-routes.js';
-import { registerPolicyRoutes } from './invitations/policy-routes.js';
-import { startMailDelivery } from './mail/delivery.js';
-import type { AppContext } from './platform/context.js';
-import { registerIdentityProviderCli } from './redemption/cli.js';
-import { registerIdentityProviderRoutes } from './redemption/graph-routes.js';
-import { registerDevelopmentMailbox } from './web/dev/mailbox.js';
-import { registerBlockPages } from './web/guest/block-pages.js';
+import { invitationsFeature } from './invitations/feature.js';
+import { mailFeature } from './mail/feature.js';
+import { type MailSlots, registerMailKind } from './mail/kinds.js';
+import { type HttpSlots, oidcFeature, type Routes } from './oidc/feature.js';
+import { type AppContext, service } from './platform/context.js';
+import type { Feature, Worker } from './platform/feature.js';
+import { platformFeature } from './platform/platform-feature.js';
+import { redemptionFeature } from './redemption/feature.js';
+import { developmentPages } from './web/dev/feature.js';
+import { guestPages } from './web/guest/feature.js';
+import { webKitFeature } from './web/kit/feature.js';
+import { signInPages } from './web/sign-in/feature.js';
 
-export interface Features {
-  graphFeatures: GraphFeature[];
-  pageFeatures: PageFeature[];
-  workers: Array<(ctx: AppContext) => { stop(): Promise<void> }>;
-  cli: Array<(program: Command, helpers: CliHelpers) => void>;
+/** A declaration with every layer's slots. */
+export type AnyFeature = Feature<MailSlots & HttpSlots & GraphSlots>;
+
+export interface FeatureRegistry {
+  /** Every feature, in layer order (the order routes are registered and workers started in). */
+  readonly features: readonly AnyFeature[];
+  /** Every feature's Graph resources. */
+  readonly graphFeatures: GraphFeature[];
+  /** Every feature's routes and pages, the OpenID endpoints first. */
+  readonly pageFeatures: Routes[];
+  readonly workers: Array<(ctx: AppContext) => Worker>;
+  /** The pages the OpenID providers show, from the one feature that declares them. */
+  readonly providerViews: HttpSlots['providerViews'];
 }
 
-export function features(): Features {
+export function features(list: readonly AnyFeature[] = ALL): FeatureRegistry {
+  const views = list.flatMap((f) => (f.providerViews ? [f.providerViews] : []));
+  if (views.length !== 1) throw new Error(`exactly one feature declares the OpenID providers' pages (found ${views.length})`);
   return {
-    graphFeatures: [registerInvitationRoutes, registerPolicyRoutes, registerAuditRoutes, registerIdentityProviderRoutes],
-    pageFeatures: [registerBlockPages, registerDevelopmentMailbox],
-    workers: [startMailDelivery],
-    cli: [registerInvitationCli, registerIdentityProviderCli],
+    features: list,
+    graphFeatures: list.flatMap((f) => f.graphRoutes ?? []),
+    pageFeatures: list.flatMap((f) => f.routes ?? []),
+    workers: list.flatMap((f) => f.workers ?? []),
+    providerViews: views[0]!,
   };
+}
+
+const ALL: readonly AnyFeature[] = [
+  platformFeature,
+  directoryFeature,
+  mailFeature,
+  oidcFeature,
+  graphFeature,
+  invitationsFeature,
+  redemptionFeature,
+  webKitFeature,
+  signInPages,
+  guestPages,
+  developmentPages,
+];
+
+const INSTALLED = Symbol('features installed');
+
+/**
+ * Makes a context ready for the features' code: their event listeners subscribed and their mail kinds
+ * registered. Once per context, however often called (the server, each CLI command, tests).
+ */
+export function installFeatures(ctx: AppContext, list: readonly AnyFeature[] = ALL): void {
+  service(ctx, INSTALLED, () => {
+    for (const feature of list) {
+      for (const listen of feature.listeners ?? []) listen(ctx);
+      for (const kind of feature.mailKinds ?? []) registerMailKind(ctx, kind);
+    }
+    return true;
+  });
 }

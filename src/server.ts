@@ -3,9 +3,9 @@
  * the tables of expiring things (sessions, codes, counters) tidy.
  */
 import type { Logger } from 'pino';
-import { createApp, type FoyerApp, type PageFeature } from './app.js';
+import { createApp, type FoyerApp } from './app.js';
 import { countTenants } from './directory/tenants.js';
-import type { GraphFeature } from './graph/index.js';
+import { type AnyFeature, type FeatureRegistry, features, installFeatures } from './features.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import type { Config } from './platform/config/schema.js';
 import { type AppContext, createContext } from './platform/context.js';
@@ -22,29 +22,38 @@ export interface RunningFoyer {
   close(): Promise<void>;
 }
 
-export interface StartOptions {
+/**
+ * How to start. The features default to all of them (src/features.ts); `graphFeatures`, `pageFeatures`
+ * and `workers`, when given, replace what the features declare (a test may run without a worker).
+ */
+export interface StartOptions extends Partial<FeatureRegistry> {
   clock?: Clock;
   log?: Logger;
   /** Use this open database instead of opening `config.databaseUrl` (tests). It is not closed on close(). */
   db?: Database;
   /** Skip listening (tests that use `app.http.inject`). */
   listen?: boolean;
-  graphFeatures?: GraphFeature[];
-  pageFeatures?: PageFeature[];
-  /** Background workers, started after listening and stopped on close. */
-  workers?: Array<(ctx: AppContext) => { stop(): Promise<void> }>;
 }
 
 export async function startFoyer(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningFoyer> {
   const log = options.log ?? createLogger(config);
   const clock = options.clock ?? systemClock;
   const db = options.db ?? openDatabase(config.databaseUrl);
+  const declared = features(options.features);
+  const registry: FeatureRegistry = {
+    features: declared.features,
+    graphFeatures: options.graphFeatures ?? declared.graphFeatures,
+    pageFeatures: options.pageFeatures ?? declared.pageFeatures,
+    workers: options.workers ?? declared.workers,
+    providerViews: options.providerViews ?? declared.providerViews,
+  };
   const ctx = createContext({ config, db, clock, log });
+  installFeatures(ctx, registry.features);
   try {
     const outcome = await migrate(db);
     if (outcome.applied.length) log.info({ applied: outcome.applied, database: db.description }, 'database migrated');
     const secrets = await loadInstanceSecrets(db, clock);
-    const app = await createApp(ctx, { secrets, graphFeatures: options.graphFeatures ?? [], pageFeatures: options.pageFeatures ?? [] });
+    const app = await createApp(ctx, { secrets, registry });
     let address = config.publicUrl;
     if (options.listen !== false) {
       address = await app.http.listen({ port: config.port, host: config.host });
@@ -60,8 +69,8 @@ export async function startFoyer(config: Readonly<Config>, options: StartOptions
       );
     }
     log.info({ publicUrl: config.publicUrl, database: db.description }, `Foyer is listening on ${address}`);
-    const housekeeping = startHousekeeping(ctx);
-    const workers = (options.workers ?? []).map((w) => w(ctx));
+    const housekeeping = startHousekeeping(ctx, registry.features);
+    const workers = registry.workers.map((w) => w(ctx));
     return {
       ctx,
       app,
@@ -82,24 +91,14 @@ export async function startFoyer(config: Readonly<Config>, options: StartOptions
 
 const HOUSEKEEPING_MS = 10 * 60 * 1000;
 
-/** Deletes rows whose time has passed. Safe to run from every process at once. */
-export async function purgeExpired(ctx: AppContext): Promise<void> {
-  const now = ctx.clock.now();
-  const db = ctx.db.kysely;
-  await db.deleteFrom('oidc_payloads').where('expires_at', '<', now).execute();
-  await db.deleteFrom('browser_sessions').where('expires_at', '<', now).execute();
-  await db.deleteFrom('rate_limits').where('expires_at', '<', now).execute();
-  await db.deleteFrom('signing_keys').where('expires_at', '<', now).execute();
-  await db.deleteFrom('guest_flows').where('expires_at', '<', now).execute();
-  await db
-    .deleteFrom('passcodes')
-    .where('expires_at', '<', now - 86_400_000)
-    .execute();
+/** Runs every feature's housekeeping: each deletes its own rows whose time has passed. Safe to run from every process at once. */
+export async function purgeExpired(ctx: AppContext, list: readonly AnyFeature[] = features().features): Promise<void> {
+  for (const feature of list) for (const purge of feature.housekeeping ?? []) await purge(ctx);
 }
 
-function startHousekeeping(ctx: AppContext): NodeJS.Timeout {
+function startHousekeeping(ctx: AppContext, list: readonly AnyFeature[]): NodeJS.Timeout {
   const timer = setInterval(() => {
-    purgeExpired(ctx).catch((err: unknown) => ctx.log.warn({ err }, 'housekeeping failed'));
+    purgeExpired(ctx, list).catch((err: unknown) => ctx.log.warn({ err }, 'housekeeping failed'));
   }, HOUSEKEEPING_MS);
   timer.unref();
   return timer;

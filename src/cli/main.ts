@@ -9,8 +9,9 @@ import { directoryRoles } from '../directory/roles.js';
 import { rotateSigningKey } from '../directory/signing-keys.js';
 import { createTenant, listTenantDomains, requireTenant } from '../directory/tenants.js';
 import { createMember } from '../directory/users.js';
-import { features } from '../features.js';
-import { readSecret } from '../platform/cli/secrets-input.js';
+import { features, installFeatures } from '../features.js';
+import { type CliHelpers, type CliIo, collect, printer } from '../platform/cli/helpers.js';
+import { readSecret, stdinReader } from '../platform/cli/secrets-input.js';
 import { systemClock } from '../platform/clock.js';
 import { ConfigError, loadConfig } from '../platform/config/load.js';
 import type { Config } from '../platform/config/schema.js';
@@ -20,11 +21,7 @@ import { createLogger } from '../platform/log.js';
 import { openDatabase } from '../platform/storage/database.js';
 import { migrate } from '../platform/storage/migrate.js';
 
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
-  env: NodeJS.ProcessEnv;
-}
+export type { CliIo } from '../platform/cli/helpers.js';
 
 const defaultIo: CliIo = {
   out: (t) => process.stdout.write(`${t}\n`),
@@ -32,32 +29,26 @@ const defaultIo: CliIo = {
   env: process.env,
 };
 
+const registry = features();
+
 const roleNames: Record<string, string> = {
   'global-administrator': directoryRoles.globalAdministrator.id,
   'user-administrator': directoryRoles.userAdministrator.id,
   'guest-inviter': directoryRoles.guestInviter.id,
 };
 
-/** Opens the database from configuration, migrates it, runs `fn`, and closes it. */
+/** Opens the database from configuration, migrates it, runs `fn` (the features' listeners installed), and closes it. */
 async function withContext<T>(io: CliIo, fn: (ctx: AppContext) => Promise<T>): Promise<T> {
   const config = loadConfig(io.env, { logLevel: 'warn' } as Partial<Config>);
   const db = openDatabase(config.databaseUrl);
   try {
     await migrate(db);
-    return await fn(createContext({ config, db, clock: systemClock, log: createLogger({ logLevel: 'warn' }) }));
+    const ctx = createContext({ config, db, clock: systemClock, log: createLogger({ logLevel: 'warn' }) });
+    installFeatures(ctx, registry.features);
+    return await fn(ctx);
   } finally {
     await db.close();
   }
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [
-    ...previous,
-    ...value
-      .split(',')
-      .map((v) => v.trim())
-      .filter(Boolean),
-  ];
 }
 
 export function buildCli(io: CliIo = defaultIo): Command {
@@ -68,7 +59,9 @@ export function buildCli(io: CliIo = defaultIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
 
-  const print = (json: boolean, value: unknown, human: string) => io.out(json ? JSON.stringify(value, null, 2) : human);
+  const print = printer(io);
+  const stdin = stdinReader();
+  const secret: CliHelpers['readSecret'] = (source) => readSecret(source, { warn: (m) => io.err(`warning: ${m}`), env: io.env, stdin });
 
   program
     .command('start')
@@ -77,7 +70,7 @@ export function buildCli(io: CliIo = defaultIo): Command {
       const config = loadConfig(io.env);
       // Imported here so that the admin commands do not load the OpenID provider library.
       const { startFoyer } = await import('../server.js');
-      const running = await startFoyer(config, features());
+      const running = await startFoyer(config, registry);
       const stop = async (signal: string) => {
         running.ctx.log.info({ signal }, 'shutting down');
         await running.close();
@@ -129,11 +122,12 @@ export function buildCli(io: CliIo = defaultIo): Command {
         adminPasswordStdin?: boolean;
         json?: boolean;
       }) => {
-        const password = await readSecret(
-          { value: opts.adminPassword, fromStdin: opts.adminPasswordStdin, envName: 'FOYER_ADMIN_PASSWORD', prompt: 'Administrator password' },
-          (m) => io.err(`warning: ${m}`),
-          io.env,
-        );
+        const password = await secret({
+          value: opts.adminPassword,
+          fromStdin: opts.adminPasswordStdin,
+          envName: 'FOYER_ADMIN_PASSWORD',
+          prompt: 'Administrator password',
+        });
         const created = await withContext(io, (ctx) =>
           createTenant(ctx, {
             name: opts.name,
@@ -274,11 +268,7 @@ export function buildCli(io: CliIo = defaultIo): Command {
           if (!id) throw new FoyerError('request.invalid_body', `unknown role '${r}' (known: ${Object.keys(roleNames).join(', ')})`);
           return id;
         });
-        const password = await readSecret(
-          { value: opts.password, fromStdin: opts.passwordStdin, envName: 'FOYER_USER_PASSWORD', prompt: 'Password' },
-          (m) => io.err(`warning: ${m}`),
-          io.env,
-        );
+        const password = await secret({ value: opts.password, fromStdin: opts.passwordStdin, envName: 'FOYER_USER_PASSWORD', prompt: 'Password' });
         const user = await withContext(io, async (ctx) => {
           const t = await requireTenant(ctx.db.kysely, opts.tenant);
           const created = await createMember(ctx, t.id, {
@@ -302,16 +292,10 @@ export function buildCli(io: CliIo = defaultIo): Command {
       },
     );
 
-  for (const feature of features().cli ?? []) feature(program, { io, withContext, print, collect });
+  const helpers: CliHelpers = { io, withContext, print, collect, readSecret: secret };
+  for (const feature of registry.features) for (const commands of feature.cli ?? []) commands(program, helpers);
   return program;
 }
-
-export type CliHelpers = {
-  io: CliIo;
-  withContext: <T>(io: CliIo, fn: (ctx: AppContext) => Promise<T>) => Promise<T>;
-  print: (json: boolean, value: unknown, human: string) => void;
-  collect: (value: string, previous?: string[]) => string[];
-};
 
 /** Runs the CLI; returns the exit code (0 ok, 1 refused, 2 usage or configuration). */
 export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<number> {

@@ -52,3 +52,14 @@ export function slugify(name: string): string {
     .replace(/-+$/g, '');
   return slug || 'tenant';
 }
+
+/**
+ * `*.example.com` stands for every subdomain of example.com (not example.com itself, which is listed on
+ * its own line, as in Entra's collaboration restrictions).
+ */
+export function domainMatches(domain: string, pattern: string): boolean {
+  const p = pattern.trim().toLowerCase();
+  const d = domain.toLowerCase();
+  if (p.startsWith('*.')) return d.endsWith(p.slice(1)) && d.length > p.length - 1;
+  return d === p;
+}

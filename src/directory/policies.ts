@@ -5,7 +5,7 @@
  * A tenant that never set a policy gets Entra's defaults.
  */
 import type { Executor } from '../platform/storage/database.js';
-import type { RedemptionConfiguration } from '../redemption/home-realm.js';
+import type { RedemptionConfiguration } from './redemption-configuration.js';
 
 export const allowInvitesFromValues = ['none', 'adminsAndGuestInviters', 'adminsGuestInvitersAndAllMembers', 'everyone'] as const;
 export type AllowInvitesFrom = (typeof allowInvitesFromValues)[number];

@@ -11,7 +11,7 @@ import { normalizeDomain, parseEmailAddress, slugify } from './domains.js';
 import { assertPasswordAcceptable, hashPassword } from './passwords.js';
 import { directoryRoles } from './roles.js';
 import { generateSigningKey, insertSigningKey } from './signing-keys.js';
-import { insertUserRow } from './users.js';
+import { insertUserRow } from './user-rows.js';
 
 export interface Branding {
   bannerLogoUrl?: string;

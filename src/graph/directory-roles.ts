@@ -1,10 +1,10 @@
 /** `/directoryRoles`: the roles Foyer knows (by Entra's template ids) and who holds them. */
 import { assignRole, listRoleMembers, requireRole, unassignRole } from '../directory/role-assignments.js';
 import { allRoles, directoryRoles } from '../directory/roles.js';
-import { usersCollection } from '../directory/users.js';
+import { usersCollection } from '../directory/user-list.js';
 import { type AccessRule, authorize } from './auth.js';
 import { objectIdFromRef } from './groups.js';
-import type { GraphDeps } from './index.js';
+import type { GraphDeps } from './kit.js';
 import { toGraphUser } from './users.js';
 
 const rules = {

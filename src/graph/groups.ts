@@ -12,12 +12,12 @@ import {
   requireGroup,
 } from '../directory/groups.js';
 import { directoryRoles } from '../directory/roles.js';
-import { usersCollection } from '../directory/users.js';
+import { usersCollection } from '../directory/user-list.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { encodeSkipToken, parseCollectionQuery } from '../platform/odata/query.js';
 import { type AccessRule, authorize } from './auth.js';
 import { optionalText, parseBody, text } from './body.js';
-import type { GraphDeps } from './index.js';
+import type { GraphDeps } from './kit.js';
 import { toGraphUser } from './users.js';
 
 const admins = [directoryRoles.globalAdministrator.id, directoryRoles.userAdministrator.id];

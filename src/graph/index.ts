@@ -2,7 +2,8 @@
  * The Graph-compatible API at `/graph/v1.0/`: a Fastify plugin with its own error and not-found
  * handlers, so every failure under this prefix answers in Graph's error shape.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { onDirectoryEvent, publishDirectoryEvent } from '../directory/events.js';
 import type { ProviderRegistry } from '../oidc/registry.js';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
@@ -10,49 +11,41 @@ import { authenticate, type Caller, cachedAppLookup } from './auth.js';
 import { registerDirectoryRoleRoutes } from './directory-roles.js';
 import { sendGraphError } from './errors.js';
 import { registerGroupRoutes } from './groups.js';
+import type { GraphDeps, GraphFeature } from './kit.js';
 import { registerOrganizationRoutes } from './organization.js';
 import { registerUserRoutes } from './users.js';
 
-export interface GraphDeps {
-  app: FastifyInstance;
-  ctx: AppContext;
-  registry: ProviderRegistry;
-  /** The authenticated caller of this request (verified once per request). */
-  caller(request: FastifyRequest): Promise<Caller>;
-  /** `{FOYER_PUBLIC_URL}/graph/v1.0` */
-  base: string;
-  /** Tell caches that a tenant's settings changed. */
-  tenantChanged(tenantId: string): void;
-  /** Be told when a tenant's settings change (features with caches of their own). */
-  onTenantChanged(listener: (tenantId: string) => void): void;
+// What a resource builds on, published here for the features that add resources (invitations, policies…).
+export { type AccessRule, actorOf, authorize, type Caller } from './auth.js';
+export { optionalText, parseBody, text } from './body.js';
+export type { GraphDeps, GraphFeature } from './kit.js';
+export { toGraphUser, userRules } from './users.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The Graph caller of this request, authenticated on first use (see GraphDeps.caller). */
+    graphCaller: Promise<Caller> | null;
+  }
 }
-
-export type GraphFeature = (deps: GraphDeps) => void;
-
-const callers = new WeakMap<FastifyRequest, Promise<Caller>>();
 
 export function graphPlugin(ctx: AppContext, registry: ProviderRegistry, features: GraphFeature[] = []) {
   return async function graph(app: FastifyInstance): Promise<void> {
     const apps = cachedAppLookup(ctx);
-    const tenantListeners: Array<(tenantId: string) => void> = [];
+    app.decorateRequest('graphCaller', null);
     const deps: GraphDeps = {
       app,
       ctx,
       registry,
       base: `${ctx.config.publicUrl}/graph/v1.0`,
       caller(request) {
-        let pending = callers.get(request);
-        if (!pending) {
-          pending = authenticate(ctx, registry, request, apps);
-          callers.set(request, pending);
-        }
-        return pending;
+        request.graphCaller ??= authenticate(ctx, registry, request, apps);
+        return request.graphCaller;
       },
-      tenantChanged: (tenantId) => {
+      tenantChanged: async (tenantId) => {
         registry.invalidate(tenantId);
-        for (const listener of tenantListeners) listener(tenantId);
+        await publishDirectoryEvent(ctx, 'tenant.changed', { tenantId });
       },
-      onTenantChanged: (listener) => void tenantListeners.push(listener),
+      onTenantChanged: (listener) => onDirectoryEvent(ctx, 'tenant.changed', ({ tenantId }) => listener(tenantId)),
     };
 
     app.setErrorHandler((err, request, reply) => sendGraphError(request, reply, err, new Date(ctx.clock.now())));

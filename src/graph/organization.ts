@@ -5,7 +5,7 @@ import { listTenantDomains, requireTenant, type Tenant, updateTenant } from '../
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { type AccessRule, authorize } from './auth.js';
 import { parseBody } from './body.js';
-import type { GraphDeps } from './index.js';
+import type { GraphDeps } from './kit.js';
 
 const rules = {
   // Graph: reading the organization needs only User.Read (delegated) or Organization.Read.All (app).
@@ -106,7 +106,7 @@ export function registerOrganizationRoutes(deps: GraphDeps): void {
     if (body.privacyProfile?.statementUrl !== undefined) update.privacyStatementUrl = body.privacyProfile.statementUrl;
     if (body.privacyProfile?.contactEmail !== undefined) update.privacyContactEmail = body.privacyProfile.contactEmail;
     await updateTenant(ctx.db.kysely, who.tenantId, update);
-    deps.tenantChanged(who.tenantId);
+    await deps.tenantChanged(who.tenantId);
     return reply.code(204).send();
   });
 
@@ -135,7 +135,7 @@ export function registerOrganizationRoutes(deps: GraphDeps): void {
       else if (value !== undefined) branding[key] = value;
     }
     await updateTenant(ctx.db.kysely, who.tenantId, { branding });
-    deps.tenantChanged(who.tenantId);
+    await deps.tenantChanged(who.tenantId);
     return reply.code(204).send();
   });
 }

@@ -1,25 +1,16 @@
 /** `/users` and `/me`: list with OData, get, create members, update, delete. */
 import { z } from 'zod';
 import { listGroupsOf } from '../directory/groups.js';
+import { listIdentities } from '../directory/identities.js';
 import { assertMayChangeUser, type SensitiveChange } from '../directory/protection.js';
 import { directoryRoles, roleByTemplateId } from '../directory/roles.js';
-import {
-  createMember,
-  deleteUser,
-  listIdentities,
-  listRoleIdsOf,
-  listUsers,
-  type ObjectIdentity,
-  requireUser,
-  type User,
-  updateUser,
-  usersCollection,
-} from '../directory/users.js';
+import { listUsers, usersCollection } from '../directory/user-list.js';
+import { createMember, deleteUser, listRoleIdsOf, type ObjectIdentity, requireUser, type User, type UserPatch, updateUser } from '../directory/users.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { encodeSkipToken, parseCollectionQuery } from '../platform/odata/query.js';
 import { type AccessRule, actorOf, authorize, type Caller } from './auth.js';
 import { optionalText, parseBody, text } from './body.js';
-import type { GraphDeps } from './index.js';
+import type { GraphDeps } from './kit.js';
 
 const admins = [directoryRoles.globalAdministrator.id, directoryRoles.userAdministrator.id];
 
@@ -83,6 +74,7 @@ const passwordProfile = z.strictObject({
 
 const emailList = z.array(z.string().max(250)).max(250);
 
+/** `POST /users`: a member's properties; `PATCH /users/{id}` takes any of them, and `userType`. */
 const createUserBody = z.strictObject({
   accountEnabled: z.boolean().optional(),
   displayName: text(256),
@@ -98,21 +90,18 @@ const createUserBody = z.strictObject({
   otherMails: emailList.optional(),
 });
 
-const updateUserBody = z.strictObject({
-  accountEnabled: z.boolean().optional(),
-  displayName: text(256).optional(),
-  mailNickname: z.string().max(64).optional(),
-  userPrincipalName: z.string().max(113).optional(),
-  passwordProfile: passwordProfile.optional(),
-  givenName: optionalText(64),
-  surname: optionalText(64),
-  jobTitle: optionalText(128),
-  companyName: optionalText(64),
-  preferredLanguage: optionalText(10),
-  mail: z.string().max(254).nullable().optional(),
-  otherMails: emailList.optional(),
-  userType: z.enum(['Member', 'Guest']).optional(),
-});
+const updateUserBody = createUserBody.partial().extend({ userType: z.enum(['Member', 'Guest']).optional() });
+
+/**
+ * A user body as the directory takes it: the same property names, the password out of its profile,
+ * and `mailNickname` (Graph requires it; Foyer has no mail system) and absent properties dropped.
+ */
+function userChanges<B extends z.infer<typeof updateUserBody>>(body: B): UserPatch {
+  const { passwordProfile, mailNickname: _nickname, ...properties } = body;
+  const patch: UserPatch = Object.fromEntries(Object.entries(properties).filter(([, v]) => v !== undefined));
+  if (passwordProfile !== undefined) patch.password = passwordProfile.password;
+  return patch;
+}
 
 export function registerUserRoutes(deps: GraphDeps): void {
   const { app, ctx, caller, base } = deps;
@@ -173,17 +162,10 @@ export function registerUserRoutes(deps: GraphDeps): void {
     authorize(who, userRules.write);
     const body = parseBody(createUserBody, request.body);
     const user = await createMember(ctx, who.tenantId, {
+      ...userChanges(body),
       userPrincipalName: body.userPrincipalName,
       displayName: body.displayName,
       password: body.passwordProfile.password,
-      accountEnabled: body.accountEnabled ?? true,
-      mail: body.mail ?? null,
-      otherMails: body.otherMails ?? [],
-      givenName: body.givenName ?? null,
-      surname: body.surname ?? null,
-      jobTitle: body.jobTitle ?? null,
-      companyName: body.companyName ?? null,
-      preferredLanguage: body.preferredLanguage ?? null,
     });
     reply.code(201).header('location', `${base}/users/${user.id}`);
     return { '@odata.context': `${base}/$metadata#users/$entity`, ...toGraphUser(user, usersCollection.defaultSelect) };
@@ -209,20 +191,7 @@ export function registerUserRoutes(deps: GraphDeps): void {
     if (body.userType !== undefined && body.userType !== target.userType) changes.add('userType');
     if (body.mail !== undefined || body.otherMails !== undefined) changes.add('mail');
     await guard(who, target, changes);
-    const patch: Parameters<typeof updateUser>[3] = {};
-    if (body.displayName !== undefined) patch.displayName = body.displayName;
-    if (body.givenName !== undefined) patch.givenName = body.givenName;
-    if (body.surname !== undefined) patch.surname = body.surname;
-    if (body.jobTitle !== undefined) patch.jobTitle = body.jobTitle;
-    if (body.companyName !== undefined) patch.companyName = body.companyName;
-    if (body.preferredLanguage !== undefined) patch.preferredLanguage = body.preferredLanguage;
-    if (body.accountEnabled !== undefined) patch.accountEnabled = body.accountEnabled;
-    if (body.mail !== undefined) patch.mail = body.mail;
-    if (body.otherMails !== undefined) patch.otherMails = body.otherMails;
-    if (body.userPrincipalName !== undefined) patch.userPrincipalName = body.userPrincipalName;
-    if (body.userType !== undefined) patch.userType = body.userType;
-    if (body.passwordProfile !== undefined) patch.password = body.passwordProfile.password;
-    await updateUser(ctx, who.tenantId, target.id, patch);
+    await updateUser(ctx, who.tenantId, target.id, userChanges(body));
     return reply.code(204).send();
   });
 

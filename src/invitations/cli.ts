@@ -6,11 +6,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import type { CliHelpers } from '../cli/main.js';
 import { type Actor, activities, recordAudit } from '../directory/audit-log.js';
 import { requireTenant } from '../directory/tenants.js';
 import { findMemberBySignInName, listRoleIdsOf } from '../directory/users.js';
 import { type DeliveryReport, deliveryOf } from '../mail/outbox.js';
+import type { CliHelpers } from '../platform/cli/helpers.js';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { newId } from '../platform/ids.js';

@@ -5,181 +5,36 @@
  * either all of it is committed or none of it.
  */
 
-import { LRUCache } from 'lru-cache';
-import { type Actor, activities, recordAudit } from '../directory/audit-log.js';
-import { parseEmailAddress } from '../directory/domains.js';
-import { type InvitationPolicies, readInvitationPolicies } from '../directory/policies.js';
-import { assertMayChangeUser } from '../directory/protection.js';
-import { listTenantDomains, requireTenant, type Tenant, type TenantDomain } from '../directory/tenants.js';
-import { insertUserRow, listRoleIdsOf, type User, userFromRow } from '../directory/users.js';
-import { cancelQueuedMail, enqueueMail, type InvitationMailPayload, outboxSignal } from '../mail/outbox.js';
-import { revokeAccountArtefacts } from '../oidc/adapter.js';
+import { activities, recordAudit } from '../directory/audit-log.js';
+import { insertInvitedUser, resetRedemption as resetGuestRedemption } from '../directory/invited-users.js';
+import { enqueueMail, outboxSignal } from '../mail/outbox.js';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { newId } from '../platform/ids.js';
 import { seal, signLink } from '../platform/instance-keys.js';
-import { hit } from '../platform/rate-limit.js';
-import { type Executor, isUniqueViolation } from '../platform/storage/database.js';
+import { isUniqueViolation } from '../platform/storage/database.js';
+import { loadInvitationContext } from './invitation-context.js';
 import { invitationLocale } from './invitation-email.js';
-import type { InvitationFields } from './invitation-queries.js';
-import { checkInviteeDomain, checkRedirectUrl, type InvitingParty, mayInvite } from './invite-rules.js';
+import type { InvitationMailPayload } from './invitation-mail.js';
+import { type CreatedInvitation, checkRequest, guestUserPrincipalName, type InvitationRequest, type Inviter, refuse } from './invitation-request.js';
+import { checkInviteeDomain, mayInvite } from './invite-rules.js';
+import { addInvitationSponsors, findInvitee, type InvitedUser } from './invitee.js';
+import { retireLinks } from './links.js';
 import { newTicket, redeemUrl, ticketExpiry } from './tickets.js';
 
-/** Entra allows one cc recipient (item 109) and five sponsors (item 20). */
-export const MAX_CC_RECIPIENTS = 1;
-export const MAX_SPONSORS = 5;
-/** Long enough for any welcome note, short enough that nobody mails a document through Foyer. */
-export const MAX_MESSAGE_CHARS = 4000;
-
-export interface InvitationRequest {
-  invitedUserEmailAddress: string;
-  inviteRedirectUrl: string;
-  invitedUserDisplayName?: string | null;
-  invitedUserType?: 'Guest' | 'Member';
-  sendInvitationMessage?: boolean;
-  customizedMessageBody?: string | null;
-  messageLanguage?: string | null;
-  ccRecipients?: Array<{ address: string | null; name: string | null }>;
-  /** `invitedUser.id`: re-invite this user, or reset their redemption. */
-  invitedUserId?: string | null;
-  resetRedemption?: boolean;
-  /** `invitedUserSponsors` ids; empty: the inviting person is the sponsor. */
-  sponsorIds?: string[];
-}
-
-export interface Inviter extends InvitingParty {
-  actor: Actor;
-}
-
-export interface CreatedInvitation extends InvitationFields {
-  /** Returned once, here; never stored. */
-  inviteRedeemUrl: string;
-  invitedUser: { id: string; userPrincipalName: string };
-  sponsorIds: string[];
-}
-
-const LANGUAGE_TAG = /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8}){0,3}$/;
-
-/** `alice@Example.com` invited into contoso.foyer.example → `alice_example.com#EXT#@contoso.foyer.example`. */
-export function guestUserPrincipalName(local: string, domain: string, initialDomain: string): string {
-  return `${local}_${domain}#EXT#@${initialDomain}`;
-}
-
-function refuse(refusal: { code: ConstructorParameters<typeof FoyerError>[0]; message: string } | undefined): void {
-  if (refusal) throw new FoyerError(refusal.code, refusal.message);
-}
-
-/** Everything that can be checked before touching the database, in the order a person would fix them. */
-function checkRequest(req: InvitationRequest) {
-  const address = parseEmailAddress(req.invitedUserEmailAddress);
-  if (!address) {
-    throw new FoyerError(
-      'invitation.invalid_address',
-      `The invitedUserEmailAddress '${String(req.invitedUserEmailAddress).slice(0, 256)}' is not a valid e-mail address. Use a single person's address; the characters ~ ! # $ % ^ & * ( ) + = [ ] { } \\ / | ; : " < > ? , are not allowed.`,
-    );
-  }
-  refuse(checkRedirectUrl(req.inviteRedirectUrl));
-  const message = req.customizedMessageBody?.trim() ? req.customizedMessageBody : null;
-  if (message && message.length > MAX_MESSAGE_CHARS) {
-    throw new FoyerError(
-      'invitation.invalid_message',
-      `The customizedMessageBody is ${message.length} characters long; at most ${MAX_MESSAGE_CHARS} are allowed.`,
-    );
-  }
-  if (req.messageLanguage && !LANGUAGE_TAG.test(req.messageLanguage)) {
-    throw new FoyerError('invitation.invalid_message', `The messageLanguage '${req.messageLanguage.slice(0, 40)}' is not a language tag like en-US.`);
-  }
-  // Graph's SDKs send an empty placeholder recipient ({ name: null, address: null }): not a recipient.
-  const cc = (req.ccRecipients ?? []).filter((r) => r.address !== null && r.address !== '');
-  if (cc.length > MAX_CC_RECIPIENTS) {
-    throw new FoyerError('invitation.invalid_message', `Only ${MAX_CC_RECIPIENTS} additional recipient is supported in ccRecipients; ${cc.length} were given.`);
-  }
-  let ccRecipient: CreatedInvitation['ccRecipient'] = null;
-  const ccAddress = cc[0] ? parseEmailAddress(cc[0].address) : undefined;
-  if (cc[0]) {
-    if (!ccAddress)
-      throw new FoyerError('invitation.invalid_address', `The ccRecipients address '${String(cc[0].address).slice(0, 256)}' is not a valid e-mail address.`);
-    ccRecipient = { address: ccAddress.address, name: cc[0].name ?? null };
-  }
-  // Names end up in mail headers and in the text part: no line breaks or other control characters.
-  for (const [field, value] of [
-    ['invitedUserDisplayName', req.invitedUserDisplayName],
-    ['ccRecipients.emailAddress.name', cc[0]?.name],
-  ] as const) {
-    if (value && /[\u0000-\u001f\u007f]/.test(value)) {
-      throw new FoyerError('request.invalid_body', `Invalid value for property '${field}': line breaks and other control characters are not allowed.`);
-    }
-  }
-  if (req.resetRedemption && !req.invitedUserId) {
-    throw new FoyerError('invitation.reset_invalid', 'resetRedemption needs invitedUser.id: the user whose redemption status is reset.');
-  }
-  const sponsorIds = [...new Set((req.sponsorIds ?? []).map((s) => s.toLowerCase()))];
-  if (sponsorIds.length > MAX_SPONSORS) {
-    throw new FoyerError('invitation.invalid_sponsors', `At most ${MAX_SPONSORS} sponsors can be named; ${sponsorIds.length} were given.`);
-  }
-  return { address, message, ccRecipient, ccAddress, sponsorIds };
-}
+export { countInvitationRequest, forgetInvitationContext, INVITATION_CONTEXT_TTL_MS, loadInvitationContext } from './invitation-context.js';
+export {
+  type CreatedInvitation,
+  guestUserPrincipalName,
+  type InvitationRequest,
+  type Inviter,
+  MAX_CC_RECIPIENTS,
+  MAX_MESSAGE_CHARS,
+  MAX_SPONSORS,
+} from './invitation-request.js';
 
 export interface InvitationOptions {
   correlationId?: string;
-}
-
-export interface InvitationContext {
-  tenant: Tenant;
-  domains: TenantDomain[];
-  policies: InvitationPolicies;
-}
-
-/**
- * How long a process reuses a tenant's settings for invitations. Every invitation needs them; reading
- * them each time was a fifth of the cost of an invitation. A change made through this process applies
- * at once (see forgetInvitationContext); one made through another process within this many ms.
- */
-export const INVITATION_CONTEXT_TTL_MS = 2000;
-const contexts = new WeakMap<object, LRUCache<string, InvitationContext>>();
-
-function contextCache(ctx: AppContext): LRUCache<string, InvitationContext> {
-  let cache = contexts.get(ctx.db);
-  if (!cache) {
-    cache = new LRUCache({ max: 1000, ttl: INVITATION_CONTEXT_TTL_MS });
-    contexts.set(ctx.db, cache);
-  }
-  return cache;
-}
-
-/** Drops this process's copy of a tenant's invitation settings (after a policy or branding change). */
-export function forgetInvitationContext(ctx: AppContext, tenantId: string): void {
-  contextCache(ctx).delete(tenantId);
-}
-
-export async function loadInvitationContext(ctx: AppContext, tenantId: string): Promise<InvitationContext> {
-  const cache = contextCache(ctx);
-  const hit = cache.get(tenantId);
-  if (hit) return hit;
-  const [tenant, domains, policies] = await Promise.all([
-    requireTenant(ctx.db.kysely, tenantId),
-    listTenantDomains(ctx.db.kysely, tenantId),
-    readInvitationPolicies(ctx.db.kysely, tenantId),
-  ]);
-  const loaded = { tenant, domains, policies };
-  cache.set(tenantId, loaded);
-  return loaded;
-}
-
-/**
- * Counts a request against the tenant's invitation limit (the API's; the command line has none) and
- * refuses it past the limit. Every request counts, before any other work, as Graph counts them. The
- * count is its own short transaction: inside the invitation's, its row would stay locked on PostgreSQL
- * until that commits, queueing the tenant's invitations one behind the other.
- */
-export async function countInvitationRequest(ctx: AppContext, tenantId: string, limit: { limit: number; windowMs: number }): Promise<void> {
-  const window = await ctx.db.transaction((trx) => hit(trx, `invitations:${tenantId}`, limit.windowMs, ctx.clock.now()));
-  if (window.hits > limit.limit) {
-    throw new FoyerError(
-      'request.throttled',
-      `Too many invitation requests for this organization: at most ${limit.limit} per ${limit.windowMs / 1000} seconds. Retry after the time in Retry-After.`,
-    ).withHeader('retry-after', String(Math.max(1, Math.ceil(window.retryAfterMs / 1000))));
-  }
 }
 
 export async function createInvitation(
@@ -220,7 +75,7 @@ export async function createInvitation(
   const link = redeemUrl(ctx.config.publicUrl, tenantId, invitationId, ticket.ticket);
   // What only the e-mail needs: its "Block future invitations" link, and the ticket sealed for the outbox.
   const blockUrl = send ? await invitationBlockUrl(ctx, tenantId, address.lower) : '';
-  const sealedTicket = send ? await seal(ctx.db, ctx.clock, ticket.ticket) : null;
+  const sealedTicket = send ? await seal(ctx, ticket.ticket) : null;
 
   const attempt = () =>
     ctx.db.transaction(async (trx): Promise<{ blocked: string } | { user: InvitedUser; status: CreatedInvitation['status'] }> => {
@@ -257,56 +112,21 @@ export async function createInvitation(
         const upn = guestUserPrincipalName(address.local, address.domain, tenant.initialDomain);
         const displayName = req.invitedUserDisplayName?.trim() || address.local;
         const id = newId();
-        // Before redemption a guest's only identity is its name here, as Entra shows it (item 53).
-        await insertUserRow(trx, {
-          id,
-          tenantId,
-          upn,
-          issuer: tenant.initialDomain,
-          mail: address.address,
-          displayName,
-          passwordHash: null,
-          now,
-          extra: {
-            other_mails: JSON.stringify([address.address]),
-            user_type: invitedUserType,
-            creation_type: 'Invitation',
-            external_user_state: 'PendingAcceptance',
-            external_user_state_change_at: now,
-          },
-        });
+        await insertInvitedUser(trx, { id, tenantId, upn, issuer: tenant.initialDomain, mail: address.address, displayName, userType: invitedUserType, now });
         user = { id, userPrincipalName: upn, preferredLanguage: null, displayName };
       } else {
         const existing = target.user;
         user = existing;
-        const retired = resetRedemption ? ['active', 'redeemed'] : ['active'];
-        const old = await trx.selectFrom('invitations').select('id').where('user_id', '=', existing.id).where('ticket_state', 'in', retired).execute();
         if (resetRedemption) {
-          // Back to PendingAcceptance with the same object id, UPN, groups and apps; the identity bound
-          // at the last redemption is released so the person can redeem again, maybe with another one.
-          await trx
-            .updateTable('users')
-            .set({ external_user_state: 'PendingAcceptance', external_user_state_change_at: now, tokens_revoked_at: now })
-            .where('id', '=', existing.id)
-            .execute();
-          await trx.deleteFrom('user_identities').where('user_id', '=', existing.id).where('sign_in_type', '<>', 'userPrincipalName').execute();
-          await revokeAccountArtefacts(trx, tenantId, existing.id);
+          await resetGuestRedemption(ctx, trx, tenantId, existing.id, now);
         } else if (existing.externalUserState === 'Accepted') {
           status = 'Completed';
         }
         // A new link replaces the old ones: only the latest invitation's ticket works, and e-mail still
         // waiting to carry an old link is not sent.
-        if (old.length) {
-          const ids = old.map((o) => o.id);
-          await trx
-            .updateTable('invitations')
-            .set({ ticket_state: resetRedemption ? 'revoked' : 'superseded' })
-            .where('id', 'in', ids)
-            .execute();
-          await cancelQueuedMail(trx, ids, now);
-        }
+        await retireLinks(trx, existing.id, resetRedemption ? ['active', 'redeemed'] : ['active'], resetRedemption ? 'revoked' : 'superseded', now);
       }
-      await addSponsors(trx, tenant, user.id, target.kind === 'new', sponsorIds, inviter, now);
+      await addInvitationSponsors(trx, tenant, user.id, target.kind === 'new', sponsorIds, inviter, now);
       await trx
         .insertInto('invitations')
         .values({
@@ -393,7 +213,7 @@ export async function createInvitation(
     }
   }
   // Wake this process's mail worker now that the message is committed.
-  if (send && !('blocked' in outcome)) outboxSignal(ctx.db).emit('queued');
+  if (send && !('blocked' in outcome)) outboxSignal(ctx).emit('queued');
   if ('blocked' in outcome) {
     throw new FoyerError(
       'invitation.invitee_unsubscribed',
@@ -418,128 +238,9 @@ export async function createInvitation(
   };
 }
 
-type Invitee = { kind: 'new' } | { kind: 'existing'; user: User };
-type InvitedUser = { id: string; userPrincipalName: string; preferredLanguage: string | null; displayName: string };
-
-/**
- * Sponsors (Entra: up to 5 per guest). Named sponsors are added to the guest's; with none named, the
- * inviting person sponsors a NEW guest (re-inviting does not make every re-inviter a sponsor).
- */
-async function addSponsors(trx: Executor, tenant: Tenant, userId: string, isNew: boolean, named: string[], inviter: Inviter, now: number): Promise<void> {
-  const wanted = named.length ? named : isNew && inviter.actor.kind === 'user' ? [inviter.actor.id] : [];
-  if (wanted.length === 0) return;
-  if (named.length) {
-    const found = await trx
-      .selectFrom('users')
-      .select('id')
-      .where('tenant_id', '=', tenant.id)
-      .where('id', 'in', named)
-      .where('deleted_at', 'is', null)
-      .execute();
-    const missing = named.find((s) => !found.some((f) => f.id === s));
-    if (missing) throw new FoyerError('invitation.invalid_sponsors', `The sponsor '${missing}' is not a user of ${tenant.displayName}.`);
-  }
-  const current = await trx.selectFrom('user_sponsors').select('sponsor_id').where('user_id', '=', userId).execute();
-  const total = new Set([...current.map((c) => c.sponsor_id), ...wanted]);
-  if (total.size > MAX_SPONSORS) {
-    throw new FoyerError(
-      'invitation.invalid_sponsors',
-      `A guest can have at most ${MAX_SPONSORS} sponsors; this one has ${current.length}, and ${wanted.length} more were named.`,
-    );
-  }
-  await trx
-    .insertInto('user_sponsors')
-    .values(wanted.map((s) => ({ user_id: userId, sponsor_id: s, tenant_id: tenant.id, created_at: now })))
-    .onConflict((oc) => oc.columns(['user_id', 'sponsor_id']).doNothing())
-    .execute();
-}
-
-/** Which user this invitation is for: an existing guest (re-invite), a reset target, or a new guest. */
-async function findInvitee(
-  ctx: AppContext,
-  trx: Executor,
-  tenant: Tenant,
-  address: { address: string; lower: string; local: string; domain: string },
-  invitedUserId: string | null,
-  reset: boolean,
-  inviter: Inviter,
-): Promise<Invitee> {
-  if (invitedUserId) {
-    let byId = trx
-      .selectFrom('users')
-      .selectAll()
-      .where('tenant_id', '=', tenant.id)
-      .where('id', '=', invitedUserId.toLowerCase())
-      .where('deleted_at', 'is', null);
-    // PostgreSQL: hold the guest while its tickets are replaced, so simultaneous re-invitations queue.
-    if (ctx.db.dialect === 'postgres') byId = byId.forUpdate();
-    const row = await byId.executeTakeFirst();
-    if (!row) {
-      throw new FoyerError(
-        'directory.not_found',
-        `Resource '${invitedUserId}' does not exist or one of its queried reference-property objects are not present.`,
-      );
-    }
-    const user = userFromRow(row);
-    const addresses = [user.mail, ...user.otherMails].filter((m): m is string => !!m).map((m) => m.toLowerCase());
-    if (!addresses.includes(address.lower)) {
-      throw new FoyerError(
-        'invitation.reset_invalid',
-        "The email you're using to invite this user doesn't match any emails on the user object. Please add this email to the user object and try again.",
-      );
-    }
-    if (user.creationType !== 'Invitation') {
-      throw new FoyerError(
-        reset ? 'invitation.reset_invalid' : 'invitation.invitee_is_member',
-        `${user.userPrincipalName} is a member of ${tenant.displayName}, not an invited user; its redemption status cannot be reset.`,
-      );
-    }
-    if (reset) {
-      const roles = new Set(await listRoleIdsOf(trx, tenant.id, user.id));
-      // Entra: app-only calls cannot reset users who hold directory roles.
-      if (roles.size && inviter.kind !== 'user') {
-        throw new FoyerError('invitation.not_allowed', 'An app acting as itself cannot reset the redemption status of a user who holds a directory role.');
-      }
-      // A reset lets someone bind a new identity to the account: administrators are protected from
-      // administrators below them, as for a password reset.
-      if (inviter.kind === 'user') {
-        assertMayChangeUser({ kind: 'user', permissions: inviter.permissions, roleIds: inviter.roleIds ?? new Set() }, roles, new Set(['redemption']));
-      }
-    }
-    return { kind: 'existing', user };
-  }
-  const guestUpn = guestUserPrincipalName(address.local, address.domain, tenant.initialDomain).toLowerCase();
-  // Two index lookups: SQLite's planner would answer `mail = ? OR upn = ?` by reading every user of
-  // the tenant.
-  let mailQuery = trx
-    .selectFrom('users')
-    .selectAll()
-    .where('tenant_id', '=', tenant.id)
-    .where('mail_lower', '=', address.lower)
-    .where('deleted_at', 'is', null);
-  let upnQuery = trx.selectFrom('users').selectAll().where('upn_lower', '=', guestUpn).where('tenant_id', '=', tenant.id).where('deleted_at', 'is', null);
-  if (ctx.db.dialect === 'postgres') {
-    mailQuery = mailQuery.forUpdate();
-    upnQuery = upnQuery.forUpdate();
-  }
-  const byMail = await mailQuery.execute();
-  const byUpn = await upnQuery.execute();
-  const users = [...byMail, ...byUpn.filter((u) => !byMail.some((m) => m.id === u.id))].map(userFromRow);
-  const member = users.find((u) => u.creationType !== 'Invitation');
-  if (member) {
-    throw new FoyerError(
-      'invitation.invitee_is_member',
-      `${address.address} is already a member of ${tenant.displayName} (${member.userPrincipalName}); members cannot be invited as guests.`,
-    );
-  }
-  const guest = users.find((u) => u.userPrincipalName.toLowerCase() === guestUpn) ?? users[0];
-  if (reset) throw new FoyerError('invitation.reset_invalid', 'resetRedemption needs invitedUser.id.');
-  return guest ? { kind: 'existing', user: guest } : { kind: 'new' };
-}
-
 /** The signed "Block future invitations" link for an address and tenant. */
 export async function invitationBlockUrl(ctx: AppContext, tenantId: string, addressLower: string): Promise<string> {
-  const sig = await signLink(ctx.db, ctx.clock, ['block-invitations', tenantId, addressLower]);
+  const sig = await signLink(ctx, ['block-invitations', tenantId, addressLower]);
   const params = new URLSearchParams({ tenant: tenantId, address: addressLower, sig });
   return `${ctx.config.publicUrl}/invitations/block?${params.toString()}`;
 }

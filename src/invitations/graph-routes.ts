@@ -5,14 +5,13 @@
  */
 import { z } from 'zod';
 import { directoryRoles } from '../directory/roles.js';
+import { listSponsors } from '../directory/sponsors.js';
 import { requireUser } from '../directory/users.js';
-import { type AccessRule, actorOf, authorize } from '../graph/auth.js';
-import { parseBody } from '../graph/body.js';
-import type { GraphDeps } from '../graph/index.js';
-import { userRules } from '../graph/users.js';
+import { type AccessRule, actorOf, authorize, type GraphDeps, parseBody, userRules } from '../graph/index.js';
 import { type DeliveryReport, deliveryOf } from '../mail/outbox.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
-import { type CreatedInvitation, countInvitationRequest, createInvitation, forgetInvitationContext, type Inviter } from './create-invitation.js';
+import { type CreatedInvitation, countInvitationRequest, createInvitation, type Inviter } from './create-invitation.js';
+import { subscribeInvitationsToDirectory } from './directory-events.js';
 import { findInvitation, listInvitations, type StoredInvitation } from './invitation-queries.js';
 import { invitePermissions } from './invite-rules.js';
 import { ticketVerdict } from './tickets.js';
@@ -73,8 +72,8 @@ function idOption(query: Record<string, unknown>, name: string): string | undefi
 
 export function registerInvitationRoutes(deps: GraphDeps): void {
   const { app, ctx, caller, base } = deps;
-  // A new name, logo or privacy statement shows in the next invitation e-mail.
-  deps.onTenantChanged((tenantId) => forgetInvitationContext(ctx, tenantId));
+  // A new name, logo or privacy statement shows in the next invitation e-mail; a deleted guest's links end.
+  subscribeInvitationsToDirectory(ctx);
 
   function view(inv: CreatedInvitation | StoredInvitation, extra: { inviteRedeemUrl?: string; delivery?: DeliveryReport | null }) {
     return {
@@ -184,23 +183,10 @@ export function registerInvitationRoutes(deps: GraphDeps): void {
     authorize(who, userRules.read);
     const { id } = request.params as { id: string };
     const user = await requireUser(ctx.db.kysely, who.tenantId, id);
-    const rows = await ctx.db.kysely
-      .selectFrom('user_sponsors')
-      .innerJoin('users', 'users.id', 'user_sponsors.sponsor_id')
-      .select(['users.id', 'users.display_name', 'users.user_principal_name', 'users.mail'])
-      .where('user_sponsors.user_id', '=', user.id)
-      .where('users.deleted_at', 'is', null)
-      .orderBy('users.id')
-      .execute();
+    const sponsors = await listSponsors(ctx.db.kysely, user.id);
     return {
       '@odata.context': `${base}/$metadata#directoryObjects`,
-      value: rows.map((r) => ({
-        '@odata.type': '#microsoft.graph.user',
-        id: r.id,
-        displayName: r.display_name,
-        userPrincipalName: r.user_principal_name,
-        mail: r.mail,
-      })),
+      value: sponsors.map((r) => ({ '@odata.type': '#microsoft.graph.user', ...r })),
     };
   });
 }

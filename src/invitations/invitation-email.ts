@@ -1,12 +1,13 @@
 /**
- * The invitation e-mail (SPEC §5): subject, plain-text part and HTML part, in the invitee's language.
+ * The invitation e-mail: subject, plain-text part and HTML part, in the invitee's language.
  *
  * Pure: it gets everything it shows as input and returns strings, so the outbox can store exactly what was
- * composed and a test can read it without SMTP. Modelled on Entra's 2023 invitation e-mail (reference
- * entra-b2b.md §G, item 64): a phishing warning first, the organization and inviter, the inviter's message
+ * composed and a test can read it without SMTP. Modelled on the invitation e-mail Microsoft Entra sends
+ * (its 2023 design): a phishing warning first, the organization and inviter, the inviter's message
  * as inert text, an "Accept invitation" button with where it leads, and a footer with the privacy statement
  * (or a note that there is none) and "Block future invitations".
  */
+import type { ComposedEmail } from '../mail/message.js';
 import { type Html, html, raw } from '../platform/html.js';
 import { type Locale, matchLocale } from '../platform/locale.js';
 
@@ -28,12 +29,6 @@ export interface InvitationEmailInput {
   redirectUrl: string;
   /** Link to the page where the recipient blocks future invitations from this organization. */
   blockUrl: string;
-}
-
-export interface ComposedEmail {
-  subject: string;
-  text: string;
-  html: string;
 }
 
 const en = {
@@ -86,7 +81,7 @@ const sv: Messages = {
 const catalogue: Record<Locale, Messages> = { 'en-US': en, 'sv-SE': sv };
 
 /**
- * Language precedence of SPEC §5 (Entra's, reference §G item 66): messageLanguage, else the guest's
+ * Language precedence, as Entra's: messageLanguage, else the guest's
  * preferredLanguage, else the tenant's notification language, else en-US. A tag Foyer cannot speak falls
  * through to the next preference rather than straight to English: someone who asked for French and whose
  * organization writes Swedish is better served by Swedish than by a default. `sv`, `sv-FI` etc. match

@@ -1,4 +1,8 @@
-/** Reading invitations back (never their tickets): by id, and newest first for a tenant or a guest. */
+/**
+ * Reading invitations back (never their tickets): by id, and newest first for a tenant or a guest. The
+ * guest's current UPN comes from the directory (null once the guest is deleted).
+ */
+import { findUserPrincipalNames } from '../directory/invited-users.js';
 import type { Executor } from '../platform/storage/database.js';
 import type { InvitationsTable } from '../platform/storage/schema.js';
 
@@ -42,7 +46,6 @@ const COLUMNS = [
   'invitations.ticket_state',
   'invitations.ticket_expires_at',
   'invitations.created_at',
-  'users.user_principal_name',
 ] as const;
 
 type Row = Pick<
@@ -63,9 +66,9 @@ type Row = Pick<
   | 'ticket_state'
   | 'ticket_expires_at'
   | 'created_at'
-> & { user_principal_name: string | null };
+>;
 
-function fromRow(r: Row): StoredInvitation {
+function fromRow(r: Row, upns: Map<string, string>): StoredInvitation {
   return {
     id: r.id,
     invitedUserDisplayName: r.invited_display_name,
@@ -78,7 +81,7 @@ function fromRow(r: Row): StoredInvitation {
     messageLanguage: r.message_language,
     customizedMessageBody: r.message_body,
     ccRecipient: r.cc_address ? { address: r.cc_address, name: r.cc_name } : null,
-    invitedUser: { id: r.user_id, userPrincipalName: r.user_principal_name },
+    invitedUser: { id: r.user_id, userPrincipalName: upns.get(r.user_id) ?? null },
     ticketState: r.ticket_state,
     ticketExpiresAt: r.ticket_expires_at,
     createdAt: r.created_at,
@@ -91,12 +94,11 @@ export async function findInvitation(db: Executor, tenantId: string, id: string)
   if (!UUID.test(id)) return undefined;
   const row = await db
     .selectFrom('invitations')
-    .leftJoin('users', 'users.id', 'invitations.user_id')
     .select(COLUMNS)
     .where('invitations.tenant_id', '=', tenantId)
     .where('invitations.id', '=', id.toLowerCase())
     .executeTakeFirst();
-  return row ? fromRow(row) : undefined;
+  return row ? fromRow(row, await findUserPrincipalNames(db, [row.user_id])) : undefined;
 }
 
 /** Newest first; `before` is the last id of the previous page (ids are time-ordered UUIDv7). */
@@ -107,7 +109,6 @@ export async function listInvitations(
 ): Promise<{ items: StoredInvitation[]; next?: string }> {
   let query = db
     .selectFrom('invitations')
-    .leftJoin('users', 'users.id', 'invitations.user_id')
     .select(COLUMNS)
     .where('invitations.tenant_id', '=', tenantId)
     .orderBy('invitations.id', 'desc')
@@ -115,6 +116,11 @@ export async function listInvitations(
   if (q.before) query = query.where('invitations.id', '<', q.before);
   if (q.userId) query = query.where('invitations.user_id', '=', q.userId.toLowerCase());
   const rows = await query.execute();
-  const items = rows.slice(0, q.top).map(fromRow);
+  const page = rows.slice(0, q.top);
+  const upns = await findUserPrincipalNames(
+    db,
+    page.map((r) => r.user_id),
+  );
+  const items = page.map((r) => fromRow(r, upns));
   return rows.length > q.top ? { items, next: items.at(-1)!.id } : { items };
 }

@@ -3,6 +3,7 @@
  * names the rule that refused it, so an administrator reading the error knows which setting to change.
  */
 
+import { domainMatches } from '../directory/domains.js';
 import type { AllowInvitesFrom, B2bManagementPolicy } from '../directory/policies.js';
 import { directoryRoles } from '../directory/roles.js';
 import type { ErrorCode } from '../platform/errors/catalogue.js';
@@ -69,17 +70,6 @@ export function mayInvite(
     }
   }
   return undefined;
-}
-
-/**
- * `*.example.com` stands for every subdomain of example.com (not example.com itself, which is listed on
- * its own line, as in Entra's collaboration restrictions).
- */
-export function domainMatches(domain: string, pattern: string): boolean {
-  const p = pattern.trim().toLowerCase();
-  const d = domain.toLowerCase();
-  if (p.startsWith('*.')) return d.endsWith(p.slice(1)) && d.length > p.length - 1;
-  return d === p;
 }
 
 /** The domain allow or deny list (one or the other; entra-b2b.md items 41–45). */

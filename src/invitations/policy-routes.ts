@@ -16,13 +16,11 @@ import {
   readInvitationPolicies,
   writeInvitationPolicy,
 } from '../directory/policies.js';
+import { fallbackProviders, primaryProviders } from '../directory/redemption-configuration.js';
 import { directoryRoles } from '../directory/roles.js';
-import { type AccessRule, actorOf, authorize } from '../graph/auth.js';
-import { parseBody } from '../graph/body.js';
-import type { GraphDeps } from '../graph/index.js';
+import { type AccessRule, actorOf, authorize, type GraphDeps, parseBody } from '../graph/index.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { newId } from '../platform/ids.js';
-import { fallbackProviders, primaryProviders } from '../redemption/home-realm.js';
 
 const GA = [directoryRoles.globalAdministrator.id];
 const readRule: AccessRule = {
@@ -140,7 +138,7 @@ export function registerPolicyRoutes(deps: GraphDeps): void {
         at: ctx.clock.now(),
       });
     });
-    deps.tenantChanged(tenantId);
+    await deps.tenantChanged(tenantId);
   }
 
   app.get('/policies/authorizationPolicy', async (request) => {

@@ -1,7 +1,8 @@
 /** Starts this process's mail delivery, as configured (see docs/configuration.md, FOYER_MAIL_*). */
 import type { AppContext } from '../platform/context.js';
-import { startOutboxWorker, type WorkerSettings } from './outbox.js';
-import { developmentMailbox, SMTP_CONNECTIONS, SMTP_TIMEOUT_MS, smtpTransport } from './transports.js';
+import { developmentMailbox } from './mailbox.js';
+import { startOutboxWorker, type WorkerSettings } from './outbox-worker.js';
+import { SMTP_CONNECTIONS, SMTP_TIMEOUT_MS, smtpTransport } from './transports.js';
 
 export function workerSettings(ctx: AppContext): WorkerSettings {
   const c = ctx.config;

@@ -1,11 +1,9 @@
 /**
  * Where mail goes: an SMTP server through nodemailer when `FOYER_SMTP_URL` is set, otherwise (in
- * development mode) the development mailbox, a table the `/_dev/mailbox` page shows.
+ * development mode) the development mailbox (mailbox.ts), a table the `/_dev/mailbox` page shows.
  */
 import nodemailer from 'nodemailer';
-import type { AppContext } from '../platform/context.js';
-import { newId } from '../platform/ids.js';
-import { DeliveryError, type MailTransport, type RenderedMail } from './outbox.js';
+import { DeliveryError, type MailTransport, type RenderedMail } from './message.js';
 
 /** Milliseconds of silence in an SMTP conversation before the attempt counts as failed (retryable). */
 export const SMTP_TIMEOUT_MS = 30_000;
@@ -57,18 +55,5 @@ export function smtpTransport(url: string): MailTransport {
     async close() {
       transporter.close();
     },
-  };
-}
-
-export function developmentMailbox(ctx: AppContext): MailTransport {
-  return {
-    description: 'development mailbox',
-    async send(mail: RenderedMail) {
-      await ctx.db.kysely
-        .insertInto('development_mailbox')
-        .values({ id: newId(), outbox_id: mail.messageId, message: JSON.stringify(mail), created_at: ctx.clock.now() })
-        .execute();
-    },
-    async close() {},
   };
 }

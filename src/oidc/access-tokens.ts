@@ -3,32 +3,13 @@
  * tenant's published keys, issuer, audience, lifetime, and the `at+jwt` type (RFC 9068 §4) so that an ID
  * token can never be replayed as an access token.
  */
-import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
-import { LRUCache } from 'lru-cache';
+import { decodeJwt, decodeProtectedHeader, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
-import { graphAudience, issuerFor } from './accounts.js';
-import type { ProviderRegistry, TenantProvider } from './registry.js';
+import { type AccessTokenClaims, graphAudience, issuerFor } from './accounts.js';
+import type { ProviderRegistry } from './registry.js';
 
-export interface AccessTokenClaims extends JWTPayload {
-  tid: string;
-  client_id: string;
-  /** Application permissions (client credentials). */
-  roles?: string[];
-  /** Delegated permissions, space-separated (a person signed in). */
-  scp?: string;
-  scope?: string;
-  oid?: string;
-  idtyp?: 'app' | 'user';
-}
-
-const keySets = new WeakMap<TenantProvider, JWTVerifyGetKey>();
-
-/**
- * Tokens already verified, per tenant provider (so a key change starts afresh), until they expire. A
- * script calls Graph many times with one token; its RS256 signature need not be checked every time.
- */
-const verified = new WeakMap<TenantProvider, LRUCache<string, AccessTokenClaims>>();
+export type { AccessTokenClaims } from './accounts.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -54,21 +35,13 @@ export async function verifyAccessToken(ctx: AppContext, registry: ProviderRegis
     // Another process may have rotated the tenant's keys a moment ago: look again before refusing.
     entry = (await registry.recheck(tid)) ?? entry;
   }
-  let cache = verified.get(entry);
-  if (!cache) {
-    cache = new LRUCache({ max: 10_000 });
-    verified.set(entry, cache);
-  }
+  // Tokens already verified, per tenant provider (so a key change starts afresh), until they expire.
+  const cache = entry.verifiedTokens;
   const known = cache.get(token);
   if (known && typeof known.exp === 'number' && known.exp * 1000 > ctx.clock.now()) return known;
 
-  let keys = keySets.get(entry);
-  if (!keys) {
-    keys = createLocalJWKSet(entry.jwks);
-    keySets.set(entry, keys);
-  }
   try {
-    const { payload } = await jwtVerify(token, keys, {
+    const { payload } = await jwtVerify(token, entry.keySet, {
       issuer: issuerFor(ctx.config.publicUrl, tid),
       audience: graphAudience(ctx.config.publicUrl),
       algorithms: ['RS256'],

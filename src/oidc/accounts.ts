@@ -1,15 +1,30 @@
 /**
  * What a tenant's OpenID provider says about a person: the claims of SPEC §3 for members and guests.
  */
-import { findUser, listIdentities } from '../directory/users.js';
+import type { JWTPayload } from 'jose';
+import { listIdentities } from '../directory/identities.js';
+import { issuerFor } from '../directory/issuers.js';
+import { findUser } from '../directory/users.js';
 import type { Executor } from '../platform/storage/database.js';
 
-export function issuerFor(publicUrl: string, tenantId: string): string {
-  return `${publicUrl}/${tenantId}/v2.0`;
-}
+// The issuer URL is a pure function of the directory's; the OpenID feature publishes it to its users.
+export { issuerFor };
 
 export function graphAudience(publicUrl: string): string {
   return `${publicUrl}/graph`;
+}
+
+/** The claims of an access token a tenant issued for the Graph API. */
+export interface AccessTokenClaims extends JWTPayload {
+  tid: string;
+  client_id: string;
+  /** Application permissions (client credentials). */
+  roles?: string[];
+  /** Delegated permissions, space-separated (a person signed in). */
+  scp?: string;
+  scope?: string;
+  oid?: string;
+  idtyp?: 'app' | 'user';
 }
 
 export interface AccountClaims {

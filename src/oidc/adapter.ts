@@ -10,7 +10,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
-import { applicationFromRow, listSecretHashes } from '../directory/applications.js';
+import { findApplicationByAppId, listSecretHashes } from '../directory/applications.js';
 import type { Clock } from '../platform/clock.js';
 import { sha256 } from '../platform/ids.js';
 import type { Database, Executor } from '../platform/storage/database.js';
@@ -26,25 +26,13 @@ export interface FoyerClientExtras {
 export const clientExtraProperties = ['foyer_secret_hashes', 'foyer_application_permissions', 'foyer_delegated_permissions', 'foyer_display_name'] as const;
 
 /**
- * Ends everything the tenant's provider holds for a person: sessions, grants, codes, refresh tokens.
- * Called when their password is reset or their account is disabled or deleted. (JWT access tokens are
- * not stored; Graph refuses those of disabled or deleted users.)
+ * Ends everything the provider holds for each of `accounts` (a user id in a tenant): sessions, grants,
+ * codes, refresh tokens. Called when the directory revokes their sign-ins: a new password, a disabled or
+ * deleted account, a reset redemption. (JWT access tokens are not stored; Graph refuses those of
+ * disabled or deleted users.)
  */
-/**
- * Ends an account's sessions, grants and refresh tokens. With `homeIssuer` (this tenant's issuer), the
- * guests this account is the home identity of, in other tenants, lose theirs too: a disabled or
- * re-passworded home account ends its sign-ins everywhere.
- */
-export async function revokeAccountArtefacts(db: Executor, tenantId: string, accountId: string, homeIssuer?: string): Promise<void> {
-  await db.deleteFrom('oidc_payloads').where('tenant_id', '=', tenantId).where('account_id', '=', accountId).execute();
-  if (!homeIssuer) return;
-  const guests = await db
-    .selectFrom('user_identities')
-    .select(['tenant_id', 'user_id'])
-    .where('issuer', '=', homeIssuer)
-    .where('issuer_assigned_id', '=', accountId)
-    .execute();
-  for (const g of guests) await db.deleteFrom('oidc_payloads').where('tenant_id', '=', g.tenant_id).where('account_id', '=', g.user_id).execute();
+export async function revokeAccountArtefacts(db: Executor, accounts: ReadonlyArray<{ tenantId: string; userId: string }>): Promise<void> {
+  for (const a of accounts) await db.deleteFrom('oidc_payloads').where('tenant_id', '=', a.tenantId).where('account_id', '=', a.userId).execute();
 }
 
 export function createAdapterFactory(db: Database, clock: Clock, tenantId: string, options: { clientCacheMs?: number } = {}): (model: string) => Adapter {
@@ -198,14 +186,8 @@ class ClientAdapter implements Adapter {
 
   private async load(clientId: string): Promise<AdapterPayload | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(clientId)) return undefined;
-    const row = await this.db.kysely
-      .selectFrom('applications')
-      .selectAll()
-      .where('app_id', '=', clientId.toLowerCase())
-      .where('tenant_id', '=', this.tenantId)
-      .executeTakeFirst();
-    if (!row) return undefined;
-    const app = applicationFromRow(row);
+    const app = await findApplicationByAppId(this.db.kysely, clientId);
+    if (app?.tenantId !== this.tenantId) return undefined;
     const extras: FoyerClientExtras = {
       foyer_application_permissions: app.applicationPermissions,
       foyer_delegated_permissions: app.delegatedPermissions,

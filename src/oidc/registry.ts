@@ -4,12 +4,14 @@
  * keys change (`keys_version`), which every process notices within the tenant cache's few seconds.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { JSONWebKeySet, JWK } from 'jose';
+import { createLocalJWKSet, type JSONWebKeySet, type JWK, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type Provider from 'oidc-provider';
 import { listSigningKeys } from '../directory/signing-keys.js';
 import { findTenant, type Tenant } from '../directory/tenants.js';
 import type { AppContext } from '../platform/context.js';
+import type { AccessTokenClaims } from './accounts.js';
+import { subscribeOidcToDirectory } from './directory-events.js';
 import { createTenantProvider, type ProviderViews } from './provider.js';
 
 export interface TenantProvider {
@@ -18,6 +20,13 @@ export interface TenantProvider {
   callback: (req: IncomingMessage, res: ServerResponse) => void;
   /** Public keys, for verifying tokens this tenant issued. */
   jwks: JSONWebKeySet;
+  /** The same keys, imported once for verifying. */
+  keySet: JWTVerifyGetKey;
+  /**
+   * Access tokens already verified against these keys, until they expire: a script calls Graph many
+   * times with one token, and its RS256 signature need not be checked every time.
+   */
+  verifiedTokens: LRUCache<string, AccessTokenClaims>;
 }
 
 const TENANT_CACHE_MS = 5000;
@@ -32,7 +41,10 @@ export class ProviderRegistry {
     private readonly ctx: AppContext,
     private readonly cookieKeys: string[],
     private readonly views: ProviderViews,
-  ) {}
+  ) {
+    // Where the OpenID feature is set up for an app: from here on, revoked sign-ins end its sessions.
+    subscribeOidcToDirectory(ctx);
+  }
 
   /** The tenant for an id or domain, cached for a few seconds (a miss is cached too). */
   async tenant(segment: string): Promise<Tenant | undefined> {
@@ -102,11 +114,14 @@ export class ProviderRegistry {
       });
     }
     provider.on('server_error', (_koa: unknown, err: unknown) => this.ctx.log.error({ err, tenant: tenant.id }, 'oidc provider error'));
+    const jwks = { keys: keys.map((k) => publicOnly(k.publicJwk)) };
     const entry: TenantProvider = {
       tenant,
       provider,
       callback: provider.callback() as TenantProvider['callback'],
-      jwks: { keys: keys.map((k) => publicOnly(k.publicJwk)) },
+      jwks,
+      keySet: createLocalJWKSet(jwks),
+      verifiedTokens: new LRUCache({ max: 10_000 }),
     };
     this.providers.set(tenant.id, entry);
     while (this.providers.size > this.ctx.config.providerCacheSize) {

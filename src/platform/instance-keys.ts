@@ -6,48 +6,56 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import type { Clock } from './clock.js';
+import { type AppContext, service } from './context.js';
 import { constantTimeEqual, randomToken } from './ids.js';
 import { getOrCreate } from './instance-secrets.js';
 import type { Database } from './storage/database.js';
 
-const loaded = new WeakMap<Database, Map<string, Promise<Buffer>>>();
+/** What reading a key needs: the database and clock, and the app's services to keep loaded keys in. */
+export type KeyContext = Pick<AppContext, 'db' | 'clock' | 'services'>;
 
-async function instanceKey(db: Database, clock: Clock, name: string): Promise<Buffer> {
-  let keys = loaded.get(db);
-  if (!keys) {
-    keys = new Map();
-    loaded.set(db, keys);
-  }
+const LOADED_KEYS = Symbol('instance keys');
+
+/**
+ * The named key, read (or created) once per app and kept on its services: keys never change, and every
+ * sealed message and signed link would otherwise cost a round trip. A failed read is not remembered.
+ */
+async function instanceKey(ctx: KeyContext, name: string): Promise<Buffer> {
+  const keys = service(ctx, LOADED_KEYS, () => new Map<string, Promise<Buffer>>());
   let key = keys.get(name);
   if (!key) {
-    key = getOrCreate(db, clock, name, () => randomToken(32)).then((value) => Buffer.from(value, 'base64url'));
-    key.catch(() => keys!.delete(name));
+    key = readKey(ctx.db, ctx.clock, name);
+    key.catch(() => keys.delete(name));
     keys.set(name, key);
   }
   return key;
 }
 
+function readKey(db: Database, clock: Clock, name: string): Promise<Buffer> {
+  return getOrCreate(db, clock, name, () => randomToken(32)).then((value) => Buffer.from(value, 'base64url'));
+}
+
 /** HMAC-SHA256 of `parts` under the instance's link key, base64url. */
-export async function signLink(db: Database, clock: Clock, parts: string[]): Promise<string> {
-  const key = await instanceKey(db, clock, 'link-signing-key');
+export async function signLink(ctx: KeyContext, parts: string[]): Promise<string> {
+  const key = await instanceKey(ctx, 'link-signing-key');
   return createHmac('sha256', key).update(parts.join('\n')).digest('base64url');
 }
 
-export async function verifyLink(db: Database, clock: Clock, parts: string[], signature: string): Promise<boolean> {
-  return constantTimeEqual(await signLink(db, clock, parts), signature);
+export async function verifyLink(ctx: KeyContext, parts: string[], signature: string): Promise<boolean> {
+  return constantTimeEqual(await signLink(ctx, parts), signature);
 }
 
 /** AES-256-GCM; the result is `iv.tag.ciphertext` in base64url. */
-export async function seal(db: Database, clock: Clock, plaintext: string): Promise<string> {
-  const key = await instanceKey(db, clock, 'sealing-key');
+export async function seal(ctx: KeyContext, plaintext: string): Promise<string> {
+  const key = await instanceKey(ctx, 'sealing-key');
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return [iv, cipher.getAuthTag(), body].map((b) => b.toString('base64url')).join('.');
 }
 
-export async function unseal(db: Database, clock: Clock, sealed: string): Promise<string> {
-  const key = await instanceKey(db, clock, 'sealing-key');
+export async function unseal(ctx: KeyContext, sealed: string): Promise<string> {
+  const key = await instanceKey(ctx, 'sealing-key');
   const [iv, tag, body] = sealed.split('.').map((p) => Buffer.from(p, 'base64url'));
   const decipher = createDecipheriv('aes-256-gcm', key, iv!);
   decipher.setAuthTag(tag!);

@@ -51,6 +51,11 @@ export async function release(db: Executor, key: string, windowMs: number, now: 
     .execute();
 }
 
+/** Forgets windows that have ended (housekeeping; see platform-feature.ts). */
+export async function purgeEndedWindows(db: Executor, now: number): Promise<void> {
+  await db.deleteFrom('rate_limits').where('expires_at', '<', now).execute();
+}
+
 export interface Limit {
   key: string;
   limit: number;

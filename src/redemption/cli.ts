@@ -4,9 +4,8 @@
  * FOYER_IDP_CLIENT_SECRET, standard input or a prompt, so it need not stand in the process list.
  */
 import type { Command } from 'commander';
-import type { CliHelpers } from '../cli/main.js';
 import { requireTenant } from '../directory/tenants.js';
-import { readSecret } from '../platform/cli/secrets-input.js';
+import type { CliHelpers } from '../platform/cli/helpers.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { createExternalProvider, deleteExternalProvider, type ExternalProvider, listExternalProviders } from './external-providers.js';
 
@@ -15,7 +14,7 @@ const CLI_ACTOR = { kind: 'cli' as const, displayName: 'foyer command line' };
 const describe = (p: ExternalProvider) => `${p.displayName} (${p.id})\n  issuer:  ${p.issuer}\n  client:  ${p.clientId}\n  domains: ${p.domains.join(', ')}`;
 const view = (p: ExternalProvider) => ({ id: p.id, displayName: p.displayName, issuer: p.issuer, clientId: p.clientId, scope: p.scope, domains: p.domains });
 
-export function registerIdentityProviderCli(program: Command, { io, withContext, print, collect }: CliHelpers): void {
+export function registerIdentityProviderCli(program: Command, { io, withContext, print, collect, readSecret }: CliHelpers): void {
   const idp = program.command('idp').description("external OpenID Connect providers that are the home of guests' domains");
   idp
     .command('add')
@@ -43,11 +42,7 @@ export function registerIdentityProviderCli(program: Command, { io, withContext,
       }) => {
         const secret = opts.publicClient
           ? null
-          : await readSecret(
-              { fromStdin: opts.clientSecretStdin, envName: 'FOYER_IDP_CLIENT_SECRET', prompt: 'Client secret' },
-              (m) => io.err(`warning: ${m}`),
-              io.env,
-            );
+          : await readSecret({ fromStdin: opts.clientSecretStdin, envName: 'FOYER_IDP_CLIENT_SECRET', prompt: 'Client secret' });
         const created = await withContext(io, async (ctx) => {
           const tenant = await requireTenant(ctx.db.kysely, opts.tenant);
           return createExternalProvider(

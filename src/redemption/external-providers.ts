@@ -11,7 +11,8 @@ import { LRUCache } from 'lru-cache';
 import * as oidc from 'openid-client';
 import { type Actor, activities, recordAudit } from '../directory/audit-log.js';
 import { normalizeDomain } from '../directory/domains.js';
-import type { AppContext } from '../platform/context.js';
+import { listTenantDomains } from '../directory/tenants.js';
+import { type AppContext, service } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { newId } from '../platform/ids.js';
 import { seal, unseal } from '../platform/instance-keys.js';
@@ -93,12 +94,7 @@ export async function createExternalProvider(ctx: AppContext, tenantId: string, 
       }),
     ),
   ];
-  const own = await ctx.db.kysely
-    .selectFrom('tenant_domains')
-    .select('domain')
-    .where('tenant_id', '=', tenantId)
-    .where('domain', 'in', domains.length ? domains : [''])
-    .executeTakeFirst();
+  const own = (await listTenantDomains(ctx.db.kysely, tenantId)).find((d) => domains.includes(d.domain));
   if (own) throw new FoyerError('request.invalid_body', `'${own.domain}' is a verified domain of this tenant: its people are members, not guests.`);
   const scope = (input.scope ?? 'openid profile email').trim();
   if (!scope.split(/\s+/).includes('openid')) throw new FoyerError('request.invalid_body', "scope must include 'openid'.");
@@ -109,7 +105,7 @@ export async function createExternalProvider(ctx: AppContext, tenantId: string, 
     display_name: input.displayName.trim(),
     issuer,
     client_id: input.clientId,
-    client_secret: input.clientSecret ? await seal(ctx.db, ctx.clock, input.clientSecret) : null,
+    client_secret: input.clientSecret ? await seal(ctx, input.clientSecret) : null,
     scope,
     domains: JSON.stringify(domains),
     created_at: now,
@@ -154,15 +150,17 @@ export async function deleteExternalProvider(ctx: AppContext, tenantId: string, 
   });
 }
 
-const configurations = new LRUCache<string, Promise<oidc.Configuration>>({ max: 500, ttl: 10 * 60_000 });
+/** Each provider's discovered configuration, per app (a provider's keys and endpoints change rarely). */
+const CONFIGURATIONS = Symbol('external provider configurations');
 
 async function configurationFor(ctx: AppContext, provider: ExternalProvider): Promise<oidc.Configuration> {
+  const configurations = service(ctx, CONFIGURATIONS, () => new LRUCache<string, Promise<oidc.Configuration>>({ max: 500, ttl: 10 * 60_000 }));
   const key = `${provider.id}:${provider.issuer}:${provider.clientId}`;
   let config = configurations.get(key);
   if (!config) {
     config = (async () => {
       const row = await ctx.db.kysely.selectFrom('identity_providers').select('client_secret').where('id', '=', provider.id).executeTakeFirstOrThrow();
-      const secret = row.client_secret ? await unseal(ctx.db, ctx.clock, row.client_secret) : undefined;
+      const secret = row.client_secret ? await unseal(ctx, row.client_secret) : undefined;
       const insecure = provider.issuer.startsWith('http:');
       return oidc.discovery(new URL(provider.issuer), provider.clientId, undefined, secret ? oidc.ClientSecretBasic(secret) : oidc.None(), {
         ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}),

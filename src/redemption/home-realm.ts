@@ -10,17 +10,10 @@
  * then the fallback: `emailOneTimePasscode` and `defaultConfiguredIdp` mean a one-time passcode while the
  * tenant's e-mail OTP setting allows it, `microsoftAccount` means creating a personal account.
  */
-import { domainMatches } from '../invitations/invite-rules.js';
 
-export const primaryProviders = ['azureActiveDirectory', 'externalFederation', 'socialIdentityProviders'] as const;
-export type PrimaryProvider = (typeof primaryProviders)[number];
-export const fallbackProviders = ['defaultConfiguredIdp', 'emailOneTimePasscode', 'microsoftAccount'] as const;
-export type FallbackProvider = (typeof fallbackProviders)[number];
-
-export interface RedemptionConfiguration {
-  primaryIdentityProviderPrecedenceOrder: PrimaryProvider[];
-  fallbackIdentityProvider: FallbackProvider;
-}
+import { domainMatches } from '../directory/domains.js';
+import type { BoundIdentity } from '../directory/guests.js';
+import type { RedemptionConfiguration } from '../directory/redemption-configuration.js';
 
 export interface ExternalProviderFacts {
   id: string;
@@ -73,11 +66,7 @@ export function resolveHome(facts: HomeFacts, rules: HomeRules): HomeRoute {
   return { kind: 'none' };
 }
 
-/** A guest's bound home identity, as `user_identities` records it. */
-export interface BoundIdentity {
-  issuer: string;
-  issuerAssignedId: string;
-}
+export type { BoundIdentity } from '../directory/guests.js';
 
 export const PASSCODE_ISSUER = 'mail';
 

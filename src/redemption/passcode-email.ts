@@ -1,10 +1,9 @@
 /**
- * The one-time passcode e-mail: the 8-digit code a guest types to prove an address (SPEC §6), either to
+ * The one-time passcode e-mail: the 8-digit code a guest types to prove an address, either to
  * sign in as an e-mail one-time-passcode guest or to create a personal account. Pure, like the
  * invitation e-mail. The code is not in the subject, which lock screens and notifications show.
  */
-
-import type { ComposedEmail } from '../invitations/invitation-email.js';
+import type { ComposedEmail } from '../mail/message.js';
 import { html } from '../platform/html.js';
 import type { Locale } from '../platform/locale.js';
 

@@ -54,7 +54,7 @@ export async function sendPasscode(ctx: AppContext, r: PasscodeRequest): Promise
   );
   if (blocked) return { retryAfterMs: blocked.retryAfterMs };
   const code = newPasscode();
-  const sealed = r.deliver ? await seal(ctx.db, ctx.clock, code) : null;
+  const sealed = r.deliver ? await seal(ctx, code) : null;
   await ctx.db.transaction(async (trx) => {
     await trx.updateTable('passcodes').set({ used_at: now }).where('flow_id_hash', '=', r.flowIdHash).where('used_at', 'is', null).execute();
     await trx
@@ -86,7 +86,7 @@ export async function sendPasscode(ctx: AppContext, r: PasscodeRequest): Promise
       });
     }
   });
-  if (sealed) outboxSignal(ctx.db).emit('queued');
+  if (sealed) outboxSignal(ctx).emit('queued');
   return { sent: true };
 }
 

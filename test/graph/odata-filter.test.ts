@@ -1,6 +1,6 @@
 /** The $filter parser, by table: what Graph clients send, and what it must refuse with a clear message. */
 import { describe, expect, it } from 'vitest';
-import { usersCollection } from '../../src/directory/users.js';
+import { usersCollection } from '../../src/directory/user-list.js';
 import { FoyerError } from '../../src/platform/errors/foyer-error.js';
 import { parseFilter } from '../../src/platform/odata/filter.js';
 import { parseCollectionQuery } from '../../src/platform/odata/query.js';

@@ -1,8 +1,9 @@
 /** The pure decisions behind an invitation, as tables of cases. */
 import { describe, expect, it } from 'vitest';
+import { domainMatches } from '../../src/directory/domains.js';
 import type { AllowInvitesFrom } from '../../src/directory/policies.js';
 import { directoryRoles } from '../../src/directory/roles.js';
-import { checkInviteeDomain, checkRedirectUrl, domainMatches, type InvitingParty, mayInvite } from '../../src/invitations/invite-rules.js';
+import { checkInviteeDomain, checkRedirectUrl, type InvitingParty, mayInvite } from '../../src/invitations/invite-rules.js';
 import { ticketVerdict } from '../../src/invitations/tickets.js';
 import { retryDelay } from '../../src/mail/outbox.js';
 

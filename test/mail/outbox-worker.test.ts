@@ -6,8 +6,17 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTenant } from '../../src/directory/tenants.js';
+import { installFeatures } from '../../src/features.js';
 import { createInvitation } from '../../src/invitations/create-invitation.js';
-import { cancelQueuedMail, DeliveryError, type MailTransport, type RenderedMail, startOutboxWorker, type WorkerSettings } from '../../src/mail/outbox.js';
+import {
+  cancelQueuedMail,
+  DeliveryError,
+  enqueueMail,
+  type MailTransport,
+  type RenderedMail,
+  startOutboxWorker,
+  type WorkerSettings,
+} from '../../src/mail/outbox.js';
 import { systemClock } from '../../src/platform/clock.js';
 import type { AppContext } from '../../src/platform/context.js';
 import { backends, freshContext } from '../support/backends.js';
@@ -32,6 +41,8 @@ describe.each(backends)('the outbox worker on $name', (backend) => {
   beforeEach(async () => {
     const fresh = await freshContext(backend, systemClock);
     ctx = { ...fresh.ctx, log: pino({ level: 'silent' }) };
+    // The worker renders each message through its feature's mail kind, as the server registers them.
+    installFeatures(ctx);
     cleanup = fresh.cleanup;
   });
   afterEach(() => cleanup());
@@ -134,6 +145,34 @@ describe.each(backends)('the outbox worker on $name', (backend) => {
       expect(row).toEqual({ state: 'cancelled', secret: null });
       expect(sent).toEqual([]);
       expect(attempts).toBe(1);
+    } finally {
+      await worker.stop();
+    }
+  });
+  it('gives up at once on a message of a kind no feature renders, and sends nothing', async () => {
+    const { tenant } = await createTenant(ctx, {
+      name: 'Contoso',
+      domains: ['contoso.example'],
+      adminEmail: 'admin@contoso.example',
+      adminPassword: 'Correct-Horse-9',
+    });
+    await ctx.db.transaction((trx) =>
+      enqueueMail(trx, ctx, {
+        tenantId: tenant.id,
+        invitationId: null,
+        recipient: 'x@fabrikam.example',
+        payload: { kind: 'retired-kind' },
+        secret: null,
+        now: Date.now(),
+      }),
+    );
+    const sent: string[] = [];
+    const worker = startOutboxWorker(ctx, slowTransport(0, sent), settings);
+    try {
+      await worker.runOnce();
+      const row = await ctx.db.kysely.selectFrom('outbox').select(['state', 'attempts', 'last_error']).executeTakeFirstOrThrow();
+      expect(row).toEqual({ state: 'failed', attempts: 1, last_error: "no feature renders mail of kind 'retired-kind'" });
+      expect(sent).toEqual([]);
     } finally {
       await worker.stop();
     }

@@ -6,17 +6,28 @@
 import { createInterface } from 'node:readline';
 import { read } from 'read';
 
-let stdinLines: Promise<string[]> | undefined;
+/**
+ * Standard input's lines, read once per command run: several secrets may come on successive lines, and
+ * the stream can be read only once. One reader per run (cli/main.ts makes it), not one per process.
+ */
+export function stdinReader(): () => Promise<string[]> {
+  let lines: Promise<string[]> | undefined;
+  return () => {
+    lines ??= new Promise((resolve, reject) => {
+      const read: string[] = [];
+      const rl = createInterface({ input: process.stdin });
+      rl.on('line', (l) => read.push(l));
+      rl.on('close', () => resolve(read));
+      rl.on('error', reject);
+    });
+    return lines;
+  };
+}
 
-function readStdinLines(): Promise<string[]> {
-  stdinLines ??= new Promise((resolve, reject) => {
-    const lines: string[] = [];
-    const rl = createInterface({ input: process.stdin });
-    rl.on('line', (l) => lines.push(l));
-    rl.on('close', () => resolve(lines));
-    rl.on('error', reject);
-  });
-  return stdinLines;
+export interface SecretInput {
+  warn: (msg: string) => void;
+  env: NodeJS.ProcessEnv;
+  stdin: () => Promise<string[]>;
 }
 
 export interface SecretSource {
@@ -28,9 +39,9 @@ export interface SecretSource {
   stdinLine?: number;
 }
 
-export async function readSecret(source: SecretSource, warn: (msg: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function readSecret(source: SecretSource, { warn, env, stdin }: SecretInput): Promise<string> {
   if (source.fromStdin) {
-    const line = (await readStdinLines())[source.stdinLine ?? 0];
+    const line = (await stdin())[source.stdinLine ?? 0];
     if (!line) throw new Error(`expected the ${source.prompt.toLowerCase()} on standard input`);
     return line;
   }

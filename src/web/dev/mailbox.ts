@@ -5,14 +5,14 @@
  * redemption links).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RenderedMail } from '../../mail/outbox.js';
+import { findMailboxMessage, listMailbox } from '../../mail/mailbox.js';
 import type { AppContext } from '../../platform/context.js';
 import { html } from '../../platform/html.js';
 import { page, pageHeaders } from '../kit/layout.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+const LOOPBACK: ReadonlySet<string> = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 export function registerDevelopmentMailbox(app: FastifyInstance, ctx: AppContext): void {
   if (ctx.config.mode !== 'development') return;
@@ -28,8 +28,7 @@ export function registerDevelopmentMailbox(app: FastifyInstance, ctx: AppContext
   };
 
   app.get('/_dev/mailbox', { onRequest }, async (_request, reply) => {
-    const rows = await ctx.db.kysely.selectFrom('development_mailbox').selectAll().orderBy('id', 'desc').limit(100).execute();
-    const mails = rows.map((r) => ({ id: r.id, at: new Date(r.created_at).toISOString(), mail: JSON.parse(r.message) as RenderedMail }));
+    const mails = await listMailbox(ctx.db.kysely, 100);
     return reply.headers(pageHeaders).send(
       page(
         'en-US',
@@ -47,13 +46,13 @@ ${
 
   app.get('/_dev/mailbox/:id', { onRequest }, async (request, reply) => {
     const { id } = request.params as { id: string };
-    const row = UUID.test(id) ? await ctx.db.kysely.selectFrom('development_mailbox').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
-    if (!row)
+    const found = UUID.test(id) ? await findMailboxMessage(ctx.db.kysely, id) : undefined;
+    if (!found)
       return reply
         .code(404)
         .headers(pageHeaders)
         .send(page('en-US', 'Not found', html`<h1>No such message</h1><p><a href="/_dev/mailbox">Back to the mailbox</a></p>`));
-    const mail = JSON.parse(row.message) as RenderedMail;
+    const { mail } = found;
     return reply.headers(pageHeaders).send(
       page(
         'en-US',
@@ -68,9 +67,9 @@ ${
 
   app.get('/_dev/mailbox/:id/html', { onRequest }, async (request, reply) => {
     const { id } = request.params as { id: string };
-    const row = UUID.test(id) ? await ctx.db.kysely.selectFrom('development_mailbox').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
-    if (!row) return reply.code(404).send('not found');
-    const mail = JSON.parse(row.message) as RenderedMail;
+    const found = UUID.test(id) ? await findMailboxMessage(ctx.db.kysely, id) : undefined;
+    if (!found) return reply.code(404).send('not found');
+    const { mail } = found;
     // The HTML part as a mail client would show it: no scripts, sandboxed.
     return reply
       .headers({ ...pageHeaders, 'content-security-policy': "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:" })

@@ -7,15 +7,15 @@
 
 import type {} from '@fastify/csrf-protection';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { activities, recordAudit } from '../../directory/audit-log.js';
+import { z } from 'zod';
 import { findTenant } from '../../directory/tenants.js';
+import { isInvitationBlocked, setInvitationBlock } from '../../invitations/blocks.js';
 import type { AppContext } from '../../platform/context.js';
 import { html } from '../../platform/html.js';
-import { newId } from '../../platform/ids.js';
 import { verifyLink } from '../../platform/instance-keys.js';
 import { chooseLocale, type Locale } from '../../platform/locale.js';
-import { page, pageHeaders } from '../kit/layout.js';
-import { brandOf } from '../sign-in/sign-in.js';
+import { parseForm } from '../kit/forms.js';
+import { brandOf, page, pageHeaders } from '../kit/layout.js';
 
 const messages = {
   'en-US': {
@@ -49,25 +49,23 @@ const messages = {
   },
 } satisfies Record<Locale, unknown>;
 
-interface LinkParams {
-  tenant: string;
-  address: string;
-  sig: string;
-}
+/** The signed link's parameters; anything else (missing, too long, repeated) makes the link invalid. */
+const linkParams = z.object({ tenant: z.string().min(1).max(64), address: z.string().min(1).max(320), sig: z.string().min(1).max(128) });
+type LinkParams = z.infer<typeof linkParams>;
 
 function readParams(source: unknown): LinkParams | undefined {
-  const p = (source ?? {}) as Record<string, unknown>;
-  const ok = (v: unknown, max: number): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
-  if (!ok(p.tenant, 64) || !ok(p.address, 320) || !ok(p.sig, 128)) return undefined;
-  return { tenant: p.tenant, address: p.address, sig: p.sig };
+  return parseForm(linkParams.optional().catch(undefined), source);
 }
+
+/** Anything but "unblock" blocks: the block page's only other button. */
+const actionForm = z.object({ action: z.string().catch('block') });
 
 export function registerBlockPages(app: FastifyInstance, ctx: AppContext): void {
   async function resolve(request: FastifyRequest, reply: FastifyReply, source: unknown) {
     const locale = chooseLocale([], request.headers['accept-language']);
     const t = messages[locale];
     const params = readParams(source);
-    const valid = params && (await verifyLink(ctx.db, ctx.clock, ['block-invitations', params.tenant, params.address], params.sig));
+    const valid = params && (await verifyLink(ctx, ['block-invitations', params.tenant, params.address], params.sig));
     const tenant = valid ? await findTenant(ctx.db.kysely, params.tenant) : undefined;
     if (!params || !valid || !tenant || tenant.id !== params.tenant) {
       reply
@@ -77,16 +75,6 @@ export function registerBlockPages(app: FastifyInstance, ctx: AppContext): void 
       return undefined;
     }
     return { locale, t, params, tenant };
-  }
-
-  async function isBlocked(tenantId: string, address: string) {
-    const row = await ctx.db.kysely
-      .selectFrom('invitation_blocks')
-      .select('created_at')
-      .where('tenant_id', '=', tenantId)
-      .where('address_lower', '=', address)
-      .executeTakeFirst();
-    return row !== undefined;
   }
 
   function form(reply: FastifyReply, p: LinkParams, action: 'block' | 'unblock', label: string) {
@@ -104,7 +92,7 @@ export function registerBlockPages(app: FastifyInstance, ctx: AppContext): void 
     const it = await resolve(request, reply, request.query);
     if (!it) return reply;
     const { t, params, tenant, locale } = it;
-    const body = (await isBlocked(tenant.id, params.address))
+    const body = (await isInvitationBlocked(ctx.db.kysely, tenant.id, params.address))
       ? html`<h1>${t.blocked(tenant.displayName)}</h1><p>${t.blockedExplain(params.address)}</p>${form(reply, params, 'unblock', t.unblock)}`
       : html`<h1>${t.blockQuestion(tenant.displayName)}</h1><p>${t.blockExplain(tenant.displayName, params.address)}</p>${form(reply, params, 'block', t.block)}`;
     return reply.headers(pageHeaders).send(page(locale, t.title, body, brandOf(tenant)));
@@ -114,34 +102,8 @@ export function registerBlockPages(app: FastifyInstance, ctx: AppContext): void 
     const it = await resolve(request, reply, request.body);
     if (!it) return reply;
     const { t, params, tenant, locale } = it;
-    const action = (request.body as Record<string, unknown>).action === 'unblock' ? 'unblock' : 'block';
-    const now = ctx.clock.now();
-    await ctx.db.transaction(async (trx) => {
-      const changed =
-        action === 'block'
-          ? (
-              await trx
-                .insertInto('invitation_blocks')
-                .values({ tenant_id: tenant.id, address_lower: params.address, created_at: now })
-                .onConflict((oc) => oc.columns(['tenant_id', 'address_lower']).doNothing())
-                .executeTakeFirst()
-            ).numInsertedOrUpdatedRows
-          : (await trx.deleteFrom('invitation_blocks').where('tenant_id', '=', tenant.id).where('address_lower', '=', params.address).executeTakeFirst())
-              .numDeletedRows;
-      if (Number(changed ?? 0) > 0) {
-        await recordAudit(trx, {
-          tenantId: tenant.id,
-          activity: action === 'block' ? activities.emailUnsubscribed : activities.emailSubscribed,
-          category: 'UserManagement',
-          operationType: 'Update',
-          result: 'success',
-          actor: { kind: 'recipient', address: params.address, ipAddress: request.ip },
-          targets: [{ id: null, type: 'User', displayName: params.address }],
-          correlationId: newId(),
-          at: now,
-        });
-      }
-    });
+    const action = parseForm(actionForm, request.body).action === 'unblock' ? 'unblock' : 'block';
+    await setInvitationBlock(ctx, { tenantId: tenant.id, addressLower: params.address, blocked: action === 'block', clientIp: request.ip });
     const body =
       action === 'block'
         ? html`<h1 role="status">${t.blocked(tenant.displayName)}</h1><p>${t.blockedExplain(params.address)}</p>${form(reply, params, 'unblock', t.unblock)}`

@@ -4,8 +4,8 @@
  */
 import { type Html, html } from '../../platform/html.js';
 import type { Locale } from '../../platform/locale.js';
+import { redemptionText } from '../kit/guest-texts.js';
 import { type PageBrand, page } from '../kit/layout.js';
-import { redemptionText } from './texts.js';
 
 export interface View {
   locale: Locale;

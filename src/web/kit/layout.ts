@@ -1,5 +1,5 @@
 /** The frame of every page: language, title, the tenant's branding, and a small accessible stylesheet. */
-import type { Branding } from '../../directory/tenants.js';
+import type { Branding, Tenant } from '../../directory/tenants.js';
 import { type Html, html, raw } from '../../platform/html.js';
 import type { Locale } from '../../platform/locale.js';
 import { text } from './i18n.js';
@@ -74,4 +74,26 @@ ${body}
 ${brand.privacyStatementUrl ? html`<footer><a href="${brand.privacyStatementUrl}">${text(locale).footerPrivacy}</a></footer>` : ''}
 </body>
 </html>`.value;
+}
+
+/** A tenant's pages wear its name, branding and privacy statement. */
+export function brandOf(tenant: Tenant): PageBrand {
+  return {
+    organizationName: tenant.displayName,
+    branding: tenant.branding,
+    privacyStatementUrl: tenant.privacyStatementUrl,
+  };
+}
+
+/** A page that only says something: an error, a refusal, a confirmation. */
+export function messagePage(locale: Locale, title: string, body: string, brand: PageBrand = {}, meta: Record<string, string> = {}): string {
+  const entries = Object.entries(meta);
+  return page(
+    locale,
+    title,
+    html`<h1>${title}</h1>
+<p>${body}</p>
+${entries.length ? html`<dl class="meta">${entries.map(([k, v]) => html`<dt>${k}</dt><dd><code>${v}</code></dd>`)}</dl>` : ''}`,
+    brand,
+  );
 }

@@ -7,9 +7,7 @@ import { html, raw } from '../../platform/html.js';
 import { chooseLocale } from '../../platform/locale.js';
 import { endBrowserSession, sessionCookieName } from '../kit/browser-session.js';
 import { text } from '../kit/i18n.js';
-import { page, pageHeaders } from '../kit/layout.js';
-import { brandOf } from './sign-in.js';
-import { messagePage } from './sign-in-views.js';
+import { brandOf, messagePage, page, pageHeaders } from '../kit/layout.js';
 
 export function providerViews(
   ctx: AppContext,

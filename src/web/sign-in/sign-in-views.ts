@@ -65,15 +65,3 @@ ${opts.error ? html`<p class="error" role="alert" id="password-error">${opts.err
     f.brand,
   );
 }
-
-export function messagePage(locale: Locale, title: string, body: string, brand: PageBrand = {}, meta: Record<string, string> = {}): string {
-  const entries = Object.entries(meta);
-  return page(
-    locale,
-    title,
-    html`<h1>${title}</h1>
-<p>${body}</p>
-${entries.length ? html`<dl class="meta">${entries.map(([k, v]) => html`<dt>${k}</dt><dd><code>${v}</code></dd>`)}</dl>` : ''}`,
-    brand,
-  );
-}

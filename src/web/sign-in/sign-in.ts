@@ -16,7 +16,9 @@
 import type {} from '@fastify/csrf-protection';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
+import { z } from 'zod';
 import { parseEmailAddress } from '../../directory/domains.js';
+import { isVerifiedDomainOf } from '../../directory/guests.js';
 import { checkPassword } from '../../directory/password-check.js';
 import type { Tenant } from '../../directory/tenants.js';
 import { findMemberBySignInName, findUser } from '../../directory/users.js';
@@ -24,11 +26,15 @@ import { issuerFor } from '../../oidc/accounts.js';
 import type { ProviderRegistry } from '../../oidc/registry.js';
 import type { AppContext } from '../../platform/context.js';
 import { chooseLocale, type Locale } from '../../platform/locale.js';
-import { guestFromBrowserSession, startGuestSignIn, takeGuestSignIn } from '../guest/pages.js';
 import { readBrowserSession, rememberAccount, signInStillCounts } from '../kit/browser-session.js';
+import { parseForm, rawField, textField } from '../kit/forms.js';
+import { guestFromBrowserSession, startGuestSignIn, takeGuestSignIn } from '../kit/guest-hand-back.js';
 import { text } from '../kit/i18n.js';
-import { pageHeaders } from '../kit/layout.js';
-import { type FormContext, identifierPage, messagePage, passwordPage } from './sign-in-views.js';
+import { brandOf, messagePage, pageHeaders } from '../kit/layout.js';
+import { type FormContext, identifierPage, passwordPage } from './sign-in-views.js';
+
+const identifierForm = z.object({ email: rawField });
+const passwordForm = z.object({ email: rawField, password: textField() });
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -126,7 +132,7 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
   app.post('/:tenantId/login/:uid/identifier', { preHandler: app.csrfProtection }, async (request, reply) => {
     const it = await load(request, reply);
     if (!it) return reply;
-    const body = (request.body ?? {}) as Record<string, unknown>;
+    const body = parseForm(identifierForm, request.body);
     const address = parseEmailAddress(body.email);
     const t = text(it.locale);
     if (!address) {
@@ -144,14 +150,7 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
     // domains, known or not) get the password page; everyone else is sent to their home identity.
     const member = await findMemberBySignInName(ctx.db.kysely, it.tenant.id, address.address);
     if (!member) {
-      const own = await ctx.db.kysely
-        .selectFrom('tenant_domains')
-        .select('domain')
-        .where('tenant_id', '=', it.tenant.id)
-        .where('domain', '=', address.domain)
-        .where('is_verified', '=', 1)
-        .executeTakeFirst();
-      if (!own) {
+      if (!(await isVerifiedDomainOf(ctx.db.kysely, it.tenant.id, address.domain))) {
         return startGuestSignIn(ctx, request, reply, {
           tenantId: it.tenant.id,
           uid: it.details.uid,
@@ -172,9 +171,8 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
   app.post('/:tenantId/login/:uid/password', { preHandler: app.csrfProtection }, async (request, reply) => {
     const it = await load(request, reply);
     if (!it) return reply;
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const address = parseEmailAddress(body.email);
-    const password = typeof body.password === 'string' ? body.password : '';
+    const { email, password } = parseForm(passwordForm, request.body);
+    const address = parseEmailAddress(email);
     const t = text(it.locale);
     const action = `${base(it.tenant.id, it.details.uid)}/password`;
     if (!address) {
@@ -241,12 +239,4 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
     if (!it) return reply;
     return finish(it, request, reply, { error: 'access_denied', error_description: 'The person cancelled the sign-in.' });
   });
-}
-
-export function brandOf(tenant: Tenant) {
-  return {
-    organizationName: tenant.displayName,
-    branding: tenant.branding,
-    privacyStatementUrl: tenant.privacyStatementUrl,
-  };
 }

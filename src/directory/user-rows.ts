@@ -1,0 +1,193 @@
+/**
+ * How a user is stored: the row ↔ `User` mapping, the profile properties' columns (one table for
+ * creating and changing users), and the insert every kind of user goes through (members, a tenant's
+ * first administrator, invited guests). Only the directory imports this file.
+ */
+import { FoyerError } from '../platform/errors/foyer-error.js';
+import { type Executor, isUniqueViolation } from '../platform/storage/database.js';
+import type { UsersTable } from '../platform/storage/schema.js';
+import { parseEmailAddress } from './domains.js';
+
+export interface ObjectIdentity {
+  signInType: string;
+  issuer: string;
+  issuerAssignedId: string;
+}
+
+export interface User {
+  id: string;
+  tenantId: string;
+  userPrincipalName: string;
+  mail: string | null;
+  otherMails: string[];
+  displayName: string;
+  givenName: string | null;
+  surname: string | null;
+  jobTitle: string | null;
+  companyName: string | null;
+  preferredLanguage: string | null;
+  accountEnabled: boolean;
+  userType: 'Member' | 'Guest';
+  creationType: string | null;
+  externalUserState: string | null;
+  externalUserStateChangeDateTime: number | null;
+  createdAt: number;
+  /** Sign-ins proven before this instant (epoch ms) no longer count. */
+  tokensRevokedAt: number | null;
+  /** Never leaves the directory module except to the sign-in check. */
+  hasPassword: boolean;
+}
+
+export function userFromRow(r: UsersTable): User {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    userPrincipalName: r.user_principal_name,
+    mail: r.mail,
+    otherMails: r.other_mails ? (JSON.parse(r.other_mails) as string[]) : [],
+    displayName: r.display_name,
+    givenName: r.given_name,
+    surname: r.surname,
+    jobTitle: r.job_title,
+    companyName: r.company_name,
+    preferredLanguage: r.preferred_language,
+    accountEnabled: r.account_enabled === 1,
+    userType: r.user_type as User['userType'],
+    creationType: r.creation_type,
+    externalUserState: r.external_user_state,
+    externalUserStateChangeDateTime: r.external_user_state_change_at,
+    createdAt: r.created_at,
+    tokensRevokedAt: r.tokens_revoked_at ?? null,
+    hasPassword: r.password_hash !== null && r.password_hash !== undefined,
+  };
+}
+
+/** The properties an administrator sets on a user, by Graph's names: when creating and when changing. */
+export interface UserProfile {
+  displayName?: string;
+  givenName?: string | null;
+  surname?: string | null;
+  jobTitle?: string | null;
+  companyName?: string | null;
+  preferredLanguage?: string | null;
+  accountEnabled?: boolean;
+  mail?: string | null;
+  otherMails?: string[];
+  userType?: 'Member' | 'Guest';
+}
+
+/** The columns of the properties `profile` sets (undefined ones are left alone). */
+export function profileColumns(profile: UserProfile): Partial<UsersTable> {
+  const set: Partial<UsersTable> = {};
+  if (profile.displayName !== undefined) set.display_name = profile.displayName;
+  if (profile.givenName !== undefined) set.given_name = profile.givenName;
+  if (profile.surname !== undefined) set.surname = profile.surname;
+  if (profile.jobTitle !== undefined) set.job_title = profile.jobTitle;
+  if (profile.companyName !== undefined) set.company_name = profile.companyName;
+  if (profile.preferredLanguage !== undefined) set.preferred_language = profile.preferredLanguage;
+  if (profile.accountEnabled !== undefined) set.account_enabled = profile.accountEnabled ? 1 : 0;
+  if (profile.userType !== undefined) set.user_type = profile.userType;
+  if (profile.mail !== undefined) {
+    const mail = profile.mail === null ? null : parseEmailAddress(profile.mail);
+    if (mail === undefined) throw new FoyerError('request.invalid_body', `'${profile.mail}' is not a valid mail address.`);
+    set.mail = mail?.address ?? null;
+    set.mail_lower = mail?.lower ?? null;
+  }
+  if (profile.otherMails !== undefined) set.other_mails = normalizeOtherMails(profile.otherMails);
+  return set;
+}
+
+/**
+ * Fills the lower-cased search copies of whatever names `row` sets (see the migration: lower-cased in
+ * JavaScript so both backends fold letters alike).
+ */
+export function withSearchCopies<T extends Partial<UsersTable>>(row: T): T {
+  const out = { ...row };
+  if ('display_name' in row && row.display_name !== undefined) out.display_name_lower = row.display_name.toLowerCase();
+  if ('given_name' in row && row.given_name !== undefined) out.given_name_lower = row.given_name?.toLowerCase() ?? null;
+  if ('surname' in row && row.surname !== undefined) out.surname_lower = row.surname?.toLowerCase() ?? null;
+  return out;
+}
+
+/** otherMails as stored: valid addresses only, each once. */
+function normalizeOtherMails(list: string[]): string {
+  const parsed = list.map((m) => {
+    const p = parseEmailAddress(m);
+    if (!p) throw new FoyerError('request.invalid_body', `'${m}' in otherMails is not a valid e-mail address.`);
+    return p.address;
+  });
+  return JSON.stringify([...new Set(parsed)]);
+}
+
+export const upnTaken = () => new FoyerError('directory.conflict', 'Another object with the same value for property userPrincipalName already exists.');
+
+/**
+ * Inserts a user and its `userPrincipalName` identity (the shape Entra gives members, and guests before
+ * they redeem). A clash on the UPN is a clear `directory.conflict`, whichever backend reports it.
+ */
+export async function insertUserRow(
+  trx: Executor,
+  m: {
+    id: string;
+    tenantId: string;
+    upn: string;
+    issuer: string;
+    mail: string;
+    displayName: string;
+    /** null for guests, who prove who they are at their home identity */
+    passwordHash: string | null;
+    now: number;
+    extra?: Partial<UsersTable>;
+  },
+): Promise<void> {
+  const taken = await trx.selectFrom('users').select('id').where('upn_lower', '=', m.upn.toLowerCase()).executeTakeFirst();
+  if (taken) throw upnTaken();
+  await trx
+    .insertInto('users')
+    .values(
+      withSearchCopies({
+        id: m.id,
+        tenant_id: m.tenantId,
+        user_principal_name: m.upn,
+        upn_lower: m.upn.toLowerCase(),
+        mail: m.mail,
+        mail_lower: m.mail.toLowerCase(),
+        other_mails: '[]',
+        display_name: m.displayName,
+        display_name_lower: m.displayName.toLowerCase(),
+        given_name: null,
+        given_name_lower: null,
+        surname_lower: null,
+        tokens_revoked_at: null,
+        surname: null,
+        job_title: null,
+        company_name: null,
+        preferred_language: null,
+        account_enabled: 1,
+        user_type: 'Member',
+        creation_type: null,
+        external_user_state: null,
+        external_user_state_change_at: null,
+        password_hash: m.passwordHash,
+        created_at: m.now,
+        deleted_at: null,
+        ...m.extra,
+      }),
+    )
+    .execute()
+    // Two requests for one UPN can both pass the check above; the unique index decides.
+    .catch((err: unknown) => {
+      throw isUniqueViolation(err) ? upnTaken() : err;
+    });
+  await trx
+    .insertInto('user_identities')
+    .values({
+      user_id: m.id,
+      tenant_id: m.tenantId,
+      sign_in_type: 'userPrincipalName',
+      issuer: m.issuer,
+      issuer_assigned_id: m.upn,
+      created_at: m.now,
+    })
+    .execute();
+}

@@ -1,0 +1,16 @@
+/**
+ * The Graph API's registry slot: the resources features add under `/graph/v1.0/` (the directory's own,
+ * users, groups, organization and roles, are part of the API itself), and the API's own declaration.
+ */
+import type { Feature } from '../platform/feature.js';
+import { registerAuditRoutes } from './audit-logs.js';
+import type { GraphFeature } from './index.js';
+
+export interface GraphSlots {
+  graphRoutes: readonly GraphFeature[];
+}
+
+export const graphFeature: Feature<GraphSlots> = {
+  name: 'graph',
+  graphRoutes: [registerAuditRoutes],
+};

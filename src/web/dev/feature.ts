@@ -1,0 +1,9 @@
+/** The development page set: the mailbox (development mode only, this machine only). */
+import type { HttpSlots } from '../../oidc/feature.js';
+import type { Feature } from '../../platform/feature.js';
+import { registerDevelopmentMailbox } from './mailbox.js';
+
+export const developmentPages: Feature<HttpSlots> = {
+  name: 'development pages',
+  routes: [registerDevelopmentMailbox],
+};

@@ -1,0 +1,98 @@
+/**
+ * Password at the home tenant: an address at a domain another tenant on this instance verified belongs
+ * to a member there, who proves it with that tenant's password, on a page in that tenant's branding.
+ * The check (directory/password-check.ts) is the one a tenant's own sign-in page uses, with the same
+ * counters, so guessing against an account is counted once wherever it happens.
+ */
+import { z } from 'zod';
+import { checkPassword } from '../../../directory/password-check.js';
+import { findTenant, type Tenant } from '../../../directory/tenants.js';
+import { findMemberBySignInName } from '../../../directory/users.js';
+import { issuerFor } from '../../../oidc/accounts.js';
+import { parseForm, textField } from '../../kit/forms.js';
+import { redemptionText } from '../../kit/guest-texts.js';
+import { brandOf } from '../../kit/layout.js';
+import { G, type GuestPages, type InFlow, type Proof } from '../guest-page.js';
+import { passwordStep } from '../views.js';
+import type { SignInMethod } from './method.js';
+
+const passwordForm = z.object({ password: textField() });
+
+/** The home account's password page: the home tenant's branding, or none for a personal account. */
+export function passwordPage(f: InFlow, home: Tenant | undefined, error?: string): string {
+  const t = redemptionText(f.v.locale);
+  return passwordStep(
+    { ...f.v, brand: home ? brandOf(home) : {} },
+    {
+      title: home ? t.passwordFor(home.displayName) : t.personalPasswordTitle,
+      address: f.loaded.flow.address,
+      action: `${G}/password`,
+      cancelAction: `${G}/cancel`,
+      ...(error ? { error } : {}),
+    },
+  );
+}
+
+/** The account a typed password is checked against, as the home directory knows it. */
+export interface PasswordAccount {
+  /** The rate-limit key of the account (or of the typed address when there is none). */
+  key: string;
+  passwordHash: string | null | undefined;
+  found?: { id: string; name: string; enabled: boolean };
+  /** Whose password page it is (undefined: a personal account's). */
+  home?: Tenant;
+  issuer: string;
+  /** What the browser session records beyond the identity. */
+  session: (accountId: string) => Proof['session'];
+}
+
+/** Checks the submitted password against `account` and proves the identity, or shows the page again. */
+export async function verifyPassword(pages: GuestPages, f: InFlow, account: PasswordAccount) {
+  const t = redemptionText(f.v.locale);
+  const { password } = parseForm(passwordForm, f.request.body);
+  const again = (status: number, error: string) => pages.send(f.reply, status, passwordPage(f, account.home, error));
+  const verdict = await checkPassword(pages.ctx, f.request.ip, account.key, account.passwordHash, password);
+  if ('retryAfterMs' in verdict) return again(429, t.tooManyAttempts(pages.retryAfter(f.reply, verdict.retryAfterMs)));
+  // A disabled account gets the same answer as a wrong password: the page never says who exists.
+  if (!verdict.ok || !account.found?.enabled) return again(400, t.wrongPassword);
+  const email = f.loaded.flow.address.toLowerCase();
+  return pages.proved(f, {
+    identity: { issuer: account.issuer, subject: account.found.id, email, displayName: account.found.name, amr: ['pwd'], authTime: pages.authTime() },
+    session: account.session(account.found.id),
+  });
+}
+
+const homeTenantOf = (f: InFlow) => (f.loaded.flow.route.kind === 'tenant' ? f.loaded.flow.route.tenantId : '');
+
+export const passwordMethod: SignInMethod = {
+  name: 'home tenant password',
+  routes: ['tenant'],
+  proves: "the home tenant's issuer and the member's object id; the flow's address (one of the member's); amr pwd",
+  limits: 'FOYER_SIGNIN_ATTEMPT_LIMIT failures per account and client address per window, five times that per account and per client',
+  async issuer(pages, flow) {
+    return flow.route.kind === 'tenant' ? issuerFor(pages.ctx.config.publicUrl, flow.route.tenantId) : undefined;
+  },
+  async start(pages, f) {
+    return pages.send(f.reply, 200, passwordPage(f, await findTenant(pages.ctx.db.kysely, homeTenantOf(f))));
+  },
+  endpoints: {
+    password: {
+      method: 'POST',
+      async handle(pages, f) {
+        const db = pages.ctx.db.kysely;
+        const homeId = homeTenantOf(f);
+        const lower = f.loaded.flow.address.toLowerCase();
+        const home = await findTenant(db, homeId);
+        const member = home ? await findMemberBySignInName(db, home.id, lower) : undefined;
+        return verifyPassword(pages, f, {
+          key: `${homeId}:${member?.id ?? lower}`,
+          passwordHash: member?.passwordHash,
+          ...(member ? { found: { id: member.id, name: member.displayName, enabled: member.accountEnabled } } : {}),
+          ...(home ? { home } : {}),
+          issuer: issuerFor(pages.ctx.config.publicUrl, homeId),
+          session: (userId) => ({ tenantId: homeId, userId }),
+        });
+      },
+    },
+  },
+};
