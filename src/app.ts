@@ -9,9 +9,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { listTenants } from './directory/tenant-list.js';
 import { countTenants, findTenant } from './directory/tenants.js';
 import type { FeatureRegistry } from './features.js';
-import { fromFrameworkError, sendGraphError } from './graph/errors.js';
-import { graphPlugin } from './graph/index.js';
-import { ProviderRegistry } from './oidc/registry.js';
+import { fromFrameworkError, graphPlugin, sendGraphError } from './graph/index.js';
+import { ProviderRegistry } from './oidc/index.js';
 import type { AppContext } from './platform/context.js';
 import { FoyerError } from './platform/errors/foyer-error.js';
 import { html } from './platform/html.js';

@@ -5,16 +5,14 @@
  * what is declared here and name no feature themselves.
  */
 import { directoryFeature } from './directory/feature.js';
-import { type GraphSlots, graphFeature } from './graph/feature.js';
-import type { GraphFeature } from './graph/index.js';
-import { invitationsFeature } from './invitations/feature.js';
-import { mailFeature } from './mail/feature.js';
-import { type MailSlots, registerMailKind } from './mail/kinds.js';
-import { type HttpSlots, oidcFeature, type Routes } from './oidc/feature.js';
+import { type GraphFeature, type GraphSlots, graphFeature } from './graph/index.js';
+import { invitationsFeature } from './invitations/index.js';
+import { type MailSlots, mailFeature, registerMailKind } from './mail/index.js';
+import { type HttpSlots, oidcFeature, type Routes } from './oidc/index.js';
 import { type AppContext, service } from './platform/context.js';
 import type { Feature, Worker } from './platform/feature.js';
 import { platformFeature } from './platform/platform-feature.js';
-import { redemptionFeature } from './redemption/feature.js';
+import { redemptionFeature } from './redemption/index.js';
 import { developmentPages } from './web/dev/feature.js';
 import { guestPages } from './web/guest/feature.js';
 import { webKitFeature } from './web/kit/feature.js';

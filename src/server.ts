@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { createApp, type FoyerApp } from './app.js';
 import { countTenants } from './directory/tenants.js';
-import { type AnyFeature, type FeatureRegistry, features, installFeatures } from './features.js';
+import { type AnyFeature, features, installFeatures } from './features.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import type { Config } from './platform/config/schema.js';
 import { type AppContext, createContext } from './platform/context.js';
@@ -22,31 +22,22 @@ export interface RunningFoyer {
   close(): Promise<void>;
 }
 
-/**
- * How to start. The features default to all of them (src/features.ts); `graphFeatures`, `pageFeatures`
- * and `workers`, when given, replace what the features declare (a test may run without a worker).
- */
-export interface StartOptions extends Partial<FeatureRegistry> {
+/** How to start. Every feature in src/features.ts runs unless `features` names others (tests). */
+export interface StartOptions {
   clock?: Clock;
   log?: Logger;
   /** Use this open database instead of opening `config.databaseUrl` (tests). It is not closed on close(). */
   db?: Database;
   /** Skip listening (tests that use `app.http.inject`). */
   listen?: boolean;
+  features?: readonly AnyFeature[];
 }
 
 export async function startFoyer(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningFoyer> {
   const log = options.log ?? createLogger(config);
   const clock = options.clock ?? systemClock;
   const db = options.db ?? openDatabase(config.databaseUrl);
-  const declared = features(options.features);
-  const registry: FeatureRegistry = {
-    features: declared.features,
-    graphFeatures: options.graphFeatures ?? declared.graphFeatures,
-    pageFeatures: options.pageFeatures ?? declared.pageFeatures,
-    workers: options.workers ?? declared.workers,
-    providerViews: options.providerViews ?? declared.providerViews,
-  };
+  const registry = features(options.features);
   const ctx = createContext({ config, db, clock, log });
   installFeatures(ctx, registry.features);
   try {

@@ -70,7 +70,7 @@ export function buildCli(io: CliIo = defaultIo): Command {
       const config = loadConfig(io.env);
       // Imported here so that the admin commands do not load the OpenID provider library.
       const { startFoyer } = await import('../server.js');
-      const running = await startFoyer(config, registry);
+      const running = await startFoyer(config, { features: registry.features });
       const stop = async (signal: string) => {
         running.ctx.log.info({ signal }, 'shutting down');
         await running.close();

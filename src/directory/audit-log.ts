@@ -7,7 +7,7 @@
 import { newId } from '../platform/ids.js';
 import type { Executor } from '../platform/storage/database.js';
 
-/** Entra's activity names (entra-b2b.md item 107), plus Foyer's own for mail delivery and policies. */
+/** Entra's activity names (as Entra's directory audit log names them), plus Foyer's own for mail delivery and policies. */
 export const activities = {
   invite: 'Invite external user',
   inviteWithReset: 'Invite external user with reset invitation status',

@@ -14,7 +14,7 @@ export function normalizeDomain(input: string): string | undefined {
 }
 
 /**
- * The local part follows Graph's invitation rule (entra-b2b.md item 8): letters, digits and `. - _ '`;
+ * The local part follows Graph's invitation rule: letters, digits and `. - _ '`;
  * a period or hyphen may not start or end it. Foyer also refuses `+` like Entra does (item 24).
  */
 const LOCAL = /^(?![.-])[A-Za-z0-9._'-]{1,64}(?<![.-])$/;

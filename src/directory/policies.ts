@@ -10,7 +10,7 @@ import type { RedemptionConfiguration } from './redemption-configuration.js';
 export const allowInvitesFromValues = ['none', 'adminsAndGuestInviters', 'adminsGuestInvitersAndAllMembers', 'everyone'] as const;
 export type AllowInvitesFrom = (typeof allowInvitesFromValues)[number];
 
-/** Role template ids `guestUserRoleId` takes (entra-b2b.md item 34). */
+/** Role template ids `guestUserRoleId` takes (Entra's values). */
 export const guestUserRoles = {
   sameAsMembers: 'a0b1b346-4d3e-4e8b-98f8-753987be4970',
   limited: '10dae51f-b6af-4016-8d66-8c2a99b929b3',
@@ -57,7 +57,7 @@ export const defaultPolicies: InvitationPolicies = {
   },
   b2bManagement: { invitationsAllowedAndBlockedDomainsPolicy: { allowedDomains: [], blockedDomains: [] } },
   invitation: { redemptionTicketLifetimeInDays: 30 },
-  // SPEC §6's order (Entra's own default puts externalFederation first); one-time passcode fallback,
+  // Foyer's order (Entra's own default puts externalFederation first); one-time passcode fallback,
   // which Entra turns on by default (item 83).
   redemption: {
     primaryIdentityProviderPrecedenceOrder: ['azureActiveDirectory', 'externalFederation', 'socialIdentityProviders'],

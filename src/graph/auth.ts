@@ -10,8 +10,8 @@ import { LRUCache } from 'lru-cache';
 import { type Application, findApplicationByAppId } from '../directory/applications.js';
 import type { Actor } from '../directory/audit-log.js';
 import { findUser, listRoleIdsOf } from '../directory/users.js';
-import { verifyAccessToken } from '../oidc/access-tokens.js';
-import type { ProviderRegistry } from '../oidc/registry.js';
+import type { ProviderRegistry } from '../oidc/index.js';
+import { verifyAccessToken } from '../oidc/index.js';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 

@@ -4,7 +4,7 @@
  */
 import type { Feature } from '../platform/feature.js';
 import { registerAuditRoutes } from './audit-logs.js';
-import type { GraphFeature } from './index.js';
+import type { GraphFeature } from './kit.js';
 
 export interface GraphSlots {
   graphRoutes: readonly GraphFeature[];

@@ -3,7 +3,7 @@
  * Here, not in index.ts, so the route files and the plugin that mounts them do not import each other.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ProviderRegistry } from '../oidc/registry.js';
+import type { ProviderRegistry } from '../oidc/index.js';
 import type { AppContext } from '../platform/context.js';
 import type { Caller } from './auth.js';
 

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { type Actor, activities, recordAudit } from '../directory/audit-log.js';
 import { requireTenant } from '../directory/tenants.js';
 import { findMemberBySignInName, listRoleIdsOf } from '../directory/users.js';
-import { type DeliveryReport, deliveryOf } from '../mail/outbox.js';
+import { type DeliveryReport, deliveryOf } from '../mail/index.js';
 import type { CliHelpers } from '../platform/cli/helpers.js';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';

@@ -7,7 +7,7 @@
 
 import { activities, recordAudit } from '../directory/audit-log.js';
 import { insertInvitedUser, resetRedemption as resetGuestRedemption } from '../directory/invited-users.js';
-import { enqueueMail, outboxSignal } from '../mail/outbox.js';
+import { enqueueMail, outboxSignal } from '../mail/index.js';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { newId } from '../platform/ids.js';

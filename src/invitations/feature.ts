@@ -1,7 +1,7 @@
 /** The invitations feature: its Graph resources, its e-mail, its commands and the audit events it writes. */
 import { activities } from '../directory/audit-log.js';
-import type { GraphSlots } from '../graph/feature.js';
-import type { MailSlots } from '../mail/kinds.js';
+import type { GraphSlots } from '../graph/index.js';
+import type { MailSlots } from '../mail/index.js';
 import type { Feature } from '../platform/feature.js';
 import { registerInvitationCli } from './cli.js';
 import { subscribeInvitationsToDirectory } from './directory-events.js';

@@ -8,10 +8,9 @@ import { directoryRoles } from '../directory/roles.js';
 import { listSponsors } from '../directory/sponsors.js';
 import { requireUser } from '../directory/users.js';
 import { type AccessRule, actorOf, authorize, type GraphDeps, parseBody, userRules } from '../graph/index.js';
-import { type DeliveryReport, deliveryOf } from '../mail/outbox.js';
+import { type DeliveryReport, deliveryOf } from '../mail/index.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { type CreatedInvitation, countInvitationRequest, createInvitation, type Inviter } from './create-invitation.js';
-import { subscribeInvitationsToDirectory } from './directory-events.js';
 import { findInvitation, listInvitations, type StoredInvitation } from './invitation-queries.js';
 import { invitePermissions } from './invite-rules.js';
 import { ticketVerdict } from './tickets.js';
@@ -72,8 +71,6 @@ function idOption(query: Record<string, unknown>, name: string): string | undefi
 
 export function registerInvitationRoutes(deps: GraphDeps): void {
   const { app, ctx, caller, base } = deps;
-  // A new name, logo or privacy statement shows in the next invitation e-mail; a deleted guest's links end.
-  subscribeInvitationsToDirectory(ctx);
 
   function view(inv: CreatedInvitation | StoredInvitation, extra: { inviteRedeemUrl?: string; delivery?: DeliveryReport | null }) {
     return {

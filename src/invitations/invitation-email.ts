@@ -7,7 +7,7 @@
  * as inert text, an "Accept invitation" button with where it leads, and a footer with the privacy statement
  * (or a note that there is none) and "Block future invitations".
  */
-import type { ComposedEmail } from '../mail/message.js';
+import type { ComposedEmail } from '../mail/index.js';
 import { type Html, html, raw } from '../platform/html.js';
 import { type Locale, matchLocale } from '../platform/locale.js';
 

@@ -4,8 +4,7 @@
  * sense, and the audit events of its delivery.
  */
 import { type Actor, activities, recordAudit } from '../directory/audit-log.js';
-import type { DeliveryOutcome, MailKind, QueuedMail } from '../mail/kinds.js';
-import type { Mailbox } from '../mail/message.js';
+import type { DeliveryOutcome, Mailbox, MailKind, QueuedMail } from '../mail/index.js';
 import type { Executor } from '../platform/storage/database.js';
 import { composeInvitationEmail, type InvitationEmailInput } from './invitation-email.js';
 import { redeemUrl } from './tickets.js';

@@ -72,7 +72,7 @@ export function mayInvite(
   return undefined;
 }
 
-/** The domain allow or deny list (one or the other; entra-b2b.md items 41–45). */
+/** The domain allow or deny list (one or the other, as in Entra). */
 export function checkInviteeDomain(domain: string, policy: B2bManagementPolicy): Refusal | undefined {
   const { allowedDomains, blockedDomains } = policy.invitationsAllowedAndBlockedDomainsPolicy;
   if (allowedDomains.length > 0 && !allowedDomains.some((p) => domainMatches(domain, p))) {
@@ -91,7 +91,7 @@ export function checkInviteeDomain(domain: string, policy: B2bManagementPolicy):
   return undefined;
 }
 
-/** `inviteRedirectUrl`: an absolute https URL, or http on localhost (SPEC §4). */
+/** `inviteRedirectUrl`: an absolute https URL, or http on localhost. */
 export function checkRedirectUrl(value: string): Refusal | undefined {
   let url: URL | undefined;
   try {

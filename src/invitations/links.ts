@@ -1,5 +1,5 @@
 /** Retiring a guest's redemption links: the tickets stop working, and e-mail still waiting to carry one is not sent. */
-import { cancelQueuedMail } from '../mail/outbox.js';
+import { cancelQueuedMail } from '../mail/index.js';
 import type { Executor } from '../platform/storage/database.js';
 import type { TicketState } from './tickets.js';
 

@@ -4,9 +4,10 @@
  * token can never be replayed as an access token.
  */
 import { decodeJwt, decodeProtectedHeader, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
+import { issuerFor } from '../directory/issuers.js';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
-import { type AccessTokenClaims, graphAudience, issuerFor } from './accounts.js';
+import { type AccessTokenClaims, graphAudience } from './accounts.js';
 import type { ProviderRegistry } from './registry.js';
 
 export type { AccessTokenClaims } from './accounts.js';

@@ -1,14 +1,11 @@
 /**
- * What a tenant's OpenID provider says about a person: the claims of SPEC §3 for members and guests.
+ * What a tenant's OpenID provider says about a person: the claims members and guests get (docs/api.md lists them).
  */
 import type { JWTPayload } from 'jose';
 import { listIdentities } from '../directory/identities.js';
 import { issuerFor } from '../directory/issuers.js';
 import { findUser } from '../directory/users.js';
 import type { Executor } from '../platform/storage/database.js';
-
-// The issuer URL is a pure function of the directory's; the OpenID feature publishes it to its users.
-export { issuerFor };
 
 export function graphAudience(publicUrl: string): string {
   return `${publicUrl}/graph`;

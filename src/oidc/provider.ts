@@ -1,13 +1,14 @@
 /**
  * One `oidc-provider` instance per tenant (the library is certified; Foyer writes no OAuth protocol code).
  * This file is its whole configuration: routes at Entra's paths, database adapter, per-tenant cookies,
- * the Graph API as the one resource server, the claims of SPEC §3, and hashed client secrets.
+ * the Graph API as the one resource server, the claims Foyer promises, and hashed client secrets.
  */
 import Provider, { type Configuration, type ErrorOut, errors, interactionPolicy, type JWKS, type KoaContextWithOIDC } from 'oidc-provider';
 import { secretMatches } from '../directory/applications.js';
+import { issuerFor } from '../directory/issuers.js';
 import type { StoredKey } from '../directory/signing-keys.js';
 import type { AppContext } from '../platform/context.js';
-import { type AccountClaims, accountClaims, graphAudience, issuerFor } from './accounts.js';
+import { type AccountClaims, accountClaims, graphAudience } from './accounts.js';
 import { clientExtraProperties, createAdapterFactory, type FoyerClientExtras } from './adapter.js';
 
 /** Paths below `/{tenant}`, as Entra lays them out. Discovery sits at `/v2.0/.well-known/…` (see mount.ts). */
@@ -190,7 +191,7 @@ export function createTenantProvider(ctx: AppContext, input: TenantProviderInput
       url: (_koa, interaction) => `/${tenantId}/login/${interaction.uid}`,
     },
     // Apps are registered by the tenant's administrators, so their users are not asked to consent to
-    // them; guests review what the organization sees once, at redemption (SPEC §6), not per app.
+    // them; guests review what the organization sees once, at redemption, not per app.
     async loadExistingGrant(koa) {
       const { client, session, provider } = koa.oidc;
       if (!client || !session?.accountId) return undefined;

@@ -11,7 +11,6 @@ import { listSigningKeys } from '../directory/signing-keys.js';
 import { findTenant, type Tenant } from '../directory/tenants.js';
 import type { AppContext } from '../platform/context.js';
 import type { AccessTokenClaims } from './accounts.js';
-import { subscribeOidcToDirectory } from './directory-events.js';
 import { createTenantProvider, type ProviderViews } from './provider.js';
 
 export interface TenantProvider {
@@ -41,10 +40,7 @@ export class ProviderRegistry {
     private readonly ctx: AppContext,
     private readonly cookieKeys: string[],
     private readonly views: ProviderViews,
-  ) {
-    // Where the OpenID feature is set up for an app: from here on, revoked sign-ins end its sessions.
-    subscribeOidcToDirectory(ctx);
-  }
+  ) {}
 
   /** The tenant for an id or domain, cached for a few seconds (a miss is cached too). */
   async tenant(segment: string): Promise<Tenant | undefined> {

@@ -1,7 +1,7 @@
 /** The redemption feature: external identity providers (Graph and CLI), the passcode e-mail, and tidying. */
 import { activities } from '../directory/audit-log.js';
-import type { GraphSlots } from '../graph/feature.js';
-import type { MailSlots } from '../mail/kinds.js';
+import type { GraphSlots } from '../graph/index.js';
+import type { MailSlots } from '../mail/index.js';
 import type { AppContext } from '../platform/context.js';
 import type { Feature } from '../platform/feature.js';
 import { registerIdentityProviderCli } from './cli.js';

@@ -6,9 +6,7 @@
  */
 import { z } from 'zod';
 import { directoryRoles } from '../directory/roles.js';
-import { type AccessRule, actorOf, authorize } from '../graph/auth.js';
-import { parseBody } from '../graph/body.js';
-import type { GraphDeps } from '../graph/index.js';
+import { type AccessRule, actorOf, authorize, type GraphDeps, parseBody } from '../graph/index.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { createExternalProvider, deleteExternalProvider, type ExternalProvider, findExternalProvider, listExternalProviders } from './external-providers.js';
 

@@ -1,5 +1,5 @@
 /**
- * Home realm discovery (SPEC §6): where the person behind an e-mail address proves who they are. Pure:
+ * Home realm discovery: where the person behind an e-mail address proves who they are. Pure:
  * the pages gather the facts, this decides, and test/redemption/home-realm.test.ts holds the table.
  *
  * The order follows Entra's `invitationRedemptionIdentityProviderConfiguration`, with Foyer's meaning

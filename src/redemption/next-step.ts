@@ -1,12 +1,12 @@
 /**
- * What comes next in a guest flow (SPEC §6, §7): discovery → proof → identity match → consent →
+ * What comes next in a guest flow: discovery → proof → identity match → consent →
  * completion. Pure: the guest pages gather the facts, these functions decide, the pages render what
  * they say. test/redemption/next-step.test.ts holds the table of cases.
  *
  * A new step (a second factor, say) is one more branch here between the identity match and consent,
  * with the fact it needs in FlowFacts; the pages render the step it names.
  */
-import type { TicketState } from '../invitations/tickets.js';
+import type { TicketState } from '../invitations/index.js';
 import type { FlowPurpose } from './flow-state.js';
 import type { HomeRoute } from './home-realm.js';
 
@@ -41,7 +41,7 @@ export function linkRefusal(link: LinkFacts | undefined): Refusal | undefined {
   if (link.verdict === 'revoked') return 'revoked-link';
   if (!link.guest) return 'revoked-link';
   if (!link.guest.enabled) return 'disabled';
-  // A pending guest whose domain was blocked after the invitation cannot redeem (SPEC §4).
+  // A pending guest whose domain was blocked after the invitation cannot redeem.
   if (link.verdict === 'active' && link.domainBlocked) return 'blocked';
   return undefined;
 }
@@ -100,7 +100,7 @@ export function nextStep(f: FlowFacts): NextStep {
 
   if (!f.proven) {
     if (f.earlier?.matching) return { kind: 'adopt-earlier-proof' };
-    // Signed in at the same home as someone else: say so, and offer to switch (SPEC §6 step 2). A
+    // Signed in at the same home as someone else: say so, and offer to switch. A
     // passcode proves one address only, so another address proven by code says nothing about this one.
     if (f.earlier?.otherEmail && !f.earlier.ownSeen && f.route !== 'passcode') return { kind: 'mismatch', email: f.earlier.otherEmail };
     return f.route === 'none' ? refuse('no-route') : { kind: 'prove', route: f.route };

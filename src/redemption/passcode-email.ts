@@ -3,7 +3,7 @@
  * sign in as an e-mail one-time-passcode guest or to create a personal account. Pure, like the
  * invitation e-mail. The code is not in the subject, which lock screens and notifications show.
  */
-import type { ComposedEmail } from '../mail/message.js';
+import type { ComposedEmail } from '../mail/index.js';
 import { html } from '../platform/html.js';
 import type { Locale } from '../platform/locale.js';
 

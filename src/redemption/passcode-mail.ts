@@ -1,6 +1,5 @@
 /** The one-time passcode e-mail as a mail kind: the code travels sealed and is put in only when sent. */
-import type { MailKind } from '../mail/kinds.js';
-import type { Mailbox } from '../mail/message.js';
+import type { Mailbox, MailKind } from '../mail/index.js';
 import { composePasscodeEmail, type PasscodeEmailInput } from './passcode-email.js';
 
 export interface PasscodeMailPayload {

@@ -1,11 +1,11 @@
 /**
- * E-mail one-time passcodes (SPEC §6): a fresh 8-digit code, valid 30 minutes, one use, five tries.
+ * E-mail one-time passcodes: a fresh 8-digit code, valid 30 minutes, one use, five tries.
  * Only the code's SHA-256 is stored; the code itself reaches the outbox sealed and is erased once sent.
  * A code belongs to one guest flow (one browser), so a code typed into another browser is worthless.
  * Sending is rate-limited per address and per client address; a new code retires the flow's older ones.
  */
 import { randomInt } from 'node:crypto';
-import { enqueueMail, outboxSignal } from '../mail/outbox.js';
+import { enqueueMail, outboxSignal } from '../mail/index.js';
 import type { AppContext } from '../platform/context.js';
 import { constantTimeEqual, newId, sha256 } from '../platform/ids.js';
 import { seal } from '../platform/instance-keys.js';

@@ -1,5 +1,5 @@
 /**
- * Completing a redemption (SPEC §6 step 5), in one transaction: the ticket is spent by a
+ * Completing a redemption, in one transaction: the ticket is spent by a
  * compare-and-set (of two simultaneous redemptions exactly one wins), the guest moves from
  * PendingAcceptance to Accepted, its `identities` record the home identity, and the audit event
  * "Redeem external user invite" is written. Either all of it happens or none of it. Each table is
@@ -8,7 +8,7 @@
 
 import { activities, recordAudit } from '../directory/audit-log.js';
 import { acceptGuest } from '../directory/guests.js';
-import { completeInvitationsOf, spendTicket } from '../invitations/redemption-tickets.js';
+import { completeInvitationsOf, spendTicket } from '../invitations/index.js';
 import type { AppContext } from '../platform/context.js';
 import { newId } from '../platform/ids.js';
 import { isUniqueViolation } from '../platform/storage/database.js';

@@ -1,4 +1,4 @@
-/** The invitation e-mail (SPEC §5), read the way its recipient reads it: subject, text part, HTML part. */
+/** The invitation e-mail, read the way its recipient reads it: subject, text part, HTML part. */
 import { describe, expect, it } from 'vitest';
 import { composeInvitationEmail, type InvitationEmailInput, invitationLocale } from '../../src/invitations/invitation-email.js';
 

@@ -1,7 +1,7 @@
 /**
  * Redemption with an e-mail one-time passcode, scripted over HTTP (the same pages in Chromium are in
  * test/browser/redemption.browser.test.ts): from the e-mail a real SMTP server received to the app's
- * callback, where openid-client validates the guest's ID token; and every attack the issue names —
+ * callback, where openid-client validates the guest's ID token; and every attack we know of —
  * replayed ticket, another tenant's ticket, brute-forced and expired codes, CSRF on every form, two
  * simultaneous redemptions, open redirects — refused with a page and no change.
  */

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
+import { installFeatures } from '../../src/features.js';
 import { type Clock, ManualClock } from '../../src/platform/clock.js';
 import { loadConfig } from '../../src/platform/config/load.js';
 import { createContext } from '../../src/platform/context.js';
@@ -72,5 +73,7 @@ export async function freshContext(backend: Backend, clock: Clock = new ManualCl
   const fresh = await freshDatabase(backend);
   const config = loadConfig({ FOYER_PUBLIC_URL: 'http://localhost:8080', FOYER_LOG_LEVEL: 'silent' });
   const ctx = createContext({ config, db: fresh.db, clock, log: pino({ level: 'silent' }) });
+  // As a server or the CLI would: the features' event listeners subscribed, their mail kinds registered.
+  installFeatures(ctx);
   return { ctx, cleanup: fresh.cleanup };
 }

@@ -6,7 +6,6 @@ import { createServer } from 'node:net';
 import { pino } from 'pino';
 import { createApplication, type NewApplication } from '../../src/directory/applications.js';
 import { createTenant } from '../../src/directory/tenants.js';
-import { features } from '../../src/features.js';
 import { type Clock, systemClock } from '../../src/platform/clock.js';
 import { loadConfig } from '../../src/platform/config/load.js';
 import type { Config } from '../../src/platform/config/schema.js';
@@ -72,15 +71,7 @@ export async function startTestFoyer(options: StartTestOptions): Promise<TestFoy
   );
   const db = openDatabase(databaseUrl);
   const log = pino({ level: config.logLevel });
-  const f = features();
-  const running = await startFoyer(config, {
-    db,
-    log,
-    clock: options.clock ?? systemClock,
-    graphFeatures: f.graphFeatures,
-    pageFeatures: f.pageFeatures,
-    workers: f.workers,
-  });
+  const running = await startFoyer(config, { db, log, clock: options.clock ?? systemClock });
   const ctx = running.ctx;
   return {
     ...running,

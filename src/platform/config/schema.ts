@@ -1,6 +1,6 @@
 /**
  * The single source of every configuration option: its environment variable, its default, and why.
- * `docs/configuration.md` is generated from this table (`npm run docs:config`) and a test fails when
+ * `docs/configuration.md` is generated from this table (`npm run docs:generate`) and a test fails when
  * the two drift apart.
  */
 import { z } from 'zod';

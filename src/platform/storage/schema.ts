@@ -301,7 +301,7 @@ export interface IdentityProvidersTable {
 
 export interface GuestFlowsTable {
   id_hash: string;
-  /** JSON: see src/redemption/flows.ts */
+  /** JSON: the flow's state, see src/redemption/flow-state.ts */
   payload: string;
   created_at: number;
   expires_at: number;

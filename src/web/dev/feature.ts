@@ -1,5 +1,5 @@
 /** The development page set: the mailbox (development mode only, this machine only). */
-import type { HttpSlots } from '../../oidc/feature.js';
+import type { HttpSlots } from '../../oidc/index.js';
 import type { Feature } from '../../platform/feature.js';
 import { registerDevelopmentMailbox } from './mailbox.js';
 

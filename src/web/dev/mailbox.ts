@@ -5,7 +5,7 @@
  * redemption links).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { findMailboxMessage, listMailbox } from '../../mail/mailbox.js';
+import { findMailboxMessage, listMailbox } from '../../mail/index.js';
 import type { AppContext } from '../../platform/context.js';
 import { html } from '../../platform/html.js';
 import { page, pageHeaders } from '../kit/layout.js';

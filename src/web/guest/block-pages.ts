@@ -9,7 +9,7 @@ import type {} from '@fastify/csrf-protection';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { findTenant } from '../../directory/tenants.js';
-import { isInvitationBlocked, setInvitationBlock } from '../../invitations/blocks.js';
+import { isInvitationBlocked, setInvitationBlock } from '../../invitations/index.js';
 import type { AppContext } from '../../platform/context.js';
 import { html } from '../../platform/html.js';
 import { verifyLink } from '../../platform/instance-keys.js';

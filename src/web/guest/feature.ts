@@ -1,5 +1,5 @@
 /** The guest page set: redeeming an invitation, guest sign-in, and blocking future invitations. */
-import type { HttpSlots } from '../../oidc/feature.js';
+import type { HttpSlots } from '../../oidc/index.js';
 import type { Feature } from '../../platform/feature.js';
 import { registerBlockPages } from './block-pages.js';
 import { registerGuestRoutes } from './pages.js';

@@ -1,5 +1,5 @@
 /**
- * The invitation link (SPEC §6 steps 1–2):
+ * The invitation link (redemption's first two steps):
  *   GET  /redeem?tenant&user&ticket   who invited whom, or the page that says what is wrong with the link
  *   POST /redeem                      start: find the home identity (home-realm.ts) → /guest
  * Opening the link changes nothing (mail scanners open links); starting is a CSRF-protected POST.
@@ -7,10 +7,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { findTenant } from '../../directory/tenants.js';
-import { findInvitationByTicket } from '../../invitations/redemption-tickets.js';
+import { findInvitationByTicket } from '../../invitations/index.js';
 import { sha256 } from '../../platform/ids.js';
-import { boundRoute, discoverHome, linkFacts } from '../../redemption/discovery.js';
-import { linkRefusal } from '../../redemption/next-step.js';
+import { boundRoute, discoverHome, linkFacts, linkRefusal } from '../../redemption/index.js';
 import { parseForm, textField } from '../kit/forms.js';
 import { startFlow } from '../kit/guest-flows.js';
 import { redemptionText } from '../kit/guest-texts.js';

@@ -1,5 +1,5 @@
 /**
- * Redemption and guest sign-in (SPEC §6, §7), as pages:
+ * Redemption and guest sign-in, as pages:
  *   link-pages.ts     GET/POST /redeem: the invitation link, and the start of a flow
  *   steps.ts          GET /guest (the current step), POST /guest/switch | accept | cancel
  *   methods/*.ts      each sign-in method's page, forms and callbacks (/guest/password, /guest/passcode/…,

@@ -1,5 +1,5 @@
 /**
- * The guest flow's steps (SPEC §6, §7):
+ * The guest flow's steps:
  *   GET  /guest           the flow's current step, as redemption/next-step.ts decides it from the facts
  *                         gathered here: a method's page, "use another account", consent, or a refusal
  *   POST /guest/switch    use another account (forget this flow's proof and this browser's earlier ones)
@@ -10,11 +10,18 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { findGuestByIdentity } from '../../directory/guests.js';
 import { listTenantDomains } from '../../directory/tenants.js';
-import { findRedemptionInvitation, type RedemptionInvitation } from '../../invitations/redemption-tickets.js';
-import { findPendingGuestByAddress, isDomainBlocked, linkFacts } from '../../redemption/discovery.js';
-import { maskAddress } from '../../redemption/home-realm.js';
-import { acceptStep, type FlowFacts, lostRedemption, nextStep } from '../../redemption/next-step.js';
-import { completeRedemption } from '../../redemption/redeem.js';
+import { findRedemptionInvitation, type RedemptionInvitation } from '../../invitations/index.js';
+import {
+  acceptStep,
+  completeRedemption,
+  type FlowFacts,
+  findPendingGuestByAddress,
+  isDomainBlocked,
+  linkFacts,
+  lostRedemption,
+  maskAddress,
+  nextStep,
+} from '../../redemption/index.js';
 import { readBrowserSession, type SignedInAccount } from '../kit/browser-session.js';
 import { entryIsFor, entryStillValid } from '../kit/earlier-sign-ins.js';
 import { endFlow, saveFlow } from '../kit/guest-flows.js';

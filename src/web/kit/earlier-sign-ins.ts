@@ -4,8 +4,7 @@
  */
 import { findUser } from '../../directory/users.js';
 import type { AppContext } from '../../platform/context.js';
-import { personalIssuer } from '../../redemption/home-realm.js';
-import { findPersonalAccountById } from '../../redemption/personal-accounts.js';
+import { findPersonalAccountById, personalIssuer } from '../../redemption/index.js';
 import { type SignedInAccount, signInStillCounts } from './browser-session.js';
 
 /**

@@ -6,7 +6,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../platform/context.js';
-import type { GuestFlow } from '../../redemption/flow-state.js';
+import type { GuestFlow } from '../../redemption/index.js';
 import { CookieStore } from './cookie-store.js';
 
 export const FLOW_TTL_MS = 60 * 60_000;

@@ -10,7 +10,7 @@ import type { Tenant } from '../../directory/tenants.js';
 import { findUser } from '../../directory/users.js';
 import type { AppContext } from '../../platform/context.js';
 import type { Locale } from '../../platform/locale.js';
-import { boundRoute, discoverHome } from '../../redemption/discovery.js';
+import { boundRoute, discoverHome } from '../../redemption/index.js';
 import { type BrowserSession, signInStillCounts } from './browser-session.js';
 import { entryStillValid } from './earlier-sign-ins.js';
 import { endFlow, GUEST_FLOW_PATH, loadFlow, startFlow } from './guest-flows.js';

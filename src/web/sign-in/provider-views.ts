@@ -1,7 +1,6 @@
 /** Pages the OpenID providers show: protocol errors, the sign-out question, "you signed out". */
 import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
-import type { ProviderViews } from '../../oidc/provider.js';
-import type { ProviderRegistry } from '../../oidc/registry.js';
+import type { ProviderRegistry, ProviderViews } from '../../oidc/index.js';
 import type { AppContext } from '../../platform/context.js';
 import { html, raw } from '../../platform/html.js';
 import { chooseLocale } from '../../platform/locale.js';

@@ -5,8 +5,8 @@
  * takes its answer at /guest/callback.
  */
 import { parseEmailAddress } from '../../../directory/domains.js';
-import { beginExternalSignIn, findExternalProvider, finishExternalSignIn } from '../../../redemption/external-providers.js';
-import type { HomeRoute } from '../../../redemption/home-realm.js';
+import type { HomeRoute } from '../../../redemption/index.js';
+import { beginExternalSignIn, findExternalProvider, finishExternalSignIn } from '../../../redemption/index.js';
 import { saveFlow } from '../../kit/guest-flows.js';
 import { redemptionText } from '../../kit/guest-texts.js';
 import { G, type GuestPages } from '../guest-page.js';

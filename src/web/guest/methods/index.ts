@@ -1,5 +1,5 @@
 /** The sign-in methods a guest may prove a home identity with; the flow's home route picks one. */
-import type { HomeRoute } from '../../../redemption/home-realm.js';
+import type { HomeRoute } from '../../../redemption/index.js';
 import { externalProviderMethod } from './external-provider.js';
 import type { SignInMethod } from './method.js';
 import { passcodeMethod } from './passcode.js';

@@ -9,8 +9,7 @@
  */
 import type { FastifyReply } from 'fastify';
 import type { Tenant } from '../../../directory/tenants.js';
-import type { GuestFlow } from '../../../redemption/flow-state.js';
-import type { HomeRoute } from '../../../redemption/home-realm.js';
+import type { GuestFlow, HomeRoute } from '../../../redemption/index.js';
 import type { GuestPages, InFlow } from '../guest-page.js';
 
 export type RouteKind = Exclude<HomeRoute['kind'], 'none'>;

@@ -1,14 +1,12 @@
 /**
- * E-mail one-time passcode: the fallback home of any address (SPEC §6) while the tenant's e-mail OTP
+ * E-mail one-time passcode: the fallback home of any address while the tenant's e-mail OTP
  * setting allows it. The person asks for a code, the code goes to the address, typing it proves the
  * address. Codes, their limits and their delivery are redemption/passcodes.ts; this is the page side.
  */
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { readInvitationPolicies } from '../../../directory/policies.js';
-import { findPendingGuestByAddress } from '../../../redemption/discovery.js';
-import { PASSCODE_ISSUER } from '../../../redemption/home-realm.js';
-import { sendPasscode, verifyPasscode } from '../../../redemption/passcodes.js';
+import { findPendingGuestByAddress, PASSCODE_ISSUER, sendPasscode, verifyPasscode } from '../../../redemption/index.js';
 import { parseForm, textField } from '../../kit/forms.js';
 import { saveFlow } from '../../kit/guest-flows.js';
 import { redemptionText } from '../../kit/guest-texts.js';

@@ -5,10 +5,10 @@
  * counters, so guessing against an account is counted once wherever it happens.
  */
 import { z } from 'zod';
+import { issuerFor } from '../../../directory/issuers.js';
 import { checkPassword } from '../../../directory/password-check.js';
 import { findTenant, type Tenant } from '../../../directory/tenants.js';
 import { findMemberBySignInName } from '../../../directory/users.js';
-import { issuerFor } from '../../../oidc/accounts.js';
 import { parseForm, textField } from '../../kit/forms.js';
 import { redemptionText } from '../../kit/guest-texts.js';
 import { brandOf } from '../../kit/layout.js';

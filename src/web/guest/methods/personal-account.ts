@@ -2,8 +2,7 @@
  * Personal account: an address that has an account in the instance's consumer directory (what a
  * Microsoft account is to Entra) proves itself with that account's password, on an unbranded page.
  */
-import { personalIssuer } from '../../../redemption/home-realm.js';
-import { findPersonalAccount } from '../../../redemption/personal-accounts.js';
+import { findPersonalAccount, personalIssuer } from '../../../redemption/index.js';
 import type { SignInMethod } from './method.js';
 import { passwordPage, verifyPassword } from './password.js';
 

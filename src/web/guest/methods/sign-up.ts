@@ -5,8 +5,7 @@
  */
 import { z } from 'zod';
 import { FoyerError } from '../../../platform/errors/foyer-error.js';
-import { personalIssuer } from '../../../redemption/home-realm.js';
-import { createPersonalAccount } from '../../../redemption/personal-accounts.js';
+import { createPersonalAccount, personalIssuer } from '../../../redemption/index.js';
 import { parseForm, textField } from '../../kit/forms.js';
 import { saveFlow } from '../../kit/guest-flows.js';
 import { redemptionText } from '../../kit/guest-texts.js';

@@ -1,0 +1,8 @@
+/**
+ * What oidc/ publishes: the one module of this feature that other folders may import (the layer rules in
+ * .dependency-cruiser.cjs refuse anything else). It lists what other folders use, nothing more.
+ */
+export { verifyAccessToken } from './access-tokens.js';
+export { type HttpSlots, oidcFeature, type Routes } from './feature.js';
+export type { ProviderViews } from './provider.js';
+export { ProviderRegistry } from './registry.js';
