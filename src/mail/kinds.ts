@@ -16,7 +16,7 @@ export interface QueuedMail<Payload = unknown> {
   invitationId: string | null;
   recipient: string;
   payload: Payload;
-  /** The secret that travelled sealed with the message (a ticket, a code), unsealed; '' when none. */
+  /** The secret that travelled sealed with the message (a ticket, a code), unsealed for `render` only; '' elsewhere and when none. */
   secret: string;
   messageId: string;
   /** Attempts so far, this one included. */

@@ -63,15 +63,18 @@ async function claim(ctx: AppContext, owner: string, s: WorkerSettings): Promise
     .execute();
 }
 
-/** The claimed row as its mail kind sees it: payload parsed, secret unsealed. */
-async function queuedMail(ctx: AppContext, row: OutboxTable): Promise<QueuedMail> {
+/**
+ * The claimed row as its mail kind sees it, payload parsed. The secret is unsealed only for rendering:
+ * the kind's delivery hooks must work (audit, retry check) even when unsealing is what failed.
+ */
+function queuedMail(row: OutboxTable): QueuedMail {
   return {
     id: row.id,
     tenantId: row.tenant_id,
     invitationId: row.invitation_id,
     recipient: row.recipient,
     payload: JSON.parse(row.payload) as unknown,
-    secret: row.secret ? await unseal(ctx, row.secret) : '',
+    secret: '',
     messageId: row.message_id,
     attempts: row.attempts,
   };
@@ -102,8 +105,9 @@ async function deliverOne(ctx: AppContext, transport: MailTransport, owner: stri
   }, s.leaseMs / 4);
   try {
     kind = kindOf(ctx, row);
-    mail = await queuedMail(ctx, row);
-    const rendered = kind.render(ctx, mail);
+    mail = queuedMail(row);
+    const secret = row.secret ? await unseal(ctx, row.secret) : '';
+    const rendered = kind.render(ctx, { ...mail, secret });
     await transport.send({ messageId: row.message_id, from: ctx.config.mailFrom, ...rendered });
   } catch (err) {
     failure = err instanceof DeliveryError ? err : new DeliveryError((err as Error).message ?? String(err), false);

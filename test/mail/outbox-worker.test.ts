@@ -149,6 +149,27 @@ describe.each(backends)('the outbox worker on $name', (backend) => {
       await worker.stop();
     }
   });
+  it('records the failed delivery of an invitation whose sealed ticket cannot be opened, on its last attempt', async () => {
+    await queue(1);
+    // A damaged sealed ticket, on the message's last attempt.
+    await ctx.db.kysely
+      .updateTable('outbox')
+      .set({ secret: 'not.a.sealed-value', attempts: settings.maxAttempts - 1 })
+      .execute();
+    const sent: string[] = [];
+    const worker = startOutboxWorker(ctx, slowTransport(0, sent), settings);
+    try {
+      await worker.runOnce();
+      const row = await ctx.db.kysely.selectFrom('outbox').select(['state', 'secret']).executeTakeFirstOrThrow();
+      expect(row).toEqual({ state: 'failed', secret: null });
+      expect(sent).toEqual([]);
+      const audit = await ctx.db.kysely.selectFrom('audit_events').select('activity').where('activity', '=', 'Invitation email delivery failed').execute();
+      expect(audit).toHaveLength(1);
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('gives up at once on a message of a kind no feature renders, and sends nothing', async () => {
     const { tenant } = await createTenant(ctx, {
       name: 'Contoso',
