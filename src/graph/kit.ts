@@ -17,8 +17,6 @@ export interface GraphDeps {
   base: string;
   /** Tell caches that a tenant's settings changed (publishes the directory's `tenant.changed`). */
   tenantChanged(tenantId: string): Promise<void>;
-  /** Be told when a tenant's settings change (features with caches of their own). */
-  onTenantChanged(listener: (tenantId: string) => void): void;
 }
 
 export type GraphFeature = (deps: GraphDeps) => void;

@@ -3,7 +3,7 @@
  * handlers, so every failure under this prefix answers in Graph's error shape.
  */
 import type { FastifyInstance } from 'fastify';
-import { onDirectoryEvent, publishDirectoryEvent } from '../directory/events.js';
+import { publishDirectoryEvent } from '../directory/events.js';
 import type { ProviderRegistry } from '../oidc/index.js';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
@@ -39,7 +39,6 @@ export function graphPlugin(ctx: AppContext, registry: ProviderRegistry, feature
         registry.invalidate(tenantId);
         await publishDirectoryEvent(ctx, 'tenant.changed', { tenantId });
       },
-      onTenantChanged: (listener) => onDirectoryEvent(ctx, 'tenant.changed', ({ tenantId }) => listener(tenantId)),
     };
 
     app.setErrorHandler((err, request, reply) => sendGraphError(request, reply, err, new Date(ctx.clock.now())));
