@@ -31,7 +31,17 @@ export interface DirectoryEvents {
 
 type Bus = Pick<AppContext, 'events'>;
 
+/**
+ * Events whose consequences are security: ending a person's sessions must not depend on remembering to
+ * subscribe. A context whose features were not installed (`installFeatures`) fails loudly instead of
+ * committing a disable or a password reset that leaves refresh tokens working.
+ */
+const MUST_BE_HEARD: ReadonlySet<keyof DirectoryEvents> = new Set(['user.signInsRevoked']);
+
 export async function publishDirectoryEvent<K extends keyof DirectoryEvents>(ctx: Bus, name: K, event: DirectoryEvents[K]): Promise<void> {
+  if (MUST_BE_HEARD.has(name) && !ctx.events.has(name)) {
+    throw new Error(`nothing listens for '${name}': install the features on this context (installFeatures) before changing users`);
+  }
   await ctx.events.publish(name, event);
 }
 

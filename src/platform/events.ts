@@ -14,6 +14,11 @@ export class EventBus<Events extends { [name: string]: unknown }> {
     this.#listeners.set(name, list);
   }
 
+  /** Whether anything listens for `name`. */
+  has(name: keyof Events): boolean {
+    return (this.#listeners.get(name)?.length ?? 0) > 0;
+  }
+
   async publish<K extends keyof Events>(name: K, event: Events[K]): Promise<void> {
     for (const listener of this.#listeners.get(name) ?? []) await (listener as (e: Events[K]) => unknown)(event);
   }

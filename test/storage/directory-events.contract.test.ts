@@ -108,6 +108,15 @@ describe.each(backends)('directory events on $name', (backend) => {
     expect([await sessionsOf(member.id), await sessionsOf(guest), await sessionsOf(bystander.id)]).toEqual([0, 0, 1]);
   });
 
+  it('a context whose features were never installed refuses to disable a user rather than leave its sessions working', async () => {
+    const member = await createMember(ctx, contoso, { userPrincipalName: 'di@contoso.example', displayName: 'Di', password: 'Di-Passphrase-1' });
+    await session(contoso, member.id);
+    const bare = createContext({ config: ctx.config, db: ctx.db, clock, log: ctx.log });
+    await expect(updateUser(bare, contoso, member.id, { accountEnabled: false })).rejects.toThrow(/installFeatures/);
+    expect((await findUser(ctx.db.kysely, contoso, member.id))?.accountEnabled).toBe(true);
+    expect(await sessionsOf(member.id)).toBe(1);
+  });
+
   it('a change that ends no sign-in publishes nothing', async () => {
     const member = await createMember(ctx, contoso, { userPrincipalName: 'cy@contoso.example', displayName: 'Cy', password: 'Cy-Passphrase-1' });
     seen.length = 0;
