@@ -8,6 +8,7 @@
  * (or a note that there is none) and "Block future invitations".
  */
 import type { ComposedEmail } from '../mail/index.js';
+import { textColorOn } from '../platform/contrast.js';
 import { type Html, html, raw } from '../platform/html.js';
 import { type Locale, matchLocale } from '../platform/locale.js';
 
@@ -108,16 +109,6 @@ function isWebUrl(url: string | null): url is string {
   } catch {
     return false;
   }
-}
-
-/** Dark text on a light band, white on a dark one (WCAG relative luminance), so the org name stays legible. */
-function textColorOn(background: string): string {
-  const hex = background.length === 4 ? [...background.slice(1)].map((c) => c + c).join('') : background.slice(1);
-  const [r, g, b] = [0, 2, 4].map((i) => {
-    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
-    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  }) as [number, number, number];
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.4 ? '#1b1f24' : '#ffffff';
 }
 
 /** A header must stay one line: a display name with CR/LF (or other controls) must not break the Subject. */

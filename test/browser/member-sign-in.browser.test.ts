@@ -1,12 +1,13 @@
 /**
  * A member signs in to their organization's app in Chromium: identifier-first pages found by their
  * accessible labels and button names, in English and Swedish; the app (openid-client) validates the ID
- * token; a second app of the same tenant signs the same browser in without a password.
+ * token; a second app of the same tenant signs the same browser in without a password. Each page on the
+ * way passes axe-core (no serious or critical violation).
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
-import { launchChromium } from '../support/chromium.js';
+import { expectAccessible, launchChromium } from '../support/chromium.js';
 import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
 import { type RelyingParty, reserveRelyingParty, startRelyingParty } from '../support/relying-party.js';
 
@@ -39,8 +40,11 @@ describe.each(backends)('member sign-in in Chromium on $name', (backend) => {
     const page = await context.newPage();
     await page.goto(`${portal.url}/login`);
     await expect.poll(() => page.getByRole('heading', { name: 'Sign in to Contoso' }).isVisible()).toBe(true);
+    await expectAccessible(page, 'identifier page');
     await page.getByLabel('Email address').fill('admin@contoso.example');
     await page.getByRole('button', { name: 'Next' }).click();
+    await expect.poll(() => page.getByLabel('Password').isVisible()).toBe(true);
+    await expectAccessible(page, 'password page');
     await page.getByLabel('Password').fill(tenant.admin.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(`${portal.url}/callback**`);
@@ -57,6 +61,11 @@ describe.each(backends)('member sign-in in Chromium on $name', (backend) => {
     const context = await browser.newContext({ locale: 'sv-SE' });
     const page = await context.newPage();
     await page.goto(`${portal.url}/login`);
+    await expect.poll(() => page.getByLabel('E-postadress').isVisible()).toBe(true);
+    await expectAccessible(page, 'identifier page in Swedish');
+    await page.getByRole('button', { name: 'Nästa' }).click();
+    await expect.poll(() => page.getByRole('alert').isVisible()).toBe(true);
+    await expectAccessible(page, 'identifier page with an error');
     await page.getByLabel('E-postadress').fill('admin@contoso.example');
     await page.getByRole('button', { name: 'Nästa' }).click();
     await page.getByLabel('Lösenord').fill('fel lösenord');
@@ -64,6 +73,7 @@ describe.each(backends)('member sign-in in Chromium on $name', (backend) => {
     const alert = page.getByRole('alert');
     await expect.poll(() => alert.textContent()).toContain('Kontot eller lösenordet är felaktigt.');
     expect(await page.getByLabel('Lösenord').getAttribute('aria-invalid')).toBe('true');
+    await expectAccessible(page, 'password page with an error');
     await context.close();
   });
 });

@@ -1,6 +1,7 @@
 /** The invitation e-mail, read the way its recipient reads it: subject, text part, HTML part. */
 import { describe, expect, it } from 'vitest';
 import { composeInvitationEmail, type InvitationEmailInput, invitationLocale } from '../../src/invitations/invitation-email.js';
+import { contrastRatio } from '../../src/platform/contrast.js';
 
 const redeemUrl = 'https://foyer.example/redeem?t=abc&tenant=1';
 const blockUrl = 'https://foyer.example/invitations/block?t=xyz';
@@ -137,6 +138,15 @@ describe('who is inviting', () => {
     expect(composeInvitationEmail(invitation({ organization })).html).toContain('background:#1f4e79');
     const hostile = { ...invitation().organization, backgroundColor: 'red;background-image:url(https://evil.example/t)' };
     expect(composeInvitationEmail(invitation({ organization: hostile })).html).not.toContain('evil.example');
+  });
+
+  it("keeps the organization's name readable on the band: black or white, whichever reaches WCAG AA against the colour", () => {
+    for (const backgroundColor of ['#777777', '#1f4e79', '#ffcc00', '#d13438']) {
+      const html = composeInvitationEmail(invitation({ organization: { ...invitation().organization, backgroundColor } })).html;
+      const text = /background:#[0-9a-f]+;color:(#[0-9a-f]{6})/i.exec(html)?.[1];
+      expect(text, backgroundColor).toBeDefined();
+      expect(contrastRatio(text!, backgroundColor), backgroundColor).toBeGreaterThanOrEqual(4.5);
+    }
   });
 });
 

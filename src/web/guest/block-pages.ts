@@ -104,10 +104,12 @@ export function registerBlockPages(app: FastifyInstance, ctx: AppContext): void 
     const { t, params, tenant, locale } = it;
     const action = parseForm(actionForm, request.body).action === 'unblock' ? 'unblock' : 'block';
     await setInvitationBlock(ctx, { tenantId: tenant.id, addressLower: params.address, blocked: action === 'block', clientIp: request.ip });
+    // A plain heading: role="status" on it would take away its heading role, and a page that has just
+    // loaded is read from its title and heading anyway.
     const body =
       action === 'block'
-        ? html`<h1 role="status">${t.blocked(tenant.displayName)}</h1><p>${t.blockedExplain(params.address)}</p>${form(reply, params, 'unblock', t.unblock)}`
-        : html`<h1 role="status">${t.unblocked(tenant.displayName)}</h1><p>${t.unblockedExplain(params.address)}</p>${form(reply, params, 'block', t.block)}`;
+        ? html`<h1>${t.blocked(tenant.displayName)}</h1><p>${t.blockedExplain(params.address)}</p>${form(reply, params, 'unblock', t.unblock)}`
+        : html`<h1>${t.unblocked(tenant.displayName)}</h1><p>${t.unblockedExplain(params.address)}</p>${form(reply, params, 'block', t.block)}`;
     return reply.headers(pageHeaders).send(page(locale, t.title, body, brandOf(tenant)));
   });
 }

@@ -5,7 +5,7 @@
 import { type Html, html } from '../../platform/html.js';
 import type { Locale } from '../../platform/locale.js';
 import { redemptionText } from '../kit/guest-texts.js';
-import { type PageBrand, page } from '../kit/layout.js';
+import { type PageBrand, page, signInPageText } from '../kit/layout.js';
 
 export interface View {
   locale: Locale;
@@ -27,6 +27,7 @@ export function landingPage(v: View, o: { title: string; body: string; address: 
     o.title,
     html`<h1>${o.title}</h1>
 <p>${o.body}</p>
+${signInPageText(v.brand)}
 <p class="identity">${t.invitationFor} ${o.address}</p>
 <div class="actions">${button(v, o.action, t.next, 'primary', o.hidden)}</div>`,
     v.brand,
@@ -40,6 +41,7 @@ export function passwordStep(v: View, o: { title: string; address: string; actio
     o.title,
     html`<h1>${o.title}</h1>
 <p class="identity">${o.address}</p>
+${signInPageText(v.brand)}
 ${alert('password-error', o.error)}
 <form method="post" action="${o.action}">
 ${csrf(v)}
@@ -73,7 +75,7 @@ ${csrf(v)}
     : html`<p>${t.passcodeIntro(o.address)}</p>
 ${alert('code-error', o.error)}
 <div class="actions">${button(v, o.cancelAction, t.cancel, 'secondary')}${button(v, o.sendAction, t.sendCode, 'primary')}</div>`;
-  return page(v.locale, t.passcodeTitle, html`<h1>${t.passcodeTitle}</h1>${body}`, v.brand);
+  return page(v.locale, t.passcodeTitle, html`<h1>${t.passcodeTitle}</h1>${signInPageText(v.brand)}${body}`, v.brand);
 }
 
 export function signUpStep(v: View, o: { address: string; action: string; cancelAction: string; name?: string; error?: string }): string {
@@ -130,6 +132,7 @@ export function consentPage(
 <p>${o.privacyStatementUrl ? html`<a href="${o.privacyStatementUrl}">${t.consentPrivacy(o.organization)}</a>` : t.consentNoTerms(o.organization)}</p>
 <p class="hint">${t.consentNote}</p>
 <div class="actions">${button(v, o.cancelAction, t.cancel, 'secondary')}${button(v, o.acceptAction, t.accept, 'primary')}</div>`,
-    v.brand,
+    // The privacy statement is part of what the guest reviews, above: not a second time in the footer.
+    { ...v.brand, privacyStatementUrl: null },
   );
 }

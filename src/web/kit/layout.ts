@@ -1,5 +1,6 @@
 /** The frame of every page: language, title, the tenant's branding, and a small accessible stylesheet. */
 import type { Branding, Tenant } from '../../directory/tenants.js';
+import { brandPalette } from '../../platform/contrast.js';
 import { type Html, html, raw } from '../../platform/html.js';
 import type { Locale } from '../../platform/locale.js';
 import { text } from './i18n.js';
@@ -14,6 +15,7 @@ const STYLE = raw(`
 :root { --accent: #0f5ea8; --bg: #f3f4f6; --fg: #1b1f24; --muted: #59636e; --error: #a4262c; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
+a { color: var(--accent); }
 main { max-width: 440px; margin: 8vh auto 2rem; background: #fff; padding: 2rem 2.25rem; border-radius: 8px; box-shadow: 0 2px 8px rgba(0,0,0,.08); }
 header.brand { display: flex; align-items: center; gap: .75rem; margin-bottom: 1.25rem; font-weight: 600; }
 header.brand img { max-height: 36px; max-width: 200px; }
@@ -22,7 +24,8 @@ h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
 label { display: block; font-weight: 600; margin: 1rem 0 .25rem; }
 .hint { color: var(--muted); font-size: .9rem; margin: .25rem 0 0; }
 input[type=email], input[type=password], input[type=text] { width: 100%; padding: .6rem .7rem; font-size: 1rem; border: 1px solid #8a939d; border-radius: 4px; }
-input:focus, button:focus, a:focus { outline: 3px solid #ffbf47; outline-offset: 1px; }
+/* Two tones, so the focus ring shows on the white card and on any tenant colour behind the footer. */
+input:focus, button:focus, a:focus { outline: 3px solid #ffbf47; outline-offset: 1px; box-shadow: 0 0 0 6px #1b1f24; }
 .actions { display: flex; gap: .75rem; justify-content: flex-end; margin-top: 1.5rem; flex-wrap: wrap; }
 button { font-size: 1rem; padding: .55rem 1.4rem; border-radius: 4px; border: 1px solid var(--accent); cursor: pointer; }
 button.primary { background: var(--accent); color: #fff; }
@@ -34,8 +37,6 @@ dl.meta { font-size: .85rem; color: var(--muted); } dl.meta dt { font-weight: 60
 code, pre { background: #f0f1f3; padding: .1rem .3rem; border-radius: 3px; overflow-x: auto; }
 pre { padding: .75rem; }
 `);
-
-const SAFE_COLOR = /^#[0-9a-fA-F]{3,8}$/;
 
 /** Headers every HTML page carries: no framing (clickjacking), no caching of personal pages, no scripts. */
 export const pageHeaders = {
@@ -50,9 +51,15 @@ export const pageHeaders = {
 
 export function page(locale: Locale, title: string, body: Html, brand: PageBrand = {}): string {
   const lang = locale;
-  const color = brand.branding?.backgroundColor;
   const logo = brand.branding?.bannerLogoUrl;
-  const bg = color && SAFE_COLOR.test(color) ? raw(`<style>body { background: ${color}; }</style>`) : '';
+  // Only a parsed #rgb/#rrggbb colour reaches the stylesheet (no CSS injection), with the colours that keep
+  // the footer, links and buttons at WCAG AA contrast against it, whatever the administrator chose.
+  const palette = brandPalette(brand.branding?.backgroundColor);
+  const bg = palette
+    ? raw(
+        `<style>body { background: ${palette.background}; } :root { --accent: ${palette.accent}; } footer, footer a { color: ${palette.onBackground}; }</style>`,
+      )
+    : '';
   return html`<!doctype html>
 <html lang="${lang}">
 <head>
@@ -74,6 +81,15 @@ ${body}
 ${brand.privacyStatementUrl ? html`<footer><a href="${brand.privacyStatementUrl}">${text(locale).footerPrivacy}</a></footer>` : ''}
 </body>
 </html>`.value;
+}
+
+/**
+ * The tenant's sign-in page text, on every page where someone signs in to or for it (its own sign-in
+ * page, and the guest pages of its invitations). Plain text: escaped like any other value.
+ */
+export function signInPageText(brand: PageBrand): Html | '' {
+  const said = brand.branding?.signInPageText;
+  return said ? html`<p class="sign-in-text">${said}</p>` : '';
 }
 
 /** A tenant's pages wear its name, branding and privacy statement. */

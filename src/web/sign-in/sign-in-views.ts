@@ -2,7 +2,7 @@
 import { html } from '../../platform/html.js';
 import type { Locale } from '../../platform/locale.js';
 import { text } from '../kit/i18n.js';
-import { type PageBrand, page } from '../kit/layout.js';
+import { type PageBrand, page, signInPageText } from '../kit/layout.js';
 
 export interface FormContext {
   locale: Locale;
@@ -28,7 +28,7 @@ export function identifierPage(f: FormContext, opts: { email?: string; error?: s
     f.locale,
     t.signInTitle,
     html`<h1>${title}</h1>
-${f.brand.branding?.signInPageText ? html`<p>${f.brand.branding.signInPageText}</p>` : ''}
+${signInPageText(f.brand)}
 ${opts.error ? html`<p class="error" role="alert" id="email-error">${opts.error}</p>` : ''}
 <form method="post" action="${f.action}" novalidate>
 <input type="hidden" name="_csrf" value="${f.csrfToken}">
@@ -50,6 +50,7 @@ export function passwordPage(f: FormContext, opts: { email: string; error?: stri
     t.signInTitle,
     html`<h1>${t.enterPasswordFor(opts.email)}</h1>
 <p class="identity">${opts.email}</p>
+${signInPageText(f.brand)}
 ${opts.error ? html`<p class="error" role="alert" id="password-error">${opts.error}</p>` : ''}
 <form method="post" action="${f.action}">
 <input type="hidden" name="_csrf" value="${f.csrfToken}">
