@@ -2,7 +2,15 @@
 import type { AppContext } from '../platform/context.js';
 import { developmentMailbox } from './mailbox.js';
 import { startOutboxWorker, type WorkerSettings } from './outbox-worker.js';
-import { SMTP_CONNECTIONS, SMTP_TIMEOUT_MS, smtpTransport } from './transports.js';
+import { SMTP_CONNECTIONS, smtpTransport } from './transports.js';
+
+/**
+ * How long a claimed message stays with the process that claimed it without a renewal. The worker
+ * renews it every third of this while the SMTP conversation lasts (however long that is), so only a
+ * process that died lets it lapse: the next process then delivers the message within this time plus
+ * one poll interval (test/mail/crash-takeover.test.ts measures it).
+ */
+export const MAIL_LEASE_MS = 20_000;
 
 export function workerSettings(ctx: AppContext): WorkerSettings {
   const c = ctx.config;
@@ -11,8 +19,7 @@ export function workerSettings(ctx: AppContext): WorkerSettings {
     retryBaseMs: c.mailRetryBaseSeconds * 1000,
     retryMaxMs: c.mailRetryMaxSeconds * 1000,
     maxAttempts: c.mailMaxAttempts,
-    // Renewed while a message is being sent; lapses only when this process stops renewing it.
-    leaseMs: 4 * SMTP_TIMEOUT_MS,
+    leaseMs: MAIL_LEASE_MS,
     // No more claimed than can be sent at once, so none waits for a connection while its lease runs.
     batchSize: SMTP_CONNECTIONS,
   };

@@ -13,6 +13,8 @@ import { type MailKind, mailKinds, type QueuedMail } from './kinds.js';
 import { DeliveryError, type MailTransport } from './message.js';
 
 const SIGNAL = Symbol('outbox signal');
+/** A lease is renewed this often within its length, so one renewal may fail (a busy database) without losing it. */
+const RENEWALS_PER_LEASE = 3;
 
 /** This app's "there is new mail" signal, so a queued message goes out without waiting for a poll. */
 export function outboxSignal(ctx: Pick<AppContext, 'services'>): EventEmitter {
@@ -28,7 +30,10 @@ export interface WorkerSettings {
   retryBaseMs: number;
   retryMaxMs: number;
   maxAttempts: number;
-  /** How long a claimed message stays with this process; longer than any one SMTP conversation. */
+  /**
+   * How long a claimed message stays with this process unless renewed. Renewed every third of it while
+   * the message is being sent, so a slow SMTP conversation keeps it and a dead process lets it lapse soon.
+   */
   leaseMs: number;
   batchSize: number;
 }
@@ -102,7 +107,7 @@ async function deliverOne(ctx: AppContext, transport: MailTransport, owner: stri
       .where('lease_owner', '=', owner)
       .execute()
       .catch((err: unknown) => ctx.log.warn({ err, outboxId: row.id }, 'could not renew a mail lease'));
-  }, s.leaseMs / 4);
+  }, s.leaseMs / RENEWALS_PER_LEASE);
   try {
     kind = kindOf(ctx, row);
     mail = queuedMail(row);
