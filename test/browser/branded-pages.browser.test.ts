@@ -9,8 +9,8 @@
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMailbox } from '../../src/mail/index.js';
-import type { Locale } from '../../src/platform/locale.js';
 import { contrastRatio } from '../../src/platform/contrast.js';
+import type { Locale } from '../../src/platform/locale.js';
 import { backends } from '../support/backends.js';
 import { expectAccessible, launchChromium } from '../support/chromium.js';
 import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
