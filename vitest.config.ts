@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { TEST_MASTER_KEY } from './test/support/master-key.js';
 
 export default defineConfig({
   test: {
@@ -7,6 +8,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Inherited by the Foyer processes tests spawn, so they share the test helpers' master key.
+    env: { FOYER_MASTER_KEY: TEST_MASTER_KEY },
     reporters: process.env.CI ? ['default'] : ['default'],
   },
 });

@@ -10,13 +10,15 @@ import { listTenants } from './directory/tenant-list.js';
 import { countTenants, findTenant } from './directory/tenants.js';
 import type { FeatureRegistry } from './features.js';
 import { fromFrameworkError, graphPlugin, sendGraphError } from './graph/index.js';
-import { ProviderRegistry } from './oidc/index.js';
+import { isOAuthClientEndpoint, ProviderRegistry, sendOAuthErrorFor } from './oidc/index.js';
 import type { AppContext } from './platform/context.js';
 import { FoyerError } from './platform/errors/foyer-error.js';
 import { html } from './platform/html.js';
 import { randomToken } from './platform/ids.js';
 import type { InstanceSecrets } from './platform/instance-secrets.js';
+import { depthBoundedJsonParser } from './platform/json-body.js';
 import { chooseLocale } from './platform/locale.js';
+import { redactUrl } from './platform/log-redaction.js';
 import { isMigrated } from './platform/storage/migrate.js';
 import { text } from './web/kit/i18n.js';
 import { messagePage, page, pageHeaders } from './web/kit/layout.js';
@@ -65,11 +67,17 @@ export async function createApp(ctx: AppContext, options: AppOptions): Promise<F
     if (code === 'FST_CSRF_INVALID_TOKEN' || code === 'FST_CSRF_MISSING_SECRET') {
       const locale = chooseLocale([], request.headers['accept-language']);
       const t = text(locale);
-      request.log.warn({ path: request.url }, 'form refused: CSRF token missing or invalid');
+      request.log.warn({ path: redactUrl(request.url) }, 'form refused: CSRF token missing or invalid');
       return reply
         .code(403)
         .headers(pageHeaders)
         .send(messagePage(locale, t.errorTitle, t.formExpired, {}, { [t.requestId]: request.id }));
+    }
+    if (isOAuthClientEndpoint(request.url)) {
+      // A client of the token, discovery or userinfo endpoint parses OAuth's JSON, not a Graph body or a page.
+      const foyer = fromFrameworkError(err);
+      if ((foyer?.status ?? 500) >= 500) request.log.error({ err }, 'unhandled error');
+      return sendOAuthErrorFor(reply, foyer?.status ?? 500, foyer?.message ?? '');
     }
     if (request.headers.accept?.includes('text/html')) {
       const foyer = fromFrameworkError(err);
@@ -87,6 +95,11 @@ export async function createApp(ctx: AppContext, options: AppOptions): Promise<F
 
   await http.register(fastifyCookie, { secret: options.secrets.cookieKeys });
   await http.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
+  // JSON bodies of every route (Graph, pages, userinfo) are refused past 64 levels of nesting before they
+  // are parsed, so no recursive walk of a body can overflow the stack (platform/json-body.ts).
+  const parseJson = http.getDefaultJsonParser('error', 'error');
+  http.removeContentTypeParser('application/json');
+  http.addContentTypeParser('application/json', { parseAs: 'string' }, depthBoundedJsonParser(parseJson));
   const secure = config.publicUrl.startsWith('https:');
   await http.register(fastifyCsrf, {
     sessionPlugin: '@fastify/cookie',

@@ -15,14 +15,21 @@ export function renderConfigurationDoc(): string {
 
 Foyer reads its configuration from environment variables. Optionally, \`FOYER_CONFIG=/path/to/foyer.json\`
 names a JSON file with the same options under the keys below; an environment variable wins over the file.
+Without \`FOYER_CONFIG\`, \`.foyer/config.json\` in the working directory (beside the default database) is
+read when it exists, by \`foyer start\` and by every other \`foyer\` command alike: a \`port\` or \`publicUrl\`
+written there gives the links and issuers the command prints the server's real address. Commands that
+print links say on standard error which setting their public URL came from, unless \`FOYER_PUBLIC_URL\`
+is set.
 An unknown key in the file, or a value of the wrong type, stops Foyer at start with a message naming it.
 
 | variable | file key | default | what it does |
 | --- | --- | --- | --- |
 ${rows}
 
-Secrets the instance needs (cookie signing keys) are generated on first start and kept in the database, so
-several processes on one database agree without configuration.
+Secrets the instance needs (cookie, link-signing and sealing keys; each tenant's signing keys) are generated
+when first needed and kept in the database, so several processes on one database agree without
+configuration. They are stored encrypted under the master key (\`FOYER_MASTER_KEY\`), which is not: see
+"Secrets at rest" in the README for the rollover to a new master key (\`foyer keys rewrap\`).
 
 The CLI also reads \`FOYER_ADMIN_PASSWORD\` (\`foyer tenant create\`) and \`FOYER_USER_PASSWORD\`
 (\`foyer user create\`), so passwords need not appear in the process list.

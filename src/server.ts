@@ -2,16 +2,18 @@
  * Starting and stopping a Foyer process: open the database, migrate, build the app, listen, and keep
  * the tables of expiring things (sessions, codes, counters) tidy.
  */
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import { createApp, type FoyerApp } from './app.js';
+import { wrapPlaintextSecrets } from './directory/secrets-at-rest.js';
 import { countTenants } from './directory/tenants.js';
 import { type AnyFeature, features, installFeatures } from './features.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import type { Config } from './platform/config/schema.js';
 import { type AppContext, createContext } from './platform/context.js';
 import { loadInstanceSecrets } from './platform/instance-secrets.js';
-import { createLogger } from './platform/log.js';
-import { type Database, openDatabase } from './platform/storage/database.js';
+import { createLogger, withRedaction } from './platform/log.js';
+import { masterKeys } from './platform/master-key.js';
+import { assertPrivateDatabaseFile, type Database, openDatabase } from './platform/storage/database.js';
 import { migrate } from './platform/storage/migrate.js';
 
 export interface RunningFoyer {
@@ -26,6 +28,8 @@ export interface RunningFoyer {
 export interface StartOptions {
   clock?: Clock;
   log?: Logger;
+  /** Where Foyer's own logger writes instead of standard output, when no `log` is given (tests read it). */
+  logDestination?: DestinationStream;
   /** Use this open database instead of opening `config.databaseUrl` (tests). It is not closed on close(). */
   db?: Database;
   /** Skip listening (tests that use `app.http.inject`). */
@@ -34,16 +38,21 @@ export interface StartOptions {
 }
 
 export async function startFoyer(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningFoyer> {
-  const log = options.log ?? createLogger(config);
+  // A logger handed in gets the same redaction of secrets as Foyer's own (src/platform/log-redaction.ts).
+  const log = options.log ? withRedaction(options.log) : createLogger(config, options.logDestination);
   const clock = options.clock ?? systemClock;
+  assertPrivateDatabaseFile(config.databaseUrl);
   const db = options.db ?? openDatabase(config.databaseUrl);
   const registry = features(options.features);
   const ctx = createContext({ config, db, clock, log });
   installFeatures(ctx, registry.features);
   try {
+    masterKeys(ctx); // a missing or malformed master key stops the start before anything is written
     const outcome = await migrate(db);
     if (outcome.applied.length) log.info({ applied: outcome.applied, database: db.description }, 'database migrated');
-    const secrets = await loadInstanceSecrets(db, clock);
+    const wrapped = await wrapPlaintextSecrets(ctx);
+    if (wrapped.rewrapped) log.info({ rows: wrapped.rewrapped, masterKeyId: wrapped.keyId }, 'secrets stored in clear were wrapped under the master key');
+    const secrets = await loadInstanceSecrets(ctx);
     const app = await createApp(ctx, { secrets, registry });
     let address = config.publicUrl;
     if (options.listen !== false) {

@@ -2,24 +2,27 @@
  * The `foyer` command: run the server and do every administrative task a script needs, each with
  * `--json` output that uses Graph's property names.
  */
-import { Command, Option } from 'commander';
-import { createApplication } from '../directory/applications.js';
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
 import { assignRole } from '../directory/role-assignments.js';
 import { directoryRoles } from '../directory/roles.js';
-import { rotateSigningKey } from '../directory/signing-keys.js';
-import { createTenant, listTenantDomains, requireTenant } from '../directory/tenants.js';
+import { requireTenant } from '../directory/tenants.js';
 import { createMember } from '../directory/users.js';
 import { features, installFeatures } from '../features.js';
-import { type CliHelpers, type CliIo, collect, printer } from '../platform/cli/helpers.js';
+import { ProviderRegistry } from '../oidc/index.js';
+import { type CliHelpers, type CliIo, collect, listOf, printer, UsageError } from '../platform/cli/helpers.js';
 import { readSecret, stdinReader } from '../platform/cli/secrets-input.js';
 import { systemClock } from '../platform/clock.js';
-import { ConfigError, loadConfig } from '../platform/config/load.js';
+import { ConfigError, loadConfig, publicUrlSource } from '../platform/config/load.js';
 import type { Config } from '../platform/config/schema.js';
 import { type AppContext, createContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { createLogger } from '../platform/log.js';
 import { openDatabase } from '../platform/storage/database.js';
 import { migrate } from '../platform/storage/migrate.js';
+import { registerAppCli } from './apps.js';
+import { registerKeyCommands } from './keys.js';
+import { registerTenantCli } from './tenants.js';
 
 export type { CliIo } from '../platform/cli/helpers.js';
 
@@ -36,6 +39,11 @@ const roleNames: Record<string, string> = {
   'user-administrator': directoryRoles.userAdministrator.id,
   'guest-inviter': directoryRoles.guestInviter.id,
 };
+
+/** The package's version, read where it is written (package.json sits two folders up from src/cli and dist/cli). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 /** Opens the database from configuration, migrates it, runs `fn` (the features' listeners installed), and closes it. */
 async function withContext<T>(io: CliIo, fn: (ctx: AppContext) => Promise<T>): Promise<T> {
@@ -54,6 +62,7 @@ async function withContext<T>(io: CliIo, fn: (ctx: AppContext) => Promise<T>): P
 export function buildCli(io: CliIo = defaultIo): Command {
   const program = new Command('foyer')
     .description('Foyer: B2B collaboration identity service. Configuration comes from FOYER_* environment variables (docs/configuration.md).')
+    .version(packageVersion(), '-V, --version', 'print the version of Foyer')
     .showHelpAfterError()
     // Before any subcommand is added, so they inherit it: errors come back to runCli, never process.exit.
     .exitOverride()
@@ -62,6 +71,11 @@ export function buildCli(io: CliIo = defaultIo): Command {
   const print = printer(io);
   const stdin = stdinReader();
   const secret: CliHelpers['readSecret'] = (source) => readSecret(source, { warn: (m) => io.err(`warning: ${m}`), env: io.env, stdin });
+  const notePublicUrl: CliHelpers['notePublicUrl'] = (config) => {
+    const source = publicUrlSource(io.env);
+    if (source !== 'FOYER_PUBLIC_URL') io.err(`public URL ${config.publicUrl} (from ${source})`);
+  };
+  const helpers: CliHelpers = { io, withContext, print, collect, readSecret: secret, notePublicUrl };
 
   program
     .command('start')
@@ -70,7 +84,11 @@ export function buildCli(io: CliIo = defaultIo): Command {
       const config = loadConfig(io.env);
       // Imported here so that the admin commands do not load the OpenID provider library.
       const { startFoyer } = await import('../server.js');
+      // Loaded before the server listens: what the library prints as it loads (on Node.js 20, that the
+      // runtime is unsupported) goes to the JSON log once, not to standard error.
+      const libraryWarnings = await ProviderRegistry.loadLibrary();
       const running = await startFoyer(config, { features: registry.features });
+      for (const warning of libraryWarnings) running.ctx.log.warn({ node: process.version }, warning);
       const stop = async (signal: string) => {
         running.ctx.log.info({ signal }, 'shutting down');
         await running.close();
@@ -99,145 +117,10 @@ export function buildCli(io: CliIo = defaultIo): Command {
       }
     });
 
-  const tenant = program.command('tenant').description('organizations (tenants)');
-  tenant
-    .command('create')
-    .description('create a tenant with its first Global Administrator')
-    .requiredOption('--name <name>', "the organization's display name")
-    .option('--domain <domain...>', 'verified domains of the organization (repeatable, or comma-separated)', collect)
-    .option('--slug <slug>', 'the first label of the initial domain (default: from the name)')
-    .requiredOption('--admin-email <email>', "the first administrator's e-mail address")
-    .option('--admin-name <name>', "the first administrator's display name")
-    .option('--admin-password <password>', 'the administrator password (visible to other local users: prefer the next two)')
-    .option('--admin-password-stdin', 'read the administrator password from the first line of standard input')
-    .addOption(new Option('--json', 'print the result as JSON'))
-    .action(
-      async (opts: {
-        name: string;
-        domain?: string[];
-        slug?: string;
-        adminEmail: string;
-        adminName?: string;
-        adminPassword?: string;
-        adminPasswordStdin?: boolean;
-        json?: boolean;
-      }) => {
-        const password = await secret({
-          value: opts.adminPassword,
-          fromStdin: opts.adminPasswordStdin,
-          envName: 'FOYER_ADMIN_PASSWORD',
-          prompt: 'Administrator password',
-        });
-        const created = await withContext(io, (ctx) =>
-          createTenant(ctx, {
-            name: opts.name,
-            domains: opts.domain ?? [],
-            adminEmail: opts.adminEmail,
-            adminPassword: password,
-            ...(opts.adminName ? { adminDisplayName: opts.adminName } : {}),
-            ...(opts.slug ? { slug: opts.slug } : {}),
-          }),
-        );
-        const value = {
-          id: created.tenant.id,
-          displayName: created.tenant.displayName,
-          initialDomain: created.tenant.initialDomain,
-          verifiedDomains: created.domains.filter((d) => d.isVerified).map((d) => d.domain),
-          admin: { id: created.admin.id, userPrincipalName: created.admin.userPrincipalName },
-        };
-        print(
-          !!opts.json,
-          value,
-          [
-            `Created tenant ${value.displayName} (${value.id})`,
-            `  initial domain:   ${value.initialDomain}`,
-            `  verified domains: ${value.verifiedDomains.join(', ')}`,
-            `  administrator:    ${value.admin.userPrincipalName} (${value.admin.id})`,
-          ].join('\n'),
-        );
-      },
-    );
+  registerTenantCli(program, helpers);
 
-  tenant
-    .command('show')
-    .description('show a tenant by id or domain')
-    .argument('<tenant>', 'tenant id or any of its domains')
-    .option('--json', 'print the result as JSON')
-    .action(async (key: string, opts: { json?: boolean }) => {
-      const value = await withContext(io, async (ctx) => {
-        const t = await requireTenant(ctx.db.kysely, key);
-        const domains = await listTenantDomains(ctx.db.kysely, t.id);
-        return {
-          id: t.id,
-          displayName: t.displayName,
-          initialDomain: t.initialDomain,
-          verifiedDomains: domains.filter((d) => d.isVerified).map((d) => d.domain),
-          issuer: `${ctx.config.publicUrl}/${t.id}/v2.0`,
-        };
-      });
-      print(!!opts.json, value, `${value.displayName} (${value.id})\n  domains: ${value.verifiedDomains.join(', ')}\n  issuer:  ${value.issuer}`);
-    });
-
-  tenant
-    .command('rotate-keys')
-    .description('make a new signing key current; the old one stays published for FOYER_KEY_ROTATION_GRACE')
-    .requiredOption('--tenant <tenant>', 'tenant id or domain')
-    .option('--json', 'print the result as JSON')
-    .action(async (opts: { tenant: string; json?: boolean }) => {
-      const kid = await withContext(io, async (ctx) => {
-        const t = await requireTenant(ctx.db.kysely, opts.tenant);
-        return rotateSigningKey(ctx.db, ctx.clock, t.id, ctx.config.keyRotationGraceSeconds);
-      });
-      print(!!opts.json, { kid }, `New signing key ${kid} is current.`);
-    });
-
-  program
-    .command('app')
-    .description('app registrations')
-    .command('create')
-    .description('register an app (an OIDC client) in a tenant')
-    .requiredOption('--tenant <tenant>', 'tenant id or domain')
-    .requiredOption('--name <name>', 'display name')
-    .option('--permissions <list>', 'Graph application permissions to grant, e.g. User.Invite.All,User.Read.All', collect)
-    .option('--scopes <list>', 'Graph delegated permissions the app may ask a person for (default User.Read)', collect)
-    .option('--redirect-uri <uri...>', 'redirect URIs (repeatable)', collect)
-    .option('--public', 'a public client (no secret; single-page and native apps)')
-    .option('--json', 'print the result as JSON')
-    .action(
-      async (opts: { tenant: string; name: string; permissions?: string[]; scopes?: string[]; redirectUri?: string[]; public?: boolean; json?: boolean }) => {
-        const created = await withContext(io, async (ctx) => {
-          const t = await requireTenant(ctx.db.kysely, opts.tenant);
-          return createApplication(ctx, t.id, {
-            displayName: opts.name,
-            redirectUris: opts.redirectUri ?? [],
-            publicClient: !!opts.public,
-            applicationPermissions: opts.permissions ?? [],
-            ...(opts.scopes ? { delegatedPermissions: opts.scopes } : {}),
-          });
-        });
-        const a = created.application;
-        const value = {
-          id: a.id,
-          appId: a.appId,
-          displayName: a.displayName,
-          clientSecret: created.clientSecret ?? null,
-          redirectUris: a.redirectUris,
-          permissions: a.applicationPermissions,
-          delegatedPermissions: a.delegatedPermissions,
-        };
-        print(
-          !!opts.json,
-          value,
-          [
-            `Registered ${a.displayName}`,
-            `  appId (client id): ${a.appId}`,
-            created.clientSecret ? `  client secret:      ${created.clientSecret}   (shown once: store it now)` : '  public client: no secret',
-            `  permissions:        ${a.applicationPermissions.join(', ') || '(none)'}`,
-            `  redirect URIs:      ${a.redirectUris.join(', ') || '(none)'}`,
-          ].join('\n'),
-        );
-      },
-    );
+  registerAppCli(program, helpers);
+  registerKeyCommands(program, helpers);
 
   program
     .command('user')
@@ -248,7 +131,7 @@ export function buildCli(io: CliIo = defaultIo): Command {
     .requiredOption('--upn <userPrincipalName>', "sign-in name on one of the tenant's verified domains")
     .option('--display-name <name>', 'display name (default: the part of the UPN before @)')
     .option('--mail <address>', 'e-mail address (default: the UPN)')
-    .option('--role <role...>', `directory roles: ${Object.keys(roleNames).join(', ')}`, collect)
+    .option('--role <role...>', `directory roles (repeatable, or comma-separated): ${Object.keys(roleNames).join(', ')}`, listOf(Object.keys(roleNames)))
     .option('--password <password>', 'the password (visible to other local users: prefer the next two)')
     .option('--password-stdin', 'read the password from the first line of standard input')
     .option('--json', 'print the result as JSON')
@@ -263,12 +146,15 @@ export function buildCli(io: CliIo = defaultIo): Command {
         passwordStdin?: boolean;
         json?: boolean;
       }) => {
-        const roles = (opts.role ?? []).map((r) => {
-          const id = roleNames[r.toLowerCase()];
-          if (!id) throw new FoyerError('request.invalid_body', `unknown role '${r}' (known: ${Object.keys(roleNames).join(', ')})`);
-          return id;
+        const roles = (opts.role ?? []).map((r) => roleNames[r]!);
+        const password = await secret({
+          value: opts.password,
+          fromStdin: opts.passwordStdin,
+          envName: 'FOYER_USER_PASSWORD',
+          prompt: 'Password',
+          flag: '--password',
+          stdinFlag: '--password-stdin',
         });
-        const password = await secret({ value: opts.password, fromStdin: opts.passwordStdin, envName: 'FOYER_USER_PASSWORD', prompt: 'Password' });
         const user = await withContext(io, async (ctx) => {
           const t = await requireTenant(ctx.db.kysely, opts.tenant);
           const created = await createMember(ctx, t.id, {
@@ -292,7 +178,6 @@ export function buildCli(io: CliIo = defaultIo): Command {
       },
     );
 
-  const helpers: CliHelpers = { io, withContext, print, collect, readSecret: secret };
   for (const feature of registry.features) for (const commands of feature.cli ?? []) commands(program, helpers);
   return program;
 }
@@ -308,6 +193,10 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     const code = (err as { code?: unknown } | undefined)?.code;
     if (typeof code === 'string' && code.startsWith('commander.')) {
       return code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : 2;
+    }
+    if (err instanceof UsageError) {
+      io.err(`error: ${err.message}`);
+      return 2;
     }
     if (err instanceof FoyerError) {
       io.err(json ? JSON.stringify({ error: { code: err.code, message: err.message } }) : `error: ${err.message}`);

@@ -1,13 +1,18 @@
 /**
- * App registrations: OIDC clients of a tenant, with their redirect URIs, client secrets (stored as SHA-256
- * hashes, shown once) and the Graph permissions an administrator granted them.
+ * App registrations: OIDC clients of a tenant, with their redirect URIs, the Graph permissions an
+ * administrator granted them, and (in application-secrets.ts) their client secrets. Every change is
+ * audited under Entra's activity names, in the transaction that makes it.
  */
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
-import { constantTimeEqual, newId, randomToken, sha256 } from '../platform/ids.js';
+import { newId } from '../platform/ids.js';
 import type { Executor } from '../platform/storage/database.js';
 import type { ApplicationsTable } from '../platform/storage/schema.js';
+import { addClientSecret, type NewClientSecret } from './application-secrets.js';
+import { type Activity, type Actor, activities, recordAudit } from './audit-log.js';
 import { canonicalPermission, delegatedOnly } from './permissions.js';
+
+export { type ClientSecret, listClientSecrets, secretMatches } from './application-secrets.js';
 
 export interface Application {
   id: string;
@@ -18,6 +23,8 @@ export interface Application {
   publicClient: boolean;
   applicationPermissions: string[];
   delegatedPermissions: string[];
+  /** The app that created this one through Graph with Application.ReadWrite.OwnedBy, and may manage it. */
+  ownerAppId: string | null;
   createdAt: number;
 }
 
@@ -31,6 +38,7 @@ export function applicationFromRow(r: ApplicationsTable): Application {
     publicClient: r.public_client === 1,
     applicationPermissions: JSON.parse(r.application_permissions) as string[],
     delegatedPermissions: JSON.parse(r.delegated_permissions) as string[],
+    ownerAppId: r.owner_app_id,
     createdAt: r.created_at,
   };
 }
@@ -67,6 +75,24 @@ function checkPermissions(names: string[], kind: 'application' | 'delegated'): s
   return out;
 }
 
+function checkDisplayName(name: string | undefined): string {
+  const displayName = name?.trim();
+  if (!displayName || displayName.length > 256) {
+    throw new FoyerError('request.invalid_body', 'The application name must be 1 to 256 characters.');
+  }
+  return displayName;
+}
+
+/** The rules every registration obeys, at creation and after any update. */
+function checkShape(app: Pick<Application, 'publicClient' | 'redirectUris' | 'applicationPermissions'>): void {
+  if (app.publicClient && app.redirectUris.length === 0) {
+    throw new FoyerError('request.invalid_body', 'A public client signs people in, so it needs at least one redirect URI.');
+  }
+  if (app.publicClient && app.applicationPermissions.length) {
+    throw new FoyerError('request.invalid_body', 'A public client has no secret, so it cannot hold application permissions.');
+  }
+}
+
 export interface NewApplication {
   displayName: string;
   redirectUris?: string[];
@@ -75,32 +101,38 @@ export interface NewApplication {
   delegatedPermissions?: string[];
 }
 
+export interface CreateOptions {
+  /** Who registers it (audited); the operator's command line when absent. */
+  actor?: Actor;
+  /** The app that registers it with Application.ReadWrite.OwnedBy becomes its owner. */
+  ownerAppId?: string;
+  /**
+   * Give a confidential client its first secret now (the command line does, so an app works at once).
+   * Graph's `POST /applications` does not: the caller adds one with `addPassword`, as in Entra.
+   */
+  withSecret?: boolean;
+}
+
 export interface CreatedApplication {
   application: Application;
-  /** Only for confidential clients, and only now: it is stored as a hash. */
+  /** Only for confidential clients created with a secret, and only now: it is stored as a hash. */
   clientSecret?: string;
 }
 
-export async function createApplication(ctx: AppContext, tenantId: string, input: NewApplication): Promise<CreatedApplication> {
-  const displayName = input.displayName?.trim();
-  if (!displayName || displayName.length > 256) {
-    throw new FoyerError('request.invalid_body', 'The application name must be 1 to 256 characters.');
-  }
+const CLI_ACTOR: Actor = { kind: 'cli', displayName: 'foyer command line' };
+
+export async function createApplication(ctx: AppContext, tenantId: string, input: NewApplication, options: CreateOptions = {}): Promise<CreatedApplication> {
+  const displayName = checkDisplayName(input.displayName);
   const redirectUris = [...new Set((input.redirectUris ?? []).map(checkRedirectUri))];
   const publicClient = input.publicClient === true;
   const applicationPermissions = checkPermissions(input.applicationPermissions ?? [], 'application');
-  if (publicClient && redirectUris.length === 0) {
-    throw new FoyerError('request.invalid_body', 'A public client signs people in, so it needs at least one redirect URI.');
-  }
-  if (publicClient && applicationPermissions.length) {
-    throw new FoyerError('request.invalid_body', 'A public client has no secret, so it cannot hold application permissions.');
-  }
+  checkShape({ publicClient, redirectUris, applicationPermissions });
   const delegatedPermissions = checkPermissions(input.delegatedPermissions ?? ['User.Read'], 'delegated');
+  const actor = options.actor ?? CLI_ACTOR;
   const id = newId();
   const appId = newId();
   const now = ctx.clock.now();
-  const secret = publicClient ? undefined : randomToken(32);
-  await ctx.db.transaction(async (trx) => {
+  const clientSecret = await ctx.db.transaction(async (trx) => {
     await trx
       .insertInto('applications')
       .values({
@@ -108,24 +140,24 @@ export async function createApplication(ctx: AppContext, tenantId: string, input
         tenant_id: tenantId,
         app_id: appId,
         display_name: displayName,
+        display_name_lower: displayName.toLowerCase(),
         redirect_uris: JSON.stringify(redirectUris),
         public_client: publicClient ? 1 : 0,
         application_permissions: JSON.stringify(applicationPermissions),
         delegated_permissions: JSON.stringify(delegatedPermissions),
+        owner_app_id: options.ownerAppId ?? null,
         created_at: now,
       })
       .execute();
-    if (secret) await insertSecret(trx, id, secret, now);
+    const target = { id, displayName };
+    await recordAudit(trx, applicationAudit(tenantId, activities.addApplication, target, actor, now, { AppId: appId }));
+    if (publicClient || options.withSecret === false) return undefined;
+    const secret = await addClientSecret(trx, id, { displayName: null }, now);
+    await recordAudit(trx, applicationAudit(tenantId, activities.updateApplicationSecrets, target, actor, now, { KeyId: secret.credential.keyId }));
+    return secret.secretText;
   });
   const application = (await findApplicationByAppId(ctx.db.kysely, appId))!;
-  return secret ? { application, clientSecret: secret } : { application };
-}
-
-async function insertSecret(trx: Executor, applicationId: string, secret: string, now: number): Promise<void> {
-  await trx
-    .insertInto('application_secrets')
-    .values({ id: newId(), application_id: applicationId, secret_hash: sha256(secret), hint: secret.slice(0, 3), created_at: now, expires_at: null })
-    .execute();
+  return clientSecret ? { application, clientSecret } : { application };
 }
 
 export async function findApplicationByAppId(db: Executor, appId: string): Promise<Application | undefined> {
@@ -133,21 +165,137 @@ export async function findApplicationByAppId(db: Executor, appId: string): Promi
   return row ? applicationFromRow(row) : undefined;
 }
 
-/** Hashes of the application's current (unexpired) secrets. */
-export async function listSecretHashes(db: Executor, applicationId: string, now: number): Promise<string[]> {
-  const rows = await db
-    .selectFrom('application_secrets')
-    .select('secret_hash')
-    .where('application_id', '=', applicationId)
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-    .execute();
-  return rows.map((r) => r.secret_hash);
+/** The tenant's app with this object id (Graph's `id`), or a 404. */
+export async function requireApplication(db: Executor, tenantId: string, id: string): Promise<Application> {
+  const row = /^[0-9a-f-]{36}$/i.test(id)
+    ? await db.selectFrom('applications').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id.toLowerCase()).executeTakeFirst()
+    : undefined;
+  if (!row) throw new FoyerError('directory.not_found', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+  return applicationFromRow(row);
 }
 
-/** Constant-time check of a presented secret against the stored hashes. */
-export function secretMatches(presented: string, hashes: readonly string[]): boolean {
-  const h = sha256(presented);
-  let ok = false;
-  for (const stored of hashes) ok = constantTimeEqual(h, stored) || ok;
-  return ok;
+/** The tenant's app by object id or by appId (client id): what the command line accepts. */
+export async function requireApplicationByAnyId(db: Executor, tenantId: string, key: string): Promise<Application> {
+  const byAppId = /^[0-9a-f-]{36}$/i.test(key) ? await findApplicationByAppId(db, key) : undefined;
+  if (byAppId?.tenantId === tenantId) return byAppId;
+  return requireApplication(db, tenantId, key);
+}
+
+export interface ApplicationPatch {
+  displayName?: string;
+  redirectUris?: string[];
+  applicationPermissions?: string[];
+  delegatedPermissions?: string[];
+}
+
+/**
+ * Changes an app's name, redirect URIs or granted permissions. Whether it is a public or a confidential
+ * client is fixed at registration: turning one into the other would give a secret to a native app, or
+ * take PKCE-only sign-in from a server.
+ */
+export async function updateApplication(
+  ctx: AppContext,
+  tenantId: string,
+  id: string,
+  patch: ApplicationPatch,
+  actor: Actor = CLI_ACTOR,
+): Promise<Application> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction(async (trx) => {
+    const current = await requireApplication(trx, tenantId, id);
+    const next: Application = {
+      ...current,
+      ...(patch.displayName !== undefined ? { displayName: checkDisplayName(patch.displayName) } : {}),
+      ...(patch.redirectUris !== undefined ? { redirectUris: [...new Set(patch.redirectUris.map(checkRedirectUri))] } : {}),
+      ...(patch.applicationPermissions !== undefined ? { applicationPermissions: checkPermissions(patch.applicationPermissions, 'application') } : {}),
+      ...(patch.delegatedPermissions !== undefined ? { delegatedPermissions: checkPermissions(patch.delegatedPermissions, 'delegated') } : {}),
+    };
+    checkShape(next);
+    await trx
+      .updateTable('applications')
+      .set({
+        display_name: next.displayName,
+        display_name_lower: next.displayName.toLowerCase(),
+        redirect_uris: JSON.stringify(next.redirectUris),
+        application_permissions: JSON.stringify(next.applicationPermissions),
+        delegated_permissions: JSON.stringify(next.delegatedPermissions),
+      })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', current.id)
+      .execute();
+    const changed = Object.keys(patch).filter((k) => patch[k as keyof ApplicationPatch] !== undefined);
+    await recordAudit(
+      trx,
+      applicationAudit(tenantId, activities.updateApplication, next, actor, now, { AppId: next.appId, 'Modified properties': changed.join(', ') }),
+    );
+    return next;
+  });
+}
+
+/**
+ * Deletes the registration and its secrets at once (Foyer keeps no recycle bin for apps): its client id
+ * stops working at the token endpoint within the client cache time, and tokens it already holds are
+ * refused by the Graph API.
+ */
+export async function deleteApplication(ctx: AppContext, tenantId: string, id: string, actor: Actor = CLI_ACTOR): Promise<Application> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction(async (trx) => {
+    const app = await requireApplication(trx, tenantId, id);
+    await trx.deleteFrom('application_secrets').where('application_id', '=', app.id).execute();
+    await trx.deleteFrom('applications').where('tenant_id', '=', tenantId).where('id', '=', app.id).execute();
+    await recordAudit(trx, applicationAudit(tenantId, activities.deleteApplication, app, actor, now, { AppId: app.appId }));
+    return app;
+  });
+}
+
+/** Adds a client secret (Graph's addPassword); its text is returned once and stored as a hash. */
+export async function addApplicationPassword(ctx: AppContext, tenantId: string, id: string, input: NewClientSecret, actor: Actor = CLI_ACTOR) {
+  const now = ctx.clock.now();
+  return ctx.db.transaction(async (trx) => {
+    const app = await requireApplication(trx, tenantId, id);
+    if (app.publicClient) {
+      throw new FoyerError('request.invalid_body', 'A public client signs in with PKCE and no secret; register a confidential app for a client secret.');
+    }
+    const added = await addClientSecret(trx, app.id, input, now);
+    await recordAudit(trx, applicationAudit(tenantId, activities.updateApplicationSecrets, app, actor, now, { KeyId: added.credential.keyId }));
+    return added;
+  });
+}
+
+/** Removes a client secret by its keyId (Graph's removePassword); it stops working within the client cache time. */
+export async function removeApplicationPassword(ctx: AppContext, tenantId: string, id: string, keyId: string, actor: Actor = CLI_ACTOR): Promise<void> {
+  const now = ctx.clock.now();
+  await ctx.db.transaction(async (trx) => {
+    const app = await requireApplication(trx, tenantId, id);
+    const removed = /^[0-9a-f-]{36}$/i.test(keyId)
+      ? await trx.deleteFrom('application_secrets').where('application_id', '=', app.id).where('id', '=', keyId.toLowerCase()).executeTakeFirst()
+      : undefined;
+    if (!removed || Number(removed.numDeletedRows) === 0) {
+      throw new FoyerError('directory.not_found', `No password credential with keyId '${keyId}' exists on application '${app.id}'.`);
+    }
+    await recordAudit(trx, applicationAudit(tenantId, activities.updateApplicationSecrets, app, actor, now, { KeyId: keyId.toLowerCase() }));
+  });
+}
+
+function applicationAudit(
+  tenantId: string,
+  activity: Activity,
+  app: { id: string; displayName: string },
+  actor: Actor,
+  at: number,
+  details: Record<string, string>,
+) {
+  return {
+    tenantId,
+    activity,
+    category: 'ApplicationManagement' as const,
+    operationType:
+      activity === activities.addApplication ? ('Add' as const) : activity === activities.deleteApplication ? ('Delete' as const) : ('Update' as const),
+    result: 'success' as const,
+    actor,
+    targets: [{ id: app.id, type: 'Application' as const, displayName: app.displayName }],
+    details,
+    correlationId: newId(),
+    at,
+  };
 }

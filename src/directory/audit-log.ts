@@ -26,6 +26,11 @@ export const activities = {
   updateAuthenticationMethodPolicy: 'Update authentication methods policy',
   addIdentityProvider: 'Add identity provider',
   deleteIdentityProvider: 'Delete identity provider',
+  addApplication: 'Add application',
+  updateApplication: 'Update application',
+  // Entra writes an en dash here; reports match the name exactly.
+  updateApplicationSecrets: 'Update application – Certificates and secrets management',
+  deleteApplication: 'Delete application',
 } as const;
 
 export type Activity = (typeof activities)[keyof typeof activities];
@@ -40,7 +45,7 @@ export type Actor =
 
 export interface AuditTarget {
   id: string | null;
-  type: 'User' | 'Invitation' | 'Policy' | 'Message';
+  type: 'User' | 'Invitation' | 'Policy' | 'Message' | 'Application';
   displayName: string | null;
   userPrincipalName?: string | null;
 }
@@ -48,7 +53,7 @@ export interface AuditTarget {
 export interface AuditEvent {
   tenantId: string;
   activity: Activity;
-  category: 'UserManagement' | 'Policy';
+  category: 'UserManagement' | 'Policy' | 'ApplicationManagement';
   operationType: 'Add' | 'Update' | 'Delete' | 'Other';
   result: 'success' | 'failure';
   resultReason?: string | null;
@@ -61,7 +66,7 @@ export interface AuditEvent {
 }
 
 /** The service name Entra logs invitation events under. */
-const SERVICES: Record<AuditEvent['category'], string> = { UserManagement: 'Invited Users', Policy: 'Core Directory' };
+const SERVICES: Record<AuditEvent['category'], string> = { UserManagement: 'Invited Users', Policy: 'Core Directory', ApplicationManagement: 'Core Directory' };
 
 export async function recordAudit(db: Executor, event: AuditEvent): Promise<void> {
   await recordAudits(db, [event]);

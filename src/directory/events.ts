@@ -15,9 +15,9 @@ export interface Account {
 
 export interface DirectoryEvents {
   /**
-   * Sign-ins made before now no longer count for `account` (a new password, a disabled or deleted
-   * account, a reset redemption), nor for `homedGuests`: the guests elsewhere on this instance whose
-   * home identity this account is.
+   * Sign-ins made before now no longer count for `account` (revokeSignInSessions, a new password, a
+   * disabled or deleted account, a reset redemption), nor for `homedGuests`: the guests elsewhere on this
+   * instance whose home identity this account is.
    */
   'user.signInsRevoked': { tx: Executor; account: Account; homedGuests: Account[] };
   /** A user was deleted; `invited`: it was created by an invitation (a guest, or a member invited as one). */

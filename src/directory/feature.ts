@@ -4,6 +4,7 @@
  */
 import type { Feature } from '../platform/feature.js';
 import { activities } from './audit-log.js';
+import { registerUserSessionCli } from './cli.js';
 
 export const directoryFeature: Feature = {
   name: 'directory',
@@ -13,5 +14,12 @@ export const directoryFeature: Feature = {
       await ctx.db.kysely.deleteFrom('signing_keys').where('expires_at', '<', ctx.clock.now()).execute();
     },
   ],
-  auditActivities: [activities.deleteGuest],
+  auditActivities: [
+    activities.deleteGuest,
+    activities.addApplication,
+    activities.updateApplication,
+    activities.updateApplicationSecrets,
+    activities.deleteApplication,
+  ],
+  cli: [registerUserSessionCli],
 };

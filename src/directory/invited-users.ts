@@ -79,7 +79,7 @@ export async function findExistingUserIds(trx: Executor, tenantId: string, ids: 
 export async function resetRedemption(ctx: Pick<AppContext, 'events'>, trx: Executor, tenantId: string, userId: string, now: number): Promise<void> {
   await trx
     .updateTable('users')
-    .set({ external_user_state: 'PendingAcceptance', external_user_state_change_at: now, tokens_revoked_at: now })
+    .set({ external_user_state: 'PendingAcceptance', external_user_state_change_at: now, sign_in_sessions_valid_from: now })
     .where('id', '=', userId)
     .execute();
   await trx.deleteFrom('user_identities').where('user_id', '=', userId).where('sign_in_type', '<>', 'userPrincipalName').execute();

@@ -3,27 +3,11 @@
  * on libuv's thread pool, so a sign-in never blocks the event loop for the ~13 ms a hash takes.
  */
 import { type Algorithm, hash, verify } from '@node-rs/argon2';
-import { FoyerError } from '../platform/errors/foyer-error.js';
 
 const ARGON2ID = 2 as Algorithm;
 const params = { algorithm: ARGON2ID, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
-export const passwordPolicy = { minLength: 8, maxLength: 256 } as const;
-
-/** Throws `directory.weak_password` when the password breaks the policy. */
-export function assertPasswordAcceptable(password: string, context: { userPrincipalName?: string } = {}): void {
-  if (typeof password !== 'string' || [...password].length < passwordPolicy.minLength) {
-    throw new FoyerError('directory.weak_password', `The password must be at least ${passwordPolicy.minLength} characters long.`);
-  }
-  if (password.length > passwordPolicy.maxLength) {
-    throw new FoyerError('directory.weak_password', `The password must be at most ${passwordPolicy.maxLength} characters long.`);
-  }
-  const upn = context.userPrincipalName?.toLowerCase();
-  if (upn && (password.toLowerCase() === upn || password.toLowerCase() === upn.split('@')[0])) {
-    throw new FoyerError('directory.weak_password', 'The password must not be the user name.');
-  }
-}
-
+/** Hashes a password that has passed the policy (password-policy.ts) already. */
 export function hashPassword(password: string): Promise<string> {
   return hash(password, params);
 }

@@ -8,6 +8,7 @@ export const graphPermissions = [
   'User.Read.All',
   'User.ReadWrite.All',
   'User-PasswordProfile.ReadWrite.All',
+  'User.RevokeSessions.All',
   'User.Invite.All',
   'Group.Read.All',
   'Group.ReadWrite.All',
@@ -27,6 +28,9 @@ export const graphPermissions = [
   'AuditLog.Read.All',
   'RoleManagement.Read.Directory',
   'RoleManagement.ReadWrite.Directory',
+  'Application.Read.All',
+  'Application.ReadWrite.All',
+  'Application.ReadWrite.OwnedBy',
 ] as const;
 
 export type GraphPermission = (typeof graphPermissions)[number];

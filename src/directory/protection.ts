@@ -7,8 +7,12 @@
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { directoryRoles } from './roles.js';
 
-/** `redemption`: resetting an invited user's redemption, which lets a new identity be bound to the account. */
-export type SensitiveChange = 'password' | 'userPrincipalName' | 'accountEnabled' | 'userType' | 'mail' | 'delete' | 'redemption';
+/**
+ * `redemption`: resetting an invited user's redemption, which lets a new identity be bound to the account.
+ * `signInSessions`: revoking the user's sign-in sessions (Entra counts "invalidate refresh tokens" among
+ * the sensitive actions: it would let a lesser administrator sign a Global Administrator out at will).
+ */
+export type SensitiveChange = 'password' | 'userPrincipalName' | 'accountEnabled' | 'userType' | 'mail' | 'delete' | 'redemption' | 'signInSessions';
 
 export interface Actor {
   kind: 'app' | 'user';

@@ -8,7 +8,8 @@ import { newId } from '../platform/ids.js';
 import { type DialectName, type Executor, isUniqueViolation } from '../platform/storage/database.js';
 import type { TenantsTable } from '../platform/storage/schema.js';
 import { normalizeDomain, parseEmailAddress, slugify } from './domains.js';
-import { assertPasswordAcceptable, hashPassword } from './passwords.js';
+import { assertPasswordAcceptable } from './password-policy.js';
+import { hashPassword } from './passwords.js';
 import { directoryRoles } from './roles.js';
 import { generateSigningKey, insertSigningKey } from './signing-keys.js';
 import { insertUserRow } from './user-rows.js';
@@ -125,13 +126,17 @@ export async function createTenant(ctx: AppContext, input: CreateTenantInput): P
   const now = ctx.clock.now();
   const tenantId = newId();
   const adminId = newId();
-  const key = await generateSigningKey();
+  const key = await generateSigningKey(ctx);
 
   // The admin's UPN is their address when its domain is one of the tenant's; else local@initial domain,
   // with the address kept as `mail` (how Entra's first admin gets admin@contoso.onmicrosoft.com).
   const upnFor = (initialDomain: string) =>
     extra.includes(admin.domain) || admin.domain === initialDomain ? admin.address : `${admin.local}@${initialDomain}`;
-  assertPasswordAcceptable(input.adminPassword, { userPrincipalName: admin.address });
+  assertPasswordAcceptable(ctx, input.adminPassword, {
+    userPrincipalName: admin.address,
+    mail: admin.address,
+    displayName: input.adminDisplayName?.trim() || admin.local,
+  });
   const passwordHash = await hashPassword(input.adminPassword);
 
   return ctx.db

@@ -68,6 +68,7 @@ export const usersCollection: CollectionModel = {
     'createdDateTime',
     'otherMails',
     'identities',
+    'signInSessionsValidFromDateTime',
   ],
   // Graph's default property set for users.
   defaultSelect: [
@@ -174,6 +175,7 @@ const propertyColumns: Record<string, Array<keyof UsersTable>> = {
   accountEnabled: ['account_enabled'],
   createdDateTime: ['created_at'],
   otherMails: ['other_mails'],
+  signInSessionsValidFromDateTime: ['sign_in_sessions_valid_from', 'created_at'],
 };
 
 function columnsFor(select: readonly string[], sortColumn: keyof UsersTable): Array<keyof UsersTable> {

@@ -32,8 +32,11 @@ export interface User {
   externalUserState: string | null;
   externalUserStateChangeDateTime: number | null;
   createdAt: number;
-  /** Sign-ins proven before this instant (epoch ms) no longer count. */
-  tokensRevokedAt: number | null;
+  /**
+   * Graph's `signInSessionsValidFromDateTime` (epoch ms): sign-ins proven and tokens issued before this
+   * instant no longer count. Null while nothing has ended the user's sign-ins.
+   */
+  signInSessionsValidFrom: number | null;
   /** Never leaves the directory module except to the sign-in check. */
   hasPassword: boolean;
 }
@@ -57,7 +60,7 @@ export function userFromRow(r: UsersTable): User {
     externalUserState: r.external_user_state,
     externalUserStateChangeDateTime: r.external_user_state_change_at,
     createdAt: r.created_at,
-    tokensRevokedAt: r.tokens_revoked_at ?? null,
+    signInSessionsValidFrom: r.sign_in_sessions_valid_from ?? null,
     hasPassword: r.password_hash !== null && r.password_hash !== undefined,
   };
 }
@@ -158,7 +161,7 @@ export async function insertUserRow(
         given_name: null,
         given_name_lower: null,
         surname_lower: null,
-        tokens_revoked_at: null,
+        sign_in_sessions_valid_from: null,
         surname: null,
         job_title: null,
         company_name: null,

@@ -14,7 +14,8 @@ import { parseEmailAddress } from './domains.js';
 import { publishDirectoryEvent } from './events.js';
 import { findHomedGuests } from './identities.js';
 import { issuerFor } from './issuers.js';
-import { assertPasswordAcceptable, hashPassword } from './passwords.js';
+import { assertPasswordAcceptable } from './password-policy.js';
+import { hashPassword } from './passwords.js';
 import { directoryRoles } from './roles.js';
 import { listTenantDomains, lockTenant } from './tenants.js';
 import { insertUserRow, profileColumns, type User, type UserProfile, upnTaken, userFromRow, withSearchCopies } from './user-rows.js';
@@ -45,7 +46,10 @@ export async function requireUser(db: Executor, tenantId: string, idOrUpn: strin
   return user;
 }
 
-/** The member whose UPN or mail is `address` in this tenant: who is signing in. */
+/**
+ * The member whose UPN or mail is `address` in this tenant. Not for a tenant's own sign-in page, which
+ * must not answer a private `mail` differently from an unknown address: see findMemberByUserPrincipalName.
+ */
 export async function findMemberBySignInName(db: Executor, tenantId: string, address: string): Promise<(User & { passwordHash: string | null }) | undefined> {
   const lower = address.trim().toLowerCase();
   const rows = await db
@@ -61,6 +65,41 @@ export async function findMemberBySignInName(db: Executor, tenantId: string, add
     .execute();
   // A UPN match wins over a mail match: the UPN is unique, mail need not be.
   const row = rows.find((r) => r.upn_lower === lower) ?? (rows.length === 1 ? rows[0] : undefined);
+  return row ? { ...userFromRow(row), passwordHash: row.password_hash } : undefined;
+}
+
+/**
+ * The member who signs in with `address` on this tenant's sign-in page: by sign-in name only, a
+ * userPrincipalName on one of the tenant's verified domains. Never by `mail` or `otherMails`: those may be
+ * private addresses on any domain, and answering them differently from unknown addresses would tell
+ * anyone who types an address whether its owner is a member here.
+ */
+export async function findMemberByUserPrincipalName(
+  db: Executor,
+  tenantId: string,
+  address: string,
+): Promise<(User & { passwordHash: string | null }) | undefined> {
+  const lower = address.trim().toLowerCase();
+  const domain = lower.slice(lower.lastIndexOf('@') + 1);
+  const row = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('deleted_at', 'is', null)
+    .where('user_type', '=', 'Member')
+    .where((eb) => eb.or([eb('creation_type', 'is', null), eb('creation_type', '<>', 'Invitation')]))
+    .where('upn_lower', '=', lower)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('tenant_domains')
+          .select('tenant_domains.domain')
+          .where('tenant_domains.tenant_id', '=', tenantId)
+          .where('tenant_domains.domain', '=', domain)
+          .where('tenant_domains.is_verified', '=', 1),
+      ),
+    )
+    .executeTakeFirst();
   return row ? { ...userFromRow(row), passwordHash: row.password_hash } : undefined;
 }
 
@@ -90,7 +129,13 @@ export async function createMember(ctx: AppContext, tenantId: string, input: New
   }
   const mail = mailInput === undefined || mailInput === null ? upn : parseEmailAddress(mailInput);
   if (!mail) throw new FoyerError('request.invalid_body', `'${mailInput}' is not a valid mail address.`);
-  assertPasswordAcceptable(password, { userPrincipalName: upn.address });
+  assertPasswordAcceptable(ctx, password, {
+    userPrincipalName: upn.address,
+    mail: mail.address,
+    displayName,
+    givenName: profile.givenName ?? null,
+    surname: profile.surname ?? null,
+  });
   const passwordHash = await hashPassword(password);
   const extra = profileColumns(profile);
   const id = newId();
@@ -107,12 +152,29 @@ export interface UserPatch extends UserProfile {
 }
 
 /**
- * Ends every sign-in `userId` made before now, and those of the guests it is the home identity of (a
- * disabled or re-passworded home account ends its sign-ins everywhere), in the caller's transaction.
+ * Ends every sign-in `userId` made before `now`, and those of the guests it is the home identity of (a
+ * disabled, re-passworded or revoked home account ends its sign-ins everywhere), in the caller's
+ * transaction: their `signInSessionsValidFromDateTime` moves to `now`, so Foyer's APIs refuse the access
+ * tokens issued before, and the OpenID feature deletes their sessions, grants and refresh tokens.
  */
-async function endSignIns(ctx: AppContext, trx: Executor, tenantId: string, userId: string): Promise<void> {
+async function endSignIns(ctx: AppContext, trx: Executor, tenantId: string, userId: string, now: number): Promise<void> {
   const homedGuests = await findHomedGuests(trx, issuerFor(ctx.config.publicUrl, tenantId), userId);
+  const ids = [userId, ...homedGuests.map((g) => g.userId)];
+  await trx.updateTable('users').set({ sign_in_sessions_valid_from: now }).where('id', 'in', ids).execute();
   await publishDirectoryEvent(ctx, 'user.signInsRevoked', { tx: trx, account: { tenantId, userId }, homedGuests });
+}
+
+/**
+ * Graph's `revokeSignInSessions`: the user's sign-ins made until now end (browser sessions, refresh
+ * tokens, and the access tokens Foyer's own APIs would otherwise honour until they expire). Used when a
+ * device is lost or an account may be compromised.
+ */
+export async function revokeSignInSessions(ctx: AppContext, tenantId: string, idOrUpn: string): Promise<User> {
+  const user = await requireUser(ctx.db.kysely, tenantId, idOrUpn);
+  await ctx.db.transaction(async (trx) => {
+    await endSignIns(ctx, trx, tenantId, user.id, ctx.clock.now());
+  });
+  return (await findUser(ctx.db.kysely, tenantId, user.id))!;
 }
 
 export async function updateUser(ctx: AppContext, tenantId: string, idOrUpn: string, patch: UserPatch): Promise<User> {
@@ -143,18 +205,25 @@ export async function updateUser(ctx: AppContext, tenantId: string, idOrUpn: str
     if (user.userType === 'Guest' && !user.hasPassword) {
       throw new FoyerError('request.invalid_body', 'Guests have no password here: they sign in with their home identity.');
     }
-    assertPasswordAcceptable(password, { userPrincipalName: newUpn ?? user.userPrincipalName });
+    assertPasswordAcceptable(ctx, password, {
+      userPrincipalName: newUpn ?? user.userPrincipalName,
+      mail: profile.mail === undefined ? user.mail : profile.mail,
+      displayName: profile.displayName ?? user.displayName,
+      givenName: profile.givenName === undefined ? user.givenName : profile.givenName,
+      surname: profile.surname === undefined ? user.surname : profile.surname,
+    });
     set.password_hash = await hashPassword(password);
   }
   if (Object.keys(set).length === 0) return user;
-  // A new password or a disabled account ends every sign-in made before: sessions, refresh tokens.
+  // A new password or a disabled account ends every sign-in made before: sessions, refresh tokens,
+  // access tokens at Foyer's APIs.
   const revoke = password !== undefined || (patch.accountEnabled === false && user.accountEnabled);
-  if (revoke) set.tokens_revoked_at = ctx.clock.now();
+  const now = ctx.clock.now();
 
   await ctx.db.transaction(async (trx) => {
     await lockTenant(trx, ctx.db.dialect, tenantId);
     if (patch.accountEnabled === false && user.accountEnabled) await assertNotLastGlobalAdmin(trx, tenantId, user.id);
-    if (revoke) await endSignIns(ctx, trx, tenantId, user.id);
+    if (revoke) await endSignIns(ctx, trx, tenantId, user.id, now);
     if (newUpn) {
       const taken = await trx.selectFrom('users').select('id').where('upn_lower', '=', newUpn.toLowerCase()).where('id', '<>', user.id).executeTakeFirst();
       if (taken) throw upnTaken();
@@ -188,7 +257,7 @@ export async function deleteUser(ctx: AppContext, tenantId: string, idOrUpn: str
   await ctx.db.transaction(async (trx) => {
     await lockTenant(trx, ctx.db.dialect, tenantId);
     await assertNotLastGlobalAdmin(trx, tenantId, user.id);
-    await endSignIns(ctx, trx, tenantId, user.id);
+    await endSignIns(ctx, trx, tenantId, user.id, ctx.clock.now());
     await trx.deleteFrom('users').where('id', '=', user.id).where('tenant_id', '=', tenantId).execute();
     const invited = user.creationType === 'Invitation';
     await publishDirectoryEvent(ctx, 'user.deleted', { tx: trx, account: { tenantId, userId: user.id }, invited, now: ctx.clock.now() });

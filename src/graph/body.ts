@@ -5,13 +5,14 @@
  */
 import { z } from 'zod';
 import { FoyerError } from '../platform/errors/foyer-error.js';
+import { MAX_JSON_DEPTH, tooDeep } from '../platform/json-body.js';
 
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new FoyerError('request.invalid_json', 'The request body must be a JSON object.');
   }
   const cleaned = Object.fromEntries(Object.entries(body).filter(([k]) => !k.startsWith('@odata.')));
-  const nul = findNul(cleaned, []);
+  const nul = findNul(cleaned);
   if (nul) throw new FoyerError('request.malformed', `Property '${nul}' contains a NUL character.`);
   const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
@@ -28,14 +29,24 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
   throw new FoyerError('request.invalid_body', `Invalid value for property '${path}': ${issue.message}.`);
 }
 
-/** The path of the first string (key or value) holding a NUL character, if any. */
-function findNul(node: unknown, path: string[]): string | undefined {
-  if (typeof node === 'string') return node.includes('\u0000') ? path.join('.') || '(body)' : undefined;
-  if (node === null || typeof node !== 'object') return undefined;
-  for (const [k, v] of Object.entries(node)) {
-    if (k.includes('\u0000')) return [...path, k.replace(/\u0000/g, '\\0')].join('.');
-    const found = findNul(v, [...path, k]);
-    if (found) return found;
+/**
+ * The path of the first string (key or value) holding a NUL character, if any. Iterative, and bounded by
+ * MAX_JSON_DEPTH like the parser, so no body can overflow the stack here.
+ */
+function findNul(root: unknown): string | undefined {
+  const stack: Array<{ node: unknown; path: string[] }> = [{ node: root, path: [] }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!;
+    if (typeof node === 'string') {
+      if (node.includes('\u0000')) return path.join('.') || '(body)';
+      continue;
+    }
+    if (node === null || typeof node !== 'object') continue;
+    if (path.length >= MAX_JSON_DEPTH) throw tooDeep();
+    const entries = Object.entries(node);
+    for (const [k] of entries) if (k.includes('\u0000')) return [...path, k.replace(/\u0000/g, '\\0')].join('.');
+    // Pushed in reverse, so the first property is looked at first.
+    for (let i = entries.length - 1; i >= 0; i--) stack.push({ node: entries[i]![1], path: [...path, entries[i]![0]] });
   }
   return undefined;
 }

@@ -2,6 +2,7 @@
  * What graph/ publishes: the one module of this feature that other folders may import (the layer rules in
  * .dependency-cruiser.cjs refuse anything else). It lists what other folders use, nothing more.
  */
+export { toGraphApplication, toPasswordCredential } from './application-view.js';
 export { type AccessRule, actorOf, authorize } from './auth.js';
 export { parseBody } from './body.js';
 export { fromFrameworkError, sendGraphError } from './errors.js';

@@ -7,6 +7,7 @@ import { publishDirectoryEvent } from '../directory/events.js';
 import type { ProviderRegistry } from '../oidc/index.js';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
+import { registerApplicationRoutes } from './applications.js';
 import { authenticate, type Caller, cachedAppLookup } from './auth.js';
 import { registerDirectoryRoleRoutes } from './directory-roles.js';
 import { sendGraphError } from './errors.js';
@@ -75,6 +76,7 @@ export function graphPlugin(ctx: AppContext, registry: ProviderRegistry, feature
     registerGroupRoutes(deps);
     registerOrganizationRoutes(deps);
     registerDirectoryRoleRoutes(deps);
+    registerApplicationRoutes(deps);
     for (const feature of features) feature(deps);
   };
 }

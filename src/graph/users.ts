@@ -1,11 +1,21 @@
-/** `/users` and `/me`: list with OData, get, create members, update, delete. */
+/** `/users` and `/me`: list with OData, get, create members, update, delete, revoke sign-in sessions. */
 import { z } from 'zod';
 import { listGroupsOf } from '../directory/groups.js';
 import { listIdentities } from '../directory/identities.js';
 import { assertMayChangeUser, type SensitiveChange } from '../directory/protection.js';
 import { directoryRoles, roleByTemplateId } from '../directory/roles.js';
 import { listUsers, usersCollection } from '../directory/user-list.js';
-import { createMember, deleteUser, listRoleIdsOf, type ObjectIdentity, requireUser, type User, type UserPatch, updateUser } from '../directory/users.js';
+import {
+  createMember,
+  deleteUser,
+  listRoleIdsOf,
+  type ObjectIdentity,
+  requireUser,
+  revokeSignInSessions,
+  type User,
+  type UserPatch,
+  updateUser,
+} from '../directory/users.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { encodeSkipToken, parseCollectionQuery } from '../platform/odata/query.js';
 import { type AccessRule, actorOf, authorize, type Caller } from './auth.js';
@@ -23,6 +33,12 @@ export const userRules = {
   write: {
     app: ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
     delegated: ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
+    roles: admins,
+  },
+  // As Graph's revokeSignInSessions: its own least privilege, or the broader write permissions.
+  revokeSessions: {
+    app: ['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
+    delegated: ['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
     roles: admins,
   },
 } satisfies Record<string, AccessRule>;
@@ -52,6 +68,8 @@ const userFields: Record<string, (u: User, identities: ObjectIdentity[]) => unkn
   createdDateTime: (u) => iso(u.createdAt),
   otherMails: (u) => u.otherMails,
   identities: (_u, identities) => identities,
+  // Like Entra, a user whose sign-ins never ended has them valid from the account's creation.
+  signInSessionsValidFromDateTime: (u) => iso(u.signInSessionsValidFrom ?? u.createdAt),
 };
 
 /** The Graph `user` resource with exactly the `select`ed properties (the response allow-list). */
@@ -62,7 +80,8 @@ export function toGraphUser(user: User, select: readonly string[], identities: O
 }
 
 const passwordProfile = z.strictObject({
-  password: z.string().max(256),
+  // Length and strength are the directory's password policy, whose errors name the rule that failed.
+  password: z.string(),
   // Foyer has no "change your password" step at sign-in yet: refuse rather than silently ignore.
   forceChangePasswordNextSignIn: z
     .literal(false, { error: 'Foyer cannot yet require a password change at the next sign-in; send false or leave it out' })
@@ -203,6 +222,20 @@ export function registerUserRoutes(deps: GraphDeps): void {
     await guard(who, target, new Set(['delete']));
     await deleteUser(ctx, who.tenantId, target.id, actorOf(who, request.ip));
     return reply.code(204).send();
+  });
+
+  /**
+   * Ends the user's sign-ins: browser sessions and refresh tokens go, and Foyer's APIs refuse the access
+   * tokens issued before now. Graph answers `true` in an Edm.Boolean envelope.
+   */
+  app.post('/users/:id/revokeSignInSessions', async (request) => {
+    const who = await caller(request);
+    authorize(who, userRules.revokeSessions);
+    const { id } = request.params as { id: string };
+    const target = await requireUser(ctx.db.kysely, who.tenantId, id);
+    await guard(who, target, new Set(['signInSessions']));
+    await revokeSignInSessions(ctx, who.tenantId, target.id);
+    return { '@odata.context': `${base}/$metadata#Edm.Boolean`, value: true };
   });
 
   /** Groups and directory roles the user belongs to. */

@@ -10,7 +10,7 @@ import { type Actor, activities, recordAudit } from '../directory/audit-log.js';
 import { requireTenant } from '../directory/tenants.js';
 import { findMemberBySignInName, listRoleIdsOf } from '../directory/users.js';
 import { type DeliveryReport, deliveryOf } from '../mail/index.js';
-import type { CliHelpers } from '../platform/cli/helpers.js';
+import { type CliHelpers, oneOf, UsageError } from '../platform/cli/helpers.js';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { newId } from '../platform/ids.js';
@@ -36,7 +36,9 @@ function deliveryText(d: DeliveryReport | undefined | null): string {
   return d.attempts ? `queued, retry at ${d.nextAttemptDateTime} (last error: ${d.error})` : 'queued';
 }
 
-export function registerInvitationCli(program: Command, { io, withContext, print }: CliHelpers): void {
+const INVITED_USER_TYPES = ['Guest', 'Member'] as const;
+
+export function registerInvitationCli(program: Command, { io, withContext, print, notePublicUrl }: CliHelpers): void {
   program
     .command('invite')
     .description("invite a guest by e-mail, or many from a CSV file in Entra's bulk-invite format")
@@ -44,7 +46,7 @@ export function registerInvitationCli(program: Command, { io, withContext, print
     .option('--email <address>', 'the address to invite')
     .option('--redirect-url <url>', 'where the guest lands after redeeming (https)')
     .option('--display-name <name>', "the guest's display name")
-    .option('--type <type>', 'Guest (default) or Member', 'Guest')
+    .option('--type <type>', 'Guest (default) or Member, in any case', oneOf(INVITED_USER_TYPES), 'Guest' as const)
     .option('--send', 'send the invitation e-mail (default: only print the redeem link)')
     .option('--message <text>', 'a personal message for the e-mail')
     .option('--language <tag>', 'language of the e-mail, e.g. sv-SE')
@@ -59,7 +61,7 @@ export function registerInvitationCli(program: Command, { io, withContext, print
         email?: string;
         redirectUrl?: string;
         displayName?: string;
-        type: string;
+        type: (typeof INVITED_USER_TYPES)[number];
         send?: boolean;
         message?: string;
         language?: string;
@@ -70,15 +72,16 @@ export function registerInvitationCli(program: Command, { io, withContext, print
         json?: boolean;
       }) => {
         if (opts.csv) return bulkInvite(opts as typeof opts & { csv: string });
-        if (!opts.email || !opts.redirectUrl) throw new FoyerError('request.invalid_body', 'give --email and --redirect-url (or --csv FILE for many)');
-        if (opts.type !== 'Guest' && opts.type !== 'Member') throw new FoyerError('request.invalid_body', '--type is Guest or Member');
+        const missing = [...(opts.email ? [] : ['--email']), ...(opts.redirectUrl ? [] : ['--redirect-url'])];
+        if (missing.length) throw new UsageError(`missing ${missing.join(' and ')}: give --email and --redirect-url (or --csv FILE for many)`);
         const created = await withContext(io, async (ctx) => {
           const t = await requireTenant(ctx.db.kysely, opts.tenant);
+          notePublicUrl(ctx.config);
           return createInvitation(ctx, t.id, await cliInviter(ctx, t.id, opts.inviter), {
             invitedUserEmailAddress: opts.email!,
             inviteRedirectUrl: opts.redirectUrl!,
             invitedUserDisplayName: opts.displayName ?? null,
-            invitedUserType: opts.type as 'Guest' | 'Member',
+            invitedUserType: opts.type,
             sendInvitationMessage: !!opts.send,
             customizedMessageBody: opts.message ?? null,
             messageLanguage: opts.language ?? null,
@@ -92,7 +95,7 @@ export function registerInvitationCli(program: Command, { io, withContext, print
             `Invited ${created.invitedUserEmailAddress} as ${created.invitedUser.userPrincipalName} (${created.status})`,
             `  invitation id: ${created.id}`,
             `  redeem link:   ${created.inviteRedeemUrl}`,
-            `  e-mail:        ${created.sendInvitationMessage ? `queued (see: foyer invitation show ${created.id} --tenant ${opts.tenant})` : 'not sent; share the link yourself'}`,
+            `  e-mail:        ${created.sendInvitationMessage ? `queued (see: foyer invitation show --id ${created.id} --tenant ${opts.tenant})` : 'not sent; share the link yourself'}`,
           ].join('\n'),
         );
       },
@@ -103,7 +106,7 @@ export function registerInvitationCli(program: Command, { io, withContext, print
     try {
       content = await readFile(opts.csv, 'utf8');
     } catch (err) {
-      throw new FoyerError('request.invalid_body', `cannot read ${opts.csv}: ${(err as Error).message}`);
+      throw new UsageError(`--csv ${opts.csv}: cannot read the file: ${(err as Error).message}`);
     }
     let rows: ReturnType<typeof parseBulkInviteCsv>;
     try {
@@ -121,6 +124,7 @@ export function registerInvitationCli(program: Command, { io, withContext, print
     let failed = 0;
     await withContext(io, async (ctx) => {
       const tenant = await requireTenant(ctx.db.kysely, opts.tenant);
+      notePublicUrl(ctx.config);
       const inviter = await cliInviter(ctx, tenant.id, opts.inviter);
       const correlationId = newId();
       bar?.start(rows.length, 0, { failed });
@@ -190,10 +194,14 @@ export function registerInvitationCli(program: Command, { io, withContext, print
   invitation
     .command('show')
     .description('an invitation and the delivery state of its e-mail')
-    .argument('<id>', 'invitation id')
+    .argument('[id]', 'invitation id (the same as --id)')
+    .option('--id <id>', 'invitation id')
     .requiredOption('--tenant <tenant>', 'tenant id or domain')
     .option('--json', 'print the result as JSON')
-    .action(async (id: string, opts: { tenant: string; json?: boolean }) => {
+    .action(async (positional: string | undefined, opts: { id?: string; tenant: string; json?: boolean }) => {
+      if (positional && opts.id && positional !== opts.id) throw new UsageError(`two different invitation ids: ${positional} and --id ${opts.id}`);
+      const id = opts.id ?? positional;
+      if (!id) throw new UsageError('missing --id: which invitation to show');
       const value = await withContext(io, async (ctx) => {
         const t = await requireTenant(ctx.db.kysely, opts.tenant);
         const inv = await findInvitation(ctx.db.kysely, t.id, id);
@@ -223,7 +231,7 @@ export function registerInvitationCli(program: Command, { io, withContext, print
     .option('--json', 'print the result as JSON')
     .action(async (opts: { tenant: string; user?: string; top: string; json?: boolean }) => {
       const top = Number(opts.top);
-      if (!Number.isInteger(top) || top < 1 || top > 999) throw new FoyerError('request.invalid_body', '--top is a whole number from 1 to 999');
+      if (!Number.isInteger(top) || top < 1 || top > 999) throw new UsageError(`--top ${opts.top}: expected a whole number from 1 to 999`);
       const value = await withContext(io, async (ctx) => {
         const t = await requireTenant(ctx.db.kysely, opts.tenant);
         const page = await listInvitations(ctx.db.kysely, t.id, { top, userId: opts.user });

@@ -91,6 +91,7 @@ export async function findInvitee(
         assertMayChangeUser({ kind: 'user', permissions: inviter.permissions, roleIds: inviter.roleIds ?? new Set() }, roles, new Set(['redemption']));
       }
     }
+    if (!reset) await assertMayReinvite(trx, tenant, user, inviter);
     return { kind: 'existing', user };
   }
   const guestUpn = guestUserPrincipalName(address.local, address.domain, tenant.initialDomain).toLowerCase();
@@ -104,5 +105,34 @@ export async function findInvitee(
   }
   const guest = users.find((u) => u.userPrincipalName.toLowerCase() === guestUpn) ?? users[0];
   if (reset) throw new FoyerError('invitation.reset_invalid', 'resetRedemption needs invitedUser.id.');
-  return guest ? { kind: 'existing', user: guest } : { kind: 'new' };
+  if (!guest) return { kind: 'new' };
+  await assertMayReinvite(trx, tenant, guest, inviter);
+  return { kind: 'existing', user: guest };
+}
+
+/**
+ * Re-inviting a guest who has not accepted yet replaces their link: whoever follows the new one binds
+ * their identity to the account. For an account holding an administrator role that is what a reset of
+ * their redemption does, so the same people may do it (directory/protection.ts: an administrator at
+ * least as high, signed in; never an app acting as itself, nor the command line). An accepted guest's
+ * new link only signs in the identity already bound, so re-inviting them stays open to every inviter.
+ */
+async function assertMayReinvite(trx: Executor, tenant: Tenant, user: User, inviter: Inviter): Promise<void> {
+  if (user.externalUserState === 'Accepted') return;
+  const roles = new Set(await listRoleIdsOf(trx, tenant.id, user.id));
+  if (roles.size === 0) return;
+  const actor =
+    inviter.kind === 'user'
+      ? { kind: 'user' as const, permissions: inviter.permissions, roleIds: inviter.roleIds ?? new Set<string>() }
+      : { kind: 'app' as const, permissions: inviter.permissions, roleIds: new Set<string>() };
+  try {
+    assertMayChangeUser(actor, roles, new Set(['redemption']));
+  } catch (err) {
+    if (!(err instanceof FoyerError) || err.code !== 'auth.insufficient_privileges') throw err;
+    throw new FoyerError(
+      'invitation.not_allowed',
+      `${user.userPrincipalName} holds an administrator role and has not accepted their invitation yet: a new link would let whoever follows it sign in as that administrator. Only someone who may reset this administrator's password or redemption status can re-invite them, signed in as themselves: not an app acting as itself, nor the command line.`,
+      err.detail,
+    );
+  }
 }

@@ -22,6 +22,19 @@ export interface AccessTokenClaims extends JWTPayload {
   scope?: string;
   oid?: string;
   idtyp?: 'app' | 'user';
+  /**
+   * When a person's token was issued, in epoch milliseconds. `iat` counts whole seconds, too coarse to
+   * tell a token issued just before a revocation from one issued just after it within the same second.
+   */
+  foyer_iat_ms?: number;
+}
+
+/**
+ * When the token was issued, in milliseconds: `foyer_iat_ms`, or for a token without it the start of its
+ * `iat` second, so that it counts as issued before anything else in that second (the safe side).
+ */
+export function issuedAtMs(claims: Pick<AccessTokenClaims, 'iat' | 'foyer_iat_ms'>): number {
+  return typeof claims.foyer_iat_ms === 'number' ? claims.foyer_iat_ms : (claims.iat ?? 0) * 1000;
 }
 
 export interface AccountClaims {

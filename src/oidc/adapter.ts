@@ -9,21 +9,22 @@
  * expired rows are never returned, `expiresIn` is in seconds.
  */
 import { LRUCache } from 'lru-cache';
-import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
-import { findApplicationByAppId, listSecretHashes } from '../directory/applications.js';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { type ClientSecret, findApplicationByAppId, listClientSecrets } from '../directory/applications.js';
 import type { Clock } from '../platform/clock.js';
 import { sha256 } from '../platform/ids.js';
 import type { Database, Executor } from '../platform/storage/database.js';
 
 /** What a Client row carries beyond OIDC metadata, for Foyer's own decisions during token issuance. */
 export interface FoyerClientExtras {
-  foyer_secret_hashes?: string[];
+  /** The app's unexpired secrets (hashes and validity windows), checked by compareClientSecret in provider.ts. */
+  foyer_secrets?: ClientSecret[];
   foyer_application_permissions: string[];
   foyer_delegated_permissions: string[];
   foyer_display_name: string;
 }
 
-export const clientExtraProperties = ['foyer_secret_hashes', 'foyer_application_permissions', 'foyer_delegated_permissions', 'foyer_display_name'] as const;
+export const clientExtraProperties = ['foyer_secrets', 'foyer_application_permissions', 'foyer_delegated_permissions', 'foyer_display_name'] as const;
 
 /**
  * Ends everything the provider holds for each of `accounts` (a user id in a tenant): sessions, grants,
@@ -35,10 +36,23 @@ export async function revokeAccountArtefacts(db: Executor, accounts: ReadonlyArr
   for (const a of accounts) await db.deleteFrom('oidc_payloads').where('tenant_id', '=', a.tenantId).where('account_id', '=', a.userId).execute();
 }
 
+/**
+ * How long each process keeps an app registration it read for the token endpoint: a removed secret, a
+ * changed or deleted app takes effect everywhere within this time (docs/api.md says so). A secret's
+ * expiry needs no wait: it is checked against its end date at every use.
+ */
+export const CLIENT_CACHE_MS = 2000;
+
 export function createAdapterFactory(db: Database, clock: Clock, tenantId: string, options: { clientCacheMs?: number } = {}): (model: string) => Adapter {
   // The token endpoint looks the client up on every call; a few seconds of caching keeps that off the
-  // database while a changed or deleted app still takes effect almost at once.
-  const clients = new LRUCache<string, { value: AdapterPayload | undefined }>({ max: 5000, ttl: options.clientCacheMs ?? 2000 });
+  // database while a changed or deleted app still takes effect almost at once. Timed by the app's clock,
+  // so a test can move past it without sleeping.
+  const clients = new LRUCache<string, { value: AdapterPayload | undefined }>({
+    max: 5000,
+    ttl: options.clientCacheMs ?? CLIENT_CACHE_MS,
+    perf: clock,
+    ttlResolution: 0,
+  });
   return (model: string) => (model === 'Client' ? new ClientAdapter(db, clock, tenantId, clients) : new PayloadAdapter(db, clock, tenantId, model));
 }
 
@@ -125,6 +139,9 @@ class PayloadAdapter implements Adapter {
    * §4.1.2, RFC 9700 §4.14) and is refused.
    */
   async consume(id: string): Promise<void> {
+    // Loaded here, not at the top: the admin commands import this file (revokeAccountArtefacts) and must
+    // not load the provider library, which prints a runtime warning as it loads. Already loaded here.
+    const { errors } = await import('oidc-provider');
     if (!plausibleId(id)) throw new errors.InvalidGrant('grant request is invalid');
     const result = await this.db.kysely
       .updateTable('oidc_payloads')
@@ -206,14 +223,14 @@ class ClientAdapter implements Adapter {
     if (app.publicClient) {
       return { ...base, ...extras, grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none' };
     }
-    const hashes = await listSecretHashes(this.db.kysely, app.id, this.clock.now());
+    const secrets = await listClientSecrets(this.db.kysely, app.id, this.clock.now());
     return {
       ...base,
       ...extras,
-      foyer_secret_hashes: hashes,
+      foyer_secrets: secrets,
       // oidc-provider requires a secret on confidential clients; this is a hash, and Foyer's
-      // compareClientSecret (see provider.ts) checks presented secrets against foyer_secret_hashes.
-      client_secret: hashes[0] ?? 'no-secret-configured',
+      // compareClientSecret (see provider.ts) checks presented secrets against foyer_secrets.
+      client_secret: secrets[0]?.hash ?? 'no-secret-configured',
       grant_types: interactive ? ['authorization_code', 'refresh_token', 'client_credentials'] : ['client_credentials'],
       token_endpoint_auth_method: 'client_secret_basic',
     };

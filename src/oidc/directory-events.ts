@@ -1,7 +1,8 @@
 /**
- * The OpenID provider's part in what the directory decides: when a person's sign-ins are revoked (a new
- * password, a disabled or deleted account, a reset redemption), their sessions, grants and refresh
- * tokens go too, in the same transaction, so no refresh can slip in between.
+ * The OpenID provider's part in what the directory decides: when a person's sign-ins are revoked
+ * (revokeSignInSessions, a new password, a disabled or deleted account, a reset redemption), their
+ * sessions, grants and refresh tokens go too, in the same transaction, so no refresh can slip in between.
+ * Their access tokens are not stored: access-tokens.ts refuses them by `signInSessionsValidFromDateTime`.
  */
 import { onDirectoryEvent } from '../directory/events.js';
 import { type AppContext, service } from '../platform/context.js';

@@ -4,5 +4,6 @@
  */
 export { verifyAccessToken } from './access-tokens.js';
 export { type HttpSlots, oidcFeature, type Routes } from './feature.js';
+export { isOAuthClientEndpoint, sendOAuthErrorFor } from './oauth-errors.js';
 export type { ProviderViews } from './provider.js';
 export { ProviderRegistry } from './registry.js';

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import { isOAuthClientEndpoint, sendOAuthError } from './oauth-errors.js';
 import type { ProviderRegistry } from './registry.js';
 
 const PROVIDER_PATHS =
@@ -20,12 +21,24 @@ export function mountProviders(app: FastifyInstance, registry: ProviderRegistry,
     const slash = pathname.indexOf('/', 1);
     if (slash === -1) return;
     const rest = pathname.slice(slash);
-    if (!PROVIDER_PATHS.test(rest)) return;
+    const client = isOAuthClientEndpoint(pathname);
+    if (!PROVIDER_PATHS.test(rest)) {
+      // An OAuth path Foyer does not serve (introspection, device code): a client gets JSON, not a page.
+      if (client && !rest.startsWith('/openid/userinfo')) {
+        return sendOAuthError(reply, 404, 'invalid_request', `This server has no endpoint ${rest.slice(0, 200)}.`);
+      }
+      return;
+    }
     // A tenant id or domain is made of unreserved characters only: nothing to percent-decode.
     const segment = pathname.slice(1, slash);
-    if (!/^[A-Za-z0-9.-]{1,253}$/.test(segment)) return;
-    const entry = await registry.resolve(segment);
-    if (!entry) return; // Fastify's not-found handler answers
+    const wellFormed = /^[A-Za-z0-9.-]{1,253}$/.test(segment);
+    const entry = wellFormed ? await registry.resolve(segment) : undefined;
+    if (!entry) {
+      // A person at authorize or logout gets the not-found page; a client gets an OAuth error.
+      if (!client) return;
+      const which = wellFormed ? `'${segment}'` : 'named in the URL';
+      return sendOAuthError(reply, 400, 'invalid_request', `Tenant ${which} not found: use the tenant's id or one of its domains.`);
+    }
     const search = q === -1 ? '' : url.slice(q);
     // The provider builds every URL it publishes from Host and X-Forwarded-Proto: pin both to
     // FOYER_PUBLIC_URL so a forged Host header cannot change the issuer's endpoints.

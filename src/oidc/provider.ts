@@ -182,6 +182,8 @@ export function createTenantProvider(ctx: AppContext, input: TenantProviderInput
         tid: tenantId,
         scp,
         idtyp: 'user',
+        // To the millisecond, on the clock revocations are stamped with (see access-tokens.ts).
+        foyer_iat_ms: ctx.clock.now(),
         ...(amr ? { amr } : {}),
         ...(claims ? { oid: claims.oid, idp: claims.idp, acct: claims.acct, name: claims.name, preferred_username: claims.preferred_username } : {}),
       };
@@ -216,9 +218,10 @@ export function createTenantProvider(ctx: AppContext, input: TenantProviderInput
   // mount.ts pins Host and X-Forwarded-Proto from FOYER_PUBLIC_URL, so trusting them is safe.
   provider.proxy = true;
   // Secrets are stored as SHA-256 hashes (they are 256-bit random values); compare in constant time
-  // against every current secret of the app, so a rotation can overlap.
+  // against every secret of the app valid now, so a rotation can overlap and an expired secret is refused
+  // at its end date, however recently the client was cached. A refusal is `invalid_client`.
   provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: FoyerClientExtras, actual: string) {
-    return secretMatches(actual, this.foyer_secret_hashes ?? []);
+    return secretMatches(actual, this.foyer_secrets ?? [], ctx.clock.now());
   };
   return provider;
 }

@@ -11,7 +11,7 @@ import { listSigningKeys } from '../directory/signing-keys.js';
 import { findTenant, type Tenant } from '../directory/tenants.js';
 import type { AppContext } from '../platform/context.js';
 import type { AccessTokenClaims } from './accounts.js';
-import { createTenantProvider, type ProviderViews } from './provider.js';
+import type { ProviderViews } from './provider.js';
 
 export interface TenantProvider {
   tenant: Tenant;
@@ -30,7 +30,33 @@ export interface TenantProvider {
 
 const TENANT_CACHE_MS = 5000;
 
+/**
+ * The provider library is loaded on first use, not when this module is: the admin commands import the
+ * features (and so this folder) but never serve OpenID, and the library prints a runtime warning on
+ * standard error as it loads, which every `foyer tenant …` call would otherwise show.
+ */
+const loadProviderModule = () => import('./provider.js');
+
 export class ProviderRegistry {
+  /**
+   * Loads the OpenID provider library now, before the first request, and returns the warnings it
+   * printed while loading (on Node.js 20: "Unsupported runtime"), so `foyer start` can put them in its
+   * JSON log once instead of on standard error. Nothing is captured if the library is already loaded.
+   */
+  static async loadLibrary(): Promise<string[]> {
+    const warnings: string[] = [];
+    const original = console.warn;
+    console.warn = (...args: unknown[]) => {
+      warnings.push(args.map(String).join(' '));
+    };
+    try {
+      await loadProviderModule();
+    } finally {
+      console.warn = original;
+    }
+    return warnings;
+  }
+
   /** Tenants by id or domain, for a few seconds; a miss is cached too. */
   private readonly tenants = new LRUCache<string, { tenant: Tenant | undefined }>({ max: 10_000, ttl: TENANT_CACHE_MS });
   private readonly providers = new Map<string, TenantProvider>();
@@ -100,8 +126,9 @@ export class ProviderRegistry {
   }
 
   private async build(tenant: Tenant): Promise<TenantProvider> {
-    const keys = await listSigningKeys(this.ctx.db.kysely, tenant.id, this.ctx.clock.now());
+    const keys = await listSigningKeys(this.ctx, tenant.id, this.ctx.clock.now());
     if (keys.length === 0) throw new Error(`tenant ${tenant.id} has no signing key`);
+    const { createTenantProvider } = await loadProviderModule();
     const provider = createTenantProvider(this.ctx, { tenantId: tenant.id, keys, cookieKeys: this.cookieKeys, views: this.views });
     if (this.views.signedOut) {
       const signedOut = this.views.signedOut;

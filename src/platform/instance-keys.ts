@@ -1,18 +1,18 @@
 /**
  * Keys the whole instance shares beyond cookie signing: one that signs links Foyer puts in e-mail (so
  * a "block future invitations" link cannot be forged for someone else's address), and one that seals
- * the few secrets a queued message must carry until it is delivered. Both live in `instance_secrets`,
- * created on first use, so every process agrees without configuration.
+ * the few secrets a queued message or an identity provider's registration must carry. Both live in
+ * `instance_secrets`, created on first use, so every process agrees without configuration, and are
+ * stored wrapped under the master key, so what they sealed stays sealed in a copy of the database.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
-import type { Clock } from './clock.js';
-import { type AppContext, service } from './context.js';
+import type { AtRestContext } from './at-rest.js';
+import { service } from './context.js';
 import { constantTimeEqual, randomToken } from './ids.js';
 import { getOrCreate } from './instance-secrets.js';
-import type { Database } from './storage/database.js';
 
-/** What reading a key needs: the database and clock, and the app's services to keep loaded keys in. */
-export type KeyContext = Pick<AppContext, 'db' | 'clock' | 'services'>;
+/** What reading a key needs: the database and clock, the master key's configuration, and the app's services to keep loaded keys in. */
+export type KeyContext = AtRestContext;
 
 const LOADED_KEYS = Symbol('instance keys');
 
@@ -24,15 +24,15 @@ async function instanceKey(ctx: KeyContext, name: string): Promise<Buffer> {
   const keys = service(ctx, LOADED_KEYS, () => new Map<string, Promise<Buffer>>());
   let key = keys.get(name);
   if (!key) {
-    key = readKey(ctx.db, ctx.clock, name);
+    key = readKey(ctx, name);
     key.catch(() => keys.delete(name));
     keys.set(name, key);
   }
   return key;
 }
 
-function readKey(db: Database, clock: Clock, name: string): Promise<Buffer> {
-  return getOrCreate(db, clock, name, () => randomToken(32)).then((value) => Buffer.from(value, 'base64url'));
+function readKey(ctx: KeyContext, name: string): Promise<Buffer> {
+  return getOrCreate(ctx, name, () => randomToken(32)).then((value) => Buffer.from(value, 'base64url'));
 }
 
 /** HMAC-SHA256 of `parts` under the instance's link key, base64url. */

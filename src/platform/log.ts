@@ -1,6 +1,26 @@
-import { type Logger, pino } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
+import { redactionOptions, scrubText } from './log-redaction.js';
 
-/** Structured JSON logs on standard output; every request's lines carry its `reqId`. */
-export function createLogger(config: { logLevel: string }): Logger {
-  return pino({ level: config.logLevel, base: { service: 'foyer' }, timestamp: pino.stdTimeFunctions.isoTime });
+/**
+ * Structured JSON logs on standard output (or `destination`); every request's lines carry its `reqId`.
+ * Secrets never reach it: see log-redaction.ts for what is kept out and how.
+ */
+export function createLogger(config: { logLevel: string }, destination?: DestinationStream): Logger {
+  const options = {
+    level: config.logLevel,
+    base: { service: 'foyer' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    ...redactionOptions(),
+    // The last pass over each finished line: a secret inside a message text or an error's own field.
+    hooks: { streamWrite: scrubText },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+/**
+ * A logger Foyer was handed (by a test, or a program embedding it) with the same redaction: a child that
+ * serializes requests and errors and blanks secret fields as `createLogger`'s loggers do.
+ */
+export function withRedaction(log: Logger): Logger {
+  return log.child({}, redactionOptions());
 }

@@ -42,7 +42,12 @@ export function registerIdentityProviderCli(program: Command, { io, withContext,
       }) => {
         const secret = opts.publicClient
           ? null
-          : await readSecret({ fromStdin: opts.clientSecretStdin, envName: 'FOYER_IDP_CLIENT_SECRET', prompt: 'Client secret' });
+          : await readSecret({
+              fromStdin: opts.clientSecretStdin,
+              envName: 'FOYER_IDP_CLIENT_SECRET',
+              prompt: 'Client secret',
+              stdinFlag: '--client-secret-stdin',
+            });
         const created = await withContext(io, async (ctx) => {
           const tenant = await requireTenant(ctx.db.kysely, opts.tenant);
           return createExternalProvider(

@@ -18,6 +18,7 @@ import { newId } from '../platform/ids.js';
 import { seal, unseal } from '../platform/instance-keys.js';
 import type { Executor } from '../platform/storage/database.js';
 import type { IdentityProvidersTable } from '../platform/storage/schema.js';
+import { assertProviderCallable, issuerProblem, PROVIDER_TIMEOUT_SECONDS, providerFetch, recordProviderFailure } from './provider-fetch.js';
 
 export interface ExternalProvider {
   id: string;
@@ -53,19 +54,6 @@ export async function findExternalProvider(db: Executor, tenantId: string, id: s
   return row ? fromRow(row) : undefined;
 }
 
-/** https, or http on a loopback host (a provider under development). */
-export function acceptableIssuer(value: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  if (url.username || url.password || url.search || url.hash) return false;
-  if (url.protocol === 'https:') return true;
-  return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-}
-
 export interface NewExternalProvider {
   displayName: string;
   issuer: string;
@@ -78,12 +66,8 @@ export interface NewExternalProvider {
 /** Stores the provider and its audit event in one transaction. */
 export async function createExternalProvider(ctx: AppContext, tenantId: string, input: NewExternalProvider, actor: Actor): Promise<ExternalProvider> {
   const issuer = input.issuer.trim().replace(/\/+$/, '');
-  if (!acceptableIssuer(issuer)) {
-    throw new FoyerError(
-      'request.invalid_body',
-      `issuer '${input.issuer.slice(0, 200)}' must be an https URL (http only on localhost), without query or fragment.`,
-    );
-  }
+  const problem = issuerProblem(issuer, ctx.config);
+  if (problem) throw new FoyerError('request.invalid_body', `issuer '${input.issuer.slice(0, 200)}' ${problem}`);
   const domains = [
     ...new Set(
       input.domains.map((d, i) => {
@@ -154,6 +138,9 @@ export async function deleteExternalProvider(ctx: AppContext, tenantId: string, 
 const CONFIGURATIONS = Symbol('external provider configurations');
 
 async function configurationFor(ctx: AppContext, provider: ExternalProvider): Promise<oidc.Configuration> {
+  // Not an http issuer in production; not a provider that failed a moment ago (a guest flow must not be a
+  // way to hammer a host).
+  assertProviderCallable(ctx, provider.issuer);
   const configurations = service(ctx, CONFIGURATIONS, () => new LRUCache<string, Promise<oidc.Configuration>>({ max: 500, ttl: 10 * 60_000 }));
   const key = `${provider.id}:${provider.issuer}:${provider.clientId}`;
   let config = configurations.get(key);
@@ -161,16 +148,24 @@ async function configurationFor(ctx: AppContext, provider: ExternalProvider): Pr
     config = (async () => {
       const row = await ctx.db.kysely.selectFrom('identity_providers').select('client_secret').where('id', '=', provider.id).executeTakeFirstOrThrow();
       const secret = row.client_secret ? await unseal(ctx, row.client_secret) : undefined;
-      const insecure = provider.issuer.startsWith('http:');
+      // Every request openid-client makes for this provider (discovery, keys, token, userinfo) goes
+      // through providerFetch: address policy, https in production, timeout, size limit.
+      const insecure = provider.issuer.startsWith('http:') && ctx.config.mode !== 'production';
       return oidc.discovery(new URL(provider.issuer), provider.clientId, undefined, secret ? oidc.ClientSecretBasic(secret) : oidc.None(), {
         ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}),
-        timeout: 10,
+        [oidc.customFetch]: providerFetch(ctx, provider.issuer),
+        timeout: PROVIDER_TIMEOUT_SECONDS,
       });
     })();
-    config.catch(() => configurations.delete(key));
+    config.catch((err) => {
+      configurations.delete(key);
+      recordProviderFailure(ctx, provider.issuer, err);
+    });
     configurations.set(key, config);
   }
-  return config;
+  return config.catch((err) => {
+    throw new Error(`OpenID discovery of ${provider.issuer} failed`, { cause: err });
+  });
 }
 
 export interface PendingAuthorization {

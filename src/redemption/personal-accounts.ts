@@ -4,7 +4,8 @@
  * home is a personal account has `{issuer: personalIssuer, issuerAssignedId: account id}` as identity.
  */
 
-import { assertPasswordAcceptable, hashPassword } from '../directory/passwords.js';
+import { assertPasswordAcceptable } from '../directory/password-policy.js';
+import { hashPassword } from '../directory/passwords.js';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { newId } from '../platform/ids.js';
@@ -31,7 +32,7 @@ export async function findPersonalAccountById(db: Executor, id: string): Promise
 export async function createPersonalAccount(ctx: AppContext, input: { email: string; displayName: string; password: string }): Promise<PersonalAccount> {
   const displayName = input.displayName.trim();
   if (!displayName || displayName.length > 256) throw new FoyerError('request.invalid_body', 'The name must be 1 to 256 characters.');
-  assertPasswordAcceptable(input.password, { userPrincipalName: input.email });
+  assertPasswordAcceptable(ctx, input.password, { mail: input.email, displayName });
   const passwordHash = await hashPassword(input.password);
   const account = { id: newId(), email: input.email, displayName, passwordHash };
   try {

@@ -3,7 +3,8 @@
  * where openid-client validates the guest's ID token: a member of another tenant on this instance (and
  * single sign-on into Contoso's and Fabrikam's apps afterwards), the wrong account signed in, an external
  * OpenID provider (a second provider on loopback), creating a personal account and later signing in with
- * it, redemption by signing in to an app (no e-mail), Swedish pages, and a disabled guest.
+ * it, redemption by signing in to an app (no e-mail), Swedish pages, and a disabled guest. Every Foyer page
+ * on the way passes axe-core (no serious or critical violation); the test provider's own pages are not Foyer's.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import { updateTenant } from '../../src/directory/tenants.js';
 import { createMember } from '../../src/directory/users.js';
 import { personalIssuer } from '../../src/redemption/home-realm.js';
 import { backends } from '../support/backends.js';
-import { launchChromium } from '../support/chromium.js';
+import { expectAccessible, launchChromium } from '../support/chromium.js';
 import { type ExternalIdp, startExternalIdp } from '../support/external-idp.js';
 import type { TestTenant } from '../support/foyer.js';
 import { type GuestWorld, linkIn, startGuestWorld } from '../support/guests.js';
@@ -31,7 +32,7 @@ describe.each(backends)('redemption in Chromium on $name', (backend) => {
     await createMember(w.foyer.ctx, fabrikam.id, {
       userPrincipalName: 'alice@fabrikam.example',
       displayName: 'Alice Fabrikam',
-      password: 'Alice-Passphrase-1',
+      password: 'Garden-Passphrase-1',
     });
     await createMember(w.foyer.ctx, fabrikam.id, { userPrincipalName: 'bob@fabrikam.example', displayName: 'Bob Fabrikam', password: 'Bob-Passphrase-1' });
     const at = await reserveRelyingParty();
@@ -50,7 +51,11 @@ describe.each(backends)('redemption in Chromium on $name', (backend) => {
     await w?.close();
   });
 
-  const heading = (page: Page, name: string | RegExp) => expect.poll(() => page.getByRole('heading', { name }).isVisible(), { timeout: 10_000 }).toBe(true);
+  /** Waits for the page of that heading, then checks it with axe-core: every page a guest meets, at every step. */
+  const heading = async (page: Page, name: string | RegExp) => {
+    await expect.poll(() => page.getByRole('heading', { name }).isVisible(), { timeout: 10_000 }).toBe(true);
+    await expectAccessible(page, String(name));
+  };
   const landed = async (page: Page, app: RelyingParty) => {
     await page.waitForURL(`${app.url}/callback**`);
     return app.results.at(-1)!.claims;
@@ -59,6 +64,8 @@ describe.each(backends)('redemption in Chromium on $name', (backend) => {
 
   async function signInAt(page: Page, app: RelyingParty, email: string, password: string) {
     await page.goto(`${app.url}/login`);
+    await expect.poll(() => page.getByLabel('Email address').isVisible()).toBe(true);
+    await expectAccessible(page, 'sign-in page');
     await page.getByLabel('Email address').fill(email);
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByLabel('Password').fill(password);
@@ -85,7 +92,8 @@ describe.each(backends)('redemption in Chromium on $name', (backend) => {
     await page.getByLabel('Password').fill('wrong password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('Your account or password is incorrect');
-    await page.getByLabel('Password').fill('Alice-Passphrase-1');
+    await expectAccessible(page, 'wrong password');
+    await page.getByLabel('Password').fill('Garden-Passphrase-1');
     await page.getByRole('button', { name: 'Sign in' }).click();
 
     await heading(page, 'Review permissions');
@@ -112,7 +120,7 @@ describe.each(backends)('redemption in Chromium on $name', (backend) => {
     await p2.getByLabel('Email address').fill('alice@fabrikam.example');
     await p2.getByRole('button', { name: 'Next' }).click();
     await heading(p2, 'Sign in with your Fabrikam account');
-    await p2.getByLabel('Password').fill('Alice-Passphrase-1');
+    await p2.getByLabel('Password').fill('Garden-Passphrase-1');
     await p2.getByRole('button', { name: 'Sign in' }).click();
     expect(await landed(p2, w.portal)).toMatchObject({ oid: inv.guestId, acct: 1, idp: fabrikam.issuer });
     // …and having proven Alice's Fabrikam account there, Fabrikam's own app asks for nothing either.
@@ -195,6 +203,7 @@ describe.each(backends)('redemption in Chromium on $name', (backend) => {
       await page.getByLabel('New password').fill('short');
       await page.getByRole('button', { name: 'Create account' }).click();
       await expect.poll(() => page.getByRole('alert').textContent()).toContain('at least 8 characters');
+      await expectAccessible(page, 'sign-up error');
       await page.getByLabel('New password').fill('Pia-Passphrase-1');
       await page.getByRole('button', { name: 'Create account' }).click();
       await heading(page, 'Review permissions');
@@ -258,6 +267,8 @@ describe.each(backends)('redemption in Chromium on $name', (backend) => {
       await page.getByRole('button', { name: 'Nästa' }).click();
       const before = w.smtp.messages.length;
       await page.getByRole('button', { name: 'Skicka kod' }).click();
+      await expect.poll(() => page.getByLabel('Kod').isVisible()).toBe(true);
+      await expectAccessible(page, 'kod skickad, under varumärket');
       await page.getByLabel('Kod').fill(await w.passcode('sara@outlook.example', before));
       await page.getByRole('button', { name: 'Logga in' }).click();
       await heading(page, 'Granska behörigheter');
@@ -307,6 +318,7 @@ describe.each(backends)('redemption in Chromium on $name', (backend) => {
     await page.getByRole('button', { name: 'Send code' }).click();
     // The page reads as for a guest, but no code is sent to an address Contoso never invited.
     await expect.poll(() => page.getByLabel('Code').isVisible()).toBe(true);
+    await expectAccessible(page, 'passcode sent');
     await new Promise((r) => setTimeout(r, 500));
     expect(w.smtp.messages.slice(before).some((m) => JSON.stringify(m.to).includes('stranger@outlook.example'))).toBe(false);
     await context.close();

@@ -43,7 +43,7 @@ describe.each(backends)('foyer CLI on $name', (backend) => {
       displayName: 'Contoso Ltd',
       initialDomain: 'contoso-ltd.localhost',
       verifiedDomains: ['contoso-ltd.localhost', 'contoso.example', 'contoso.test'],
-      admin: { id: expect.stringMatching(/^[0-9a-f-]{36}$/), userPrincipalName: 'admin@contoso.example' },
+      admin: { id: expect.stringMatching(/^[0-9a-f-]{36}$/), userPrincipalName: 'admin@contoso.example', mail: 'admin@contoso.example' },
     });
     tenantId = tenant.id;
   });
@@ -108,20 +108,20 @@ describe.each(backends)('foyer CLI on $name', (backend) => {
         cwd: process.cwd(),
       },
     );
-    child.stdin.end('Gina-Passphrase-2\n');
+    child.stdin.end('Violet-Harbour-42\n');
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     const code = await new Promise((resolve) => child.on('close', resolve));
-    expect(stderr.replace(/.*oidc-provider WARNING.*\n?/g, '')).toBe('');
+    expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ userPrincipalName: 'gina@contoso.example', userType: 'Member', roles: ['guest-inviter'] });
   });
 
   it('shows a tenant by any of its domains, and rotates its signing key', async () => {
     const shown = io(env);
-    expect(await runCli(['tenant', 'show', 'CONTOSO.test', '--json'], shown)).toBe(0);
+    expect(await runCli(['tenant', 'show', '--tenant', 'CONTOSO.test', '--json'], shown)).toBe(0);
     expect(JSON.parse(shown.stdout.join(''))).toMatchObject({ id: tenantId, issuer: `http://localhost:8080/${tenantId}/v2.0` });
     const rotated = io(env);
     expect(await runCli(['tenant', 'rotate-keys', '--tenant', tenantId, '--json'], rotated)).toBe(0);

@@ -281,7 +281,7 @@ describe.each(backends)('Graph API on $name', (backend) => {
         'application/json',
         400,
         'Request_BadRequest',
-        'directory.weak_password',
+        'directory.password_too_short',
         'The password must be at least 8 characters long.',
       ],
       [

@@ -46,26 +46,26 @@ describe.each(backends)('inviters and recipients on $name', (backend) => {
     const ivar = await createMember(foyer.ctx, tenant.id, {
       userPrincipalName: 'ivar@contoso.example',
       displayName: 'Ivar Inviter',
-      password: 'Ivar-Passphrase-1',
+      password: 'Lamp-Passphrase-1',
     });
     await assignRole(foyer.ctx, tenant.id, directoryRoles.guestInviter.id, ivar.id);
     const ulla = await createMember(foyer.ctx, tenant.id, {
       userPrincipalName: 'ulla@contoso.example',
       displayName: 'Ulla Useradmin',
-      password: 'Ulla-Passphrase-1',
+      password: 'Meadow-Passphrase-1',
     });
     await assignRole(foyer.ctx, tenant.id, directoryRoles.userAdministrator.id, ulla.id);
     const scope = 'openid User.Invite.All';
     people = {
       member: (await delegatedTokens(foyer, tenant, console, CALLBACK, { email: 'mia@contoso.example', password: 'Mia-Passphrase-1' }, scope)).access_token,
-      inviter: (await delegatedTokens(foyer, tenant, console, CALLBACK, { email: 'ivar@contoso.example', password: 'Ivar-Passphrase-1' }, scope)).access_token,
+      inviter: (await delegatedTokens(foyer, tenant, console, CALLBACK, { email: 'ivar@contoso.example', password: 'Lamp-Passphrase-1' }, scope)).access_token,
       userAdmin: (
         await delegatedTokens(
           foyer,
           tenant,
           console,
           CALLBACK,
-          { email: 'ulla@contoso.example', password: 'Ulla-Passphrase-1' },
+          { email: 'ulla@contoso.example', password: 'Meadow-Passphrase-1' },
           'openid User.Invite.All User.ReadWrite.All',
         )
       ).access_token,

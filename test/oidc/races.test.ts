@@ -66,7 +66,7 @@ describe.each(backends)('simultaneous requests on $name', (backend) => {
   });
 
   it('checks no more passwords than the limit allows, however many guesses arrive at once', async () => {
-    await createMember(foyer.ctx, tenant.id, { userPrincipalName: 'burst@contoso.example', displayName: 'Burst', password: 'Burst-Passphrase-1' });
+    await createMember(foyer.ctx, tenant.id, { userPrincipalName: 'burst@contoso.example', displayName: 'Burst', password: 'Storm-Passphrase-1' });
     const browser = new HttpBrowser();
     const req = await authorizationRequest(client, REDIRECT);
     const page = await browser.go(req.url, {}, isCallback);
@@ -90,7 +90,7 @@ describe.each(backends)('simultaneous requests on $name', (backend) => {
       displayName: 'Twin',
       mailNickname: 'twin',
       userPrincipalName: 'twin@contoso.example',
-      passwordProfile: { password: 'Twin-Passphrase-1' },
+      passwordProfile: { password: 'Mirror-Passphrase-1' },
     };
     const results = await Promise.all(Array.from({ length: 10 }, () => graph(foyer, token, 'POST', '/users', body)));
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
@@ -110,7 +110,7 @@ describe.each(backends)('simultaneous requests on $name', (backend) => {
     const deputy = await createMember(foyer.ctx, tenant.id, {
       userPrincipalName: 'deputy@contoso.example',
       displayName: 'Deputy',
-      password: 'Deputy-Passphrase-1',
+      password: 'Second-Passphrase-1',
     });
     await assignRole(foyer.ctx, tenant.id, directoryRoles.globalAdministrator.id, deputy.id);
     const outcomes = await Promise.allSettled([

@@ -61,7 +61,7 @@ describe.skipIf(!postgres)('two processes on one PostgreSQL', () => {
     const app = await a.createApp(tenant.id, { displayName: 'Reader', applicationPermissions: ['User.Read.All'] });
     // Warm both processes' caches with the old key.
     for (let i = 0; i < 2; i++) expect((await graph(a, await appToken(a, tenant, app), 'GET', '/users')).status).toBe(200);
-    const kid = await rotateSigningKey(a.ctx.db, a.ctx.clock, tenant.id, 3600);
+    const kid = await rotateSigningKey(a.ctx, tenant.id, 3600);
     a.app.registry.invalidate(tenant.id);
     // Signed by A with the new key...
     const token = await (async () => {

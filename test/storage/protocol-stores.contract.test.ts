@@ -132,18 +132,18 @@ describe.each(backends)('protocol stores on $name', (backend) => {
 
   describe('signing keys', () => {
     it('rotates: the new key signs, the old one stays published until the grace period ends', async () => {
-      const [first] = await listSigningKeys(ctx.db.kysely, tenantB, clock.now());
+      const [first] = await listSigningKeys(ctx, tenantB, clock.now());
       const version = async () =>
         (await ctx.db.kysely.selectFrom('tenants').select('keys_version').where('id', '=', tenantB).executeTakeFirstOrThrow()).keys_version;
       const before = await version();
-      const kid = await rotateSigningKey(ctx.db, clock, tenantB, 3600);
+      const kid = await rotateSigningKey(ctx, tenantB, 3600);
       expect(await version()).toBe(before + 1);
-      const keys = await listSigningKeys(ctx.db.kysely, tenantB, clock.now());
+      const keys = await listSigningKeys(ctx, tenantB, clock.now());
       expect(keys.map((k) => k.kid)).toEqual([kid, first!.kid]);
       expect(keys[0]!.retiredAt).toBeNull();
       expect(keys[1]!.retiredAt).toBe(clock.now());
       clock.advance(3601_000);
-      expect((await listSigningKeys(ctx.db.kysely, tenantB, clock.now())).map((k) => k.kid)).toEqual([kid]);
+      expect((await listSigningKeys(ctx, tenantB, clock.now())).map((k) => k.kid)).toEqual([kid]);
       await purgeExpired(ctx);
       const stored = await ctx.db.kysely.selectFrom('signing_keys').select('kid').where('tenant_id', '=', tenantB).execute();
       expect(stored.map((k) => k.kid)).toEqual([kid]);

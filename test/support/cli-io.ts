@@ -1,8 +1,15 @@
 /** The `foyer` command run in-process, its output captured, as the CLI tests use it. */
 import type { CliIo } from '../../src/cli/main.js';
+import { TEST_MASTER_KEY } from './master-key.js';
 
 export function io(env: Record<string, string>): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t), env: { FOYER_LOG_LEVEL: 'silent', ...env } };
+  return {
+    stdout,
+    stderr,
+    out: (t) => stdout.push(t),
+    err: (t) => stderr.push(t),
+    env: { FOYER_LOG_LEVEL: 'silent', FOYER_MASTER_KEY: TEST_MASTER_KEY, ...env },
+  };
 }

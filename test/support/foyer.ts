@@ -12,6 +12,7 @@ import type { Config } from '../../src/platform/config/schema.js';
 import { openDatabase } from '../../src/platform/storage/database.js';
 import { type RunningFoyer, startFoyer } from '../../src/server.js';
 import type { Backend } from './backends.js';
+import { TEST_MASTER_KEY } from './master-key.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -63,6 +64,7 @@ export async function startTestFoyer(options: StartTestOptions): Promise<TestFoy
       FOYER_PORT: String(port),
       FOYER_HOST: '127.0.0.1',
       FOYER_PUBLIC_URL: options.publicUrl ?? `http://localhost:${port}`,
+      FOYER_MASTER_KEY: TEST_MASTER_KEY,
       FOYER_DATABASE_URL: databaseUrl,
       FOYER_LOG_LEVEL: process.env.FOYER_TEST_LOG_LEVEL ?? 'silent',
       ...options.env,

@@ -5,6 +5,7 @@
  */
 import { createInterface } from 'node:readline';
 import { read } from 'read';
+import { UsageError } from './usage-error.js';
 
 /**
  * Standard input's lines, read once per command run: several secrets may come on successive lines, and
@@ -35,18 +36,26 @@ export interface SecretSource {
   fromStdin?: boolean;
   envName: string;
   prompt: string;
+  /** The option that reads it from standard input, e.g. `--admin-password-stdin`: messages name it. */
+  stdinFlag: string;
+  /** The option that takes it on the command line, e.g. `--admin-password`, if there is one. */
+  flag?: string;
   /** Which line of standard input holds it when several secrets are read from stdin. */
   stdinLine?: number;
 }
 
 export async function readSecret(source: SecretSource, { warn, env, stdin }: SecretInput): Promise<string> {
+  const what = source.prompt.toLowerCase();
   if (source.fromStdin) {
-    const line = (await stdin())[source.stdinLine ?? 0];
-    if (!line) throw new Error(`expected the ${source.prompt.toLowerCase()} on standard input`);
+    const lineNumber = source.stdinLine ?? 0;
+    const line = (await stdin())[lineNumber];
+    if (!line) throw new UsageError(`${source.stdinFlag}: expected the ${what} on line ${lineNumber + 1} of standard input, which is empty`);
     return line;
   }
   if (source.value !== undefined) {
-    warn(`a secret given on the command line is visible to other users of this machine; prefer ${source.envName} or --…-stdin`);
+    warn(
+      `a secret given on the command line${source.flag ? ` (${source.flag})` : ''} is visible to other users of this machine; prefer ${source.envName} or ${source.stdinFlag}`,
+    );
     return source.value;
   }
   const fromEnv = env[source.envName];
@@ -54,8 +63,10 @@ export async function readSecret(source: SecretSource, { warn, env, stdin }: Sec
   if (process.stdin.isTTY) {
     const first = await read({ prompt: `${source.prompt}: `, silent: true, replace: '*' });
     const again = await read({ prompt: `${source.prompt} (again): `, silent: true, replace: '*' });
-    if (first !== again) throw new Error('the two entries differ');
+    if (first !== again) throw new UsageError(`the two entries of the ${what} differ`);
     return first;
   }
-  throw new Error(`no ${source.prompt.toLowerCase()} given: use ${source.envName}, the --…-stdin flag, or run in a terminal`);
+  throw new UsageError(
+    `no ${what} given: set ${source.envName}, pipe it to ${source.stdinFlag}${source.flag ? `, give ${source.flag} VALUE` : ''}, or run the command in a terminal to be asked for it`,
+  );
 }

@@ -110,6 +110,24 @@ export const options = {
       'reverse proxies in front of Foyer (e.g. `1`), or their addresses or CIDR ranges (e.g. `10.0.0.0/8,127.0.0.1`). ' +
       'There is no `true`: trusting every hop lets a client choose its own address and escape the per-address limits.',
   },
+  idpAllowPrivateNetworks: {
+    env: 'FOYER_IDP_ALLOW_PRIVATE_NETWORKS',
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['true', 'false', '1', '0']))
+      .transform((v) => v === 'true' || v === '1')
+      .optional(),
+    defaultText: '`true` in development mode, `false` in production mode',
+    description:
+      'Whether Foyer may call external identity providers (OpenID discovery, signing keys, token and userinfo requests) ' +
+      'on loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16 with the cloud metadata ' +
+      'address, fe80::/10), shared (100.64/10) and other non-public addresses. The address checked is the one each ' +
+      'connection uses, after DNS, so a name that resolves to such an address is refused too; redirects are not followed. ' +
+      'Guests start these requests without signing in: allowing them lets an administrator point Foyer at its own ' +
+      'network. Development allows them so that a provider under test can run on `localhost`.',
+  },
   signInAttemptLimit: {
     env: 'FOYER_SIGNIN_ATTEMPT_LIMIT',
     schema: z.coerce.number().int().positive().default(10),
@@ -236,6 +254,37 @@ export const options = {
       'Attempts before a message is marked `failed` (about 8.5 hours with the defaults). A permanent refusal ' +
       '(SMTP 5xx) marks it `failed` at once. The reason is shown with the invitation.',
   },
+  masterKey: {
+    env: 'FOYER_MASTER_KEY',
+    schema: z.string().trim().min(1).optional(),
+    secret: true,
+    defaultText: '(unset)',
+    description:
+      'The master key (key-encryption key): 32 bytes as base64 or 64 hex digits, e.g. from `npx foyer keys generate` or ' +
+      '`openssl rand -base64 32`. Every secret Foyer keeps in its database (signing keys, cookie keys, the link and ' +
+      'sealing keys) is stored encrypted under it (AES-256-GCM), so a copy of the database alone signs nothing. Keep it ' +
+      'outside the database and its backups. Required in production mode (this or FOYER_MASTER_KEY_FILE); in ' +
+      'development, when neither is set, Foyer creates `master.key` (0600) beside the SQLite file (`./.foyer/` for ' +
+      'PostgreSQL) on first start.',
+  },
+  masterKeyFile: {
+    env: 'FOYER_MASTER_KEY_FILE',
+    schema: z.string().trim().min(1).optional(),
+    defaultText: '(unset)',
+    description:
+      'Path to a file holding the master key instead (a mounted secret; make it readable by Foyer only). Its first ' +
+      'line is the key; further lines are previous keys, still accepted for reading during a rollover.',
+  },
+  masterKeyPrevious: {
+    env: 'FOYER_MASTER_KEY_PREVIOUS',
+    schema: z.string().trim().min(1).optional(),
+    secret: true,
+    defaultText: '(unset)',
+    description:
+      'Previous master keys (comma-separated) this process still reads while rolling over to a new one: give every ' +
+      'process the new key and the old one here, run `npx foyer keys rewrap`, then remove this. See "Rolling over the ' +
+      'master key" in the README.',
+  },
 } as const;
 
 export type OptionName = keyof typeof options;
@@ -251,6 +300,8 @@ export type Config = {
   mode: 'development' | 'production';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   trustProxy: false | number | string;
+  /** Undefined: the mode decides (allowed in development, refused in production). */
+  idpAllowPrivateNetworks: boolean | undefined;
   signInAttemptLimit: number;
   signInAttemptWindowSeconds: number;
   sessionTtlSeconds: number;
@@ -268,6 +319,9 @@ export type Config = {
   mailRetryBaseSeconds: number;
   mailRetryMaxSeconds: number;
   mailMaxAttempts: number;
+  masterKey: string | undefined;
+  masterKeyFile: string | undefined;
+  masterKeyPrevious: string | undefined;
 };
 
 export function optionDocs(): OptionDoc[] {

@@ -16,6 +16,11 @@ export interface ErrorSpec {
 export const errorCatalogue = {
   // --- request shape -------------------------------------------------------------------------------
   'request.invalid_json': { status: 400, graphCode: 'BadRequest', meaning: 'The body is not valid JSON.' },
+  'request.too_deep': {
+    status: 400,
+    graphCode: 'BadRequest',
+    meaning: 'The JSON body nests objects and arrays more than 64 levels deep (Graph bodies need a handful).',
+  },
   'request.invalid_body': {
     status: 400,
     graphCode: 'Request_BadRequest',
@@ -66,7 +71,8 @@ export const errorCatalogue = {
   'auth.invalid_token': {
     status: 401,
     graphCode: 'InvalidAuthenticationToken',
-    meaning: 'The bearer token is malformed, expired, not for this audience, or from an unknown issuer.',
+    meaning:
+      "The bearer token is malformed, expired, not for this audience, or from an unknown issuer; or it is a person's token issued before their sign-ins ended (`signInSessionsValidFromDateTime`: `revokeSignInSessions`, a new password, a disable, a reset redemption).",
   },
   'auth.insufficient_privileges': {
     status: 403,
@@ -89,10 +95,27 @@ export const errorCatalogue = {
     graphCode: 'Request_BadRequest',
     meaning: "A member's user principal name must end in one of the tenant's verified domains.",
   },
-  'directory.weak_password': {
+  // The password policy, one code per rule (Entra answers a weak password with Request_BadRequest).
+  'directory.password_too_short': {
     status: 400,
     graphCode: 'Request_BadRequest',
-    meaning: 'The password does not meet the password policy (at least 8 characters, not a common password).',
+    meaning: 'The password is shorter than 8 characters.',
+  },
+  'directory.password_too_long': {
+    status: 400,
+    graphCode: 'Request_BadRequest',
+    meaning: 'The password is longer than 256 characters.',
+  },
+  'directory.password_too_common': {
+    status: 400,
+    graphCode: 'Request_BadRequest',
+    meaning: 'The password is on the list of commonly used passwords (about 49,000, compared without regard to letter case).',
+  },
+  'directory.password_contains_name': {
+    status: 400,
+    graphCode: 'Request_BadRequest',
+    meaning:
+      "The password is, or contains, the user's name or address: the user principal name, mail, display name, given name or surname, an address's local part, or a word of the display name (parts of 4 characters or more).",
   },
   'directory.member_already_in_group': {
     status: 400,
@@ -119,7 +142,7 @@ export const errorCatalogue = {
     status: 403,
     graphCode: 'Authorization_RequestDenied',
     meaning:
-      'The caller may not invite (permission, `authorizationPolicy.allowInvitesFrom`, or the role an invitation of a `Member` or a reset needs); the message names the rule.',
+      'The caller may not invite (permission, `authorizationPolicy.allowInvitesFrom`, or the role an invitation of a `Member`, a reset, or a re-invitation of a pending guest who holds an administrator role needs); the message names the rule.',
   },
   'invitation.domain_blocked': {
     status: 403,

@@ -7,7 +7,7 @@
  * keyset pages stay cheap), times are integer epoch milliseconds from the injected clock (never the
  * database's `now()`), booleans are integers 0/1, structured values are JSON text.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -69,13 +69,49 @@ export function openDatabase(url: string, options: OpenOptions = {}): Database {
   throw new Error(`FOYER_DATABASE_URL must start with sqlite: or postgres:// (got "${url.split(':')[0]}:")`);
 }
 
+/** The database file and the two SQLite creates beside it in WAL mode; all hold the same data. */
+const sqliteFiles = (file: string) => [file, `${file}-wal`, `${file}-shm`];
+
+/**
+ * The database holds password hashes and (wrapped) keys: only its owner may read it. A new data folder
+ * is created 0700 and a new database file 0600, set explicitly rather than left to the umask; SQLite
+ * gives the `-wal` and `-shm` files it creates later the mode of the database file, and they are set
+ * 0600 after opening as well, in case they were left behind by an older version.
+ */
+function createPrivately(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  if (!existsSync(file)) {
+    closeSync(openSync(file, 'a', 0o600));
+    chmodSync(file, 0o600);
+  }
+}
+
+/**
+ * Refuses a SQLite database (or its `-wal`/`-shm` file) that other local users can read or write: any
+ * account on the machine could copy the directory out of it. `foyer start` calls it before opening, and
+ * the error says how to fix it. A PostgreSQL URL passes (its files are the server's business).
+ */
+export function assertPrivateDatabaseFile(url: string): void {
+  if (!url.startsWith('sqlite:') || url === 'sqlite::memory:') return;
+  const file = resolve(url.slice('sqlite:'.length));
+  const open = sqliteFiles(file).filter((f) => existsSync(f) && (statSync(f).mode & 0o077) !== 0);
+  if (!open.length) return;
+  const modes = open.map((f) => `${f} (mode ${(statSync(f).mode & 0o777).toString(8).padStart(4, '0')})`).join(', ');
+  throw new Error(
+    `the database can be read by other users of this machine: ${modes}. Foyer refuses to start on it; make it private with: chmod 600 ${open.join(' ')}`,
+  );
+}
+
 function openSqlite(path: string): Database {
   const file = path === ':memory:' ? path : resolve(path);
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') createPrivately(file);
   const native = new (sqliteBinding())(file);
   // WAL lets readers run beside the one writer. synchronous=FULL makes every acknowledged commit survive
   // a power cut, not only a process crash: Foyer promises that what it acknowledged is durable.
   native.pragma('journal_mode = WAL');
+  if (file !== ':memory:') {
+    for (const f of sqliteFiles(file).slice(1)) if (existsSync(f)) chmodSync(f, 0o600);
+  }
   native.pragma('synchronous = FULL');
   native.pragma('foreign_keys = ON');
   // Several processes may share the file (CLI beside a running server): wait for the lock, don't fail.

@@ -8,6 +8,8 @@ import type { Database, DialectName } from './database.js';
 import * as m0001 from './migrations/0001-directory.js';
 import * as m0002 from './migrations/0002-invitations.js';
 import * as m0003 from './migrations/0003-redemption.js';
+import * as m0004 from './migrations/0004-sign-in-sessions.js';
+import * as m0005 from './migrations/0005-application-credentials.js';
 import type { DB } from './schema.js';
 
 type Step = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
@@ -16,6 +18,8 @@ const steps: Record<string, Step> = {
   '0001-directory': m0001,
   '0002-invitations': m0002,
   '0003-redemption': m0003,
+  '0004-sign-in-sessions': m0004,
+  '0005-application-credentials': m0005,
 };
 
 function migrationsFor(dialect: DialectName): Record<string, Migration> {

@@ -63,8 +63,11 @@ export interface UsersTable {
   external_user_state_change_at: number | null;
   /** argon2id PHC string; null for guests, who authenticate at their home identity. */
   password_hash: string | null;
-  /** Sign-ins proven before this instant no longer count (password reset, account disabled). */
-  tokens_revoked_at: number | null;
+  /**
+   * Graph's `signInSessionsValidFromDateTime`, epoch ms: sign-ins proven and tokens issued before it no
+   * longer count (revokeSignInSessions, password reset, account disabled, reset redemption).
+   */
+  sign_in_sessions_valid_from: number | null;
   created_at: number;
   deleted_at: number | null;
 }
@@ -119,6 +122,10 @@ export interface ApplicationsTable {
   /** JSON array of Graph delegated permissions (scopes) the app may request */
   delegated_permissions: string;
   created_at: number;
+  /** JavaScript-lower-cased display name, for `$filter` and `$orderby` (0005) */
+  display_name_lower: string | null;
+  /** appId of the app that created this one with Application.ReadWrite.OwnedBy, which may manage it (0005) */
+  owner_app_id: string | null;
 }
 
 export interface ApplicationSecretsTable {
@@ -128,7 +135,12 @@ export interface ApplicationSecretsTable {
   secret_hash: string;
   hint: string;
   created_at: number;
+  /** Graph's endDateTime; null for secrets made before 0005 without an end. */
   expires_at: number | null;
+  /** Graph's passwordCredential displayName (0005) */
+  display_name: string | null;
+  /** Graph's startDateTime: the secret is refused before it (0005) */
+  starts_at: number | null;
 }
 
 export interface SigningKeysTable {

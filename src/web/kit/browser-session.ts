@@ -42,11 +42,11 @@ const sessions = new CookieStore<{ accounts: SignedInAccount[] }>('browser_sessi
 
 /**
  * Does a sign-in proven at `authTime` (epoch seconds) still count for this user? Not once the user is
- * gone or disabled, nor after a password reset or a disable (`tokensRevokedAt`) that came later.
+ * gone or disabled, nor after a revocation of its sign-ins (`signInSessionsValidFrom`) that came later.
  */
-export function signInStillCounts(user: Pick<User, 'accountEnabled' | 'tokensRevokedAt'> | undefined, authTime: number): boolean {
+export function signInStillCounts(user: Pick<User, 'accountEnabled' | 'signInSessionsValidFrom'> | undefined, authTime: number): boolean {
   if (!user?.accountEnabled) return false;
-  return user.tokensRevokedAt === null || authTime * 1000 >= user.tokensRevokedAt;
+  return user.signInSessionsValidFrom === null || authTime * 1000 >= user.signInSessionsValidFrom;
 }
 
 export function sessionCookieName(ctx: AppContext): string {

@@ -1,4 +1,5 @@
 /** What the redemption and guest sign-in pages say, in English and Swedish (every key in both). */
+import { passwordPolicy } from '../../directory/password-policy.js';
 import type { Locale } from '../../platform/locale.js';
 
 const en = {
@@ -82,7 +83,11 @@ const en = {
   alreadyBody: (org: string) => `It can’t be accepted twice. If it was you, open the link again to continue to ${org}; it now signs you in.`,
   passcodesOffTitle: 'You can’t sign in with a code here',
   passcodesOffBody: (org: string) => `${org} has turned off sign-in with one-time passcodes. Contact the person who invited you.`,
-  weakPassword: 'The password must be at least 8 characters and must not be your address.',
+  // One text per rule of the password policy (directory/password-policy.ts).
+  passwordTooShort: `The password must be at least ${passwordPolicy.minLength} characters long.`,
+  passwordTooLong: `The password must be at most ${passwordPolicy.maxLength} characters long.`,
+  passwordTooCommon: 'This password is one of the most commonly used ones, which attackers try first. Choose another one.',
+  passwordContainsName: 'The password must not contain your name or your e-mail address.',
   invalidName: 'Enter your name (1 to 256 characters).',
   cancelledTitle: 'You didn’t accept the invitation',
   cancelledBody: 'Nothing was shared. The invitation is still waiting for you: open the link in the e-mail again when you’re ready.',
@@ -164,7 +169,10 @@ const sv: RedemptionText = {
   alreadyBody: (org) => `Den kan inte godkännas två gånger. Om det var du, öppna länken igen för att fortsätta till ${org}; nu loggar den in dig.`,
   passcodesOffTitle: 'Du kan inte logga in med en kod här',
   passcodesOffBody: (org) => `${org} har stängt av inloggning med engångskoder. Kontakta personen som bjöd in dig.`,
-  weakPassword: 'Lösenordet måste vara minst 8 tecken och får inte vara din adress.',
+  passwordTooShort: `Lösenordet måste vara minst ${passwordPolicy.minLength} tecken långt.`,
+  passwordTooLong: `Lösenordet får vara högst ${passwordPolicy.maxLength} tecken långt.`,
+  passwordTooCommon: 'Lösenordet är ett av de vanligaste lösenorden, som angripare provar först. Välj ett annat.',
+  passwordContainsName: 'Lösenordet får inte innehålla ditt namn eller din e-postadress.',
   invalidName: 'Ange ditt namn (1 till 256 tecken).',
   cancelledTitle: 'Du godkände inte inbjudan',
   cancelledBody: 'Ingenting delades. Inbjudan väntar fortfarande på dig: öppna länken i e-postmeddelandet igen när du är redo.',

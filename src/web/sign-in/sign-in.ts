@@ -10,7 +10,9 @@
  * Failed attempts are counted per account and per client address in the database (so every process
  * sees them); past the limit, sign-in is refused before the password is even checked. Unknown addresses
  * go through the same password page and the same hashing time, so the pages never reveal who has an
- * account.
+ * account. For the same reason members are found only by their sign-in name (a userPrincipalName on one
+ * of the tenant's verified domains): which page an address gets depends on its domain alone, never on
+ * whether it is some member's `mail` or `otherMails`.
  */
 
 import type {} from '@fastify/csrf-protection';
@@ -22,7 +24,7 @@ import { isVerifiedDomainOf } from '../../directory/guests.js';
 import { issuerFor } from '../../directory/issuers.js';
 import { checkPassword } from '../../directory/password-check.js';
 import type { Tenant } from '../../directory/tenants.js';
-import { findMemberBySignInName, findUser } from '../../directory/users.js';
+import { findMemberByUserPrincipalName, findUser } from '../../directory/users.js';
 import type { ProviderRegistry } from '../../oidc/index.js';
 import type { AppContext } from '../../platform/context.js';
 import { chooseLocale, type Locale } from '../../platform/locale.js';
@@ -146,19 +148,17 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
           }),
         );
     }
-    // Home realm discovery: the tenant's own people (by sign-in name, or by an address at one of its
-    // domains, known or not) get the password page; everyone else is sent to their home identity.
-    const member = await findMemberBySignInName(ctx.db.kysely, it.tenant.id, address.address);
-    if (!member) {
-      if (!(await isVerifiedDomainOf(ctx.db.kysely, it.tenant.id, address.domain))) {
-        return startGuestSignIn(ctx, request, reply, {
-          tenantId: it.tenant.id,
-          uid: it.details.uid,
-          address: address.address,
-          language: (it.details.params.ui_locales as string | undefined) ?? null,
-          freshSignIn: it.details.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age'),
-        });
-      }
+    // Home realm discovery by the domain alone: an address at one of the tenant's verified domains (a
+    // member's sign-in name or not) gets the password page; every other address, a member's private
+    // `mail` included, is sent to its home identity like any unknown address.
+    if (!(await isVerifiedDomainOf(ctx.db.kysely, it.tenant.id, address.domain))) {
+      return startGuestSignIn(ctx, request, reply, {
+        tenantId: it.tenant.id,
+        uid: it.details.uid,
+        address: address.address,
+        language: (it.details.params.ui_locales as string | undefined) ?? null,
+        freshSignIn: it.details.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age'),
+      });
     }
     return reply.headers(pageHeaders).send(
       passwordPage(form(it, reply, `${base(it.tenant.id, it.details.uid)}/password`), {
@@ -187,8 +187,7 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
         .headers(pageHeaders)
         .send(passwordPage(form(it, reply, action), { email: address.address, error, changeAccountAction: base(it.tenant.id, it.details.uid) }));
 
-    const member = await findMemberBySignInName(ctx.db.kysely, it.tenant.id, address.address);
-    // One counter per account whether it is typed as its UPN or its mail.
+    const member = await findMemberByUserPrincipalName(ctx.db.kysely, it.tenant.id, address.address);
     const verdict = await checkPassword(ctx, request.ip, `${it.tenant.id}:${member?.id ?? address.lower}`, member?.passwordHash, password);
     if ('retryAfterMs' in verdict) {
       request.log.warn({ tenant: it.tenant.id, account: address.lower }, 'sign-in refused: too many failed attempts');

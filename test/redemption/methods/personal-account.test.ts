@@ -39,7 +39,7 @@ describe.each(backends)('the personal account method on $name', (backend) => {
   });
 
   it('a code form posted to a personal-account flow only shows the password step again', async () => {
-    await createPersonalAccount(w.foyer.ctx, { email: 'pete@mail.example', displayName: 'Pete', password: 'Pete-Passphrase-1' });
+    await createPersonalAccount(w.foyer.ctx, { email: 'pete@mail.example', displayName: 'Pete', password: 'Harbour-Passphrase-1' });
     const inv = await w.invite('pete@mail.example', { sendInvitationMessage: false });
     const b = new HttpBrowser();
     const step = await b.press(await b.go(inv.redeemUrl), 'Next');

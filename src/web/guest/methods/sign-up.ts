@@ -4,17 +4,25 @@
  * and a password; the new account is the identity. Offered only to someone holding an invitation link.
  */
 import { z } from 'zod';
+import { type PasswordRule, passwordRuleOf } from '../../../directory/password-policy.js';
 import { FoyerError } from '../../../platform/errors/foyer-error.js';
 import { createPersonalAccount, personalIssuer } from '../../../redemption/index.js';
 import { parseForm, textField } from '../../kit/forms.js';
 import { saveFlow } from '../../kit/guest-flows.js';
-import { redemptionText } from '../../kit/guest-texts.js';
+import { type RedemptionText, redemptionText } from '../../kit/guest-texts.js';
 import { G, type InFlow } from '../guest-page.js';
 import { signUpStep } from '../views.js';
 import type { SignInMethod } from './method.js';
 import { checkCode, mayReceiveCode, passcodePage, sendCode } from './passcode.js';
 
 const signUpForm = z.object({ name: textField(), password: textField() });
+
+const passwordTexts = (t: RedemptionText): Record<PasswordRule, string> => ({
+  too_short: t.passwordTooShort,
+  too_long: t.passwordTooLong,
+  too_common: t.passwordTooCommon,
+  contains_name: t.passwordContainsName,
+});
 
 function signUpPage(f: InFlow, o: { name?: string; error?: string } = {}): string {
   // A personal account belongs to no organization: its pages carry no tenant's branding.
@@ -79,8 +87,10 @@ export const signUpMethod: SignInMethod = {
             await saveFlow(pages.ctx, f.loaded);
             return pages.showStep(f.reply);
           }
-          if (err instanceof FoyerError && (err.code === 'directory.weak_password' || err.code === 'request.invalid_body')) {
-            const error = err.code === 'directory.weak_password' ? t.weakPassword : t.invalidName;
+          const rule = err instanceof FoyerError ? passwordRuleOf(err.code) : undefined;
+          if (rule || (err instanceof FoyerError && err.code === 'request.invalid_body')) {
+            // The page names the rule the password broke, in the page's language.
+            const error = rule ? passwordTexts(t)[rule] : t.invalidName;
             return pages.send(f.reply, 400, signUpPage(f, { name: name.slice(0, 256), error }));
           }
           throw err;

@@ -1,0 +1,77 @@
+/**
+ * Migration 0005 on a database made before it: a secret registered then keeps working (its keyId is its
+ * row id, it starts at its creation and keeps its end), and the app's name becomes filterable.
+ */
+import { type Kysely, Migrator } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { listClientSecrets, listPasswordCredentials, secretMatches } from '../../src/directory/application-secrets.js';
+import { sha256 } from '../../src/platform/ids.js';
+import { type Database, openDatabase } from '../../src/platform/storage/database.js';
+import { migrate } from '../../src/platform/storage/migrate.js';
+import * as m0001 from '../../src/platform/storage/migrations/0001-directory.js';
+import * as m0002 from '../../src/platform/storage/migrations/0002-invitations.js';
+import * as m0003 from '../../src/platform/storage/migrations/0003-redemption.js';
+import { backends } from '../support/backends.js';
+
+describe.each(backends)('migration 0005 on $name', (backend) => {
+  let db: Database | undefined;
+  let url = '';
+  afterEach(async () => {
+    await db?.close();
+    await backend.drop(url);
+  });
+
+  it('keeps the secrets registered before it working, and shows them with a keyId, hint and start', async () => {
+    url = backend.freshUrl();
+    db = openDatabase(url);
+    const dialect = db.dialect;
+    // The database as the release before 0005 left it.
+    const before = new Migrator({
+      db: db.kysely as unknown as Kysely<unknown>,
+      provider: {
+        getMigrations: async () =>
+          Object.fromEntries(
+            Object.entries({ '0001-directory': m0001, '0002-invitations': m0002, '0003-redemption': m0003 }).map(([name, m]) => [
+              name,
+              { up: (k: Kysely<unknown>) => m.up(k, dialect) },
+            ]),
+          ),
+      },
+      ...(db.schema ? { migrationTableSchema: db.schema } : {}),
+    });
+    const { error } = await before.migrateToLatest();
+    expect(error).toBeUndefined();
+    const raw = db.kysely as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    const created = Date.UTC(2026, 0, 15);
+    await raw
+      .insertInto('tenants')
+      .values({ id: 't1', display_name: 'Contoso', slug: 'contoso', initial_domain: 'contoso.localhost', created_at: created })
+      .execute();
+    await raw
+      .insertInto('applications')
+      .values({
+        id: 'a1',
+        tenant_id: 't1',
+        app_id: '11111111-2222-4333-8444-555555555555',
+        display_name: 'Legacy Daemon',
+        public_client: 0,
+        created_at: created,
+      })
+      .execute();
+    const secret = 'legacy-secret-value-0123456789abcdefghijklmno';
+    await raw
+      .insertInto('application_secrets')
+      .values({ id: 'k1', application_id: 'a1', secret_hash: sha256(secret), hint: 'leg', created_at: created, expires_at: null })
+      .execute();
+
+    await migrate(db);
+
+    const now = Date.UTC(2027, 5, 1);
+    expect(secretMatches(secret, await listClientSecrets(db.kysely, 'a1', now), now)).toBe(true);
+    expect((await listPasswordCredentials(db.kysely, ['a1'])).get('a1')).toEqual([
+      { keyId: 'k1', displayName: null, hint: 'leg', startDateTime: created, endDateTime: null },
+    ]);
+    const app = await db.kysely.selectFrom('applications').select('display_name_lower').executeTakeFirstOrThrow();
+    expect(app.display_name_lower).toBe('legacy daemon');
+  });
+});
