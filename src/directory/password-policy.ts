@@ -6,7 +6,7 @@
  * 1. 8 to 256 characters long (Entra's bounds; counted in Unicode code points);
  * 2. not one of the ~49,000 most common passwords of `@zxcvbn-ts/language-common` (a maintained list,
  *    compared without regard to letter case): these are what attackers try first, and a rate limit
- *    only slows a guess that a list makes likely;
+ *    only slows a guess that a list makes likely; nor one character repeated (eight spaces);
  * 3. not the user's own name or address: not equal to the user principal name, mail, display name,
  *    given name or surname, nor containing any of them, the local part of either address, or a word of
  *    the display name, where that part is at least 4 characters long (shorter ones, such as "li" or
@@ -77,7 +77,8 @@ export function brokenPasswordRule(password: string, owner: PasswordOwner, isCom
   if (length < passwordPolicy.minLength) return 'too_short';
   if (length > passwordPolicy.maxLength) return 'too_long';
   const lower = password.toLowerCase();
-  if (isCommon(lower)) return 'too_common';
+  // One character over and over (eight spaces, "zzzzzzzzz") is the first thing tried after the list.
+  if (isCommon(lower) || new Set(password).size === 1) return 'too_common';
   const { whole, parts } = ownNames(owner);
   if (whole.includes(lower) || parts.some((p) => lower.includes(p))) return 'contains_name';
   return undefined;

@@ -29,6 +29,8 @@ describe('the password policy', () => {
     ['"password1"', 'password1', carol, 'too_common'],
     ['"qwertyuiop"', 'QwertyUIOP', carol, 'too_common'],
     ['"iloveyou"', 'iloveyou', carol, 'too_common'],
+    ['eight spaces', '        ', carol, 'too_common'],
+    ['one character repeated', 'zzzzzzzzzzzz', carol, 'too_common'],
     ['the user principal name', 'Carol.Danvers@contoso.example', carol, 'contains_name'],
     ['the UPN local part inside', 'xx-carol.danvers-2026', carol, 'contains_name'],
     ['the mail address', 'CD@marvel.example', carol, 'contains_name'],
