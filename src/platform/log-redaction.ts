@@ -2,7 +2,8 @@
  * What Foyer's log never contains: the one list of secret-bearing request parameters and headers, and
  * the pino options that keep them out (a `req` serializer that blanks their values in the URL, a record
  * formatter that blanks them as fields of logged objects, an `err` serializer that blanks them in what an
- * error carries, and a last pass over every finished line).
+ * error carries, and a last pass over every finished line). Bytes (a Buffer) are never written, only
+ * their size: written as numbers, no pass could find a secret in them.
  *
  * A value is kept out when holding it lets someone act as someone else: redeem an invitation, finish a
  * sign-in, call an API, block someone's invitations. The parameter's name stays, so a log still shows
@@ -138,11 +139,47 @@ function serializeRequest(req: LoggedRequest) {
 const isPlain = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v));
 
+/** The prototype of what pino's error serializer makes (an error, and each error an error carries). */
+const SERIALIZED_ERROR = Object.getPrototypeOf(pino.stdSerializers.err(new Error()));
+const isSerializedError = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === SERIALIZED_ERROR;
+
+/**
+ * What bytes are written as: their size only. A Buffer would be written as an array of numbers, which
+ * no pass over the text can search (Node.js hands the whole refused request to an error, `rawPacket`:
+ * request line, cookies, authorization); `undefined` when `value` is not bytes.
+ */
+function bytesOf(value: unknown): string | undefined {
+  const binary = ArrayBuffer.isView(value) || value instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && value instanceof SharedArrayBuffer);
+  return binary ? `[redacted: ${(value as ArrayBuffer).byteLength} bytes]` : undefined;
+}
+
+/** The longest request target kept of a refused request; the rest is cut. */
+const MAX_TARGET = 1024;
+
+/**
+ * The request line of a request Node.js refused before Fastify saw it (`err.rawPacket`: header overflow,
+ * malformed headers), its secret parameters blanked; `undefined` when the packet does not start with
+ * one (a later chunk of a request, or not HTTP at all). Nothing after the request line is ever kept.
+ */
+function requestLineOf(packet: unknown): string | undefined {
+  if (!(packet instanceof Uint8Array)) return undefined;
+  const end = packet.indexOf(0x0a);
+  if (end < 0) return undefined;
+  const line = Buffer.from(packet.buffer, packet.byteOffset, end).toString('latin1');
+  const parts = /^([A-Z]{1,20}) (\S+) (HTTP\/\d\.\d)\r?$/.exec(line);
+  if (!parts) return undefined;
+  const target = scrubText(redactUrl(parts[2] as string));
+  return `${parts[1]} ${target.length > MAX_TARGET ? `${target.slice(0, MAX_TARGET)}…` : target} ${parts[3]}`;
+}
+
 /** A copy of what an error carries (a library's response body, a request it made), secrets blanked, a few levels deep. */
 function scrubCarried(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return scrubText(value);
+  const bytes = bytesOf(value);
+  if (bytes !== undefined) return bytes;
   if (depth > 5) return value;
   if (Array.isArray(value)) return value.map((v) => scrubCarried(v, depth + 1));
+  if (isSerializedError(value)) return scrubSerializedError(value, depth + 1);
   if (!isPlain(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
@@ -151,15 +188,23 @@ function scrubCarried(value: unknown, depth: number): unknown {
   return out;
 }
 
+/** `err` (as pino's serializer made it) with its fields scrubbed in place, and a refused request reduced to its request line. */
+function scrubSerializedError(err: Record<string, unknown>, depth: number): Record<string, unknown> {
+  const requestLine = requestLineOf(err.rawPacket);
+  for (const key of Object.keys(err)) err[key] = isSecretField(key) ? REDACTED : scrubCarried(err[key], depth);
+  if (requestLine !== undefined) err.requestLine = requestLine;
+  return err;
+}
+
 /**
  * An error as pino writes it, with secrets in its message and stack (a URL, a header) and in what it
- * carries (an identity provider's answer, the request a library made) blanked.
+ * carries (an identity provider's answer, the request a library made, the request Node.js refused)
+ * blanked, and no bytes at all.
  */
 function serializeError(err: unknown): unknown {
-  const out = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
-  if (!out || typeof out !== 'object') return out;
-  for (const key of Object.keys(out)) out[key] = isSecretField(key) ? REDACTED : scrubCarried(out[key], 0);
-  return out;
+  const out: unknown = pino.stdSerializers.err(err as Error);
+  // Not error-like, it comes back as it was: copied while scrubbed, never changed in place.
+  return isSerializedError(out) ? scrubSerializedError(out, 0) : scrubCarried(out, 0);
 }
 
 /** Parts of a request as code may log them: every secret parameter or header in them is blanked. */
@@ -174,6 +219,8 @@ function blankRequestPart(part: Record<string, unknown>): Record<string, unknown
 /** `value` (a record's field) with secret fields of request parts blanked, or `value` itself if none. */
 function blankedField(key: string, value: unknown, depth: number): unknown {
   if (isSecretField(key)) return REDACTED;
+  const bytes = bytesOf(value);
+  if (bytes !== undefined) return bytes;
   if (!isPlain(value)) return value;
   if (REQUEST_PARTS.has(key)) return blankRequestPart(value);
   return depth === 0 ? blankedFields(value, 1) : value;

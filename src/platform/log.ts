@@ -19,8 +19,16 @@ export function createLogger(config: { logLevel: string }, destination?: Destina
 
 /**
  * A logger Foyer was handed (by a test, or a program embedding it) with the same redaction: a child that
- * serializes requests and errors and blanks secret fields as `createLogger`'s loggers do.
+ * serializes requests and errors and blanks secret fields as `createLogger`'s loggers do, and whose
+ * finished lines get the same last pass before the handed logger's own `streamWrite` hook, if any.
+ * pino has no child option for hooks: the child gets its own through pino's exported symbol (its
+ * children, Fastify's per-request loggers, inherit it); the handed logger is left as it was.
  */
 export function withRedaction(log: Logger): Logger {
-  return log.child({}, redactionOptions());
+  const child = log.child({}, redactionOptions());
+  const hooks = child as unknown as Record<symbol, { streamWrite?: (line: string) => string } | undefined>;
+  const inherited = hooks[pino.symbols.hooksSym];
+  const streamWrite = inherited?.streamWrite;
+  hooks[pino.symbols.hooksSym] = { ...inherited, streamWrite: streamWrite ? (line) => streamWrite(scrubText(line)) : scrubText };
+  return child;
 }

@@ -7,6 +7,7 @@
  *
  * Logging does not depend on the storage backend, so this runs on SQLite only.
  */
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import * as oidc from 'openid-client';
 import { type Logger, pino } from 'pino';
@@ -226,6 +227,50 @@ describe('the log at level trace', () => {
     expect(text).toMatch(/"url":"\/[^"]+\/oauth2\/v2\.0\/authorize\?[^"]*state=\[redacted\]/);
     expect(text).toContain('id_token_hint=[redacted]');
   });
+
+  /** Writes `request` as it is on a fresh connection and returns the status line Node.js answered with. */
+  function rawRequest(request: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(new URL(url).port), '127.0.0.1');
+      let answer = '';
+      socket.on('data', (d) => {
+        answer += d.toString('latin1');
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''));
+      socket.end(request);
+    });
+  }
+
+  it('holds no part of a request Node.js refused before Foyer saw it (header overflow, malformed header)', async () => {
+    const ticket = 'TICKET-SECRET-123456';
+    const session = 'SESSION-SECRET-abcdef';
+    const bearer = 'BEARER-SECRET-ghijkl';
+    const start = log.length;
+    const overflow = await rawRequest(
+      `GET /redeem?tenant=t&user=u&ticket=${ticket} HTTP/1.1\r\nHost: localhost\r\n` +
+        `Cookie: foyer_session=${session}; pad=${'x'.repeat(17000)}\r\nAuthorization: Bearer ${bearer}\r\n\r\n`,
+    );
+    expect(overflow).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    const malformed = await rawRequest(
+      `GET /redeem?tenant=t&user=u&ticket=${ticket} HTTP/1.1\r\nHost: localhost\r\nCookie: foyer_session=${session}\r\n` +
+        `Authorization: Bearer ${bearer}\r\nBad Header: y\r\n\r\n`,
+    );
+    expect(malformed).toBe('HTTP/1.1 400 Bad Request');
+    await new Promise((r) => setTimeout(r, 100));
+    const text = log.slice(start).join('');
+    expect(text).toContain('"msg":"client header_overflow"');
+    expect(text).toContain('"msg":"client error"');
+    // What is kept of them: their size, and the request line (of the one whose first packet held it) without the ticket.
+    expect(text).toMatch(/"rawPacket":"\[redacted: \d+ bytes\]"/);
+    expect(text).toContain('"requestLine":"GET /redeem?tenant=t&user=u&ticket=[redacted] HTTP/1.1"');
+    // Neither as text nor as the bytes of a Buffer written out (`"data":[84,73,…]`).
+    for (const secret of [ticket, session, bearer]) {
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain([...Buffer.from(secret)].join(','));
+    }
+    expect(text).not.toContain('"type":"Buffer"');
+  });
 });
 
 describe('what a log line keeps of a request', () => {
@@ -262,6 +307,44 @@ describe('what a log line keeps of a request', () => {
       }, handed);
       expect(text).toContain('"url":"/x?ticket=[redacted]"');
       expect(text).toContain('code=[redacted]&state=[redacted]');
+      expect(text.match(/Secret-\d/g) ?? []).toEqual([]);
+    }
+  });
+
+  it('scrubs the finished line of a logger Foyer was handed as it does its own', () => {
+    for (const handed of [false, true]) {
+      const text = lines((log) => {
+        log.info(`redirecting to /cb?code=Secret-1&state=Secret-2`);
+        log.info({ target: 'https://app.example/cb?code=Secret-3' }, 'redirect with %s', 'Bearer Secret-4');
+        log.child({ reqId: 'req-1' }).warn('sent /redeem?ticket=Secret-5 again');
+      }, handed);
+      expect(text).toContain('/cb?code=[redacted]&state=[redacted]');
+      expect(text).toContain('"reqId":"req-1"');
+      expect(text.match(/Secret-\d/g) ?? []).toEqual([]);
+    }
+  });
+
+  it('writes no bytes: a refused request keeps its request line without secrets, any other binary its size', () => {
+    const packet = Buffer.from(
+      'GET /redeem?tenant=t&user=u&ticket=Secret-1 HTTP/1.1\r\nHost: localhost\r\nCookie: foyer_session=Secret-2\r\nAuthorization: Bearer Secret-3\r\n\r\n',
+    );
+    // A later chunk of a request: it has no request line, so nothing of it is kept.
+    const chunk = Buffer.from('xxxxxxxx\r\nAuthorization: Bearer Secret-4\r\n\r\n');
+    for (const handed of [false, true]) {
+      const text = lines((log) => {
+        const refused = Object.assign(new Error('Parse Error: Header overflow'), { code: 'HPE_HEADER_OVERFLOW', rawPacket: packet });
+        log.trace({ err: refused }, 'client header_overflow');
+        log.trace({ err: Object.assign(new Error('Parse Error'), { code: 'HPE_INVALID_HEADER_TOKEN', rawPacket: chunk }) }, 'client error');
+        const carried = { response: { body: new Uint8Array(Buffer.from('access_token=Secret-5')), raw: Buffer.from('Secret-6').buffer } };
+        log.warn({ err: Object.assign(new Error('token request failed'), carried) }, 'external sign-in failed');
+        log.warn({ err: new AggregateError([Object.assign(new Error('inner'), { rawPacket: packet })], 'both failed') }, 'failed');
+        log.info({ packet, nested: { bytes: Buffer.from('Secret-7') } }, 'fields');
+      }, handed);
+      expect(text).toContain('"requestLine":"GET /redeem?tenant=t&user=u&ticket=[redacted] HTTP/1.1"');
+      expect(text).toContain(`"rawPacket":"[redacted: ${packet.length} bytes]"`);
+      expect(text).toContain(`"rawPacket":"[redacted: ${chunk.length} bytes]"`);
+      expect(text).not.toContain('"type":"Buffer"');
+      expect(text).not.toMatch(/"data":\[\d|"0":\d/);
       expect(text.match(/Secret-\d/g) ?? []).toEqual([]);
     }
   });
