@@ -21,6 +21,13 @@ export interface PasswordCredential {
   endDateTime: number | null;
 }
 
+/**
+ * The latest date a credential may run to: Graph's dates have four-digit years, and a later one is written
+ * `+010001-…`, which Graph SDKs cannot parse. A later `startDateTime` or `endDateTime` is refused; the
+ * default end (two years after a start near it) stops here.
+ */
+export const LATEST_CREDENTIAL_DATE = Date.UTC(9999, 11, 31, 23, 59, 59);
+
 export interface NewClientSecret {
   displayName?: string | null;
   startDateTime?: number;
@@ -48,8 +55,11 @@ export async function addClientSecret(
   now: number,
 ): Promise<{ credential: PasswordCredential; secretText: string }> {
   const start = input.startDateTime ?? now;
-  const end = input.endDateTime ?? start + DEFAULT_SECRET_LIFETIME_MS;
+  const end = input.endDateTime ?? Math.min(start + DEFAULT_SECRET_LIFETIME_MS, LATEST_CREDENTIAL_DATE);
   if (!Number.isFinite(start) || !Number.isFinite(end)) throw new FoyerError('request.invalid_body', 'startDateTime and endDateTime must be dates.');
+  if (start > LATEST_CREDENTIAL_DATE || end > LATEST_CREDENTIAL_DATE) {
+    throw new FoyerError('request.invalid_body', 'startDateTime and endDateTime must be at the latest 9999-12-31T23:59:59Z.');
+  }
   if (end <= now) throw new FoyerError('request.invalid_body', 'endDateTime must be in the future.');
   if (end <= start) throw new FoyerError('request.invalid_body', 'endDateTime must be later than startDateTime.');
   const displayName = input.displayName?.trim() || null;

@@ -165,6 +165,17 @@ export async function findApplicationByAppId(db: Executor, appId: string): Promi
   return row ? applicationFromRow(row) : undefined;
 }
 
+/**
+ * The app that registered this one through Graph with Application.ReadWrite.OwnedBy, and so may manage
+ * it (Graph's `owners`); none for an app registered by a person or the command line, or whose owner has
+ * been deleted.
+ */
+export async function findOwnerApplication(db: Executor, app: Application): Promise<Application | undefined> {
+  if (!app.ownerAppId) return undefined;
+  const owner = await findApplicationByAppId(db, app.ownerAppId);
+  return owner?.tenantId === app.tenantId ? owner : undefined;
+}
+
 /** The tenant's app with this object id (Graph's `id`), or a 404. */
 export async function requireApplication(db: Executor, tenantId: string, id: string): Promise<Application> {
   const row = /^[0-9a-f-]{36}$/i.test(id)

@@ -23,11 +23,15 @@ export function toPasswordCredential(c: PasswordCredential, secretText: string |
   };
 }
 
-/** The Graph `application` resource with exactly the `select`ed properties (the response allow-list). */
+/**
+ * The Graph `application` resource with exactly the `select`ed properties (the response allow-list); with
+ * `owners`, also those, as Graph's `$expand=owners` shows them (the command line's `app show --json`).
+ */
 export function toGraphApplication(
   a: Application,
   credentials: PasswordCredential[],
   select: readonly string[] = applicationsCollection.defaultSelect,
+  owners?: readonly Application[],
 ): Record<string, unknown> {
   const all: Record<string, unknown> = {
     id: a.id,
@@ -37,11 +41,27 @@ export function toGraphApplication(
     signInAudience: 'AzureADMyOrg',
     isFallbackPublicClient: a.publicClient,
     // A confidential client's URIs are Graph's `web` platform; a public client's, `publicClient`.
-    web: { redirectUris: a.publicClient ? [] : a.redirectUris },
+    // What Graph shows of `web` beyond the redirect URIs, as Foyer has it: none of these is kept.
+    web: {
+      homePageUrl: null,
+      logoutUrl: null,
+      redirectUris: a.publicClient ? [] : a.redirectUris,
+      implicitGrantSettings: { enableAccessTokenIssuance: false, enableIdTokenIssuance: false },
+    },
     publicClient: { redirectUris: a.publicClient ? a.redirectUris : [] },
     spa: { redirectUris: [] },
     passwordCredentials: credentials.map((c) => toPasswordCredential(c)),
     keyCredentials: [],
   };
-  return Object.fromEntries(select.map((k) => [k, all[k]]));
+  const out = Object.fromEntries(select.map((k) => [k, all[k]]));
+  if (owners) out.owners = owners.map(toOwnerObject);
+  return out;
+}
+
+/**
+ * The app that owns another (`GET /applications/{id}/owners`) as Graph's directoryObject. Owners in Entra
+ * are service principals; Foyer has none, so `id` is the owning app's object id and `appId` its client id.
+ */
+export function toOwnerObject(owner: Application): Record<string, unknown> {
+  return { '@odata.type': '#microsoft.graph.servicePrincipal', id: owner.id, appId: owner.appId, displayName: owner.displayName };
 }

@@ -3,6 +3,9 @@
  * update, delete — and their client secrets through `addPassword` / `removePassword`. A secret's text is
  * in `addPassword`'s response and nowhere else; `passwordCredentials` shows its `keyId`, `hint` and dates.
  *
+ * `GET /applications/{id}/owners` names the app that created it (Foyer has no service principals: the
+ * owner appears as one, with its application's object id).
+ *
  * Permissions as in Entra: `Application.ReadWrite.All` manages every app, `Application.ReadWrite.OwnedBy`
  * only the apps the calling app created; a person needs `Application.ReadWrite.All` and the Global
  * Administrator role.
@@ -15,6 +18,7 @@ import {
   addApplicationPassword,
   createApplication,
   deleteApplication,
+  findOwnerApplication,
   removeApplicationPassword,
   requireApplication,
   updateApplication,
@@ -22,8 +26,9 @@ import {
 import { directoryRoles } from '../directory/roles.js';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
+import { depthBoundedJsonParser } from '../platform/json-body.js';
 import { encodeSkipToken, parseCollectionQuery } from '../platform/odata/query.js';
-import { toGraphApplication, toPasswordCredential } from './application-view.js';
+import { toGraphApplication, toOwnerObject, toPasswordCredential } from './application-view.js';
 import { type AccessRule, actorOf, authorize, type Caller } from './auth.js';
 import { optionalText, parseBody, text } from './body.js';
 import type { GraphDeps } from './kit.js';
@@ -65,12 +70,29 @@ async function requireVisible(ctx: AppContext, who: Caller, rule: AccessRule, id
 
 const redirectUris = z.array(z.string().max(2048)).max(256);
 const platform = z.strictObject({ redirectUris: redirectUris.optional() });
+/**
+ * Graph's `web` platform. Graph SDKs send back what they read, so its other properties are accepted and
+ * not stored: Foyer has no home page or front-channel logout URL to keep, and signs people in with the
+ * authorization code flow only, so the implicit grant may be sent switched off, never on.
+ */
+const webPlatform = platform.extend({
+  homePageUrl: z.string().max(2048).nullable().optional(),
+  logoutUrl: z.string().max(2048).nullable().optional(),
+  redirectUriSettings: z.array(z.unknown()).max(256).nullable().optional(),
+  implicitGrantSettings: z
+    .strictObject({
+      enableAccessTokenIssuance: z.literal(false, { error: 'Foyer has no implicit grant: use the authorization code flow' }).nullable().optional(),
+      enableIdTokenIssuance: z.literal(false, { error: 'Foyer has no implicit grant: use the authorization code flow' }).nullable().optional(),
+    })
+    .nullable()
+    .optional(),
+});
 
 const createBody = z.strictObject({
   displayName: text(256),
   signInAudience: z.literal('AzureADMyOrg', { error: "Foyer apps sign in the tenant's own directory: use AzureADMyOrg" }).optional(),
   isFallbackPublicClient: z.boolean().nullable().optional(),
-  web: platform.optional(),
+  web: webPlatform.optional(),
   publicClient: platform.optional(),
 });
 
@@ -85,6 +107,7 @@ const passwordBody = z.strictObject({
       startDateTime: z.iso.datetime({ offset: true }).optional(),
       endDateTime: z.iso.datetime({ offset: true }).optional(),
     })
+    .nullable()
     .optional(),
 });
 
@@ -201,24 +224,42 @@ export function registerApplicationRoutes(deps: GraphDeps): void {
     return reply.code(204).send();
   });
 
-  app.post('/applications/:id/addPassword', async (request) => {
+  app.get('/applications/:id/owners', async (request) => {
     const who = await caller(request);
-    authorize(who, rules.write);
-    const body = parseBody(passwordBody, request.body ?? {});
-    const current = await requireVisible(ctx, who, rules.write, (request.params as { id: string }).id);
-    const p = body.passwordCredential ?? {};
-    const added = await addApplicationPassword(
-      ctx,
-      who.tenantId,
-      current.id,
-      {
-        displayName: p.displayName ?? null,
-        ...(p.startDateTime ? { startDateTime: Date.parse(p.startDateTime) } : {}),
-        ...(p.endDateTime ? { endDateTime: Date.parse(p.endDateTime) } : {}),
-      },
-      actorOf(who, request.ip),
+    authorize(who, rules.read);
+    const current = await requireVisible(ctx, who, rules.read, (request.params as { id: string }).id);
+    const owner = await findOwnerApplication(ctx.db.kysely, current);
+    return { '@odata.context': `${base}/$metadata#directoryObjects`, value: owner ? [toOwnerObject(owner)] : [] };
+  });
+
+  // Graph makes a secret with the defaults from addPassword without a body, also from an empty body sent
+  // as application/json (a bare `curl -X POST -H 'Content-Type: application/json'`), which Fastify's JSON
+  // parser refuses: in this route alone, an empty JSON body is no body.
+  void app.register(async (scope) => {
+    const parseJson = depthBoundedJsonParser(scope.getDefaultJsonParser('error', 'error'));
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+      String(body).trim() === '' ? done(null, undefined) : parseJson(request, body as string, done),
     );
-    return { '@odata.context': `${base}/$metadata#microsoft.graph.passwordCredential`, ...toPasswordCredential(added.credential, added.secretText) };
+    scope.post('/applications/:id/addPassword', async (request) => {
+      const who = await caller(request);
+      authorize(who, rules.write);
+      const body = parseBody(passwordBody, request.body ?? {});
+      const current = await requireVisible(ctx, who, rules.write, (request.params as { id: string }).id);
+      const p = body.passwordCredential ?? {};
+      const added = await addApplicationPassword(
+        ctx,
+        who.tenantId,
+        current.id,
+        {
+          displayName: p.displayName ?? null,
+          ...(p.startDateTime ? { startDateTime: Date.parse(p.startDateTime) } : {}),
+          ...(p.endDateTime ? { endDateTime: Date.parse(p.endDateTime) } : {}),
+        },
+        actorOf(who, request.ip),
+      );
+      return { '@odata.context': `${base}/$metadata#microsoft.graph.passwordCredential`, ...toPasswordCredential(added.credential, added.secretText) };
+    });
   });
 
   app.post('/applications/:id/removePassword', async (request, reply) => {

@@ -38,8 +38,16 @@ export interface AccessRule {
 /** Finds an app registration by client id (cached by the caller for a few seconds). */
 export type AppLookup = (appId: string) => Promise<Application | undefined>;
 
-export function cachedAppLookup(ctx: AppContext, ttlMs = 5000): AppLookup {
-  const cache = new LRUCache<string, { app: Application | undefined }>({ max: 10_000, ttl: ttlMs });
+/**
+ * How long each process keeps an app registration it read for this API: a deleted app, and a permission
+ * taken from one, stop working with the tokens it already holds within this time (as the token endpoint's
+ * client cache, CLIENT_CACHE_MS; docs/api.md says 2 seconds).
+ */
+export const GRAPH_APP_CACHE_MS = 2000;
+
+export function cachedAppLookup(ctx: AppContext, ttlMs = GRAPH_APP_CACHE_MS): AppLookup {
+  // Timed by the app's clock, so a test can move past it without sleeping.
+  const cache = new LRUCache<string, { app: Application | undefined }>({ max: 10_000, ttl: ttlMs, perf: ctx.clock, ttlResolution: 0 });
   return async (appId) => {
     const hit = cache.get(appId);
     if (hit) return hit.app;
@@ -58,8 +66,10 @@ export async function authenticate(ctx: AppContext, registry: ProviderRegistry, 
   const app = await apps(claims.client_id);
   if (!app || app.tenantId !== claims.tid) throw new FoyerError('auth.invalid_token', 'The application that obtained this token no longer exists.');
 
+  // A token carries the permissions the app held when it was issued; it holds only those the app still
+  // holds now, so a permission taken away stops working within the cache time, not at the token's expiry.
   if (claims.idtyp === 'app' || (!claims.scp && Array.isArray(claims.roles))) {
-    return { tenantId: claims.tid, appId: claims.client_id, kind: 'app', permissions: new Set(claims.roles ?? []) };
+    return { tenantId: claims.tid, appId: claims.client_id, kind: 'app', permissions: stillGranted(claims.roles ?? [], app.applicationPermissions) };
   }
   const userId = claims.oid ?? claims.sub;
   const user = userId ? await findUser(ctx.db.kysely, claims.tid, userId) : undefined;
@@ -71,11 +81,7 @@ export async function authenticate(ctx: AppContext, registry: ProviderRegistry, 
     tenantId: claims.tid,
     appId: claims.client_id,
     kind: 'user',
-    permissions: new Set(
-      String(claims.scp ?? '')
-        .split(' ')
-        .filter(Boolean),
-    ),
+    permissions: stillGranted(String(claims.scp ?? '').split(' '), app.delegatedPermissions),
     user: {
       id: user.id,
       userType: user.userType,
@@ -85,6 +91,12 @@ export async function authenticate(ctx: AppContext, registry: ProviderRegistry, 
       roleIds,
     },
   };
+}
+
+/** The permissions of a token that its app is still granted (names compared as Graph does, ignoring case). */
+function stillGranted(inToken: readonly unknown[], granted: readonly string[]): ReadonlySet<string> {
+  const now = new Set(granted.map((p) => p.toLowerCase()));
+  return new Set(inToken.filter((p): p is string => typeof p === 'string' && p !== '' && now.has(p.toLowerCase())));
 }
 
 export function authorize(caller: Caller, rule: AccessRule): void {

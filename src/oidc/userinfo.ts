@@ -1,9 +1,11 @@
 /**
  * The userinfo endpoint (`/{tenant}/openid/userinfo`). Access tokens are Graph JWTs that the provider
  * does not store, so Foyer answers here itself, as Entra answers userinfo with a Graph token. The claims
- * returned depend on the scopes the token carries (OpenID Connect Core §5.4).
+ * returned depend on the scopes the token carries (OpenID Connect Core §5.4). A token of an app that has
+ * been deleted is refused, as the Graph API refuses it.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { findApplicationByAppId } from '../directory/applications.js';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { verifyAccessToken } from './access-tokens.js';
@@ -33,6 +35,8 @@ export function registerUserinfo(app: FastifyInstance, ctx: AppContext, registry
     if (claims.tid !== tenant.id || claims.idtyp === 'app' || !claims.sub) {
       return fail(401, 'invalid_token', 'the token does not belong to a person of this tenant');
     }
+    const client = claims.client_id ? await findApplicationByAppId(ctx.db.kysely, claims.client_id) : undefined;
+    if (client?.tenantId !== tenant.id) return fail(401, 'invalid_token', 'the application that obtained this token no longer exists');
     const scopes = new Set(String(claims.scp ?? '').split(' '));
     if (!scopes.has('openid')) return fail(403, 'insufficient_scope', 'the openid scope is required');
     const account = await accountClaims(ctx.db.kysely, ctx.config.publicUrl, tenant.id, claims.sub);
