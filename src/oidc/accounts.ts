@@ -30,8 +30,10 @@ export interface AccessTokenClaims extends JWTPayload {
 }
 
 /**
- * When the token was issued, in milliseconds: `foyer_iat_ms`, or for a token without it the start of its
- * `iat` second, so that it counts as issued before anything else in that second (the safe side).
+ * The moment a token counts from, in milliseconds, compared with the person's signInSessionsValidFrom:
+ * `foyer_iat_ms` (the sign-in the token comes from, never later than it, so a revocation that commits
+ * while a refresh is under way outranks it), or for a token without it the start of its `iat` second, so
+ * that it counts as before anything else in that second (the safe side).
  */
 export function issuedAtMs(claims: Pick<AccessTokenClaims, 'iat' | 'foyer_iat_ms'>): number {
   return typeof claims.foyer_iat_ms === 'number' ? claims.foyer_iat_ms : (claims.iat ?? 0) * 1000;

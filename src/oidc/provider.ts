@@ -7,6 +7,7 @@ import Provider, { type Configuration, type ErrorOut, errors, interactionPolicy,
 import { secretMatches } from '../directory/applications.js';
 import { issuerFor } from '../directory/issuers.js';
 import type { StoredKey } from '../directory/signing-keys.js';
+import { findUser } from '../directory/users.js';
 import type { AppContext } from '../platform/context.js';
 import { type AccountClaims, accountClaims, graphAudience } from './accounts.js';
 import { clientExtraProperties, createAdapterFactory, type FoyerClientExtras } from './adapter.js';
@@ -182,8 +183,8 @@ export function createTenantProvider(ctx: AppContext, input: TenantProviderInput
         tid: tenantId,
         scp,
         idtyp: 'user',
-        // To the millisecond, on the clock revocations are stamped with (see access-tokens.ts).
-        foyer_iat_ms: ctx.clock.now(),
+        // To the millisecond, on the clock revocations are stamped with (see access-tokens.ts and signInStamp).
+        foyer_iat_ms: await signInStamp(ctx, tenantId, koa, token),
         ...(amr ? { amr } : {}),
         ...(claims ? { oid: claims.oid, idp: claims.idp, acct: claims.acct, name: claims.name, preferred_username: claims.preferred_username } : {}),
       };
@@ -232,4 +233,31 @@ function interactionPolicyFor() {
   const consent = policy.get('consent');
   consent?.checks.remove('native_client_prompt');
   return policy;
+}
+
+/**
+ * `foyer_iat_ms`, which access-tokens.ts compares with the person's `signInSessionsValidFrom`, stamps the
+ * sign-in a person's token comes from, not the moment it is signed: a refresh that read its token and
+ * grant before a revocation committed may sign after it, and must not mint a token Graph accepts.
+ * `auth_time` counts whole seconds, so its first millisecond is used; when a revocation fell within that
+ * second, the sign-in came after it only if its grant outlived it (a revocation deletes the person's
+ * grants in its own transaction, and the grant is read here after the revocation time is), and the token
+ * gets the revocation's instant. A sign-in a revocation ended gets invalid_grant, not a token every API
+ * would refuse.
+ */
+async function signInStamp(
+  ctx: AppContext,
+  tenantId: string,
+  koa: KoaContextWithOIDC,
+  token: { accountId?: string | undefined; grantId?: string | undefined },
+): Promise<number> {
+  const now = ctx.clock.now();
+  const source = koa.oidc.entities.AuthorizationCode ?? koa.oidc.entities.RefreshToken;
+  if (typeof source?.authTime !== 'number' || !token.accountId) return now;
+  const provedAt = Math.min(now, source.authTime * 1000);
+  const validFrom = (await findUser(ctx.db.kysely, tenantId, token.accountId))?.signInSessionsValidFrom ?? null;
+  if (validFrom === null || provedAt >= validFrom) return provedAt;
+  const sameSecond = validFrom < source.authTime * 1000 + 1000;
+  if (sameSecond && token.grantId && (await koa.oidc.provider.Grant.find(token.grantId))) return Math.min(now, validFrom);
+  throw new errors.InvalidGrant('the sign-in this token comes from has ended (signInSessionsValidFromDateTime); sign in again');
 }

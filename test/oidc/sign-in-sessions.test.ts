@@ -2,15 +2,17 @@
  * Tokens die with the session. Each way a person's sign-ins end — Graph's revokeSignInSessions, a new
  * password, a disable, a reset redemption — stops the access tokens already issued at Foyer's own APIs
  * (Graph `/me`, userinfo), ends refresh tokens, and sends the browser back to the sign-in page; and
- * `signInSessionsValidFromDateTime` says since when. A fake clock pins the one-second edge: a token
- * issued in the revocation's second but before it is refused, one issued after it works.
+ * `signInSessionsValidFromDateTime` says since when. Typing the address on the sign-in page then asks for
+ * a proof again: for a guest too, whose home sign-in may still stand. A fake clock pins the one-second
+ * edge: a token issued in the revocation's second but before it is refused, one issued after it works;
+ * and a revocation that commits while a refresh is under way leaves no token the APIs accept.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMember } from '../../src/directory/users.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { backends } from '../support/backends.js';
 import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
-import { formWith, HttpBrowser, visibleText } from '../support/http-browser.js';
+import { forms, formWith, HttpBrowser, type PageResponse, visibleText } from '../support/http-browser.js';
 import { type RelyingParty, reserveRelyingParty, startRelyingParty } from '../support/relying-party.js';
 import { appToken, graph } from '../support/tokens.js';
 
@@ -53,6 +55,8 @@ describe.each(backends)('tokens end with the session on $name', (backend) => {
   });
 
   const atApp = (u: string) => u.startsWith(`${rp.url}/callback`);
+  /** Where a guest flow hands back to the tenant's sign-in page. */
+  const atHandBack = (u: string) => /\/login\/[^/]+\/guest$/.test(new URL(u).pathname);
 
   /** A member signs in to the portal through the sign-in pages; returns the browser and the portal's tokens. */
   async function signIn(email: string, password: string, browser = new HttpBrowser()) {
@@ -79,8 +83,14 @@ describe.each(backends)('tokens end with the session on $name', (backend) => {
     return { status: res.status, body: (await res.json()) as { error?: string; access_token?: string } };
   }
 
-  /** Everything a user notices once their sign-ins ended: each API refuses, refresh fails, the browser must sign in again. */
-  async function expectSignInsEnded(browser: HttpBrowser, tokens: { access_token: string; refresh_token?: string }) {
+  /** A page that asks for a proof: a password (here or at the home tenant) or a code sent by e-mail. */
+  const asksForProof = (page: PageResponse) => forms(page).some((f) => 'password' in f.fields) || visibleText(page).includes('Send code');
+
+  /**
+   * Everything a user notices once their sign-ins ended: each API refuses, refresh fails, the browser must
+   * sign in again, and typing the address is not enough: a password or a code is asked for.
+   */
+  async function expectSignInsEnded(browser: HttpBrowser, tokens: { access_token: string; refresh_token?: string }, address: string) {
     const me = await graph(foyer, tokens.access_token, 'GET', '/me');
     expect(me.status).toBe(401);
     expect(me.body.error.code).toBe('InvalidAuthenticationToken');
@@ -92,6 +102,14 @@ describe.each(backends)('tokens end with the session on $name', (backend) => {
     const again = await browser.go(`${rp.url}/login`, {}, atApp);
     expect(atApp(again.url)).toBe(false);
     expect(visibleText(again)).toContain('Sign in to Contoso');
+    const before = rp.results.length;
+    // A guest is not even handed back to the sign-in page on the old proof: the guest pages ask for a new one.
+    const step = await browser.submit(again, formWith(again, 'email'), { email: address }, (u) => atApp(u) || atHandBack(u));
+    expect(atApp(step.url), 'signed in by typing the address alone').toBe(false);
+    expect(atHandBack(step.url), 'the old proof was taken').toBe(false);
+    expect(rp.results.length).toBe(before);
+    expect(asksForProof(step), visibleText(step)).toBe(true);
+    return step;
   }
 
   /** The premise of each test: before anything ends, the token and the browser session work. */
@@ -115,7 +133,7 @@ describe.each(backends)('tokens end with the session on $name', (backend) => {
     const after = await graph(foyer, admin, 'GET', `/users/${mia.id}?$select=signInSessionsValidFromDateTime`);
     expect(after.body.signInSessionsValidFromDateTime).toBe(new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'));
 
-    await expectSignInsEnded(browser, tokens);
+    await expectSignInsEnded(browser, tokens, 'mia@contoso.example');
     // Signing in again works, and the new token is honoured.
     const fresh = await signIn('mia@contoso.example', 'Amber-Kettle-Drift-4');
     expect((await graph(foyer, fresh.tokens.access_token, 'GET', '/me')).status).toBe(200);
@@ -144,7 +162,7 @@ describe.each(backends)('tokens end with the session on $name', (backend) => {
     await expectSignedIn(browser, tokens.access_token);
     clock.advance(5_000);
     expect((await graph(foyer, admin, 'PATCH', `/users/${noah.id}`, { passwordProfile: { password: 'Silver-Meadow-Gate-5' } })).status).toBe(204);
-    await expectSignInsEnded(browser, tokens);
+    await expectSignInsEnded(browser, tokens, 'noah@contoso.example');
   });
 
   it('disabling ends the sign-ins made before it, and enabling the account again does not bring them back', async () => {
@@ -159,7 +177,7 @@ describe.each(backends)('tokens end with the session on $name', (backend) => {
     expect((await graph(foyer, admin, 'PATCH', `/users/${olga.id}`, { accountEnabled: false })).status).toBe(204);
     clock.advance(5_000);
     expect((await graph(foyer, admin, 'PATCH', `/users/${olga.id}`, { accountEnabled: true })).status).toBe(204);
-    await expectSignInsEnded(browser, tokens);
+    await expectSignInsEnded(browser, tokens, 'olga@contoso.example');
   });
 
   /** A Fabrikam member, invited to Contoso, redeems with their Fabrikam password and lands signed in to the portal. */
@@ -198,9 +216,63 @@ describe.each(backends)('tokens end with the session on $name', (backend) => {
     const helpdesk = await foyer.createApp(fabrikam.id, { displayName: 'Fabrikam helpdesk', applicationPermissions: ['User.RevokeSessions.All'] });
     clock.advance(5_000);
     expect((await graph(foyer, await appToken(foyer, fabrikam, helpdesk), 'POST', `/users/${home.id}/revokeSignInSessions`)).status).toBe(200);
-    await expectSignInsEnded(browser, tokens);
+    await expectSignInsEnded(browser, tokens, 'cleo@fabrikam.example');
     const guest = await graph(foyer, admin, 'GET', `/users/${guestId}?$select=signInSessionsValidFromDateTime`);
     expect(guest.body.signInSessionsValidFromDateTime).toBe(new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+  });
+
+  /** Ends, then proves again at home (the Fabrikam password page) and expects a working token. */
+  async function expectGuestSignInsEnded(upn: string, password: string, guestId: string, browser: HttpBrowser, tokens: { access_token: string }) {
+    const step = await expectSignInsEnded(browser, tokens, upn);
+    const before = rp.results.length;
+    await browser.submit(step, formWith(step, 'password'), { password });
+    expect(rp.results.length).toBe(before + 1);
+    const { tokens: fresh } = rp.results.at(-1)!;
+    const me = await graph(foyer, fresh.access_token, 'GET', '/me');
+    expect(me.status).toBe(200);
+    expect(me.body.id).toBe(guestId);
+  }
+
+  it('revoking the guest object’s sessions ends the guest’s sign-ins, though the home sign-in stands', async () => {
+    const { guestId, browser, tokens } = await fabrikamGuest('dana@fabrikam.example', 'Harbor-Willow-Crane-2');
+    clock.advance(5_000);
+    expect((await graph(foyer, revoker, 'POST', `/users/${guestId}/revokeSignInSessions`)).status).toBe(200);
+    clock.advance(5_000);
+    await expectGuestSignInsEnded('dana@fabrikam.example', 'Harbor-Willow-Crane-2', guestId, browser, tokens);
+  });
+
+  it('disabling a guest and enabling it again ends the guest’s sign-ins made before', async () => {
+    const { guestId, browser, tokens } = await fabrikamGuest('emil@fabrikam.example', 'Copper-Thistle-Bay-9');
+    clock.advance(5_000);
+    expect((await graph(foyer, admin, 'PATCH', `/users/${guestId}`, { accountEnabled: false })).status).toBe(204);
+    clock.advance(1_000);
+    expect((await graph(foyer, admin, 'PATCH', `/users/${guestId}`, { accountEnabled: true })).status).toBe(204);
+    clock.advance(5_000);
+    await expectGuestSignInsEnded('emil@fabrikam.example', 'Copper-Thistle-Bay-9', guestId, browser, tokens);
+  });
+
+  it('a revocation that commits while a refresh is under way leaves no token the APIs accept', async () => {
+    const rex = await createMember(foyer.ctx, contoso.id, { userPrincipalName: 'rex@contoso.example', displayName: 'Rex', password: 'Granite-Poppy-Wharf-1' });
+    const { tokens } = await signIn('rex@contoso.example', 'Granite-Poppy-Wharf-1');
+    clock.advance(5_000);
+    // The provider has read the refresh token and its grant and consumed the token when the revocation
+    // commits; only then does it sign the new access token.
+    const { provider } = (await foyer.app.registry.resolve(contoso.id))!;
+    const proto = provider.RefreshToken.prototype as unknown as { consume(): Promise<void> };
+    const consume = proto.consume;
+    proto.consume = async function (this: unknown) {
+      proto.consume = consume;
+      await consume.call(this);
+      expect((await graph(foyer, revoker, 'POST', `/users/${rex.id}/revokeSignInSessions`)).status).toBe(200);
+    };
+    let raced: Awaited<ReturnType<typeof refresh>>;
+    try {
+      raced = await refresh(tokens.refresh_token!);
+    } finally {
+      proto.consume = consume;
+    }
+    expect(raced.body.access_token && (await graph(foyer, raced.body.access_token, 'GET', '/me')).status).not.toBe(200);
+    expect(raced).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
   });
 
   it('within the second of a revocation, a token issued before it is refused and one issued after it works', async () => {

@@ -22,7 +22,7 @@ import {
   maskAddress,
   nextStep,
 } from '../../redemption/index.js';
-import { readBrowserSession, type SignedInAccount } from '../kit/browser-session.js';
+import { provenSinceSignInsEnded, readBrowserSession, type SignedInAccount } from '../kit/browser-session.js';
 import { entryIsFor, entryStillValid } from '../kit/earlier-sign-ins.js';
 import { endFlow, saveFlow } from '../kit/guest-flows.js';
 import { handBackPath } from '../kit/guest-hand-back.js';
@@ -47,12 +47,26 @@ export function registerSteps(app: FastifyInstance, pages: GuestPages): void {
     let otherEmail: string | undefined;
     for (const entry of (session?.accounts ?? []).filter((a) => a.issuer === issuer)) {
       const matches = flow.bound ? entry.subject === flow.bound.issuerAssignedId : await entryIsFor(ctx, entry, lower);
-      const valid = await entryStillValid(ctx, entry);
+      const valid = (await entryStillValid(ctx, entry)) && (!matches || (await outlivesGuestRevocation(f, entry)));
       if (matches && valid) return { facts: { matching: true, ownSeen: true }, match: entry, issuer };
       ownSeen ||= matches;
       if (!matches && valid && entry.email) otherEmail ??= entry.email;
     }
     return { facts: { matching: false, ownSeen, ...(otherEmail ? { otherEmail } : {}) }, issuer };
+  }
+
+  /**
+   * Signing in, a proof from before the guest's sign-ins ended (revokeSignInSessions on the guest, a
+   * disable, a reset redemption) is no proof: the home identity may still be signed in at home, but the
+   * guest must prove it again. The guest is the one afterProof would find: bound to the identity, or else
+   * pending with the flow's address.
+   */
+  async function outlivesGuestRevocation(f: InFlow, entry: SignedInAccount): Promise<boolean> {
+    if (f.loaded.flow.purpose !== 'signin') return true;
+    const guest =
+      (await findGuestByIdentity(db, f.tenant.id, entry.issuer ?? '', entry.subject ?? '')) ??
+      (await findPendingGuestByAddress(ctx, f.tenant.id, f.loaded.flow.address.toLowerCase()));
+    return !guest || provenSinceSignInsEnded(guest, entry.authTime);
   }
 
   /** After a proof: the facts the flow's purpose is decided by (and the invitation, to go on to its app). */

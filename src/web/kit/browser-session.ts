@@ -46,6 +46,15 @@ const sessions = new CookieStore<{ accounts: SignedInAccount[] }>('browser_sessi
  */
 export function signInStillCounts(user: Pick<User, 'accountEnabled' | 'signInSessionsValidFrom'> | undefined, authTime: number): boolean {
   if (!user?.accountEnabled) return false;
+  return provenSinceSignInsEnded(user, authTime);
+}
+
+/**
+ * Was a sign-in proven at `authTime` (epoch seconds) after the user's sign-ins last ended (a revoke, a
+ * new password, a disable, a reset redemption)? Whole seconds: one proven in the revocation's own second
+ * does not count (the safe side). Whether the user is enabled is the caller's question.
+ */
+export function provenSinceSignInsEnded(user: Pick<User, 'signInSessionsValidFrom'>, authTime: number): boolean {
   return user.signInSessionsValidFrom === null || authTime * 1000 >= user.signInSessionsValidFrom;
 }
 

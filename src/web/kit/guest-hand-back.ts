@@ -11,9 +11,9 @@ import { findUser } from '../../directory/users.js';
 import type { AppContext } from '../../platform/context.js';
 import type { Locale } from '../../platform/locale.js';
 import { boundRoute, discoverHome } from '../../redemption/index.js';
-import { type BrowserSession, signInStillCounts } from './browser-session.js';
+import { type BrowserSession, provenSinceSignInsEnded, signInStillCounts } from './browser-session.js';
 import { entryStillValid } from './earlier-sign-ins.js';
-import { endFlow, GUEST_FLOW_PATH, loadFlow, startFlow } from './guest-flows.js';
+import { endFlow, GUEST_FLOW_PATH, loadFlow, saveFlow, startFlow } from './guest-flows.js';
 import { redemptionText } from './guest-texts.js';
 
 /** Where a guest flow started from a sign-in page hands back to it. */
@@ -69,7 +69,9 @@ export async function startGuestSignIn(
 export type GuestSignInResult =
   | { kind: 'cancelled' }
   | { kind: 'signed-in'; guestId: string; amr: string[]; authTime: number }
-  | { kind: 'refused'; page: { title: string; body: string } };
+  | { kind: 'refused'; page: { title: string; body: string } }
+  /** The proof predates the guest's sign-ins ending: the flow goes on at `path` and asks for a fresh one. */
+  | { kind: 'prove-again'; path: string };
 
 /**
  * Ends this browser's guest flow for the interaction `uid` of `tenant` and says how it ended; undefined
@@ -86,9 +88,17 @@ export async function takeGuestSignIn(
   const loaded = await loadFlow(ctx, request);
   const flow = loaded?.flow;
   if (!loaded || !flow || flow.purpose !== 'signin' || flow.tenantId !== tenant.id || flow.interactionUid !== uid || !flow.outcome) return undefined;
+  const guest = flow.outcome === 'cancelled' ? undefined : await findUser(ctx.db.kysely, tenant.id, flow.outcome.guestId);
+  if (guest?.accountEnabled && flow.proven && !provenSinceSignInsEnded(guest, flow.proven.authTime)) {
+    // The guest's sign-ins ended after this proof was made (a revoke that came while the flow ran):
+    // the same flow asks for a fresh proof, as if the person had chosen "use another account".
+    const { proven: _proven, external: _external, outcome: _outcome, guestId: _guestId, ...rest } = flow;
+    loaded.flow = { ...rest, freshSignIn: true, passcodeSent: false };
+    await saveFlow(ctx, loaded);
+    return { kind: 'prove-again', path: GUEST_FLOW_PATH };
+  }
   await endFlow(ctx, reply, loaded);
   if (flow.outcome === 'cancelled') return { kind: 'cancelled' };
-  const guest = await findUser(ctx.db.kysely, tenant.id, flow.outcome.guestId);
   if (!guest?.accountEnabled || !flow.proven) {
     const t = redemptionText(locale);
     return { kind: 'refused', page: { title: t.disabledTitle, body: t.disabledBody(tenant.displayName) } };

@@ -230,6 +230,7 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
         .headers(pageHeaders)
         .send(messagePage(it.locale, result.page.title, result.page.body, brandOf(it.tenant)));
     if (result.kind === 'cancelled') return finish(it, request, reply, { error: 'access_denied', error_description: 'The person cancelled the sign-in.' });
+    if (result.kind === 'prove-again') return reply.redirect(result.path, 303);
     return finish(it, request, reply, { login: { accountId: result.guestId, amr: result.amr, ts: result.authTime } });
   });
 
