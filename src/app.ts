@@ -163,7 +163,7 @@ export async function createApp(ctx: AppContext, options: AppOptions): Promise<F
 <p>${t.homeBody}</p>
 ${
   count === 0
-    ? html`<p>${t.homeNext}</p><pre><code>npx foyer tenant create --name "Contoso" --admin-email admin@contoso.example --admin-password-stdin</code></pre>`
+    ? html`<p>${t.homeNext}</p><pre><code>npx foyer tenant create --name "Contoso" --domain contoso.example --admin-email admin@contoso.example --admin-password-stdin</code></pre>`
     : ''
 }
 ${

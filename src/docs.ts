@@ -5,9 +5,17 @@ import { errorCatalogue } from './platform/errors/catalogue.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+/** The secrets the `foyer` command reads from the environment, and the commands that read each. */
+export const cliSecretVariables = [
+  { env: 'FOYER_ADMIN_PASSWORD', commands: ['foyer tenant create'] },
+  { env: 'FOYER_USER_PASSWORD', commands: ['foyer user create', 'foyer user set-password'] },
+  { env: 'FOYER_IDP_CLIENT_SECRET', commands: ['foyer idp add'] },
+] as const;
+
 export function renderConfigurationDoc(): string {
+  const cliSecretRows = cliSecretVariables.map((v) => `| \`${v.env}\` | ${v.commands.map((c) => `\`${c}\``).join(', ')} |`).join('\n');
   const rows = optionDocs()
-    .map((o) => `| \`${o.env}\` | \`${o.key}\` | ${cell(o.defaultText)} | ${cell(o.description)} |`)
+    .map((o) => `| \`${o.env}\` | ${o.secret ? '(environment only)' : `\`${o.key}\``} | ${cell(o.defaultText)} | ${cell(o.description)} |`)
     .join('\n');
   return `# Configuration reference
 
@@ -20,7 +28,9 @@ read when it exists, by \`foyer start\` and by every other \`foyer\` command ali
 written there gives the links and issuers the command prints the server's real address. Commands that
 print links say on standard error which setting their public URL came from, unless \`FOYER_PUBLIC_URL\`
 is set.
-An unknown key in the file, or a value of the wrong type, stops Foyer at start with a message naming it.
+An unknown key in the file, or a value of the wrong type, stops Foyer at start with a message naming it;
+so does a secret (the master keys), which is read from the environment only, so that a copy of the data
+folder never carries the key that unwraps the database's secrets.
 
 | variable | file key | default | what it does |
 | --- | --- | --- | --- |
@@ -31,8 +41,12 @@ when first needed and kept in the database, so several processes on one database
 configuration. They are stored encrypted under the master key (\`FOYER_MASTER_KEY\`), which is not: see
 "Secrets at rest" in the README for the rollover to a new master key (\`foyer keys rewrap\`).
 
-The CLI also reads \`FOYER_ADMIN_PASSWORD\` (\`foyer tenant create\`) and \`FOYER_USER_PASSWORD\`
-(\`foyer user create\`), so passwords need not appear in the process list.
+The \`foyer\` command also reads secrets from these variables (or from standard input, or a prompt), so
+they need not appear in the process list:
+
+| variable | read by |
+| --- | --- |
+${cliSecretRows}
 `;
 }
 

@@ -2,6 +2,7 @@
  * Starting and stopping a Foyer process: open the database, migrate, build the app, listen, and keep
  * the tables of expiring things (sessions, codes, counters) tidy.
  */
+import type { AddressInfo } from 'node:net';
 import type { DestinationStream, Logger } from 'pino';
 import { createApp, type FoyerApp } from './app.js';
 import { wrapPlaintextSecrets } from './directory/secrets-at-rest.js';
@@ -13,13 +14,13 @@ import { type AppContext, createContext } from './platform/context.js';
 import { loadInstanceSecrets } from './platform/instance-secrets.js';
 import { createLogger, withRedaction } from './platform/log.js';
 import { masterKeys } from './platform/master-key.js';
-import { assertPrivateDatabaseFile, type Database, openDatabase } from './platform/storage/database.js';
+import { assertPrivateDatabaseFile, type Database, databaseFolderWarning, openDatabase } from './platform/storage/database.js';
 import { migrate } from './platform/storage/migrate.js';
 
 export interface RunningFoyer {
   ctx: AppContext;
   app: FoyerApp;
-  /** The address it listens on, e.g. http://127.0.0.1:8080 */
+  /** An address to reach it at, e.g. http://127.0.0.1:8080 (the public URL when it does not listen) */
   address: string;
   close(): Promise<void>;
 }
@@ -42,6 +43,8 @@ export async function startFoyer(config: Readonly<Config>, options: StartOptions
   const log = options.log ? withRedaction(options.log) : createLogger(config, options.logDestination);
   const clock = options.clock ?? systemClock;
   assertPrivateDatabaseFile(config.databaseUrl);
+  const folderWarning = databaseFolderWarning(config.databaseUrl);
+  if (folderWarning) log.warn(folderWarning);
   const db = options.db ?? openDatabase(config.databaseUrl);
   const registry = features(options.features);
   const ctx = createContext({ config, db, clock, log });
@@ -50,13 +53,15 @@ export async function startFoyer(config: Readonly<Config>, options: StartOptions
     masterKeys(ctx); // a missing or malformed master key stops the start before anything is written
     const outcome = await migrate(db);
     if (outcome.applied.length) log.info({ applied: outcome.applied, database: db.description }, 'database migrated');
-    const wrapped = await wrapPlaintextSecrets(ctx);
-    if (wrapped.rewrapped) log.info({ rows: wrapped.rewrapped, masterKeyId: wrapped.keyId }, 'secrets stored in clear were wrapped under the master key');
+    // Refuses a database holding values under a master key this process lacks; wraps (and replaces) secrets in clear, logging at warn.
+    await wrapPlaintextSecrets(ctx);
     const secrets = await loadInstanceSecrets(ctx);
     const app = await createApp(ctx, { secrets, registry });
     let address = config.publicUrl;
+    let bound: string | undefined;
     if (options.listen !== false) {
-      address = await app.http.listen({ port: config.port, host: config.host });
+      address = await app.http.listen({ port: config.port, host: bindAddress(config) });
+      bound = boundAddress(app.http.server.address() as AddressInfo);
     } else {
       await app.http.ready();
     }
@@ -65,10 +70,14 @@ export async function startFoyer(config: Readonly<Config>, options: StartOptions
     }
     if ((await countTenants(db.kysely)) === 0) {
       log.info(
-        'No organization exists yet. Create the first one with: npx foyer tenant create --name "Contoso" --admin-email admin@contoso.example --admin-password-stdin',
+        'No organization exists yet. Create the first one with: npx foyer tenant create --name "Contoso" --domain contoso.example --admin-email admin@contoso.example --admin-password-stdin',
       );
     }
-    log.info({ publicUrl: config.publicUrl, database: db.description }, `Foyer is listening on ${address}`);
+    // The address really bound (0.0.0.0 is every interface, 127.0.0.1 this machine only), and where to open it.
+    log.info(
+      { publicUrl: config.publicUrl, database: db.description, ...(bound ? { listen: bound } : {}) },
+      bound ? `Foyer is listening on ${bound}; open ${config.publicUrl}` : `Foyer is ready at ${address}`,
+    );
     const housekeeping = startHousekeeping(ctx, registry.features);
     const workers = registry.workers.map((w) => w(ctx));
     return {
@@ -87,6 +96,16 @@ export async function startFoyer(config: Readonly<Config>, options: StartOptions
     if (!options.db) await db.close().catch(() => {});
     throw err;
   }
+}
+
+/** Where the server binds: `FOYER_HOST`, else this machine only in development and every interface in production. */
+export function bindAddress(config: Pick<Config, 'host' | 'mode'>): string {
+  return config.host ?? (config.mode === 'production' ? '0.0.0.0' : '127.0.0.1');
+}
+
+/** `http://127.0.0.1:8080`, `http://0.0.0.0:8080`, `http://[::]:8080`: the socket's own address. */
+function boundAddress(info: AddressInfo): string {
+  return `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`;
 }
 
 const HOUSEKEEPING_MS = 10 * 60 * 1000;

@@ -12,6 +12,7 @@ import {
   addApplicationPassword,
   createApplication,
   deleteApplication,
+  findOwnerApplication,
   removeApplicationPassword,
   requireApplicationByAnyId,
   updateApplication,
@@ -21,6 +22,7 @@ import { toGraphApplication, toPasswordCredential } from '../graph/index.js';
 import { type CliHelpers, UsageError } from '../platform/cli/helpers.js';
 import type { AppContext } from '../platform/context.js';
 import { parseCollectionQuery } from '../platform/odata/query.js';
+import { permissionNames, redirectUris } from './shapes.js';
 
 /** More than a tenant registers by hand; `app list` is for people and scripts, not for paging. */
 const LIST_LIMIT = '999';
@@ -36,11 +38,17 @@ function describeCredential(c: PasswordCredential): string {
   return `  secret ${c.keyId}  ${c.hint}…  ${c.displayName ?? '(no name)'}  from ${new Date(c.startDateTime).toISOString()} ${end}`;
 }
 
-function describeApp(a: Application, credentials: PasswordCredential[]): string {
+function describeOwner(a: Application, owner: Application | undefined): string {
+  if (owner) return `${owner.displayName} (appId ${owner.appId}), which may manage it with Application.ReadWrite.OwnedBy`;
+  return a.ownerAppId ? `an app since deleted (appId ${a.ownerAppId})` : '(none: registered by a person or the command line)';
+}
+
+function describeApp(a: Application, credentials: PasswordCredential[], owner?: Application): string {
   return [
     `${a.displayName} (${a.id})`,
     `  appId (client id): ${a.appId}`,
     `  kind:               ${a.publicClient ? 'public client (no secret)' : 'confidential client'}`,
+    `  owner:              ${describeOwner(a, owner)}`,
     `  permissions:        ${a.applicationPermissions.join(', ') || '(none)'}`,
     `  delegated:          ${a.delegatedPermissions.join(', ') || '(none)'}`,
     `  redirect URIs:      ${a.redirectUris.join(', ') || '(none)'}`,
@@ -48,16 +56,21 @@ function describeApp(a: Application, credentials: PasswordCredential[]): string 
   ].join('\n');
 }
 
-/** An `--end` value: an ISO 8601 date or date-time (a bare date is midnight UTC). */
+const ISO_DATE = /^\d{4}-\d\d-\d\d(?:T\d\d:\d\d(?::\d\d(?:\.\d{1,3})?)?(Z|[+-]\d\d:\d\d)?)?$/i;
+
+/**
+ * An `--end` value: an ISO 8601 date or date-time, in UTC unless it names its offset (a bare date is
+ * midnight UTC, and so is a time without a zone: the same command gives the same date on every host).
+ */
 function parseEnd(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (!/^\d{4}-\d\d-\d\d/.test(value) || Number.isNaN(ms))
-    throw new UsageError(`--end '${value}' is not an ISO 8601 date, like 2027-06-30 or 2027-06-30T12:00:00Z.`);
+  const match = ISO_DATE.exec(value);
+  const ms = match ? Date.parse(value.includes('T') && !match[1] ? `${value}Z` : value) : Number.NaN;
+  if (Number.isNaN(ms)) throw new UsageError(`--end '${value}' is not an ISO 8601 date, like 2027-06-30 or 2027-06-30T12:00:00Z.`);
   return ms;
 }
 
-export function registerAppCli(program: Command, { io, withContext, print, collect }: CliHelpers): void {
+export function registerAppCli(program: Command, { io, withContext, print }: CliHelpers): void {
   /** Runs `fn` on the tenant's app named by `--app`. */
   const onApp = <T>(opts: AppOptions, fn: (ctx: AppContext, tenantId: string, app: Application) => Promise<T>) =>
     withContext(io, async (ctx) => {
@@ -71,9 +84,9 @@ export function registerAppCli(program: Command, { io, withContext, print, colle
     .description('register an app (an OIDC client) in a tenant; a confidential one gets its first secret (valid two years)')
     .requiredOption('--tenant <tenant>', 'tenant id or domain')
     .requiredOption('--name <name>', 'display name')
-    .option('--permissions <list>', 'Graph application permissions to grant, e.g. User.Invite.All,User.Read.All', collect)
-    .option('--scopes <list>', 'Graph delegated permissions the app may ask a person for (default User.Read)', collect)
-    .option('--redirect-uri <uri...>', 'redirect URIs (repeatable)', collect)
+    .option('--permissions <list>', 'Graph application permissions to grant, e.g. User.Invite.All,User.Read.All', permissionNames)
+    .option('--scopes <list>', 'Graph delegated permissions the app may ask a person for (default User.Read)', permissionNames)
+    .option('--redirect-uri <uri...>', 'redirect URIs (repeatable)', redirectUris)
     .option('--public', 'a public client (no secret; single-page and native apps)')
     .option('--json', 'print the result as JSON')
     .action(
@@ -139,16 +152,17 @@ export function registerAppCli(program: Command, { io, withContext, print, colle
 
   app
     .command('show')
-    .description('show an app, its permissions and its secrets (their hints, never the secrets)')
+    .description('show an app, its owner (the app that registered it, if any), its permissions and its secrets (their hints, never the secrets)')
     .requiredOption('--tenant <tenant>', 'tenant id or domain')
     .requiredOption('--app <app>', 'the app: its object id or appId (client id)')
-    .option('--json', 'print the result as JSON (a Graph application object)')
+    .option('--json', 'print the result as JSON (a Graph application object, with owners as $expand=owners shows them)')
     .action(async (opts: AppOptions) => {
-      const { a, credentials } = await onApp(opts, async (ctx, _tenantId, a) => ({
+      const { a, credentials, owner } = await onApp(opts, async (ctx, _tenantId, a) => ({
         a,
         credentials: (await listPasswordCredentials(ctx.db.kysely, [a.id])).get(a.id) ?? [],
+        owner: await findOwnerApplication(ctx.db.kysely, a),
       }));
-      print(!!opts.json, toGraphApplication(a, credentials), describeApp(a, credentials));
+      print(!!opts.json, toGraphApplication(a, credentials, undefined, owner ? [owner] : []), describeApp(a, credentials, owner));
     });
 
   app
@@ -157,9 +171,9 @@ export function registerAppCli(program: Command, { io, withContext, print, colle
     .requiredOption('--tenant <tenant>', 'tenant id or domain')
     .requiredOption('--app <app>', 'the app: its object id or appId (client id)')
     .option('--name <name>', 'display name')
-    .option('--permissions <list>', 'Graph application permissions granted', collect)
-    .option('--scopes <list>', 'Graph delegated permissions the app may ask a person for', collect)
-    .option('--redirect-uri <uri...>', 'redirect URIs (repeatable)', collect)
+    .option('--permissions <list>', 'Graph application permissions granted', permissionNames)
+    .option('--scopes <list>', 'Graph delegated permissions the app may ask a person for', permissionNames)
+    .option('--redirect-uri <uri...>', 'redirect URIs (repeatable)', redirectUris)
     .option('--json', 'print the result as JSON (a Graph application object)')
     .action(async (opts: AppOptions & { name?: string; permissions?: string[]; scopes?: string[]; redirectUri?: string[] }) => {
       if (opts.name === undefined && !opts.permissions && !opts.scopes && !opts.redirectUri) {
@@ -195,7 +209,10 @@ export function registerAppCli(program: Command, { io, withContext, print, colle
     .requiredOption('--tenant <tenant>', 'tenant id or domain')
     .requiredOption('--app <app>', 'the app: its object id or appId (client id)')
     .option('--display-name <name>', "the secret's name, to tell it from the others")
-    .option('--end <date>', 'when it stops working, ISO 8601 (default: two years from now)')
+    .option(
+      '--end <date>',
+      'when it stops working: ISO 8601, read as UTC unless it has an offset, e.g. 2027-06-30, 2027-06-30T12:00 (UTC), 2027-06-30T12:00+02:00 (default: two years from now)',
+    )
     .option('--json', 'print the result as JSON (a Graph passwordCredential, with secretText)')
     .action(async (opts: AppOptions & { displayName?: string; end?: string }) => {
       const end = parseEnd(opts.end);

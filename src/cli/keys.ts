@@ -7,11 +7,14 @@
  *   restart them one at a time (until the rewrap they keep wrapping new secrets under the old key, which
  *   the processes not yet restarted can read); run `foyer keys rewrap` with the same two variables; then
  *   drop FOYER_MASTER_KEY_PREVIOUS. Every process reads both keys throughout, so none stops serving.
+ *   It waits `--settle` seconds (10) after its passes for rows sealed under the old key just before it
+ *   started, runs a final pass, and exits non-zero, naming the count, if any row is still not under the
+ *   new key.
  */
 import { chmodSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { rewrapAllSecrets } from '../directory/secrets-at-rest.js';
-import type { CliHelpers } from '../platform/cli/helpers.js';
+import { type CliHelpers, shaped } from '../platform/cli/helpers.js';
 import { generateMasterKey, masterKeyId } from '../platform/master-key.js';
 
 export function registerKeyCommands(program: Command, { io, withContext, print }: CliHelpers): void {
@@ -44,9 +47,14 @@ export function registerKeyCommands(program: Command, { io, withContext, print }
   keys
     .command('rewrap')
     .description('re-encrypt every secret in the database under FOYER_MASTER_KEY (the old key given as FOYER_MASTER_KEY_PREVIOUS); safe while servers run')
+    .option(
+      '--settle <seconds>',
+      'seconds to wait before the final pass, for secrets a running process sealed under the old key just before the rewrap (default 10)',
+      shaped((v) => (/^\d{1,4}$/.test(v) ? undefined : 'a whole number of seconds')),
+    )
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { json?: boolean }) => {
-      const outcome = await withContext(io, (ctx) => rewrapAllSecrets(ctx));
+    .action(async (opts: { json?: boolean; settle?: string }) => {
+      const outcome = await withContext(io, (ctx) => rewrapAllSecrets(ctx, { settleSeconds: opts.settle === undefined ? 10 : Number(opts.settle) }));
       print(
         !!opts.json,
         outcome,

@@ -2,7 +2,8 @@
  * The `foyer` command: run the server and do every administrative task a script needs, each with
  * `--json` output that uses Graph's property names.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { assignRole } from '../directory/role-assignments.js';
 import { directoryRoles } from '../directory/roles.js';
@@ -10,7 +11,7 @@ import { requireTenant } from '../directory/tenants.js';
 import { createMember } from '../directory/users.js';
 import { features, installFeatures } from '../features.js';
 import { ProviderRegistry } from '../oidc/index.js';
-import { type CliHelpers, type CliIo, collect, listOf, printer, UsageError } from '../platform/cli/helpers.js';
+import { type CliHelpers, type CliIo, collect, listOf, printer, refuseRepeatedOptions, UsageError } from '../platform/cli/helpers.js';
 import { readSecret, stdinReader } from '../platform/cli/secrets-input.js';
 import { systemClock } from '../platform/clock.js';
 import { ConfigError, loadConfig, publicUrlSource } from '../platform/config/load.js';
@@ -22,6 +23,7 @@ import { openDatabase } from '../platform/storage/database.js';
 import { migrate } from '../platform/storage/migrate.js';
 import { registerAppCli } from './apps.js';
 import { registerKeyCommands } from './keys.js';
+import { emailAddress } from './shapes.js';
 import { registerTenantCli } from './tenants.js';
 
 export type { CliIo } from '../platform/cli/helpers.js';
@@ -45,9 +47,25 @@ function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
+/**
+ * A SQLite database file that does not exist, for a command that must not create one: run from another
+ * folder, the default `sqlite:./.foyer/foyer.db` would otherwise be a new, empty database there, and the
+ * command would answer as if the instance had nothing in it.
+ */
+function refuseNewSqliteFile(databaseUrl: string): void {
+  if (!databaseUrl.startsWith('sqlite:') || databaseUrl === 'sqlite::memory:') return;
+  const file = resolve(databaseUrl.slice('sqlite:'.length));
+  if (existsSync(file)) return;
+  throw new ConfigError(
+    `no database at ${file}: run the command in the folder where \`npm start\` (foyer start) runs, or set FOYER_DATABASE_URL to the server's database. ` +
+      '(`foyer start`, `foyer migrate` and `foyer tenant create` create a new one.)',
+  );
+}
+
 /** Opens the database from configuration, migrates it, runs `fn` (the features' listeners installed), and closes it. */
-async function withContext<T>(io: CliIo, fn: (ctx: AppContext) => Promise<T>): Promise<T> {
+async function withContext<T>(io: CliIo, fn: (ctx: AppContext) => Promise<T>, options: { createDatabase?: boolean } = {}): Promise<T> {
   const config = loadConfig(io.env, { logLevel: 'warn' } as Partial<Config>);
+  if (!options.createDatabase) refuseNewSqliteFile(config.databaseUrl);
   const db = openDatabase(config.databaseUrl);
   try {
     await migrate(db);
@@ -59,14 +77,22 @@ async function withContext<T>(io: CliIo, fn: (ctx: AppContext) => Promise<T>): P
   }
 }
 
-export function buildCli(io: CliIo = defaultIo): Command {
+/**
+ * Builds the command tree. With `json`, commander's own usage errors are not printed (nor the help after
+ * them): runCli prints them as `{"error": …}`, as every other error of a `--json` command.
+ */
+export function buildCli(io: CliIo = defaultIo, { json = false }: { json?: boolean } = {}): Command {
   const program = new Command('foyer')
     .description('Foyer: B2B collaboration identity service. Configuration comes from FOYER_* environment variables (docs/configuration.md).')
     .version(packageVersion(), '-V, --version', 'print the version of Foyer')
-    .showHelpAfterError()
+    .showHelpAfterError(!json)
     // Before any subcommand is added, so they inherit it: errors come back to runCli, never process.exit.
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+    .configureOutput({
+      writeOut: (s) => io.out(s.trimEnd()),
+      writeErr: (s) => io.err(s.trimEnd()),
+      ...(json ? { outputError: () => {} } : {}),
+    });
 
   const print = printer(io);
   const stdin = stdinReader();
@@ -128,11 +154,11 @@ export function buildCli(io: CliIo = defaultIo): Command {
     .command('create')
     .description('create a member of a tenant')
     .requiredOption('--tenant <tenant>', 'tenant id or domain')
-    .requiredOption('--upn <userPrincipalName>', "sign-in name on one of the tenant's verified domains")
+    .requiredOption('--upn <userPrincipalName>', "sign-in name on one of the tenant's verified domains", emailAddress('a sign-in name'))
     .option('--display-name <name>', 'display name (default: the part of the UPN before @)')
-    .option('--mail <address>', 'e-mail address (default: the UPN)')
+    .option('--mail <address>', 'e-mail address (default: the UPN)', emailAddress('an e-mail address'))
     .option('--role <role...>', `directory roles (repeatable, or comma-separated): ${Object.keys(roleNames).join(', ')}`, listOf(Object.keys(roleNames)))
-    .option('--password <password>', 'the password (visible to other local users: prefer the next two)')
+    .option('--password <password>', 'the password (visible to other local users: prefer FOYER_USER_PASSWORD or --password-stdin)')
     .option('--password-stdin', 'read the password from the first line of standard input')
     .option('--json', 'print the result as JSON')
     .action(
@@ -179,34 +205,33 @@ export function buildCli(io: CliIo = defaultIo): Command {
     );
 
   for (const feature of registry.features) for (const commands of feature.cli ?? []) commands(program, helpers);
+  refuseRepeatedOptions(program);
   return program;
 }
 
 /** Runs the CLI; returns the exit code (0 ok, 1 refused, 2 usage or configuration). */
 export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
-  const program = buildCli(io);
+  const json = argv.includes('--json');
+  const program = buildCli(io, { json });
+  /** The error as `{"error": {"code", "message"}}` with --json, else as a line of text. */
+  const fail = (exitCode: number, code: string, message: string, label = 'error') => {
+    io.err(json ? JSON.stringify({ error: { code, message } }) : `${label}: ${message}`);
+    return exitCode;
+  };
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
-    const json = argv.includes('--json');
     const code = (err as { code?: unknown } | undefined)?.code;
     if (typeof code === 'string' && code.startsWith('commander.')) {
-      return code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : 2;
-    }
-    if (err instanceof UsageError) {
-      io.err(`error: ${err.message}`);
+      if (code === 'commander.helpDisplayed' || code === 'commander.version') return 0;
+      // Without --json commander has printed it already (with the help after it).
+      if (json) fail(2, 'cli.usage', (err as Error).message.replace(/^error: /, ''));
       return 2;
     }
-    if (err instanceof FoyerError) {
-      io.err(json ? JSON.stringify({ error: { code: err.code, message: err.message } }) : `error: ${err.message}`);
-      return 1;
-    }
-    if (err instanceof ConfigError) {
-      io.err(`configuration error: ${err.message}`);
-      return 2;
-    }
-    io.err(`error: ${(err as Error).message ?? String(err)}`);
-    return 1;
+    if (err instanceof UsageError) return fail(2, 'cli.usage', err.message);
+    if (err instanceof FoyerError) return fail(1, err.code, err.message);
+    if (err instanceof ConfigError) return fail(2, 'cli.configuration', err.message, 'configuration error');
+    return fail(1, 'cli.failed', (err as Error).message ?? String(err));
   }
 }

@@ -7,6 +7,7 @@ import { rotateSigningKey } from '../directory/signing-keys.js';
 import { listTenants } from '../directory/tenant-list.js';
 import { createTenant, listTenantDomains, requireTenant } from '../directory/tenants.js';
 import type { CliHelpers } from '../platform/cli/helpers.js';
+import { domainNames, emailAddress } from './shapes.js';
 
 /** More than a development instance holds; `tenant list` is for people, not for paging. */
 const LIST_LIMIT = 1000;
@@ -25,7 +26,7 @@ function signInNameNote(email: string, upn: string, domainsGiven: boolean): stri
   ].join('\n');
 }
 
-export function registerTenantCli(program: Command, { io, withContext, print, collect, readSecret, notePublicUrl }: CliHelpers): void {
+export function registerTenantCli(program: Command, { io, withContext, print, readSecret, notePublicUrl }: CliHelpers): void {
   const tenant = program.command('tenant').description('organizations (tenants)');
   tenant
     .command('create')
@@ -34,12 +35,12 @@ export function registerTenantCli(program: Command, { io, withContext, print, co
     .option(
       '--domain <domain...>',
       "verified domains of the organization (repeatable, or comma-separated); the administrator's sign-in name uses them",
-      collect,
+      domainNames,
     )
     .option('--slug <slug>', 'the first label of the initial domain (default: from the name)')
-    .requiredOption('--admin-email <email>', "the first administrator's e-mail address")
+    .requiredOption('--admin-email <email>', "the first administrator's e-mail address", emailAddress('an e-mail address'))
     .option('--admin-name <name>', "the first administrator's display name")
-    .option('--admin-password <password>', 'the administrator password (visible to other local users: prefer the next two)')
+    .option('--admin-password <password>', 'the administrator password (visible to other local users: prefer FOYER_ADMIN_PASSWORD or --admin-password-stdin)')
     .option('--admin-password-stdin', 'read the administrator password from the first line of standard input')
     .option('--json', 'print the result as JSON')
     .action(
@@ -61,15 +62,19 @@ export function registerTenantCli(program: Command, { io, withContext, print, co
           flag: '--admin-password',
           stdinFlag: '--admin-password-stdin',
         });
-        const created = await withContext(io, (ctx) =>
-          createTenant(ctx, {
-            name: opts.name,
-            domains: opts.domain ?? [],
-            adminEmail: opts.adminEmail,
-            adminPassword: password,
-            ...(opts.adminName ? { adminDisplayName: opts.adminName } : {}),
-            ...(opts.slug ? { slug: opts.slug } : {}),
-          }),
+        // The documented first command: it may create the database (the others refuse a missing file).
+        const created = await withContext(
+          io,
+          (ctx) =>
+            createTenant(ctx, {
+              name: opts.name,
+              domains: opts.domain ?? [],
+              adminEmail: opts.adminEmail,
+              adminPassword: password,
+              ...(opts.adminName ? { adminDisplayName: opts.adminName } : {}),
+              ...(opts.slug ? { slug: opts.slug } : {}),
+            }),
+          { createDatabase: true },
         );
         const value = {
           id: created.tenant.id,

@@ -83,8 +83,8 @@ export async function listSigningKeys(ctx: AtRestContext, tenantId: string, now:
 }
 
 /**
- * Makes a new key the signing key. The previous ones are retired and stay published for `graceSeconds`.
- * Returns the new kid.
+ * Makes a new key the signing key. The previous ones are retired and stay published for `graceSeconds`;
+ * 0 withdraws them at once (a key that was exposed: tokens it signed stop verifying). Returns the new kid.
  */
 export async function rotateSigningKey(ctx: AtRestContext, tenantId: string, graceSeconds: number): Promise<string> {
   const key = await generateSigningKey(ctx);

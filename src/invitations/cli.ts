@@ -3,20 +3,22 @@
  * show|list` (with each invitation's e-mail delivery state). The command line is the operator's: it is
  * not rate-limited and needs no token, but it obeys the tenant's policies like any inviter.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { type Actor, activities, recordAudit } from '../directory/audit-log.js';
+import { normalizeDomain } from '../directory/domains.js';
 import { requireTenant } from '../directory/tenants.js';
 import { findMemberBySignInName, listRoleIdsOf } from '../directory/users.js';
 import { type DeliveryReport, deliveryOf } from '../mail/index.js';
-import { type CliHelpers, oneOf, UsageError } from '../platform/cli/helpers.js';
+import { type CliHelpers, oneOf, shaped, UsageError } from '../platform/cli/helpers.js';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { newId } from '../platform/ids.js';
 import { BulkCsvError, type BulkInviteResult, formatBulkInviteResults, parseBulkInviteCsv } from './bulk-csv.js';
 import { createInvitation, type Inviter } from './create-invitation.js';
 import { findInvitation, listInvitations } from './invitation-queries.js';
+import { checkRedirectUrl } from './invite-rules.js';
 
 /** How many invitations a bulk run has in flight at once (PostgreSQL overlaps round trips). */
 const BULK_CONCURRENCY = 8;
@@ -38,19 +40,33 @@ function deliveryText(d: DeliveryReport | undefined | null): string {
 
 const INVITED_USER_TYPES = ['Guest', 'Member'] as const;
 
+/**
+ * Shape checks of the options, so that a bad value is a usage error naming the flag (exit 2). An address
+ * needs one `@` and a domain name after it; the invitation's finer rules (Entra's set of characters, no
+ * `+`) stay refusals (exit 1) with the invitation's message, as src/cli/shapes.ts does for the others.
+ */
+const address = shaped((v) =>
+  /^[^@\s]+@[^@\s]+$/.test(v.trim()) && normalizeDomain(v.slice(v.lastIndexOf('@') + 1))
+    ? undefined
+    : "It is not one person's e-mail address, like ada@fabrikam.example.",
+);
+const redirectUrl = shaped((v) =>
+  checkRedirectUrl(v) ? 'It must be an absolute https URL (http only on localhost), without user name or password, of at most 2048 characters.' : undefined,
+);
+
 export function registerInvitationCli(program: Command, { io, withContext, print, notePublicUrl }: CliHelpers): void {
   program
     .command('invite')
     .description("invite a guest by e-mail, or many from a CSV file in Entra's bulk-invite format")
     .requiredOption('--tenant <tenant>', 'tenant id or domain')
-    .option('--email <address>', 'the address to invite')
-    .option('--redirect-url <url>', 'where the guest lands after redeeming (https)')
+    .option('--email <address>', 'the address to invite', address)
+    .option('--redirect-url <url>', 'where the guest lands after redeeming (https)', redirectUrl)
     .option('--display-name <name>', "the guest's display name")
-    .option('--type <type>', 'Guest (default) or Member, in any case', oneOf(INVITED_USER_TYPES), 'Guest' as const)
+    .option('--type <type>', 'Guest or Member, in any case', oneOf(INVITED_USER_TYPES), 'Guest' as const)
     .option('--send', 'send the invitation e-mail (default: only print the redeem link)')
     .option('--message <text>', 'a personal message for the e-mail')
     .option('--language <tag>', 'language of the e-mail, e.g. sv-SE')
-    .option('--cc <address>', 'send a copy to this address')
+    .option('--cc <address>', 'send a copy to this address', address)
     .option('--inviter <upn>', 'a member to name as the inviter and sponsor (Reply-To of the e-mail)')
     .option('--csv <file>', "bulk: Entra's bulk-invite CSV (Email address to invite, Redirection url, Send invitation message, Customized invitation message)")
     .option('--results <file>', 'bulk: where to write the per-row results (default: <file>.results.csv)')
@@ -185,7 +201,11 @@ export function registerInvitationCli(program: Command, { io, withContext, print
       });
     });
     // Redeem links are bearer secrets: the results file is readable by its owner only.
-    await writeFile(resultsFile, formatBulkInviteResults(results), { mode: 0o600 });
+    // Redeem links inside: owner only. `mode` applies to a new file only, so an older results file that
+    // others could read is made private before the links are written into it.
+    await writeFile(resultsFile, '', { mode: 0o600 });
+    await chmod(resultsFile, 0o600);
+    await writeFile(resultsFile, formatBulkInviteResults(results));
     const summary = { rows: rows.length, invited: rows.length - failed, failed, resultsFile };
     print(!!opts.json, summary, `Invited ${summary.invited} of ${summary.rows}; ${failed} failed. Results: ${resultsFile}`);
   }
@@ -227,7 +247,7 @@ export function registerInvitationCli(program: Command, { io, withContext, print
     .description('recent invitations, newest first, with their e-mail delivery state')
     .requiredOption('--tenant <tenant>', 'tenant id or domain')
     .option('--user <id>', "only this guest's invitations")
-    .option('--top <n>', 'how many (default 50)', '50')
+    .option('--top <n>', 'how many, 1 to 999', '50')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { tenant: string; user?: string; top: string; json?: boolean }) => {
       const top = Number(opts.top);

@@ -4,6 +4,6 @@
  */
 export { mailFeature } from './feature.js';
 export { type DeliveryOutcome, type MailKind, type MailSlots, type QueuedMail, registerMailKind } from './kinds.js';
-export { findMailboxMessage, listMailbox } from './mailbox.js';
+export { findMailboxMessage, listMailbox, listMailboxPage, type MailboxMessage } from './mailbox.js';
 export type { ComposedEmail, Mailbox } from './message.js';
 export { cancelQueuedMail, type DeliveryReport, deliveryOf, enqueueMail, outboxSignal } from './outbox.js';

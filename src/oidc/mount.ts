@@ -5,11 +5,15 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { isOAuthClientEndpoint, sendOAuthError } from './oauth-errors.js';
+import { clientEndpointMethods, isOAuthClientEndpoint, sendMethodNotAllowed, sendOAuthError } from './oauth-errors.js';
 import type { ProviderRegistry } from './registry.js';
 
+/**
+ * The provider's paths below `/{tenant}`, in any letter case (its router folds case, as Entra does). Only
+ * authorize (`/{uid}`, a sign-in resumed) and logout (`/confirm`, `/success`) have paths below them.
+ */
 const PROVIDER_PATHS =
-  /^\/(?:v2\.0\/\.well-known\/(?:openid-configuration|oauth-authorization-server)|oauth2\/v2\.0\/(?:authorize|token|logout|revoke)(?:\/[A-Za-z0-9_-]+)*|discovery\/v2\.0\/keys)$/;
+  /^\/(?:v2\.0\/\.well-known\/(?:openid-configuration|oauth-authorization-server)|oauth2\/v2\.0\/(?:(?:authorize|logout)(?:\/[A-Za-z0-9_-]+)*|token|revoke)|discovery\/v2\.0\/keys)$/i;
 
 export function mountProviders(app: FastifyInstance, registry: ProviderRegistry, publicUrl: string): void {
   const pinned = new URL(publicUrl);
@@ -22,9 +26,14 @@ export function mountProviders(app: FastifyInstance, registry: ProviderRegistry,
     if (slash === -1) return;
     const rest = pathname.slice(slash);
     const client = isOAuthClientEndpoint(pathname);
+    // A client endpoint asked with a method it does not take (GET at token, POST at discovery, DELETE at
+    // userinfo): 405 in OAuth's shape, whether or not the tenant exists.
+    const allowed = clientEndpointMethods(rest);
+    if (allowed && !allowed.includes(request.method)) return sendMethodNotAllowed(reply, request.method, allowed);
     if (!PROVIDER_PATHS.test(rest)) {
-      // An OAuth path Foyer does not serve (introspection, device code): a client gets JSON, not a page.
-      if (client && !rest.startsWith('/openid/userinfo')) {
+      // An OAuth path Foyer does not serve (introspection, device code, anything below token or revoke):
+      // a client gets JSON, not a page. Userinfo itself is Foyer's own route (userinfo.ts).
+      if (client && rest !== '/openid/userinfo') {
         return sendOAuthError(reply, 404, 'invalid_request', `This server has no endpoint ${rest.slice(0, 200)}.`);
       }
       return;
@@ -46,7 +55,7 @@ export function mountProviders(app: FastifyInstance, registry: ProviderRegistry,
     raw.headers['x-forwarded-proto'] = pinned.protocol.slice(0, -1);
     delete raw.headers['x-forwarded-host'];
     // Discovery lives at /{tenant}/v2.0/.well-known/…; every other endpoint directly below /{tenant}.
-    raw.url = (rest.startsWith('/v2.0/.well-known/') ? rest.slice('/v2.0'.length) : rest) + search;
+    raw.url = (rest.toLowerCase().startsWith('/v2.0/.well-known/') ? rest.slice('/v2.0'.length) : rest) + search;
     raw.originalUrl = `/${segment}${raw.url}`;
     reply.hijack();
     entry.callback(raw, reply.raw);

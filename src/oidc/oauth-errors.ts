@@ -7,14 +7,41 @@
  */
 import type { FastifyReply } from 'fastify';
 
-/** The OpenID endpoints below `/{tenant}`: token, revocation, any other `oauth2/v2.0` path, discovery, keys, userinfo. */
-const OAUTH_ENDPOINT = /^\/[^/?]+\/(?:oauth2\/v2\.0\/|v2\.0\/\.well-known\/|discovery\/v2\.0\/|openid\/userinfo)/;
+/**
+ * The OpenID endpoints below `/{tenant}`: token, revocation, any other `oauth2/v2.0` path, discovery, keys,
+ * userinfo. In any letter case, as the provider matches them (and as Entra does).
+ */
+const OAUTH_ENDPOINT = /^\/[^/?]+\/(?:oauth2\/v2\.0\/|v2\.0\/\.well-known\/|discovery\/v2\.0\/|openid\/userinfo)/i;
 /** Where a person's browser is sent: those answer with pages. */
-const BROWSER_ENDPOINT = /^\/[^/?]+\/oauth2\/v2\.0\/(?:authorize|logout)(?:[/?]|$)/;
+const BROWSER_ENDPOINT = /^\/[^/?]+\/oauth2\/v2\.0\/(?:authorize|logout)(?:[/?]|$)/i;
 
 /** Whether a request to `url` (path and query) is a client's request to an OpenID endpoint, answered in OAuth's shape. */
 export function isOAuthClientEndpoint(url: string): boolean {
   return OAUTH_ENDPOINT.test(url) && !BROWSER_ENDPOINT.test(url);
+}
+
+/**
+ * The methods each client endpoint takes (the path below `/{tenant}`, lower case); OPTIONS is the CORS
+ * preflight the provider answers. Any other method is answered 405 with these in `Allow`.
+ */
+const CLIENT_ENDPOINT_METHODS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['/oauth2/v2.0/token', ['POST', 'OPTIONS']],
+  ['/oauth2/v2.0/revoke', ['POST', 'OPTIONS']],
+  ['/discovery/v2.0/keys', ['GET', 'HEAD', 'OPTIONS']],
+  ['/v2.0/.well-known/openid-configuration', ['GET', 'HEAD', 'OPTIONS']],
+  ['/v2.0/.well-known/oauth-authorization-server', ['GET', 'HEAD', 'OPTIONS']],
+  ['/openid/userinfo', ['GET', 'HEAD', 'POST']],
+]);
+
+/** The methods the client endpoint at `path` (below `/{tenant}`) takes; undefined when it is not one. */
+export function clientEndpointMethods(path: string): readonly string[] | undefined {
+  return CLIENT_ENDPOINT_METHODS.get(path.toLowerCase());
+}
+
+/** A method the endpoint does not take: 405 with the ones it does in `Allow` (RFC 9110 §15.5.6). */
+export function sendMethodNotAllowed(reply: FastifyReply, method: string, allowed: readonly string[]): FastifyReply {
+  reply.header('allow', allowed.join(', '));
+  return sendOAuthError(reply, 405, 'invalid_request', `This endpoint does not take ${method.slice(0, 20)}: use ${allowed.join(' or ')}.`);
 }
 
 export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'invalid_token' | 'server_error';

@@ -14,7 +14,8 @@
  * then rewraps every stored value.
  *
  * Values stored in clear by versions before this one are still read, and are wrapped at the next start
- * (`wrapPlaintextSecrets` in directory/secrets-at-rest.ts).
+ * (`wrapPlaintextSecrets` in directory/secrets-at-rest.ts), which also replaces the keys that were
+ * exposed in clear.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { ConfigError } from './config/load.js';
@@ -106,9 +107,10 @@ export function isMasterKeyRecord(name: string): boolean {
   return name === IN_USE;
 }
 
-function missingKey(keys: MasterKeys, keyId: string): ConfigError {
+/** The error for stored values wrapped under `keyId`, a master key this process does not hold: what to set. */
+export function missingKey(keys: MasterKeys, keyId: string, rows?: number): ConfigError {
   return new ConfigError(
-    `Secrets in the database are wrapped under master key ${keyId}, which this process does not hold (it holds ${[...keys.byId.keys()].join(', ')}). ` +
+    `${rows === undefined ? 'Secrets in the database are' : `${rows} secret${rows === 1 ? ' in the database is' : 's in the database are'}`} wrapped under master key ${keyId}, which this process does not hold (it holds ${[...keys.byId.keys()].join(', ')}). ` +
       'Set FOYER_MASTER_KEY (or FOYER_MASTER_KEY_FILE) to the key the database was set up with; while rolling over to a new key, ' +
       'give the old one as FOYER_MASTER_KEY_PREVIOUS until `foyer keys rewrap` has finished.',
   );

@@ -32,22 +32,30 @@ export async function getOrCreate(ctx: AtRestContext, name: string, make: () => 
   return openAtRest(ctx, row!.value, rowName(name));
 }
 
+/** The row holding the cookie keys. */
+export const COOKIE_KEYS = 'cookie-keys';
+
+/** A new value for the cookie keys row: one new key (cookies signed under the keys it replaces stop verifying). */
+export function newCookieKeys(): string {
+  return JSON.stringify([randomToken(32)]);
+}
+
 export async function loadInstanceSecrets(ctx: AtRestContext): Promise<InstanceSecrets> {
-  const cookieKeys = JSON.parse(await getOrCreate(ctx, 'cookie-keys', () => JSON.stringify([randomToken(32)]))) as string[];
+  const cookieKeys = JSON.parse(await getOrCreate(ctx, COOKIE_KEYS, newCookieKeys)) as string[];
   return { cookieKeys };
 }
 
 /**
- * Passes every stored secret through `rewrap(stored, aad)` and writes back what it returns (`null`:
+ * Passes every stored secret through `rewrap(stored, aad, name)` and writes back what it returns (`null`:
  * leave the row). Each row is replaced only if it still holds the value read (compare-and-set), so a
  * concurrent writer is never overwritten. Returns how many rows changed.
  */
-export async function rewrapInstanceSecrets(db: Executor, rewrap: (stored: string, aad: string) => string | null): Promise<number> {
+export async function rewrapInstanceSecrets(db: Executor, rewrap: (stored: string, aad: string, name: string) => string | null): Promise<number> {
   const rows = await db.selectFrom('instance_secrets').select(['name', 'value']).orderBy('name').execute();
   let changed = 0;
   for (const row of rows) {
     if (isMasterKeyRecord(row.name)) continue;
-    const value = rewrap(row.value, rowName(row.name));
+    const value = rewrap(row.value, rowName(row.name), row.name);
     if (value === null) continue;
     const result = await db.updateTable('instance_secrets').set({ value }).where('name', '=', row.name).where('value', '=', row.value).executeTakeFirst();
     changed += Number(result.numUpdatedRows);

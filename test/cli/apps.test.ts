@@ -11,6 +11,7 @@ import { openDatabase } from '../../src/platform/storage/database.js';
 import { backends } from '../support/backends.js';
 import { io } from '../support/cli-io.js';
 import { startTestFoyer, type TestFoyer } from '../support/foyer.js';
+import { graph } from '../support/tokens.js';
 
 describe.each(backends)('foyer app on $name', (backend) => {
   const url = backend.freshUrl();
@@ -182,5 +183,37 @@ describe.each(backends)('foyer app on $name', (backend) => {
     const r = await foyerCli(...argv);
     expect(r.code).toBe(exitCode);
     expect(r.stderr).toContain(message);
+  });
+
+  it('reads --end without a zone as UTC, whatever the local time zone', async () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      const created = await json('app', 'create', '--tenant', 'contoso.example', '--name', 'Zone check');
+      const at = (end: string) => json('app', 'secret', 'add', '--tenant', 'contoso.example', '--app', created.appId, '--end', end);
+      expect((await at('2099-06-30T12:00')).endDateTime).toBe('2099-06-30T12:00:00Z');
+      expect((await at('2099-06-30T12:00:30')).endDateTime).toBe('2099-06-30T12:00:30Z');
+      expect((await at('2099-06-30T12:00+02:00')).endDateTime).toBe('2099-06-30T10:00:00Z');
+      expect((await at('2099-06-30')).endDateTime).toBe('2099-06-30T00:00:00Z');
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+    const help = await foyerCli('app', 'secret', 'add', '--help');
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('read as UTC unless it has an offset');
+  });
+
+  it('shows which app owns an app registered through Graph with Application.ReadWrite.OwnedBy', async () => {
+    const tool = await json('app', 'create', '--tenant', 'contoso.example', '--name', 'Self-service tool', '--permissions', 'Application.ReadWrite.OwnedBy');
+    const res = await token(tool.appId, tool.clientSecret);
+    expect(res.status).toBe(200);
+    const made = await graph(foyer, (res.body as { access_token: string }).access_token, 'POST', '/applications', { displayName: 'Made by the tool' });
+    expect(made.status).toBe(201);
+    const human = await foyerCli('app', 'show', '--tenant', 'contoso.example', '--app', made.body.appId);
+    expect(human.stdout).toContain(`owner:              Self-service tool (appId ${tool.appId})`);
+    const shown = await json('app', 'show', '--tenant', 'contoso.example', '--app', made.body.id);
+    expect(shown.owners).toEqual([{ '@odata.type': '#microsoft.graph.servicePrincipal', id: tool.id, appId: tool.appId, displayName: 'Self-service tool' }]);
+    expect((await json('app', 'show', '--tenant', 'contoso.example', '--app', tool.appId)).owners).toEqual([]);
+    expect((await foyerCli('app', 'show', '--tenant', 'contoso.example', '--app', tool.appId)).stdout).toContain('owner:              (none');
   });
 });

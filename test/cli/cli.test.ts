@@ -140,14 +140,19 @@ describe.each(backends)('foyer CLI on $name', (backend) => {
   it.each([
     [
       ['tenant', 'create', '--name', 'X', '--admin-email', 'not-an-address', '--admin-password', 'Correct-Horse-9'],
-      1,
-      "error: 'not-an-address' is not a valid e-mail address.",
+      2,
+      "error: option '--admin-email <email>' argument 'not-an-address' is invalid. It is not an e-mail address",
     ],
     [['app', 'create', '--tenant', 'nowhere.example', '--name', 'X'], 1, "error: No tenant has the id or domain 'nowhere.example'."],
     [
       ['app', 'create', '--tenant', 'contoso.example', '--name', 'X', '--permissions', 'Everything.All'],
+      2,
+      "error: option '--permissions <list>' argument 'Everything.All' is invalid. 'Everything.All' is not one of: User.Read,",
+    ],
+    [
+      ['app', 'create', '--tenant', 'contoso.example', '--name', 'X', '--permissions', 'user.read'],
       1,
-      "error: 'Everything.All' is not a Graph permission Foyer knows.",
+      "error: 'User.Read' is a delegated permission only; it cannot be granted to an app acting as itself.",
     ],
     [
       ['user', 'create', '--tenant', 'contoso.example', '--upn', 'x@gmail.com', '--password', 'Long-Enough-1'],

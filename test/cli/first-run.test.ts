@@ -184,7 +184,8 @@ describe.each(backends)('the foyer command for a first-time user, on $name', (ba
   });
 
   it('runs an admin command as a real process with nothing at all on standard error', async () => {
-    const res = await foyerProcess(['tenant', 'list', '--json'], base);
+    // In a folder of its own: the repository's .foyer/config.json, if a developer wrote one, is not read.
+    const res = await foyerProcess(['tenant', 'list', '--json'], base, mkdtempSync(join(dir, 'admin-')));
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(JSON.parse(res.stdout)).toEqual(expect.arrayContaining([{ id: expect.any(String), displayName: 'Contoso' }]));

@@ -1,7 +1,8 @@
 /**
- * The newcomer's path, run for real: `foyer start` on an empty database says how to create the first
- * organization, and the README's five-minute tour, pasted into bash, invites a guest and ends with the user list
- * and a link that opens; with a wrong secret it stops at the step that failed.
+ * The newcomer's path, run for real: `foyer start` on an empty database binds this machine only (in
+ * development), says where, and says how to create the first organization with its domain; the README's
+ * five-minute tour, pasted into bash, invites a guest and ends with the user list and a link that opens; with a
+ * wrong secret, or a refused last step, it stops at the step that failed.
  */
 import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -9,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/platform/config/load.js';
+import { bindAddress } from '../../src/server.js';
 import { freePort } from '../support/foyer.js';
 import { bin, startServer } from '../support/foyer-process.js';
 
@@ -29,9 +32,20 @@ describe('a newcomer’s first minutes', () => {
     let stderr = '';
     server.child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     const line = await server.waitFor('No organization exists yet');
-    expect(JSON.parse(line)).toMatchObject({ level: 30, service: 'foyer', msg: expect.stringContaining('npx foyer tenant create --name') });
+    // The suggested command names the domain the README's later commands use (without it, the tenant gets one
+    // of its own, and following the note twice makes a second organization).
+    const suggestion = 'npx foyer tenant create --name "Contoso" --domain contoso.example --admin-email admin@contoso.example';
+    expect(JSON.parse(line)).toMatchObject({ level: 30, service: 'foyer', msg: expect.stringContaining(suggestion) });
+    // Development binds the loopback address only, and the log names the address really bound.
+    const listening = JSON.parse(await server.waitFor('Foyer is listening'));
+    expect(listening).toMatchObject({
+      listen: `http://127.0.0.1:${port}`,
+      msg: `Foyer is listening on http://127.0.0.1:${port}; open http://localhost:${port}`,
+    });
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status).toBe(200);
+    const home = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    expect(home).toContain(suggestion);
     // The OpenID library's runtime warning (Node.js before 22) is in the JSON log once, not on standard error.
     if (Number(process.versions.node.split('.')[0]) < 22) {
       expect(JSON.parse(await server.waitFor('Unsupported runtime'))).toMatchObject({ level: 40, service: 'foyer' });
@@ -40,6 +54,24 @@ describe('a newcomer’s first minutes', () => {
     await new Promise((r) => server.child.once('exit', r));
     expect(server.lines.filter((l) => l.includes('Unsupported runtime')).length).toBeLessThanOrEqual(1);
     expect(stderr).toBe('');
+  });
+
+  it('binds this machine only in development and every interface in production, unless FOYER_HOST says otherwise', () => {
+    expect(bindAddress(loadConfig({}))).toBe('127.0.0.1');
+    expect(bindAddress(loadConfig({ FOYER_MODE: 'production', FOYER_PUBLIC_URL: 'https://id.example' }))).toBe('0.0.0.0');
+    expect(bindAddress(loadConfig({ FOYER_HOST: '0.0.0.0' }))).toBe('0.0.0.0');
+    expect(bindAddress(loadConfig({ FOYER_HOST: '127.0.0.1', FOYER_MODE: 'production', FOYER_PUBLIC_URL: 'https://id.example' }))).toBe('127.0.0.1');
+  });
+
+  it('the README tour reaches Foyer at one address, $FOYER, and every curl stops the tour when it fails', () => {
+    const tour = readTour();
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's ${VAR:-default}, not a template
+    expect(tour).toContain('FOYER=${FOYER_PUBLIC_URL:-http://localhost:${FOYER_PORT:-8080}}');
+    // No other hard-coded address: every URL is built from $FOYER.
+    expect(tour.match(/:\/\/localhost/g)).toHaveLength(1);
+    const curls = tour.match(/\bcurl -[^\n]*/g) ?? [];
+    expect(curls.length).toBeGreaterThanOrEqual(3);
+    for (const curl of curls) expect(curl).toContain('--fail-with-body');
   });
 
   const readTour = () => {
@@ -80,7 +112,6 @@ describe('a newcomer’s first minutes', () => {
     const redeem = await fetch(link!.replace('localhost', '127.0.0.1'), { headers: { accept: 'text/html' } });
     expect(redeem.status).toBe(200);
     expect(await redeem.text()).toContain('Contoso');
-    expect(tour).toContain('"inviteRedirectUrl": "http://localhost:8080/"');
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
     // The invitation e-mail is in the development mailbox, with the same link.
     let mail: { subject: string; links: string[] } | undefined;
@@ -102,5 +133,17 @@ describe('a newcomer’s first minutes', () => {
     expect(failed?.code).not.toBe(0);
     expect(failed?.stderr).toContain('"error":"invalid_client"');
     expect(failed?.stdout).not.toContain('invitation link');
+
+    // A refused last step (the user list) stops the tour too: it does not print the error and exit 0.
+    const [before, step5] = tour.replaceAll('contoso.example', 'contoso3.example').split('# 5.');
+    const refused = `${before}# 5.${step5!.replace('Bearer $TOKEN', 'Bearer not-a-token')}`;
+    expect(refused).toContain('Bearer not-a-token');
+    const stopped = await runTour(refused, port, env, cwd).then(
+      () => undefined,
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
+    expect(stopped?.code).toBe(22); // curl --fail-with-body: an HTTP error status
+    expect(stopped?.stdout).toContain("Alice's invitation link:");
+    expect(stopped?.stdout).toContain('"InvalidAuthenticationToken"');
   });
 });

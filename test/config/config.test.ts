@@ -5,10 +5,14 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderConfigurationDoc, renderErrorsDoc } from '../../src/docs.js';
 import { ConfigError, loadConfig } from '../../src/platform/config/load.js';
+import { EMPTY_CONFIG } from '../support/config-file.js';
+
+/** Configuration from `env` alone: a developer's own .foyer/config.json in the working directory is not read. */
+const load = (env: NodeJS.ProcessEnv) => loadConfig({ FOYER_CONFIG: EMPTY_CONFIG, ...env });
 
 describe('configuration', () => {
   it('has the documented defaults', () => {
-    const config = loadConfig({});
+    const config = load({});
     expect(config).toMatchObject({
       port: 8080,
       publicUrl: 'http://localhost:8080',
@@ -22,8 +26,8 @@ describe('configuration', () => {
   });
 
   it('derives the public URL from the port, and the domain suffix from the public URL', () => {
-    expect(loadConfig({ FOYER_PORT: '9000' }).publicUrl).toBe('http://localhost:9000');
-    expect(loadConfig({ FOYER_PUBLIC_URL: 'https://id.example.com/', FOYER_MODE: 'production' })).toMatchObject({
+    expect(load({ FOYER_PORT: '9000' }).publicUrl).toBe('http://localhost:9000');
+    expect(load({ FOYER_PUBLIC_URL: 'https://id.example.com/', FOYER_MODE: 'production' })).toMatchObject({
       publicUrl: 'https://id.example.com',
       tenantDomainSuffix: 'id.example.com',
     });
@@ -38,26 +42,26 @@ describe('configuration', () => {
     [{ FOYER_TRUST_PROXY: 'true' }, 'expected false, a number of proxy hops'],
     [{ FOYER_TRUST_PROXY: 'everyone' }, 'expected false, a number of proxy hops'],
   ])('refuses %j naming the problem', (env, message) => {
-    expect(() => loadConfig(env)).toThrow(ConfigError);
-    expect(() => loadConfig(env)).toThrow(message);
+    expect(() => load(env)).toThrow(ConfigError);
+    expect(() => load(env)).toThrow(message);
   });
 
   it('takes a proxy hop count or a list of proxy addresses, never "trust everyone"', () => {
-    expect(loadConfig({}).trustProxy).toBe(false);
-    expect(loadConfig({ FOYER_TRUST_PROXY: '1' }).trustProxy).toBe(1);
-    expect(loadConfig({ FOYER_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toBe('10.0.0.0/8,127.0.0.1');
+    expect(load({}).trustProxy).toBe(false);
+    expect(load({ FOYER_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(load({ FOYER_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toBe('10.0.0.0/8,127.0.0.1');
   });
 
   it('reads a JSON file, lets the environment win, and refuses unknown keys', () => {
     const dir = mkdtempSync(join(tmpdir(), 'foyer-config-'));
     const file = join(dir, 'foyer.json');
     writeFileSync(file, JSON.stringify({ port: 9100, mailFrom: 'Contoso <no-reply@contoso.example>' }));
-    expect(loadConfig({ FOYER_CONFIG: file })).toMatchObject({ port: 9100, mailFrom: 'Contoso <no-reply@contoso.example>' });
-    expect(loadConfig({ FOYER_CONFIG: file, FOYER_PORT: '9200' }).port).toBe(9200);
+    expect(load({ FOYER_CONFIG: file })).toMatchObject({ port: 9100, mailFrom: 'Contoso <no-reply@contoso.example>' });
+    expect(load({ FOYER_CONFIG: file, FOYER_PORT: '9200' }).port).toBe(9200);
     writeFileSync(file, JSON.stringify({ prot: 9100 }));
-    expect(() => loadConfig({ FOYER_CONFIG: file })).toThrow('FOYER_CONFIG: unknown option "prot"');
+    expect(() => load({ FOYER_CONFIG: file })).toThrow('FOYER_CONFIG: unknown option "prot"');
     writeFileSync(file, '{ not json');
-    expect(() => loadConfig({ FOYER_CONFIG: file })).toThrow(/FOYER_CONFIG: cannot read/);
+    expect(() => load({ FOYER_CONFIG: file })).toThrow(/FOYER_CONFIG: cannot read/);
   });
 });
 

@@ -84,6 +84,7 @@ describe.each(backends)('foyer invite on $name', (backend) => {
         '"ed@fabrikam.example",https://apps.contoso.example/,true,"Hi Ed, welcome"',
       ].join('\r\n'),
     );
+    writeFileSync(join(dir, 'guests.results.csv'), 'from an earlier run\n', { mode: 0o644 }); // readable by all
     const res = await run(['invite', '--tenant', tenantId, '--csv', csv, '--json']);
     expect(res.code).toBe(0);
     expect(JSON.parse(res.stdout)).toEqual({ rows: 6, invited: 2, failed: 4, resultsFile: join(dir, 'guests.results.csv') });

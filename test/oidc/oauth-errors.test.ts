@@ -70,6 +70,9 @@ describe.each(backends)('OAuth errors on $name', (backend) => {
     'a userinfo body that is not valid JSON': () =>
       fetch(`${foyer.url}/${tenant.id}/openid/userinfo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":' }),
     'an endpoint Foyer does not have (introspection, device code)': () => form(`/${tenant.id}/oauth2/v2.0/introspect`, { token: 'x' }),
+    'a path below token or revocation (`…/oauth2/v2.0/token/x`)': () => form(`/${tenant.id}/oauth2/v2.0/token/x`, { grant_type: 'client_credentials' }),
+    'a method the endpoint does not take (`GET` at token; `Allow` names the ones it takes)': () => fetch(`${foyer.url}/${tenant.id}/oauth2/v2.0/token`),
+    'unknown tenant, path in other letter case (`…/OAuth2/v2.0/token`)': () => form('/nope.example/OAuth2/v2.0/token', { grant_type: 'client_credentials' }),
     'no `grant_type`': () => asApp({ scope: graphDefault() }),
     'a grant type Foyer does not support (`password`)': () => asApp({ grant_type: 'password', username: 'a', password: 'b' }),
     'unknown client id': () => token({ grant_type: 'client_credentials', client_id: 'no-such-app', client_secret: 'x', scope: graphDefault() }),
@@ -106,6 +109,46 @@ describe.each(backends)('OAuth errors on $name', (backend) => {
   it('names no OAuth error code in docs/api.md that the table does not prove', () => {
     const proven = new Set(documentedErrors().map((r) => r.error));
     expect([...codesMentioned()].filter((c) => !proven.has(c))).toEqual([]);
+  });
+
+  it('answers a known tenant’s client endpoints in JSON for any method and any path below them', async () => {
+    const at = (path: string, method: string, body?: URLSearchParams) => fetch(`${foyer.url}/${tenant.id}${path}`, { method, body });
+    const cases: Array<[path: string, method: string, status: number, allow: string | null]> = [
+      ['/oauth2/v2.0/token', 'GET', 405, 'POST, OPTIONS'],
+      ['/oauth2/v2.0/token', 'PUT', 405, 'POST, OPTIONS'],
+      ['/oauth2/v2.0/revoke', 'GET', 405, 'POST, OPTIONS'],
+      ['/discovery/v2.0/keys', 'POST', 405, 'GET, HEAD, OPTIONS'],
+      ['/v2.0/.well-known/openid-configuration', 'POST', 405, 'GET, HEAD, OPTIONS'],
+      ['/openid/userinfo', 'DELETE', 405, 'GET, HEAD, POST'],
+      ['/oauth2/v2.0/token/x', 'GET', 404, null],
+      ['/oauth2/v2.0/token/x', 'POST', 404, null],
+      ['/oauth2/v2.0/revoke/x', 'POST', 404, null],
+      ['/openid/userinfo/x', 'GET', 404, null],
+    ];
+    const seen = [];
+    for (const [path, method, ,] of cases) {
+      const res = await at(path, method, method === 'POST' || method === 'PUT' ? new URLSearchParams({ token: 'x' }) : undefined);
+      const json = (res.headers.get('content-type') ?? '').startsWith('application/json');
+      const body = json ? ((await res.json()) as { error?: string }) : {};
+      seen.push([path, method, res.status, res.headers.get('allow'), json && body.error === 'invalid_request']);
+    }
+    expect(seen).toEqual(cases.map(([path, method, status, allow]) => [path, method, status, allow, true]));
+  });
+
+  it('serves a known tenant’s endpoints in any letter case, and still answers their own methods', async () => {
+    const discovery = await fetch(`${foyer.url}/${tenant.id}/V2.0/.well-known/OpenID-Configuration`);
+    expect(discovery.status).toBe(200);
+    expect(((await discovery.json()) as { issuer: string }).issuer).toBe(`${foyer.url}/${tenant.id}/v2.0`);
+    const head = await fetch(`${foyer.url}/${tenant.id}/discovery/v2.0/keys`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    const upper = await form(`/${tenant.id}/OAuth2/V2.0/Token`, {
+      grant_type: 'client_credentials',
+      client_id: app.appId,
+      client_secret: app.clientSecret!,
+      scope: graphDefault(),
+    });
+    expect(upper.status).toBe(200);
+    expect(((await upper.json()) as { access_token?: string }).access_token).toEqual(expect.any(String));
   });
 
   it('still shows a person who follows a sign-in link to an unknown tenant a page, not JSON', async () => {

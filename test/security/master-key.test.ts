@@ -123,7 +123,7 @@ describe('the master key', () => {
       expect(withoutOld.stderr.join('')).toMatch(new RegExp(`master key ${idOf(oldKey)}, which this process does not hold.*FOYER_MASTER_KEY_PREVIOUS`));
 
       const out = io({ FOYER_DATABASE_URL: url, FOYER_MASTER_KEY: nextKey, FOYER_MASTER_KEY_PREVIOUS: oldKey });
-      expect(await runCli(['keys', 'rewrap', '--json'], out)).toBe(0);
+      expect(await runCli(['keys', 'rewrap', '--settle', '0', '--json'], out)).toBe(0);
       expect(JSON.parse(out.stdout.join(''))).toEqual({ keyId: idOf(nextKey), previousKeyId: idOf(oldKey), rewrapped: 1 }); // the tenant's signing key
 
       const after = createContext({

@@ -4,6 +4,7 @@
  * database written by an older version (secrets in clear) keeps working and is wrapped at start.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { importJWK } from 'jose';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,10 +131,10 @@ describe.each(backends)('secrets at rest on $name', (backend) => {
       expect((await rawSigningKeys(early))[0]!.private_jwk.startsWith(`fyk1.${idOf(oldKey)}.`)).toBe(true);
       expect((await rawSigningKeys(mid))[0]!.private_jwk.startsWith(`fyk1.${idOf(newKeyValue)}.`)).toBe(true);
       for (const id of [early, during, mid]) expect(await listSigningKeys(both, id, clock.now())).toHaveLength(1);
-      const outcome = await rewrapAllSecrets(processWith({ FOYER_MASTER_KEY: newKeyValue, FOYER_MASTER_KEY_PREVIOUS: oldKey }));
+      const outcome = await rewrapAllSecrets(processWith({ FOYER_MASTER_KEY: newKeyValue, FOYER_MASTER_KEY_PREVIOUS: oldKey }), { settleSeconds: 0 });
       expect(outcome.keyId).toBe(idOf(newKeyValue));
       expect(outcome.rewrapped).toBe(3); // the two signing keys still under the old key, and the cookie keys
-      expect((await rewrapAllSecrets(both)).rewrapped).toBe(0);
+      expect((await rewrapAllSecrets(both, { settleSeconds: 0 })).rewrapped).toBe(0);
 
       // Step 3: the old key is dropped. A process with the new key alone reads everything, including
       // a key rotated after the rewrap; every row is under the new key.
@@ -154,12 +155,21 @@ describe.each(backends)('secrets at rest on $name', (backend) => {
   });
 
   describe('a database written before secrets were wrapped', () => {
-    it('keeps working, and the start-up pass wraps what was in clear', async () => {
+    it('keeps working; the start-up pass wraps what was in clear, replaces the exposed signing and cookie keys, and leaves no clear bytes in the SQLite file', async () => {
+      const lines: string[] = [];
       const ctx = processWith({ FOYER_MASTER_KEY: firstKey });
+      const logged = createContext({
+        config: ctx.config,
+        db: fresh.db,
+        clock,
+        log: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }),
+      });
+      installFeatures(logged);
       const tenantId = await tenant(ctx, 'Legacy');
-      // As an older version stored them: the private JWK and an instance secret in clear.
+      // As an older version stored them: the private JWK and the cookie keys in clear.
       const legacy = await generateSigningKey(ctx);
       const plainJwk = JSON.stringify({ ...(await listSigningKeys(ctx, tenantId, clock.now()))[0]!.privateJwk, kid: legacy.kid });
+      const leakedD = (JSON.parse(plainJwk) as { d: string }).d;
       await fresh.db.kysely
         .insertInto('signing_keys')
         .values({
@@ -173,15 +183,46 @@ describe.each(backends)('secrets at rest on $name', (backend) => {
           expires_at: null,
         })
         .execute();
+      const leakedCookieKey = randomBytes(32).toString('base64url');
+      await loadInstanceSecrets(ctx);
+      await fresh.db.kysely
+        .updateTable('instance_secrets')
+        .set({ value: JSON.stringify([leakedCookieKey]) })
+        .where('name', '=', 'cookie-keys')
+        .execute();
       await fresh.db.kysely.insertInto('instance_secrets').values({ name: 'legacy-secret', value: 'in-clear', created_at: clock.now() }).execute();
+      const sealed = await seal(ctx, 'queued-ticket');
 
       expect((await listSigningKeys(ctx, tenantId, clock.now()))[0]!.kid).toBe(legacy.kid);
-      const outcome = await wrapPlaintextSecrets(ctx);
-      expect(outcome.rewrapped).toBeGreaterThanOrEqual(2);
+      expect((await loadInstanceSecrets(ctx)).cookieKeys).toEqual([leakedCookieKey]);
+      const before = new Set((await fresh.db.kysely.selectFrom('signing_keys').select('kid').execute()).map((r) => r.kid));
+      const outcome = await wrapPlaintextSecrets(logged);
+      expect(outcome.rewrapped).toBeGreaterThanOrEqual(3);
+      expect(outcome.rotatedTenants).toBeGreaterThanOrEqual(1);
       const stored = await fresh.db.kysely.selectFrom('signing_keys').select('private_jwk').where('kid', '=', legacy.kid).executeTakeFirstOrThrow();
       expect(stored.private_jwk.startsWith('fyk1.')).toBe(true);
       expect(stored.private_jwk).not.toContain('"d"');
-      expect((await listSigningKeys(ctx, tenantId, clock.now()))[0]!.privateJwk).toEqual(JSON.parse(plainJwk));
+
+      // Exposed, so replaced: no key that was ever in clear is published any more (tokens it signed no
+      // longer verify), every tenant signs with a new key, and the cookie keys are new.
+      for (const id of (await fresh.db.kysely.selectFrom('tenants').select('id').execute()).map((t) => t.id)) {
+        const published = await listSigningKeys(ctx, id, clock.now());
+        expect(published.map((k) => k.kid)).toHaveLength(1);
+        expect(before.has(published[0]!.kid)).toBe(false);
+      }
+      expect((await loadInstanceSecrets(processWith({ FOYER_MASTER_KEY: firstKey }))).cookieKeys).not.toContain(leakedCookieKey);
+      // The sealing key is kept: what queued mail sealed still opens.
+      expect(await unseal(processWith({ FOYER_MASTER_KEY: firstKey }), sealed)).toBe('queued-ticket');
+      const warning = lines.map((l) => JSON.parse(l) as { level: number; msg: string }).find((l) => l.level === 40 && /stored in clear/.test(l.msg));
+      expect(warning?.msg).toMatch(/signing key was replaced.*cookie keys were replaced/);
+
+      if (backend.name === 'sqlite') {
+        // Nothing of the clear values is left in the file's bytes, free pages and log included.
+        const file = fresh.url.slice('sqlite:'.length);
+        const bytes = Buffer.concat([file, `${file}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)));
+        expect(bytes.includes(leakedD)).toBe(false);
+        expect(bytes.includes(leakedCookieKey)).toBe(false);
+      }
       expect((await wrapPlaintextSecrets(ctx)).rewrapped).toBe(0);
     });
   });

@@ -15,6 +15,7 @@ import { loadConfig } from '../../src/platform/config/load.js';
 import { createContext } from '../../src/platform/context.js';
 import { type Database, openDatabase } from '../../src/platform/storage/database.js';
 import { migrate } from '../../src/platform/storage/migrate.js';
+import { EMPTY_CONFIG } from './config-file.js';
 import { TEST_MASTER_KEY } from './master-key.js';
 
 export interface Backend {
@@ -72,7 +73,12 @@ export async function freshDatabase(backend: Backend): Promise<{ db: Database; u
 /** An AppContext on a fresh database, for tests that call feature functions directly. */
 export async function freshContext(backend: Backend, clock: Clock = new ManualClock(Date.UTC(2026, 10, 25, 12))) {
   const fresh = await freshDatabase(backend);
-  const config = loadConfig({ FOYER_PUBLIC_URL: 'http://localhost:8080', FOYER_LOG_LEVEL: 'silent', FOYER_MASTER_KEY: TEST_MASTER_KEY });
+  const config = loadConfig({
+    FOYER_CONFIG: EMPTY_CONFIG,
+    FOYER_PUBLIC_URL: 'http://localhost:8080',
+    FOYER_LOG_LEVEL: 'silent',
+    FOYER_MASTER_KEY: TEST_MASTER_KEY,
+  });
   const ctx = createContext({ config, db: fresh.db, clock, log: pino({ level: 'silent' }) });
   // As a server or the CLI would: the features' event listeners subscribed, their mail kinds registered.
   installFeatures(ctx);

@@ -12,6 +12,7 @@ import type { Config } from '../../src/platform/config/schema.js';
 import { openDatabase } from '../../src/platform/storage/database.js';
 import { type RunningFoyer, startFoyer } from '../../src/server.js';
 import type { Backend } from './backends.js';
+import { EMPTY_CONFIG } from './config-file.js';
 import { TEST_MASTER_KEY } from './master-key.js';
 
 export async function freePort(): Promise<number> {
@@ -61,6 +62,7 @@ export async function startTestFoyer(options: StartTestOptions): Promise<TestFoy
   const databaseUrl = options.databaseUrl ?? options.backend.freshUrl();
   const config = loadConfig(
     {
+      FOYER_CONFIG: EMPTY_CONFIG,
       FOYER_PORT: String(port),
       FOYER_HOST: '127.0.0.1',
       FOYER_PUBLIC_URL: options.publicUrl ?? `http://localhost:${port}`,

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
+import { developmentMailbox } from '../../src/mail/mailbox.js';
 import { escapeHtml } from '../../src/platform/html.js';
 import { backends } from '../support/backends.js';
 import { io } from '../support/cli-io.js';
@@ -91,6 +92,46 @@ describe.each(backends)('development mailbox on $name', (backend) => {
     expect(message.match(new RegExp(whole, 'g'))?.length).toBeGreaterThanOrEqual(2);
     expect(message).toContain('white-space: pre-wrap');
     expect(message).not.toMatch(/<pre>/);
+  });
+
+  it('finds a recipient’s mail behind more than a page of newer mail, and says when a list is cut off', async () => {
+    // 120 newer messages to others: Alice's invitation is no longer among the newest 100.
+    const transport = developmentMailbox(foyer.ctx);
+    for (let i = 0; i < 120; i++) {
+      await transport.send({
+        messageId: `<filler-${i}@foyer.test>`,
+        from: 'foyer@localhost',
+        to: { address: `someone${i}@northwind.example`, name: null },
+        cc: null,
+        replyTo: null,
+        subject: `Filler ${i}`,
+        text: 'filler',
+        html: '<p>filler</p>',
+      });
+    }
+    type Box = { value: MailJson[]; '@odata.nextLink'?: string };
+    const alice = (await (await get('/_dev/mailbox.json?to=Alice@Fabrikam.example')).json()) as Box;
+    expect(alice.value).toEqual([mail]);
+    expect(alice['@odata.nextLink']).toBeUndefined();
+
+    // The whole list: 100, then a next link to the rest; following it reaches Alice's mail.
+    const first = (await (await get('/_dev/mailbox.json')).json()) as Box;
+    expect(first.value).toHaveLength(100);
+    expect(first.value[0]!.subject).toBe('Filler 119');
+    expect(first['@odata.nextLink']).toMatch(/\/_dev\/mailbox\.json\?before=[0-9a-f-]{36}$/);
+    const next = new URL(first['@odata.nextLink']!);
+    const second = (await (await get(next.pathname + next.search)).json()) as Box;
+    expect(second.value.map((m) => m.subject)).toEqual([...Array.from({ length: 20 }, (_, i) => `Filler ${19 - i}`), mail.subject]);
+    expect(second['@odata.nextLink']).toBeUndefined();
+
+    // The page says so too, with a link to the older messages.
+    const html = await (await get('/_dev/mailbox', { 'accept-language': 'en-US' })).text();
+    expect(html).toContain('Showing the newest 100 messages.');
+    expect(html).toContain(`<a href="/_dev/mailbox?${escapeHtml(next.search.slice(1))}">Older messages →</a>`);
+    const older = await (await get(`/_dev/mailbox${next.search}`, { 'accept-language': 'en-US' })).text();
+    expect(older).toContain(mail.subject);
+    expect(older).not.toContain('Showing the newest');
+    expect((await get('/_dev/mailbox.json?before=nope')).status).toBe(400);
   });
 
   it.each([

@@ -35,6 +35,14 @@ function readConfigFile(env: NodeJS.ProcessEnv): { label: string; values: Record
   for (const [key, value] of Object.entries(parsed)) {
     // A typo must fail start-up, not silently fall back to a default.
     if (!(key in options)) throw new ConfigError(`${label}: unknown option "${key}"`);
+    // A secret beside the database would travel with every copy of the folder: the environment only.
+    const option = options[key as OptionName];
+    if ('secret' in option) {
+      throw new ConfigError(
+        `${label}: "${key}" is a secret and is not read from a configuration file (a copy of the file would carry it); ` +
+          `remove it and set ${option.env} in the environment${key === 'masterKey' ? ' (or FOYER_MASTER_KEY_FILE to a file outside the data folder)' : ''}`,
+      );
+    }
     values[key] = typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
   }
   return { label: label === 'FOYER_CONFIG' ? `FOYER_CONFIG (${path})` : path, values };

@@ -10,6 +10,8 @@ export interface OptionDoc {
   env: string;
   /** Key in the optional JSON config file (`FOYER_CONFIG`). */
   key: string;
+  /** A secret: read from the environment only, refused in the config file (it would sit beside the database). */
+  secret: boolean;
   /** Default as written in the docs. */
   defaultText: string;
   /** What it does and why the default is what it is. */
@@ -27,9 +29,13 @@ export const options = {
   },
   host: {
     env: 'FOYER_HOST',
-    schema: z.string().min(1).default('0.0.0.0'),
-    defaultText: '0.0.0.0',
-    description: 'Address the HTTP server binds to.',
+    schema: z.string().min(1).optional(),
+    defaultText: '127.0.0.1 in development mode, 0.0.0.0 in production mode',
+    description:
+      "Address the HTTP server binds to. Development binds this machine's loopback address only, so a development " +
+      'instance is not reachable from the network it sits on; production binds every interface, as a container or ' +
+      'a host behind a reverse proxy needs. Set `0.0.0.0` to reach a development instance from another machine (or ' +
+      '`::` for IPv6 as well). The start log names the address bound.',
   },
   publicUrl: {
     env: 'FOYER_PUBLIC_URL',
@@ -291,7 +297,8 @@ export type OptionName = keyof typeof options;
 
 export type Config = {
   port: number;
-  host: string;
+  /** Undefined: the mode decides (see `bindAddress` in src/server.ts). */
+  host: string | undefined;
   publicUrl: string;
   databaseUrl: string;
   tenantDomainSuffix: string;
@@ -328,6 +335,7 @@ export function optionDocs(): OptionDoc[] {
   return Object.entries(options).map(([key, o]) => ({
     env: o.env,
     key,
+    secret: 'secret' in o && o.secret === true,
     defaultText: o.defaultText,
     description: o.description,
   }));

@@ -87,19 +87,63 @@ function createPrivately(file: string): void {
 }
 
 /**
- * Refuses a SQLite database (or its `-wal`/`-shm` file) that other local users can read or write: any
- * account on the machine could copy the directory out of it. `foyer start` calls it before opening, and
- * the error says how to fix it. A PostgreSQL URL passes (its files are the server's business).
+ * Refuses a SQLite database (or its `-wal`/`-shm` file) that other local users can read or write, or that
+ * another account owns (it could change the mode back, or have planted the file): any account on the
+ * machine could copy the directory out of it. `foyer start` calls it before opening, and the error says
+ * how to fix it. A PostgreSQL URL passes (its files are the server's business).
  */
 export function assertPrivateDatabaseFile(url: string): void {
   if (!url.startsWith('sqlite:') || url === 'sqlite::memory:') return;
   const file = resolve(url.slice('sqlite:'.length));
-  const open = sqliteFiles(file).filter((f) => existsSync(f) && (statSync(f).mode & 0o077) !== 0);
+  const present = sqliteFiles(file).filter((f) => existsSync(f));
+  const uid = process.getuid?.();
+  const foreign = uid === undefined ? [] : present.filter((f) => statSync(f).uid !== uid);
+  if (foreign.length) {
+    throw new Error(
+      `the database belongs to another user of this machine: ${foreign.map((f) => `${f} (owner uid ${statSync(f).uid})`).join(', ')}. ` +
+        `Foyer refuses to start on it; run Foyer as that user, or make this one the owner with: chown ${uid} ${foreign.join(' ')} (as root)`,
+    );
+  }
+  const open = present.filter((f) => (statSync(f).mode & 0o077) !== 0);
   if (!open.length) return;
   const modes = open.map((f) => `${f} (mode ${(statSync(f).mode & 0o777).toString(8).padStart(4, '0')})`).join(', ');
   throw new Error(
     `the database can be read by other users of this machine: ${modes}. Foyer refuses to start on it; make it private with: chmod 600 ${open.join(' ')}`,
   );
+}
+
+/**
+ * A warning when the SQLite database's folder is open to other users (group or others have any access):
+ * Foyer creates its folder 0700 but never changes the mode of one it did not create (`.foyer/` made by
+ * hand to write config.json, say). Its files stay private, yet others can list, and with write access
+ * rename or delete, them. `undefined` when the folder is private, for PostgreSQL and in memory.
+ */
+export function databaseFolderWarning(url: string): string | undefined {
+  if (!url.startsWith('sqlite:') || url === 'sqlite::memory:') return undefined;
+  const folder = dirname(resolve(url.slice('sqlite:'.length)));
+  if (!existsSync(folder)) return undefined;
+  const mode = statSync(folder).mode & 0o777;
+  if (!(mode & 0o077)) return undefined;
+  return `the database folder ${folder} is open to other users of this machine (mode ${mode.toString(8).padStart(4, '0')}): make it private with: chmod 700 ${folder}`;
+}
+
+/**
+ * After secrets were rewritten (wrapped, or rewrapped under a new master key) on SQLite: the old values
+ * may survive in the `-wal` file and in freed pages of the database file. `secure_delete` (set on every
+ * connection) zeroes what SQLite frees from now on; this moves the log into the file and empties it,
+ * rebuilds the file without free pages (VACUUM), and empties the log again. Returns false when another
+ * connection's open read kept the log from being emptied (it is emptied at a later checkpoint). No-op on
+ * PostgreSQL, whose dead rows and WAL are the server's: rotating what was exposed is the fix there.
+ */
+export async function scrubFreedSpace(db: Database): Promise<boolean> {
+  if (db.dialect !== 'sqlite') return true;
+  const checkpoint = async () => {
+    const { rows } = await sql<{ busy: number }>`pragma wal_checkpoint(TRUNCATE)`.execute(db.kysely);
+    return rows[0]?.busy === 0;
+  };
+  await checkpoint();
+  await sql`vacuum`.execute(db.kysely);
+  return checkpoint();
 }
 
 function openSqlite(path: string): Database {
@@ -114,6 +158,9 @@ function openSqlite(path: string): Database {
   }
   native.pragma('synchronous = FULL');
   native.pragma('foreign_keys = ON');
+  // What SQLite frees (a rewritten row's old bytes, a deleted session) is overwritten with zeros rather
+  // than left in free pages, so a secret once stored does not linger in the file.
+  native.pragma('secure_delete = ON');
   // Several processes may share the file (CLI beside a running server): wait for the lock, don't fail.
   native.pragma('busy_timeout = 5000');
   // Directory pages read index and table pages at random: a larger page cache and memory-mapped reads

@@ -6,19 +6,17 @@
  * machine (the page shows live redemption links).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { findMailboxMessage, listMailbox } from '../../mail/index.js';
+import { findMailboxMessage, listMailboxPage, type MailboxMessage } from '../../mail/index.js';
 import type { AppContext } from '../../platform/context.js';
 import { type Html, html } from '../../platform/html.js';
 import { chooseLocale, type Locale } from '../../platform/locale.js';
 import { page, pageHeaders } from '../kit/layout.js';
 
-type MailboxMessage = Awaited<ReturnType<typeof listMailbox>>[number];
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const LOOPBACK: ReadonlySet<string> = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
-/** How many messages the list shows, newest first. */
+/** How many messages one page of the list shows, newest first; `@odata.nextLink` / "Older messages" go on. */
 const LIST_LIMIT = 100;
 
 const texts = {
@@ -27,6 +25,10 @@ const texts = {
     hint: 'Mail Foyer would have sent (no FOYER_SMTP_URL is set). Development mode only.',
     asJson: 'The same as JSON',
     empty: 'No mail yet.',
+    cutOff: (n: number) => `Showing the newest ${n} messages.`,
+    older: 'Older messages →',
+    newest: '← Newest messages',
+    badCursor: 'Not a message id',
     to: 'to',
     cc: 'cc',
     back: '← Mailbox',
@@ -45,6 +47,10 @@ const texts = {
     hint: 'E-post som Foyer skulle ha skickat (FOYER_SMTP_URL är inte satt). Endast i utvecklingsläge.',
     asJson: 'Samma sak som JSON',
     empty: 'Ingen e-post ännu.',
+    cutOff: (n: number) => `Visar de ${n} senaste meddelandena.`,
+    older: 'Äldre meddelanden →',
+    newest: '← Senaste meddelandena',
+    badCursor: 'Inget meddelande-id',
     to: 'till',
     cc: 'kopia',
     back: '← Brevlådan',
@@ -58,7 +64,7 @@ const texts = {
     noSuchMessage: 'Meddelandet finns inte',
     backToMailbox: 'Tillbaka till brevlådan',
   },
-} satisfies Record<Locale, Record<string, string>>;
+} satisfies Record<Locale, Record<string, string | ((n: number) => string)>>;
 
 /** http(s) URLs in plain text; trailing punctuation belongs to the sentence, not the link. */
 const URL_IN_TEXT = /https?:\/\/[^\s<>"']+/g;
@@ -128,13 +134,27 @@ export function registerDevelopmentMailbox(app: FastifyInstance, ctx: AppContext
   };
 
   const list = async (request: FastifyRequest, reply: FastifyReply, json: boolean) => {
-    const { to } = request.query as { to?: unknown };
-    const all = await listMailbox(ctx.db.kysely, LIST_LIMIT);
-    // `?to=` narrows the list to one recipient (a script waiting for its guest's mail).
-    const mails = typeof to === 'string' && to ? all.filter((m) => m.mail.to.address.toLowerCase() === to.trim().toLowerCase()) : all;
-    if (json) return reply.header('cache-control', 'no-store').send({ value: mails.map(messageJson) });
+    const query = request.query as { to?: unknown; before?: unknown };
+    // `?to=` narrows the list to one recipient (a script waiting for its guest's mail), in the query, so
+    // older mail to them is found however much newer mail others got; `?before=` is the next page.
+    const to = typeof query.to === 'string' ? query.to.trim() : '';
+    const before = typeof query.before === 'string' ? query.before : '';
     const locale = localeOf(request);
     const t = texts[locale];
+    if (before && !UUID.test(before)) {
+      if (json) return reply.code(400).send({ error: 'invalid_request', error_description: 'before is not a message id' });
+      return reply
+        .code(400)
+        .headers(pageHeaders)
+        .send(page(locale, t.badCursor, html`<h1>${t.badCursor}</h1><p><a href="/_dev/mailbox">${t.backToMailbox}</a></p>`));
+    }
+    const { messages: mails, more } = await listMailboxPage(ctx.db.kysely, ctx.db.dialect, { to, before, limit: LIST_LIMIT });
+    const next = more ? pageQuery(to, mails.at(-1)!.id) : undefined;
+    if (json) {
+      const body: Record<string, unknown> = { value: mails.map(messageJson) };
+      if (next) body['@odata.nextLink'] = `${ctx.config.publicUrl}/_dev/mailbox.json?${next}`;
+      return reply.header('cache-control', 'no-store').send(body);
+    }
     return reply.headers(pageHeaders).send(
       page(
         locale,
@@ -148,6 +168,10 @@ ${
           html`<li><a href="/_dev/mailbox/${m.id}">${m.mail.subject}</a><br><span class="hint">${t.to} ${m.mail.to.address}${m.mail.cc ? `, ${t.cc} ${m.mail.cc.address}` : ''} · ${m.at}</span>${linkList(linksOf(m))}</li>`,
       )}</ul>`
     : html`<p>${t.empty}</p>`
+}${
+  next || before
+    ? html`<p class="hint">${next ? html`${t.cutOff(LIST_LIMIT)} <a href="/_dev/mailbox?${next}">${t.older}</a> ` : ''}${before ? html`<a href="/_dev/mailbox${to ? `?${pageQuery(to)}` : ''}">${t.newest}</a>` : ''}</p>`
+    : ''
 }`,
       ),
     );
@@ -193,6 +217,14 @@ ${
       .headers({ ...pageHeaders, 'content-security-policy': "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:" })
       .send(mail.html);
   });
+}
+
+/** The query string of a page of the list: the same recipient, and where it starts. */
+function pageQuery(to: string, before?: string): string {
+  const params = new URLSearchParams();
+  if (to) params.set('to', to);
+  if (before) params.set('before', before);
+  return params.toString();
 }
 
 function linkList(links: string[]): Html {
