@@ -4,6 +4,20 @@ import { type ColumnRef, compileFilter } from '../platform/odata/sql.js';
 import type { DialectName, Executor } from '../platform/storage/database.js';
 import { type Application, applicationFromRow } from './applications.js';
 
+const APPLICATION_PROPERTIES = [
+  'id',
+  'appId',
+  'displayName',
+  'createdDateTime',
+  'signInAudience',
+  'isFallbackPublicClient',
+  'web',
+  'publicClient',
+  'spa',
+  'passwordCredentials',
+  'keyCredentials',
+];
+
 export const applicationsCollection: CollectionModel = {
   typeName: 'microsoft.graph.application',
   properties: {
@@ -12,32 +26,9 @@ export const applicationsCollection: CollectionModel = {
     displayName: { type: 'string', ops: ['eq', 'ne', 'in', 'startswith'] },
     createdDateTime: { type: 'datetime', ops: ['eq', 'ne', 'gt', 'ge', 'lt', 'le'] },
   },
-  selectable: [
-    'id',
-    'appId',
-    'displayName',
-    'createdDateTime',
-    'signInAudience',
-    'isFallbackPublicClient',
-    'web',
-    'publicClient',
-    'spa',
-    'passwordCredentials',
-    'keyCredentials',
-  ],
-  defaultSelect: [
-    'id',
-    'appId',
-    'displayName',
-    'createdDateTime',
-    'signInAudience',
-    'isFallbackPublicClient',
-    'web',
-    'publicClient',
-    'spa',
-    'passwordCredentials',
-    'keyCredentials',
-  ],
+  // Every property Foyer keeps for an app is small, so a list shows them all unless $select says otherwise.
+  selectable: APPLICATION_PROPERTIES,
+  defaultSelect: APPLICATION_PROPERTIES,
   sortable: ['displayName', 'id'],
 };
 

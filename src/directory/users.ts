@@ -46,20 +46,25 @@ export async function requireUser(db: Executor, tenantId: string, idOrUpn: strin
   return user;
 }
 
+/** The tenant's members who may sign in here with a password: not deleted, and not invited as members
+ * (people invited as members sign in with their home identity, never with a password here). */
+function membersWhoSignInHere(db: Executor, tenantId: string) {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('deleted_at', 'is', null)
+    .where('user_type', '=', 'Member')
+    .where((eb) => eb.or([eb('creation_type', 'is', null), eb('creation_type', '<>', 'Invitation')]));
+}
+
 /**
  * The member whose UPN or mail is `address` in this tenant. Not for a tenant's own sign-in page, which
  * must not answer a private `mail` differently from an unknown address: see findMemberByUserPrincipalName.
  */
 export async function findMemberBySignInName(db: Executor, tenantId: string, address: string): Promise<(User & { passwordHash: string | null }) | undefined> {
   const lower = address.trim().toLowerCase();
-  const rows = await db
-    .selectFrom('users')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('deleted_at', 'is', null)
-    .where('user_type', '=', 'Member')
-    // People invited as members sign in with their home identity, never with a password here.
-    .where((eb) => eb.or([eb('creation_type', 'is', null), eb('creation_type', '<>', 'Invitation')]))
+  const rows = await membersWhoSignInHere(db, tenantId)
     .where((eb) => eb.or([eb('upn_lower', '=', lower), eb('mail_lower', '=', lower)]))
     .orderBy('upn_lower')
     .execute();
@@ -81,13 +86,7 @@ export async function findMemberByUserPrincipalName(
 ): Promise<(User & { passwordHash: string | null }) | undefined> {
   const lower = address.trim().toLowerCase();
   const domain = lower.slice(lower.lastIndexOf('@') + 1);
-  const row = await db
-    .selectFrom('users')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('deleted_at', 'is', null)
-    .where('user_type', '=', 'Member')
-    .where((eb) => eb.or([eb('creation_type', 'is', null), eb('creation_type', '<>', 'Invitation')]))
+  const row = await membersWhoSignInHere(db, tenantId)
     .where('upn_lower', '=', lower)
     .where((eb) =>
       eb.exists(
