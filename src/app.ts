@@ -2,6 +2,7 @@
  * The composition root: builds one Foyer HTTP application from a context. Nothing here is global, so a
  * test can run two instances (two "processes") in one Node.js process.
  */
+import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
@@ -44,9 +45,10 @@ export async function createApp(ctx: AppContext, options: AppOptions): Promise<F
     loggerInstance: ctx.log as unknown as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy as unknown as string, // Fastify also takes a hop count (its types lag)
-    // Graph clients may send their own id; Foyer's request id is always its own: this process's random
-    // prefix and a counter, unique across processes without drawing random bytes per request.
-    genReqId: () => `${processPrefix}-${(requestCounter++).toString(36)}`,
+    // Graph clients may send their own id; Foyer's request id is always its own: a GUID under the Graph
+    // prefix (as Graph's `request-id` is), elsewhere this process's random prefix and a counter, unique
+    // across processes without drawing random bytes per request.
+    genReqId: (req) => (/^\/graph\/v1\.0(?:[/?]|$)/.test(req.url ?? '') ? randomUUID() : `${processPrefix}-${(requestCounter++).toString(36)}`),
     requestIdHeader: false,
     routerOptions: { maxParamLength: 500 },
     // Errors raised while routing (bad percent-encoding, an overlong segment) get the same answers as

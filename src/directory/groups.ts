@@ -2,6 +2,7 @@
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { newId } from '../platform/ids.js';
+import type { FilterNode } from '../platform/odata/filter.js';
 import type { CollectionModel, CollectionQuery } from '../platform/odata/query.js';
 import { type ColumnRef, compileFilter } from '../platform/odata/sql.js';
 import type { DialectName, Executor } from '../platform/storage/database.js';
@@ -57,24 +58,36 @@ const groupColumns: Record<string, ColumnRef> = {
   createdDateTime: { column: 'groups.created_at', kind: 'datetime' },
 };
 
+/** The tenant's groups that match the filter. */
+function matchingGroups(db: Executor, dialect: DialectName, tenantId: string, filter: FilterNode | undefined) {
+  const base = db.selectFrom('groups').where('groups.tenant_id', '=', tenantId);
+  if (!filter) return base;
+  return base.where(
+    compileFilter(filter, {
+      dialect,
+      column: (p) => groupColumns[p]!,
+      any: () => {
+        throw new Error('groups have no filterable collections');
+      },
+    }),
+  );
+}
+
+/** `GET /groups/$count`: how many groups `GET /groups` with this filter would list, over all its pages. */
+export async function countGroups(db: Executor, dialect: DialectName, tenantId: string, filter?: FilterNode): Promise<number> {
+  const row = await matchingGroups(db, dialect, tenantId, filter)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export async function listGroups(
   db: Executor,
   dialect: DialectName,
   tenantId: string,
   query: CollectionQuery,
 ): Promise<{ groups: Group[]; next?: { value: string; id: string }; count?: number }> {
-  let base = db.selectFrom('groups').where('groups.tenant_id', '=', tenantId);
-  if (query.filter) {
-    base = base.where(
-      compileFilter(query.filter, {
-        dialect,
-        column: (p) => groupColumns[p]!,
-        any: () => {
-          throw new Error('groups have no filterable collections');
-        },
-      }),
-    );
-  }
+  const base = matchingGroups(db, dialect, tenantId, query.filter);
   const byName = query.orderBy.property === 'displayName';
   const desc = query.orderBy.direction === 'desc';
   const cmp = desc ? '<' : '>';
@@ -97,10 +110,7 @@ export async function listGroups(
     const last = visible[visible.length - 1]!;
     out.next = { value: byName ? last.display_name_lower : last.id, id: last.id };
   }
-  if (query.count) {
-    const row = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    out.count = Number(row.n);
-  }
+  if (query.count) out.count = await countGroups(db, dialect, tenantId, query.filter);
   return out;
 }
 
@@ -118,25 +128,82 @@ export interface NewGroup {
   mailNickname: string;
   mailEnabled?: boolean;
   securityEnabled?: boolean;
+  /** Users to add as members in the same transaction (Graph's `members@odata.bind`): all or none. */
+  members?: readonly string[];
 }
 
 export async function createGroup(ctx: AppContext, tenantId: string, input: NewGroup): Promise<Group> {
   const id = newId();
-  await ctx.db.kysely
-    .insertInto('groups')
-    .values({
-      id,
-      tenant_id: tenantId,
-      display_name: input.displayName,
-      display_name_lower: input.displayName.toLowerCase(),
-      description: input.description ?? null,
-      mail_nickname: input.mailNickname,
-      mail_enabled: input.mailEnabled ? 1 : 0,
-      security_enabled: input.securityEnabled === false ? 0 : 1,
-      created_at: ctx.clock.now(),
-    })
-    .execute();
+  await ctx.db.transaction(async (trx) => {
+    const now = ctx.clock.now();
+    await trx
+      .insertInto('groups')
+      .values({
+        id,
+        tenant_id: tenantId,
+        display_name: input.displayName,
+        display_name_lower: input.displayName.toLowerCase(),
+        description: input.description ?? null,
+        mail_nickname: input.mailNickname,
+        mail_enabled: input.mailEnabled ? 1 : 0,
+        security_enabled: input.securityEnabled === false ? 0 : 1,
+        created_at: now,
+      })
+      .execute();
+    await insertMembers(trx, tenantId, id, input.members ?? [], now);
+  });
   return requireGroup(ctx.db.kysely, tenantId, id);
+}
+
+/** What `PATCH /groups/{id}` may change; absent properties stay as they are. */
+export interface GroupPatch {
+  displayName?: string;
+  description?: string | null;
+  mailNickname?: string;
+  securityEnabled?: boolean;
+}
+
+/** Changes a group's properties and adds `members`, in one transaction: all of it or none. */
+export async function updateGroup(ctx: AppContext, tenantId: string, id: string, patch: GroupPatch, members: readonly string[] = []): Promise<Group> {
+  const group = await ctx.db.transaction(async (trx) => {
+    const group = await requireGroup(trx, tenantId, id);
+    const set: Partial<GroupsTable> = {};
+    if (patch.displayName !== undefined) {
+      set.display_name = patch.displayName;
+      set.display_name_lower = patch.displayName.toLowerCase();
+    }
+    if (patch.description !== undefined) set.description = patch.description;
+    if (patch.mailNickname !== undefined) set.mail_nickname = patch.mailNickname;
+    if (patch.securityEnabled !== undefined) set.security_enabled = patch.securityEnabled ? 1 : 0;
+    if (Object.keys(set).length > 0) await trx.updateTable('groups').set(set).where('id', '=', group.id).execute();
+    await insertMembers(trx, tenantId, group.id, members, ctx.clock.now());
+    return group;
+  });
+  return requireGroup(ctx.db.kysely, tenantId, group.id);
+}
+
+/**
+ * Adds users to a group; run it in a transaction, so that a refusal adds none. Every id must be a user of
+ * the tenant (else 404, as Graph), and none may be a member already (else Graph's 400): Graph's
+ * `members/$ref` and `members@odata.bind` both refuse an existing member.
+ */
+async function insertMembers(db: Executor, tenantId: string, groupId: string, memberIds: readonly string[], now: number): Promise<void> {
+  const users: User[] = [];
+  for (const memberId of memberIds) users.push(await requireUser(db, tenantId, memberId));
+  for (const user of users) {
+    // Insert-if-absent in one statement: of two simultaneous adds, one inserts and the other is told.
+    const result = await db
+      .insertInto('group_members')
+      .values({ group_id: groupId, member_id: user.id, tenant_id: tenantId, created_at: now })
+      .onConflict((oc) => oc.columns(['group_id', 'member_id']).doNothing())
+      .executeTakeFirst();
+    if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) {
+      throw new FoyerError(
+        'directory.member_already_in_group',
+        "One or more added object references already exist for the following modified properties: 'members'.",
+      );
+    }
+  }
 }
 
 export async function deleteGroup(ctx: AppContext, tenantId: string, id: string): Promise<void> {
@@ -159,19 +226,7 @@ export async function listGroupMembers(db: Executor, tenantId: string, groupId: 
 
 export async function addGroupMember(ctx: AppContext, tenantId: string, groupId: string, memberId: string): Promise<void> {
   const group = await requireGroup(ctx.db.kysely, tenantId, groupId);
-  const user = await requireUser(ctx.db.kysely, tenantId, memberId);
-  // Insert-if-absent in one statement: of two simultaneous adds, one inserts and the other is told.
-  const result = await ctx.db.kysely
-    .insertInto('group_members')
-    .values({ group_id: group.id, member_id: user.id, tenant_id: tenantId, created_at: ctx.clock.now() })
-    .onConflict((oc) => oc.columns(['group_id', 'member_id']).doNothing())
-    .executeTakeFirst();
-  if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) {
-    throw new FoyerError(
-      'directory.member_already_in_group',
-      "One or more added object references already exist for the following modified properties: 'members'.",
-    );
-  }
+  await insertMembers(ctx.db.kysely, tenantId, group.id, [memberId], ctx.clock.now());
 }
 
 export async function removeGroupMember(ctx: AppContext, tenantId: string, groupId: string, memberId: string): Promise<void> {

@@ -199,11 +199,24 @@ export interface UserPage {
   count?: number;
 }
 
+/** The tenant's users the list shows (never the deleted ones) that match the filter. */
+function matchingUsers(db: Executor, dialect: DialectName, tenantId: string, filter: FilterNode | undefined) {
+  const base = db.selectFrom('users').where('users.tenant_id', '=', tenantId).where('users.deleted_at', 'is', null);
+  return filter ? base.where(compileFilter(filter, usersTarget(dialect))) : base;
+}
+
+/** `GET /users/$count`: how many users `GET /users` with this filter would list, over all its pages. */
+export async function countUsers(db: Executor, dialect: DialectName, tenantId: string, filter?: FilterNode): Promise<number> {
+  const row = await matchingUsers(db, dialect, tenantId, filter)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export async function listUsers(db: Executor, dialect: DialectName, tenantId: string, query: CollectionQuery): Promise<UserPage> {
   const sort = sortColumns[query.orderBy.property]!;
   const desc = query.orderBy.direction === 'desc';
-  let base = db.selectFrom('users').where('users.tenant_id', '=', tenantId).where('users.deleted_at', 'is', null);
-  if (query.filter) base = base.where(compileFilter(query.filter, usersTarget(dialect)));
+  const base = matchingUsers(db, dialect, tenantId, query.filter);
 
   let page = base.select(columnsFor(query.select, sort.column).map((c) => `users.${c}` as const));
   if (query.after) {
@@ -228,9 +241,6 @@ export async function listUsers(db: Executor, dialect: DialectName, tenantId: st
     const last = visible[visible.length - 1]! as UsersTable;
     result.next = { value: sort.key(last), id: last.id };
   }
-  if (query.count) {
-    const row = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    result.count = Number(row.n);
-  }
+  if (query.count) result.count = await countUsers(db, dialect, tenantId, query.filter);
   return result;
 }

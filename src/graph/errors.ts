@@ -39,8 +39,18 @@ export function fromFrameworkError(err: unknown): FoyerError | undefined {
   return undefined;
 }
 
+/**
+ * The `client-request-id` of a Graph request: the client's own (echoed when it is at most 100 characters),
+ * or else, as Graph does, a generated GUID: the request id. Outside the Graph prefix only the client's own.
+ */
+export function clientRequestId(request: FastifyRequest): string | undefined {
+  const sent = request.headers['client-request-id'];
+  if (typeof sent === 'string' && sent.length > 0 && sent.length <= 100) return sent;
+  return /^\/graph\/v1\.0(?:[/?]|$)/.test(request.url) ? request.id : undefined;
+}
+
 export function graphErrorBody(request: FastifyRequest, code: string, innerCode: string, message: string, now: Date) {
-  const clientRequestId = request.headers['client-request-id'];
+  const clientId = clientRequestId(request);
   return {
     error: {
       code,
@@ -49,13 +59,17 @@ export function graphErrorBody(request: FastifyRequest, code: string, innerCode:
         code: innerCode,
         date: now.toISOString().replace(/\.\d{3}Z$/, ''),
         'request-id': request.id,
-        ...(typeof clientRequestId === 'string' ? { 'client-request-id': clientRequestId } : {}),
+        ...(clientId ? { 'client-request-id': clientId } : {}),
       },
     },
   };
 }
 
 export function sendGraphError(request: FastifyRequest, reply: FastifyReply, err: unknown, now: Date): FastifyReply {
+  // Errors raised before the hooks ran (while routing) still carry the ids the body names.
+  if (!reply.hasHeader('request-id')) reply.header('request-id', request.id);
+  const clientId = clientRequestId(request);
+  if (clientId && !reply.hasHeader('client-request-id')) reply.header('client-request-id', clientId);
   const foyer = fromFrameworkError(err);
   if (foyer) {
     if (foyer.status >= 500) request.log.error({ err, code: foyer.code, detail: foyer.detail }, 'request failed');

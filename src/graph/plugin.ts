@@ -10,7 +10,7 @@ import { FoyerError } from '../platform/errors/foyer-error.js';
 import { registerApplicationRoutes } from './applications.js';
 import { authenticate, type Caller, cachedAppLookup } from './auth.js';
 import { registerDirectoryRoleRoutes } from './directory-roles.js';
-import { sendGraphError } from './errors.js';
+import { clientRequestId, sendGraphError } from './errors.js';
 import { registerGroupRoutes } from './groups.js';
 import type { GraphDeps, GraphFeature } from './kit.js';
 import { registerOrganizationRoutes } from './organization.js';
@@ -43,14 +43,19 @@ export function graphPlugin(ctx: AppContext, registry: ProviderRegistry, feature
     };
 
     app.setErrorHandler((err, request, reply) => sendGraphError(request, reply, err, new Date(ctx.clock.now())));
+    // Every route of this plugin, to tell a method the resource does not take (405) from a path it does not
+    // have (400 naming the first segment no route knows).
+    const routes: RouteShape[] = [];
+    app.addHook('onRoute', (route) => {
+      const path = route.routePath ?? route.url.slice(route.prefix.length);
+      for (const method of [route.method].flat()) routes.push({ method, segments: path.split('/').slice(1) });
+    });
     app.setNotFoundHandler((request, reply) => {
-      const segment = request.url.replace(/^\/graph\/v1\.0\/?/, '').split(/[/?]/)[0] ?? '';
-      sendGraphError(
-        request,
-        reply,
-        new FoyerError('request.unknown_segment', `Resource not found for the segment '${decodeURIComponent(segment)}'.`),
-        new Date(ctx.clock.now()),
-      );
+      sendGraphError(request, reply, unmatched(routes, request.method, request.url.replace(/^\/graph\/v1\.0/, '')), new Date(ctx.clock.now()));
+    });
+    // Graph answers every request with a client-request-id: the client's own, or a generated one (the request-id).
+    app.addHook('onRequest', async (request, reply) => {
+      if (!reply.hasHeader('client-request-id')) reply.header('client-request-id', clientRequestId(request) ?? request.id);
     });
     // Graph takes JSON bodies only (the instance also parses forms, for the sign-in pages).
     app.addHook('preValidation', async (request) => {
@@ -79,4 +84,51 @@ export function graphPlugin(ctx: AppContext, registry: ProviderRegistry, feature
     registerApplicationRoutes(deps);
     for (const feature of features) feature(deps);
   };
+}
+
+interface RouteShape {
+  method: string;
+  /** The route's path split at '/': literal segments, `:param`s, or a trailing `*`. */
+  segments: string[];
+}
+
+const segmentMatches = (pattern: string, segment: string) => pattern === '*' || (pattern.startsWith(':') ? segment.length > 0 : pattern === segment);
+
+/**
+ * Why no route took `url` (below the prefix): the path is a resource with other methods
+ * (405, with Allow), or a segment names nothing (400 naming the first segment no route has at its place).
+ */
+function unmatched(routes: RouteShape[], method: string, url: string): FoyerError {
+  const raw = (url.split('?')[0] ?? '').replace(/^\//, '');
+  const segments = raw.split('/').map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  });
+  /** How many leading segments `route` matches, and whether it matches the whole path. */
+  const match = (route: RouteShape) => {
+    let n = 0;
+    while (n < segments.length && n < route.segments.length && segmentMatches(route.segments[n]!, segments[n]!)) {
+      if (route.segments[n] === '*') return { n: segments.length, whole: true };
+      n++;
+    }
+    return { n, whole: n === segments.length && n === route.segments.length };
+  };
+  const allowed = new Set<string>();
+  let known = 0;
+  for (const route of routes) {
+    const { n, whole } = match(route);
+    if (whole) allowed.add(route.method);
+    known = Math.max(known, n);
+  }
+  if (allowed.size > 0 && !allowed.has(method)) {
+    const allow = [...allowed].sort().join(', ');
+    return new FoyerError(
+      'request.method_not_allowed',
+      `Specified HTTP method '${method}' is not allowed for the segment '${segments.at(-1)}'; it takes ${allow}.`,
+    ).withHeader('allow', allow);
+  }
+  return new FoyerError('request.unknown_segment', `Resource not found for the segment '${segments[Math.min(known, segments.length - 1)]}'.`);
 }

@@ -1,10 +1,11 @@
 /** `/users` and `/me`: list with OData, get, create members, update, delete, revoke sign-in sessions. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { listGroupsOf } from '../directory/groups.js';
 import { listIdentities } from '../directory/identities.js';
 import { assertMayChangeUser, type SensitiveChange } from '../directory/protection.js';
 import { directoryRoles, roleByTemplateId } from '../directory/roles.js';
-import { listUsers, usersCollection } from '../directory/user-list.js';
+import { countUsers, listUsers, usersCollection } from '../directory/user-list.js';
 import {
   createMember,
   deleteUser,
@@ -122,6 +123,23 @@ function userChanges<B extends z.infer<typeof updateUserBody>>(body: B): UserPat
   return patch;
 }
 
+/**
+ * Graph counts directory objects (`/users/$count`, `/groups/$count`) only for a caller who sends
+ * `ConsistencyLevel: eventual`, and refuses the request without it; so does Foyer, so that a script that
+ * works here works on Graph.
+ */
+export function requireEventualConsistency(request: FastifyRequest): void {
+  const level = request.headers.consistencylevel;
+  if (typeof level !== 'string' || level.trim().toLowerCase() !== 'eventual') {
+    throw new FoyerError('request.consistency_level_required', '$count is not currently supported.');
+  }
+}
+
+/** A `$count` segment's answer: the bare number as `text/plain`, as Graph sends it. */
+export function sendCount(reply: FastifyReply, count: number): FastifyReply {
+  return reply.type('text/plain; charset=utf-8').send(String(count));
+}
+
 export function registerUserRoutes(deps: GraphDeps): void {
   const { app, ctx, caller, base } = deps;
 
@@ -149,7 +167,17 @@ export function registerUserRoutes(deps: GraphDeps): void {
     return body;
   });
 
-  async function single(request: import('fastify').FastifyRequest, key: string, self: boolean) {
+  /** `GET /users/$count`: the number of users the list would show for the same `$filter`. */
+  async function count(request: FastifyRequest, reply: FastifyReply) {
+    const who = await caller(request);
+    authorize(who, userRules.read);
+    requireEventualConsistency(request);
+    const query = parseCollectionQuery(request.query as Record<string, unknown>, usersCollection);
+    return sendCount(reply, await countUsers(ctx.db.kysely, ctx.db.dialect, who.tenantId, query.filter));
+  }
+  app.get('/users/$count', count);
+
+  async function single(request: FastifyRequest, key: string, self: boolean) {
     const who = await caller(request);
     if (!self || who.kind === 'app') authorize(who, userRules.read);
     const query = parseCollectionQuery(
@@ -169,8 +197,10 @@ export function registerUserRoutes(deps: GraphDeps): void {
     return single(request, who.user!.id, true);
   });
 
-  app.get('/users/:id', async (request) => {
+  app.get('/users/:id', async (request, reply) => {
     const { id } = request.params as { id: string };
+    // `/users/%24count` arrives here, decoded: it is the segment still, never a user id.
+    if (id === '$count') return count(request, reply);
     const who = await caller(request);
     const self = who.kind === 'user' && (who.user!.id === id.toLowerCase() || who.user!.userPrincipalName.toLowerCase() === id.toLowerCase());
     return single(request, id, self);

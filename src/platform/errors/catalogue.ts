@@ -37,6 +37,11 @@ export const errorCatalogue = {
     graphCode: 'Request_UnsupportedQuery',
     meaning: 'An OData query option (`$filter`, `$select`, `$orderby`, `$top`, `$skiptoken`, `$count`) is malformed or unsupported.',
   },
+  'request.consistency_level_required': {
+    status: 400,
+    graphCode: 'Request_BadRequest',
+    meaning: "The request is one of Graph's advanced queries (such as `/users/$count`) and lacks the `ConsistencyLevel: eventual` header.",
+  },
   'request.malformed': {
     status: 400,
     graphCode: 'BadRequest',
