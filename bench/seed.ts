@@ -108,6 +108,8 @@ export async function seed(ctx: AppContext, users: number, progress: (done: numb
         mail: upn,
         mail_lower: upn,
         other_mails: '[]',
+        business_phones: '[]',
+        mail_nickname: `user${i}`,
         display_name: displayName,
         display_name_lower: displayName.toLowerCase(),
         given_name: null,

@@ -7,6 +7,7 @@ import type { CollectionModel, CollectionQuery } from '../platform/odata/query.j
 import { type ColumnRef, compileFilter } from '../platform/odata/sql.js';
 import type { DialectName, Executor } from '../platform/storage/database.js';
 import type { GroupsTable } from '../platform/storage/schema.js';
+import { listUsers, type UserPage } from './user-list.js';
 import { requireUser, type User, userFromRow } from './users.js';
 
 export interface Group {
@@ -250,4 +251,46 @@ export async function listGroupsOf(db: Executor, userId: string): Promise<Group[
     .orderBy('groups.id')
     .execute();
   return rows.map(groupFromRow);
+}
+
+/** Restricts a query to the given ids (`id in (…)` and the query's own filter). */
+function scopedTo(ids: readonly string[], filter: FilterNode | undefined): FilterNode {
+  const only: FilterNode = { kind: 'in', property: 'id', values: [...ids] };
+  return filter ? { kind: 'and', left: only, right: filter } : only;
+}
+
+/**
+ * `GET /groups/{id}/members` with OData options: the group's members as `GET /users` lists them
+ * (`$filter`, `$select`, `$orderby`, `$top`, `$count`, keyset paging), restricted to the group.
+ */
+export async function listGroupMembersPage(db: Executor, dialect: DialectName, tenantId: string, groupId: string, query: CollectionQuery): Promise<UserPage> {
+  const group = await requireGroup(db, tenantId, groupId);
+  const rows = await db.selectFrom('group_members').select('member_id').where('group_id', '=', group.id).execute();
+  if (rows.length === 0) return query.count ? { users: [], count: 0 } : { users: [] };
+  return listUsers(db, dialect, tenantId, {
+    ...query,
+    filter: scopedTo(
+      rows.map((r) => r.member_id),
+      query.filter,
+    ),
+  });
+}
+
+/** `GET /users/{id}/memberOf/microsoft.graph.group`: the user's groups as `GET /groups` lists them. */
+export async function listGroupsOfPage(
+  db: Executor,
+  dialect: DialectName,
+  tenantId: string,
+  userId: string,
+  query: CollectionQuery,
+): Promise<{ groups: Group[]; next?: { value: string; id: string }; count?: number }> {
+  const rows = await db.selectFrom('group_members').select('group_id').where('member_id', '=', userId).where('tenant_id', '=', tenantId).execute();
+  if (rows.length === 0) return query.count ? { groups: [], count: 0 } : { groups: [] };
+  return listGroups(db, dialect, tenantId, {
+    ...query,
+    filter: scopedTo(
+      rows.map((r) => r.group_id),
+      query.filter,
+    ),
+  });
 }

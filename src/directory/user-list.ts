@@ -25,6 +25,18 @@ export const usersCollection: CollectionModel = {
     jobTitle: { type: 'string', ops: stringOps },
     companyName: { type: 'string', ops: stringOps },
     preferredLanguage: { type: 'string', ops: ['eq', 'ne', 'in'] },
+    mailNickname: { type: 'string', ops: stringOps },
+    department: { type: 'string', ops: stringOps },
+    employeeId: { type: 'string', ops: stringOps },
+    employeeType: { type: 'string', ops: stringOps },
+    officeLocation: { type: 'string', ops: stringOps },
+    mobilePhone: { type: 'string', ops: stringOps },
+    usageLocation: { type: 'string', ops: stringOps },
+    city: { type: 'string', ops: stringOps },
+    country: { type: 'string', ops: stringOps },
+    state: { type: 'string', ops: stringOps },
+    streetAddress: { type: 'string', ops: stringOps },
+    postalCode: { type: 'string', ops: stringOps },
     userType: { type: 'enum', ops: ['eq', 'ne', 'in'], values: ['Member', 'Guest'] },
     externalUserState: { type: 'enum', ops: ['eq', 'ne', 'in'], values: ['PendingAcceptance', 'Accepted'] },
     creationType: {
@@ -38,6 +50,7 @@ export const usersCollection: CollectionModel = {
   },
   collections: {
     otherMails: { kind: 'primitive', element: { type: 'string', ops: ['eq'] } },
+    businessPhones: { kind: 'primitive', element: { type: 'string', ops: ['eq'] } },
     identities: {
       kind: 'complex',
       element: {
@@ -60,6 +73,16 @@ export const usersCollection: CollectionModel = {
     'businessPhones',
     'mobilePhone',
     'officeLocation',
+    'mailNickname',
+    'department',
+    'employeeId',
+    'employeeType',
+    'usageLocation',
+    'city',
+    'country',
+    'state',
+    'streetAddress',
+    'postalCode',
     'userType',
     'externalUserState',
     'externalUserStateChangeDateTime',
@@ -101,6 +124,48 @@ export const usersCollection: CollectionModel = {
   },
 };
 
+/**
+ * Graph user properties Foyer does not keep: refused as such (in a body, `$select` or `$filter`),
+ * never as properties that do not exist, so that a script's author learns it is Foyer's limit.
+ */
+export const unsupportedUserProperties: readonly string[] = [
+  'aboutMe',
+  'ageGroup',
+  'assignedLicenses',
+  'assignedPlans',
+  'birthday',
+  'consentProvidedForMinor',
+  'employeeHireDate',
+  'employeeLeaveDateTime',
+  'employeeOrgData',
+  'faxNumber',
+  'hireDate',
+  'imAddresses',
+  'interests',
+  'isResourceAccount',
+  'legalAgeGroupClassification',
+  'onPremisesDistinguishedName',
+  'onPremisesDomainName',
+  'onPremisesExtensionAttributes',
+  'onPremisesImmutableId',
+  'onPremisesLastSyncDateTime',
+  'onPremisesSamAccountName',
+  'onPremisesSecurityIdentifier',
+  'onPremisesSyncEnabled',
+  'onPremisesUserPrincipalName',
+  'passwordPolicies',
+  'pastProjects',
+  'preferredDataLocation',
+  'preferredName',
+  'proxyAddresses',
+  'responsibilities',
+  'schools',
+  'securityIdentifier',
+  'showInAddressList',
+  'signInActivity',
+  'skills',
+];
+
 const userColumns: Record<string, ColumnRef> = {
   id: { column: 'users.id', kind: 'id' },
   displayName: { column: 'users.display_name_lower', kind: 'lowered' },
@@ -114,6 +179,20 @@ const userColumns: Record<string, ColumnRef> = {
   companyName: { column: 'users.company_name', kind: 'exact' },
   // Language tags are ASCII, where SQL lower() agrees on both backends.
   preferredLanguage: { column: 'users.preferred_language', kind: 'text' },
+  // Mail aliases and codes are ASCII in practice; compared case-insensitively as Graph does.
+  mailNickname: { column: 'users.mail_nickname', kind: 'text' },
+  usageLocation: { column: 'users.usage_location', kind: 'text' },
+  // Free text and identifiers compared exactly, as jobTitle.
+  department: { column: 'users.department', kind: 'exact' },
+  employeeId: { column: 'users.employee_id', kind: 'exact' },
+  employeeType: { column: 'users.employee_type', kind: 'exact' },
+  officeLocation: { column: 'users.office_location', kind: 'exact' },
+  mobilePhone: { column: 'users.mobile_phone', kind: 'exact' },
+  city: { column: 'users.city', kind: 'exact' },
+  country: { column: 'users.country', kind: 'exact' },
+  state: { column: 'users.state', kind: 'exact' },
+  streetAddress: { column: 'users.street_address', kind: 'exact' },
+  postalCode: { column: 'users.postal_code', kind: 'exact' },
   userType: { column: 'users.user_type', kind: 'exact' },
   externalUserState: { column: 'users.external_user_state', kind: 'exact' },
   creationType: { column: 'users.creation_type', kind: 'exact' },
@@ -127,10 +206,11 @@ function usersTarget(dialect: DialectName): SqlTarget {
     dialect,
     column: (property) => userColumns[property]!,
     any: (collection, element) => {
-      if (collection === 'otherMails') {
+      if (collection === 'otherMails' || collection === 'businessPhones') {
+        const column = collection === 'otherMails' ? 'users.other_mails' : 'users.business_phones';
         return element({
           dialect,
-          column: () => ({ column: 'users.other_mails', kind: 'json-strings' }),
+          column: () => ({ column, kind: 'json-strings' }),
           any: () => {
             throw new Error('nested lambda');
           },
@@ -168,6 +248,19 @@ const propertyColumns: Record<string, Array<keyof UsersTable>> = {
   jobTitle: ['job_title'],
   companyName: ['company_name'],
   preferredLanguage: ['preferred_language'],
+  mailNickname: ['mail_nickname'],
+  officeLocation: ['office_location'],
+  mobilePhone: ['mobile_phone'],
+  businessPhones: ['business_phones'],
+  department: ['department'],
+  employeeId: ['employee_id'],
+  employeeType: ['employee_type'],
+  usageLocation: ['usage_location'],
+  city: ['city'],
+  country: ['country'],
+  state: ['state'],
+  streetAddress: ['street_address'],
+  postalCode: ['postal_code'],
   userType: ['user_type'],
   externalUserState: ['external_user_state'],
   externalUserStateChangeDateTime: ['external_user_state_change_at'],

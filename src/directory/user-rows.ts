@@ -26,6 +26,19 @@ export interface User {
   jobTitle: string | null;
   companyName: string | null;
   preferredLanguage: string | null;
+  mailNickname: string | null;
+  officeLocation: string | null;
+  mobilePhone: string | null;
+  businessPhones: string[];
+  department: string | null;
+  employeeId: string | null;
+  employeeType: string | null;
+  usageLocation: string | null;
+  city: string | null;
+  country: string | null;
+  state: string | null;
+  streetAddress: string | null;
+  postalCode: string | null;
   accountEnabled: boolean;
   userType: 'Member' | 'Guest';
   creationType: string | null;
@@ -54,6 +67,19 @@ export function userFromRow(r: UsersTable): User {
     jobTitle: r.job_title,
     companyName: r.company_name,
     preferredLanguage: r.preferred_language,
+    mailNickname: r.mail_nickname ?? null,
+    officeLocation: r.office_location ?? null,
+    mobilePhone: r.mobile_phone ?? null,
+    businessPhones: r.business_phones ? (JSON.parse(r.business_phones) as string[]) : [],
+    department: r.department ?? null,
+    employeeId: r.employee_id ?? null,
+    employeeType: r.employee_type ?? null,
+    usageLocation: r.usage_location ?? null,
+    city: r.city ?? null,
+    country: r.country ?? null,
+    state: r.state ?? null,
+    streetAddress: r.street_address ?? null,
+    postalCode: r.postal_code ?? null,
     accountEnabled: r.account_enabled === 1,
     userType: r.user_type as User['userType'],
     creationType: r.creation_type,
@@ -73,6 +99,19 @@ export interface UserProfile {
   jobTitle?: string | null;
   companyName?: string | null;
   preferredLanguage?: string | null;
+  mailNickname?: string | null;
+  officeLocation?: string | null;
+  mobilePhone?: string | null;
+  businessPhones?: string[];
+  department?: string | null;
+  employeeId?: string | null;
+  employeeType?: string | null;
+  usageLocation?: string | null;
+  city?: string | null;
+  country?: string | null;
+  state?: string | null;
+  streetAddress?: string | null;
+  postalCode?: string | null;
   accountEnabled?: boolean;
   mail?: string | null;
   otherMails?: string[];
@@ -88,6 +127,19 @@ export function profileColumns(profile: UserProfile): Partial<UsersTable> {
   if (profile.jobTitle !== undefined) set.job_title = profile.jobTitle;
   if (profile.companyName !== undefined) set.company_name = profile.companyName;
   if (profile.preferredLanguage !== undefined) set.preferred_language = profile.preferredLanguage;
+  if (profile.mailNickname !== undefined) set.mail_nickname = profile.mailNickname;
+  if (profile.officeLocation !== undefined) set.office_location = profile.officeLocation;
+  if (profile.mobilePhone !== undefined) set.mobile_phone = profile.mobilePhone;
+  if (profile.businessPhones !== undefined) set.business_phones = JSON.stringify(profile.businessPhones);
+  if (profile.department !== undefined) set.department = profile.department;
+  if (profile.employeeId !== undefined) set.employee_id = profile.employeeId;
+  if (profile.employeeType !== undefined) set.employee_type = profile.employeeType;
+  if (profile.usageLocation !== undefined) set.usage_location = profile.usageLocation;
+  if (profile.city !== undefined) set.city = profile.city;
+  if (profile.country !== undefined) set.country = profile.country;
+  if (profile.state !== undefined) set.state = profile.state;
+  if (profile.streetAddress !== undefined) set.street_address = profile.streetAddress;
+  if (profile.postalCode !== undefined) set.postal_code = profile.postalCode;
   if (profile.accountEnabled !== undefined) set.account_enabled = profile.accountEnabled ? 1 : 0;
   if (profile.userType !== undefined) set.user_type = profile.userType;
   if (profile.mail !== undefined) {
@@ -166,6 +218,20 @@ export async function insertUserRow(
         job_title: null,
         company_name: null,
         preferred_language: null,
+        // Entra's alias for an account created without one: the UPN's local part.
+        mail_nickname: m.upn.slice(0, m.upn.lastIndexOf('@')),
+        office_location: null,
+        mobile_phone: null,
+        business_phones: '[]',
+        department: null,
+        employee_id: null,
+        employee_type: null,
+        usage_location: null,
+        city: null,
+        country: null,
+        state: null,
+        street_address: null,
+        postal_code: null,
         account_enabled: 1,
         user_type: 'Member',
         creation_type: null,

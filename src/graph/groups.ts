@@ -6,9 +6,8 @@ import {
   countGroups,
   createGroup,
   deleteGroup,
-  type Group,
   groupsCollection,
-  listGroupMembers,
+  listGroupMembersPage,
   listGroups,
   removeGroupMember,
   requireGroup,
@@ -18,9 +17,12 @@ import { directoryRoles } from '../directory/roles.js';
 import { usersCollection } from '../directory/user-list.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { encodeSkipToken, parseCollectionQuery } from '../platform/odata/query.js';
+import { applyAdvancedQueryRules } from './advanced-query.js';
 import { type AccessRule, authorize } from './auth.js';
 import { optionalText, parseBody, text } from './body.js';
+import { toGraphGroup } from './group-view.js';
 import type { GraphDeps } from './kit.js';
+import { countOptions, entitySelect, nextLink, selectSuffix, unknownSegment } from './query-options.js';
 import { requireEventualConsistency, sendCount, toGraphUser } from './users.js';
 
 const admins = [directoryRoles.globalAdministrator.id, directoryRoles.userAdministrator.id];
@@ -42,20 +44,6 @@ const rules = {
     roles: admins,
   },
 } satisfies Record<string, AccessRule>;
-
-function toGraphGroup(g: Group, select: readonly string[]): Record<string, unknown> {
-  const all: Record<string, unknown> = {
-    id: g.id,
-    displayName: g.displayName,
-    description: g.description,
-    mailNickname: g.mailNickname,
-    mailEnabled: g.mailEnabled,
-    securityEnabled: g.securityEnabled,
-    groupTypes: [],
-    createdDateTime: new Date(g.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-  };
-  return Object.fromEntries(select.map((k) => [k, all[k]]));
-}
 
 const mailNickname = z
   .string()
@@ -147,6 +135,7 @@ export function registerGroupRoutes(deps: GraphDeps): void {
     const who = await caller(request);
     authorize(who, rules.read);
     const query = parseCollectionQuery(request.query as Record<string, unknown>, groupsCollection);
+    applyAdvancedQueryRules(request, query, ['displayName', 'id']);
     const page = await listGroups(ctx.db.kysely, ctx.db.dialect, who.tenantId, query);
     const body: Record<string, unknown> = { '@odata.context': `${base}/$metadata#groups` };
     if (page.count !== undefined) body['@odata.count'] = page.count;
@@ -176,8 +165,9 @@ export function registerGroupRoutes(deps: GraphDeps): void {
     if (id === '$count') return count(request, reply);
     const who = await caller(request);
     authorize(who, rules.read);
+    const select = entitySelect(request.query as Record<string, unknown>, groupsCollection);
     const group = await requireGroup(ctx.db.kysely, who.tenantId, id);
-    return { '@odata.context': `${base}/$metadata#groups/$entity`, ...toGraphGroup(group, groupsCollection.defaultSelect) };
+    return { '@odata.context': `${base}/$metadata#groups/$entity`, ...toGraphGroup(group, select) };
   });
 
   app.post('/groups', async (request, reply) => {
@@ -226,14 +216,52 @@ export function registerGroupRoutes(deps: GraphDeps): void {
     return reply.code(204).send();
   });
 
-  app.get('/groups/:id/members', async (request) => {
+  /**
+   * `GET /groups/{id}/members` (directory objects: Foyer's members are users) and its type cast
+   * `/members/microsoft.graph.user`, with the options `GET /users` takes, restricted to the group.
+   */
+  async function members(request: FastifyRequest, cast: boolean) {
     const who = await caller(request);
     authorize(who, rules.read);
-    const members = await listGroupMembers(ctx.db.kysely, who.tenantId, (request.params as { id: string }).id);
-    return {
-      '@odata.context': `${base}/$metadata#directoryObjects`,
-      value: members.map((u) => ({ '@odata.type': '#microsoft.graph.user', ...toGraphUser(u, usersCollection.defaultSelect) })),
-    };
+    const params = request.query as Record<string, unknown>;
+    const query = parseCollectionQuery(params, usersCollection);
+    // As on `/users`; Graph sorts a relationship only in an advanced query.
+    applyAdvancedQueryRules(request, query, []);
+    const { id } = request.params as { id: string };
+    const page = await listGroupMembersPage(ctx.db.kysely, ctx.db.dialect, who.tenantId, id, query);
+    const set = cast ? 'users' : 'directoryObjects';
+    const body: Record<string, unknown> = { '@odata.context': `${base}/$metadata#${set}${selectSuffix(params, query.select)}` };
+    if (page.count !== undefined) body['@odata.count'] = page.count;
+    body.value = page.users.map((u) => (cast ? toGraphUser(u, query.select) : { '@odata.type': '#microsoft.graph.user', ...toGraphUser(u, query.select) }));
+    if (page.next) body['@odata.nextLink'] = nextLink(`${base}/groups/${id}/members${cast ? '/microsoft.graph.user' : ''}`, params, query, page.next);
+    return body;
+  }
+
+  /** `GET /groups/{id}/members/$count` (and after the cast): how many members the list would show. */
+  async function countMembers(request: FastifyRequest, reply: FastifyReply) {
+    const who = await caller(request);
+    authorize(who, rules.read);
+    requireEventualConsistency(request);
+    const query = parseCollectionQuery(countOptions(request.query as Record<string, unknown>), usersCollection);
+    const page = await listGroupMembersPage(ctx.db.kysely, ctx.db.dialect, who.tenantId, (request.params as { id: string }).id, {
+      ...query,
+      top: 1,
+      count: true,
+    });
+    return sendCount(reply, page.count ?? 0);
+  }
+
+  app.get('/groups/:id/members', (request) => members(request, false));
+  app.get('/groups/:id/members/:segment', (request, reply) => {
+    const { segment } = request.params as { segment: string };
+    if (segment === '$count') return countMembers(request, reply);
+    if (segment === 'microsoft.graph.user') return members(request, true);
+    throw unknownSegment(segment);
+  });
+  app.get('/groups/:id/members/:segment/:count', (request, reply) => {
+    const { segment, count } = request.params as { segment: string; count: string };
+    if (segment === 'microsoft.graph.user' && count === '$count') return countMembers(request, reply);
+    throw unknownSegment(segment === 'microsoft.graph.user' ? count : segment);
   });
 
   app.post('/groups/:id/members/$ref', async (request, reply) => {

@@ -3,9 +3,11 @@ import { z } from 'zod';
 import { directoryRoles } from '../directory/roles.js';
 import { listTenantDomains, requireTenant, type Tenant, updateTenant } from '../directory/tenants.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
+import type { CollectionModel } from '../platform/odata/query.js';
 import { type AccessRule, authorize } from './auth.js';
 import { parseBody } from './body.js';
 import type { GraphDeps } from './kit.js';
+import { entitySelect, selectSuffix } from './query-options.js';
 
 const rules = {
   // Graph: reading the organization needs only User.Read (delegated) or Organization.Read.All (app).
@@ -58,12 +60,22 @@ const updateBrandingBody = z.strictObject({
   bannerLogoUrl: httpsUrl.nullable().optional(),
 });
 
+/** `$select` on `/organization` and `/organization/{id}`: the only query option Graph takes there. */
+const organizationProperties = ['id', 'displayName', 'createdDateTime', 'preferredLanguage', 'tenantType', 'verifiedDomains', 'privacyProfile'];
+const organizationModel: CollectionModel = {
+  typeName: 'microsoft.graph.organization',
+  properties: {},
+  selectable: organizationProperties,
+  defaultSelect: organizationProperties,
+  sortable: ['id'],
+};
+
 export function registerOrganizationRoutes(deps: GraphDeps): void {
   const { app, ctx, caller, base } = deps;
 
-  async function view(tenant: Tenant) {
+  async function view(tenant: Tenant, select: readonly string[]) {
     const domains = await listTenantDomains(ctx.db.kysely, tenant.id);
-    return {
+    const all: Record<string, unknown> = {
       id: tenant.id,
       displayName: tenant.displayName,
       createdDateTime: new Date(tenant.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
@@ -74,6 +86,7 @@ export function registerOrganizationRoutes(deps: GraphDeps): void {
         .map((d) => ({ capabilities: 'Email', isDefault: d.isDefault, isInitial: d.isInitial, name: d.domain, type: 'Managed' })),
       privacyProfile: { contactEmail: tenant.privacyContactEmail, statementUrl: tenant.privacyStatementUrl },
     };
+    return Object.fromEntries(select.map((k) => [k, all[k]]));
   }
 
   const own = async (request: import('fastify').FastifyRequest, id?: string) => {
@@ -87,13 +100,19 @@ export function registerOrganizationRoutes(deps: GraphDeps): void {
   app.get('/organization', async (request) => {
     const who = await own(request);
     authorize(who, rules.read);
-    return { '@odata.context': `${base}/$metadata#organization`, value: [await view(await requireTenant(ctx.db.kysely, who.tenantId))] };
+    const params = request.query as Record<string, unknown>;
+    const select = entitySelect(params, organizationModel);
+    return {
+      '@odata.context': `${base}/$metadata#organization${selectSuffix(params, select)}`,
+      value: [await view(await requireTenant(ctx.db.kysely, who.tenantId), select)],
+    };
   });
 
   app.get('/organization/:id', async (request) => {
     const who = await own(request, (request.params as { id: string }).id);
     authorize(who, rules.read);
-    return { '@odata.context': `${base}/$metadata#organization/$entity`, ...(await view(await requireTenant(ctx.db.kysely, who.tenantId))) };
+    const select = entitySelect(request.query as Record<string, unknown>, organizationModel);
+    return { '@odata.context': `${base}/$metadata#organization/$entity`, ...(await view(await requireTenant(ctx.db.kysely, who.tenantId), select)) };
   });
 
   app.patch('/organization/:id', async (request, reply) => {

@@ -13,6 +13,7 @@ import { registerDirectoryRoleRoutes } from './directory-roles.js';
 import { clientRequestId, sendGraphError } from './errors.js';
 import { registerGroupRoutes } from './groups.js';
 import type { GraphDeps, GraphFeature } from './kit.js';
+import { registerMemberOfRoutes } from './member-of.js';
 import { registerOrganizationRoutes } from './organization.js';
 import { registerUserRoutes } from './users.js';
 
@@ -78,6 +79,7 @@ export function graphPlugin(ctx: AppContext, registry: ProviderRegistry, feature
     });
 
     registerUserRoutes(deps);
+    registerMemberOfRoutes(deps);
     registerGroupRoutes(deps);
     registerOrganizationRoutes(deps);
     registerDirectoryRoleRoutes(deps);

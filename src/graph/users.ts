@@ -1,11 +1,10 @@
 /** `/users` and `/me`: list with OData, get, create members, update, delete, revoke sign-in sessions. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { listGroupsOf } from '../directory/groups.js';
 import { listIdentities } from '../directory/identities.js';
 import { assertMayChangeUser, type SensitiveChange } from '../directory/protection.js';
-import { directoryRoles, roleByTemplateId } from '../directory/roles.js';
-import { countUsers, listUsers, usersCollection } from '../directory/user-list.js';
+import { directoryRoles } from '../directory/roles.js';
+import { countUsers, listUsers, unsupportedUserProperties, usersCollection } from '../directory/user-list.js';
 import {
   createMember,
   deleteUser,
@@ -19,6 +18,7 @@ import {
 } from '../directory/users.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { encodeSkipToken, parseCollectionQuery } from '../platform/odata/query.js';
+import { applyAdvancedQueryRules } from './advanced-query.js';
 import { type AccessRule, actorOf, authorize, type Caller } from './auth.js';
 import { optionalText, parseBody, text } from './body.js';
 import type { GraphDeps } from './kit.js';
@@ -50,17 +50,27 @@ function iso(ms: number | null): string | null {
 
 const userFields: Record<string, (u: User, identities: ObjectIdentity[]) => unknown> = {
   id: (u) => u.id,
-  businessPhones: () => [],
+  businessPhones: (u) => u.businessPhones,
   displayName: (u) => u.displayName,
   givenName: (u) => u.givenName,
   jobTitle: (u) => u.jobTitle,
   mail: (u) => u.mail,
-  mobilePhone: () => null,
-  officeLocation: () => null,
+  mobilePhone: (u) => u.mobilePhone,
+  officeLocation: (u) => u.officeLocation,
   preferredLanguage: (u) => u.preferredLanguage,
   surname: (u) => u.surname,
   userPrincipalName: (u) => u.userPrincipalName,
   companyName: (u) => u.companyName,
+  mailNickname: (u) => u.mailNickname,
+  department: (u) => u.department,
+  employeeId: (u) => u.employeeId,
+  employeeType: (u) => u.employeeType,
+  usageLocation: (u) => u.usageLocation,
+  city: (u) => u.city,
+  country: (u) => u.country,
+  state: (u) => u.state,
+  streetAddress: (u) => u.streetAddress,
+  postalCode: (u) => u.postalCode,
   userType: (u) => u.userType,
   externalUserState: (u) => u.externalUserState,
   externalUserStateChangeDateTime: (u) => iso(u.externalUserStateChangeDateTime),
@@ -94,11 +104,30 @@ const passwordProfile = z.strictObject({
 
 const emailList = z.array(z.string().max(250)).max(250);
 
-/** `POST /users`: a member's properties; `PATCH /users/{id}` takes any of them, and `userType`. */
+/** Graph keeps one business phone; a quote or backslash could never be part of a phone number. */
+const businessPhones = z
+  .array(
+    z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .regex(/^[^"\\]*$/, 'a phone number has no quote or backslash'),
+  )
+  .max(1, { error: 'Graph keeps only one business phone number' });
+
+/** `POST /users`: a member's properties; `PATCH /users/{id}` takes any of them, and `userType`. Lengths are Graph's. */
 const createUserBody = z.strictObject({
   accountEnabled: z.boolean().optional(),
   displayName: text(256),
-  mailNickname: z.string().max(64).optional(),
+  // An alias: the characters Entra allows in one (no spaces, @, quotes, brackets…).
+  mailNickname: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]+$/, "a mail alias has letters, digits and !#$%&'*+-/=?^_`{|}~. only")
+    .optional(),
   userPrincipalName: z.string().max(113),
   passwordProfile,
   givenName: optionalText(64),
@@ -108,16 +137,57 @@ const createUserBody = z.strictObject({
   preferredLanguage: optionalText(10),
   mail: z.string().max(254).nullable().optional(),
   otherMails: emailList.optional(),
+  businessPhones: businessPhones.optional(),
+  mobilePhone: optionalText(64),
+  officeLocation: optionalText(128),
+  department: optionalText(64),
+  employeeId: optionalText(16),
+  employeeType: optionalText(64),
+  usageLocation: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, 'a two-letter country code (ISO 3166) is expected')
+    .transform((c) => c.toUpperCase())
+    .nullable()
+    .optional(),
+  city: optionalText(128),
+  country: optionalText(128),
+  state: optionalText(128),
+  streetAddress: optionalText(1024),
+  postalCode: optionalText(40),
 });
+
+/** Read-only user properties Graph computes: setting one is refused as Graph refuses it. */
+const readOnlyProperties = ['createdDateTime', 'creationType', 'externalUserState', 'externalUserStateChangeDateTime', 'signInSessionsValidFromDateTime', 'id'];
+
+/** Refuses a body that sets a read-only property or one Foyer does not keep, before the schema's check. */
+function refuseUnsettable(body: unknown): void {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return;
+  for (const key of Object.keys(body)) {
+    if (readOnlyProperties.includes(key)) throw new FoyerError('request.invalid_body', `Property '${key}' is read-only and cannot be set.`);
+    if (unsupportedUserProperties.includes(key)) throw new FoyerError('request.invalid_body', `Property '${key}' is not supported by Foyer.`);
+  }
+}
+
+/**
+ * `parseCollectionQuery` for users, naming a Graph property Foyer does not keep as such in `$select`
+ * and `$filter` (the generic parser would say it does not exist).
+ */
+function parseUsersQuery(params: Record<string, unknown>) {
+  try {
+    return parseCollectionQuery(params, usersCollection);
+  } catch (err) {
+    const name = err instanceof FoyerError ? /Could not find a property named '([^']+)'/.exec(err.message)?.[1] : undefined;
+    const known = name && unsupportedUserProperties.find((p) => p.toLowerCase() === name.toLowerCase());
+    if (known) throw new FoyerError('request.invalid_query', `Property '${known}' of type 'microsoft.graph.user' is not supported by Foyer.`);
+    throw err;
+  }
+}
 
 const updateUserBody = createUserBody.partial().extend({ userType: z.enum(['Member', 'Guest']).optional() });
 
-/**
- * A user body as the directory takes it: the same property names, the password out of its profile,
- * and `mailNickname` (Graph requires it; Foyer has no mail system) and absent properties dropped.
- */
+/** A user body as the directory takes it: the same property names, the password out of its profile, absent properties dropped. */
 function userChanges<B extends z.infer<typeof updateUserBody>>(body: B): UserPatch {
-  const { passwordProfile, mailNickname: _nickname, ...properties } = body;
+  const { passwordProfile, ...properties } = body;
   const patch: UserPatch = Object.fromEntries(Object.entries(properties).filter(([, v]) => v !== undefined));
   if (passwordProfile !== undefined) patch.password = passwordProfile.password;
   return patch;
@@ -146,7 +216,8 @@ export function registerUserRoutes(deps: GraphDeps): void {
   app.get('/users', async (request) => {
     const who = await caller(request);
     authorize(who, userRules.read);
-    const query = parseCollectionQuery(request.query as Record<string, unknown>, usersCollection);
+    const query = parseUsersQuery(request.query as Record<string, unknown>);
+    applyAdvancedQueryRules(request, query, ['displayName', 'userPrincipalName', 'id']);
     const page = await listUsers(ctx.db.kysely, ctx.db.dialect, who.tenantId, query);
     const identities = query.select.includes('identities')
       ? await listIdentities(
@@ -172,7 +243,7 @@ export function registerUserRoutes(deps: GraphDeps): void {
     const who = await caller(request);
     authorize(who, userRules.read);
     requireEventualConsistency(request);
-    const query = parseCollectionQuery(request.query as Record<string, unknown>, usersCollection);
+    const query = parseUsersQuery(request.query as Record<string, unknown>);
     return sendCount(reply, await countUsers(ctx.db.kysely, ctx.db.dialect, who.tenantId, query.filter));
   }
   app.get('/users/$count', count);
@@ -180,10 +251,7 @@ export function registerUserRoutes(deps: GraphDeps): void {
   async function single(request: FastifyRequest, key: string, self: boolean) {
     const who = await caller(request);
     if (!self || who.kind === 'app') authorize(who, userRules.read);
-    const query = parseCollectionQuery(
-      Object.fromEntries(Object.entries(request.query as Record<string, unknown>).filter(([k]) => k.toLowerCase() === '$select')),
-      usersCollection,
-    );
+    const query = parseUsersQuery(Object.fromEntries(Object.entries(request.query as Record<string, unknown>).filter(([k]) => k.toLowerCase() === '$select')));
     const user = await requireUser(ctx.db.kysely, who.tenantId, key);
     const identities = query.select.includes('identities') ? await listIdentities(ctx.db.kysely, [user.id]) : new Map();
     return { '@odata.context': `${base}/$metadata#users/$entity`, ...toGraphUser(user, query.select, identities.get(user.id)) };
@@ -209,6 +277,7 @@ export function registerUserRoutes(deps: GraphDeps): void {
   app.post('/users', async (request, reply) => {
     const who = await caller(request);
     authorize(who, userRules.write);
+    refuseUnsettable(request.body);
     const body = parseBody(createUserBody, request.body);
     const user = await createMember(ctx, who.tenantId, {
       ...userChanges(body),
@@ -230,6 +299,7 @@ export function registerUserRoutes(deps: GraphDeps): void {
     const who = await caller(request);
     authorize(who, userRules.write);
     const { id } = request.params as { id: string };
+    refuseUnsettable(request.body);
     const body = parseBody(updateUserBody, request.body);
     const target = await requireUser(ctx.db.kysely, who.tenantId, id);
     const changes = new Set<SensitiveChange>();
@@ -266,26 +336,5 @@ export function registerUserRoutes(deps: GraphDeps): void {
     await guard(who, target, new Set(['signInSessions']));
     await revokeSignInSessions(ctx, who.tenantId, target.id);
     return { '@odata.context': `${base}/$metadata#Edm.Boolean`, value: true };
-  });
-
-  /** Groups and directory roles the user belongs to. */
-  app.get('/users/:id/memberOf', async (request) => {
-    const who = await caller(request);
-    const { id } = request.params as { id: string };
-    // Decide before looking the user up, so the answer never tells whether someone exists.
-    const self = who.kind === 'user' && (who.user!.id === id.toLowerCase() || who.user!.userPrincipalName.toLowerCase() === id.toLowerCase());
-    if (!self) authorize(who, userRules.read);
-    const user = await requireUser(ctx.db.kysely, who.tenantId, id);
-    const [groups, roleIds] = await Promise.all([listGroupsOf(ctx.db.kysely, user.id), listRoleIdsOf(ctx.db.kysely, who.tenantId, user.id)]);
-    return {
-      '@odata.context': `${base}/$metadata#directoryObjects`,
-      value: [
-        ...groups.map((g) => ({ '@odata.type': '#microsoft.graph.group', id: g.id, displayName: g.displayName })),
-        ...roleIds
-          .map(roleByTemplateId)
-          .filter((r) => r !== undefined)
-          .map((r) => ({ '@odata.type': '#microsoft.graph.directoryRole', id: r.id, displayName: r.displayName, roleTemplateId: r.id })),
-      ],
-    };
   });
 }

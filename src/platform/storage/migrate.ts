@@ -10,6 +10,7 @@ import * as m0002 from './migrations/0002-invitations.js';
 import * as m0003 from './migrations/0003-redemption.js';
 import * as m0004 from './migrations/0004-sign-in-sessions.js';
 import * as m0005 from './migrations/0005-application-credentials.js';
+import * as m0006 from './migrations/0006-user-properties.js';
 import type { DB } from './schema.js';
 
 type Step = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
@@ -20,6 +21,7 @@ const steps: Record<string, Step> = {
   '0003-redemption': m0003,
   '0004-sign-in-sessions': m0004,
   '0005-application-credentials': m0005,
+  '0006-user-properties': m0006,
 };
 
 function migrationsFor(dialect: DialectName): Record<string, Migration> {

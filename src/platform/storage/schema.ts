@@ -53,6 +53,22 @@ export interface UsersTable {
   job_title: string | null;
   company_name: string | null;
   preferred_language: string | null;
+  /** The mail alias (Graph's `mailNickname`); null on users made before 0006 had none. */
+  mail_nickname: string | null;
+  office_location: string | null;
+  mobile_phone: string | null;
+  /** JSON array of strings (Graph allows one number) */
+  business_phones: string;
+  department: string | null;
+  employee_id: string | null;
+  employee_type: string | null;
+  /** ISO 3166 two-letter country code */
+  usage_location: string | null;
+  city: string | null;
+  country: string | null;
+  state: string | null;
+  street_address: string | null;
+  postal_code: string | null;
   account_enabled: number;
   /** 'Member' | 'Guest' */
   user_type: string;
