@@ -5,13 +5,13 @@
  * message); `$count=true` without the header is ignored (no `@odata.count`). The rule as a table over the
  * pure function, then over HTTP and through the classic Graph client's builder, on both backends.
  */
-import { Client } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usersCollection } from '../../src/directory/user-list.js';
 import { checkAdvancedQuery } from '../../src/graph/advanced-query.js';
 import { parseFilter } from '../../src/platform/odata/filter.js';
 import { backends } from '../support/backends.js';
 import { startTestFoyer, type TestFoyer } from '../support/foyer.js';
+import { classicGraphClient } from '../support/graph-client.js';
 import { appToken, graph } from '../support/tokens.js';
 
 const eventual = { ConsistencyLevel: 'eventual' };
@@ -172,14 +172,7 @@ describe.each(backends)('advanced queries on $name', (backend) => {
   });
 
   describe('through the classic Graph client', () => {
-    const client = () =>
-      Client.init({
-        baseUrl: `${foyer.url}/graph/`,
-        defaultVersion: 'v1.0',
-        // The client attaches tokens itself only to https hosts (see api.test.ts).
-        fetchOptions: { headers: { authorization: `Bearer ${tokens.reader!}` } },
-        authProvider: (done) => done(null, tokens.reader!),
-      });
+    const client = () => classicGraphClient(foyer.url, tokens.reader!);
 
     it('surfaces the 400 as a GraphError, and runs the query with .header() and .count(true)', async () => {
       await expect(client().api('/users').filter('accountEnabled ne true').get()).rejects.toMatchObject({

@@ -3,10 +3,10 @@
  * `ConsistencyLevel: eventual`, 400 "$count is not currently supported." without it; over HTTP and
  * through the classic Graph client's request builder. (The Kiota SDK is not a dependency of Foyer.)
  */
-import { Client } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
 import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
+import { classicGraphClient } from '../support/graph-client.js';
 import { appToken, graph } from '../support/tokens.js';
 
 const eventual = { ConsistencyLevel: 'eventual' };
@@ -140,14 +140,7 @@ describe.each(backends)('counting segments on $name', (backend) => {
   });
 
   describe('through the classic Graph client', () => {
-    const client = () =>
-      Client.init({
-        baseUrl: `${foyer.url}/graph/`,
-        defaultVersion: 'v1.0',
-        // The client attaches tokens itself only to https hosts (see api.test.ts).
-        fetchOptions: { headers: { authorization: `Bearer ${tokens.writer!}` } },
-        authProvider: (done) => done(null, tokens.writer!),
-      });
+    const client = () => classicGraphClient(foyer.url, tokens.writer!);
 
     it('counts users and groups with the ConsistencyLevel header and a filter', async () => {
       expect(Number(await client().api('/users/$count').header('ConsistencyLevel', 'eventual').get())).toBe(4);

@@ -3,11 +3,11 @@
  * answers them: raw HTTP and the official Microsoft Graph client's own builder, on both backends.
  */
 import { randomUUID } from 'node:crypto';
-import { Client } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMember } from '../../src/directory/users.js';
 import { backends } from '../support/backends.js';
 import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
+import { classicGraphClient } from '../support/graph-client.js';
 import { appToken, graph } from '../support/tokens.js';
 
 const GRAPH = 'https://graph.microsoft.com/v1.0';
@@ -71,12 +71,7 @@ describe.each(backends)('PATCH /groups/{id} and members@odata.bind on $name', (b
   });
 
   it('works through the classic SDK builder: client.api(`/groups/{id}`).patch(…)', async () => {
-    const client = Client.init({
-      baseUrl: `${foyer.url}/graph/`,
-      defaultVersion: 'v1.0',
-      fetchOptions: { headers: { authorization: `Bearer ${tokens.groups!}` } },
-      authProvider: (done) => done(null, tokens.groups!),
-    });
+    const client = classicGraphClient(foyer.url, tokens.groups!);
     const id = await newGroup('sdkgroup');
     await client.api(`/groups/${id}`).patch({ displayName: 'SDK renamed', 'members@odata.bind': [`${GRAPH}/directoryObjects/${people[0]}`] });
     expect(await read(id)).toMatchObject({ displayName: 'SDK renamed' });

@@ -6,10 +6,10 @@
  * request builder, on both backends. The classic client's PageIterator treats only `https://` next
  * links as absolute, so paging follows `@odata.nextLink` by hand.
  */
-import { Client } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
 import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
+import { classicGraphClient } from '../support/graph-client.js';
 import { appToken, graph } from '../support/tokens.js';
 
 const eventual = { ConsistencyLevel: 'eventual' };
@@ -251,14 +251,7 @@ describe.each(backends)('relationship query options on $name', (backend) => {
   });
 
   describe('through the classic Graph client', () => {
-    const client = () =>
-      Client.init({
-        baseUrl: `${foyer.url}/graph/`,
-        defaultVersion: 'v1.0',
-        // The client attaches tokens itself only to https hosts (see api.test.ts).
-        fetchOptions: { headers: { authorization: `Bearer ${token}` } },
-        authProvider: (done) => done(null, token),
-      });
+    const client = () => classicGraphClient(foyer.url, token);
 
     it('applies top and select on members, and the link pages by hand', async () => {
       const page = await client().api(`/groups/${groups['Rel One']}/members`).top(1).select('id').get();

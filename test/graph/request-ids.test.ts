@@ -4,10 +4,11 @@
  * them; a method the resource does not take is `405` with `Allow`, an unknown segment `400` naming that
  * segment. Over HTTP and through the official Microsoft Graph JavaScript client; pages keep their own ids.
  */
-import { Client, type GraphError, ResponseType } from '@microsoft/microsoft-graph-client';
+import { type GraphError, ResponseType } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
 import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
+import { classicGraphClient } from '../support/graph-client.js';
 import { appToken, graph } from '../support/tokens.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -148,13 +149,7 @@ describe.each(backends)('Graph request ids, 405 and unknown segments on $name', 
   });
 
   describe('with the official Microsoft Graph client', () => {
-    const client = () =>
-      Client.init({
-        baseUrl: `${foyer.url}/graph/`,
-        defaultVersion: 'v1.0',
-        fetchOptions: { headers: { authorization: `Bearer ${token}` } },
-        authProvider: (done) => done(null, token),
-      });
+    const client = () => classicGraphClient(foyer.url, token);
 
     it('parses the 405 and its request-id into a GraphError', async () => {
       const err = (await client()

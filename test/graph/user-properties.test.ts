@@ -4,10 +4,10 @@
  * settable by POST and PATCH within Graph's limits; createdDateTime read-only; Graph properties Foyer
  * does not keep refused as "not supported by Foyer". Over HTTP and through the classic Graph client.
  */
-import { Client } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
 import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
+import { classicGraphClient } from '../support/graph-client.js';
 import { appToken, graph } from '../support/tokens.js';
 
 const common = [
@@ -234,14 +234,7 @@ describe.each(backends)('common user properties on $name', (backend) => {
   });
 
   describe('through the classic Graph client', () => {
-    const client = () =>
-      Client.init({
-        baseUrl: `${foyer.url}/graph/`,
-        defaultVersion: 'v1.0',
-        // The client attaches tokens itself only to https hosts (see api.test.ts).
-        fetchOptions: { headers: { authorization: `Bearer ${token}` } },
-        authProvider: (done) => done(null, token),
-      });
+    const client = () => classicGraphClient(foyer.url, token);
 
     it('creates, updates, selects and filters the properties with its own builder', async () => {
       const created = await client()
