@@ -90,6 +90,12 @@ async function runMigrator(db: Kysely<DB>, database: Database): Promise<MigrateO
   return { applied, current: await currentMigration(database) };
 }
 
+/** Applies the migrations up to and including `last` only: the database as an earlier release left it (upgrade tests). */
+export async function migrateUpTo(database: Database, last: string): Promise<void> {
+  const { error } = await newMigrator(database.kysely, database).migrateTo(last);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
 /** The newest applied migration, or undefined on an empty database. */
 export async function currentMigration(database: Database): Promise<string | undefined> {
   const migrator = newMigrator(database.kysely, database);
