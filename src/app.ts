@@ -34,14 +34,18 @@ export interface FoyerApp {
 export interface AppOptions {
   secrets: InstanceSecrets;
   /** What the features add: routes and pages, Graph resources, the OpenID providers' pages (src/features.ts). */
-  registry: Pick<FeatureRegistry, 'pageFeatures' | 'graphFeatures' | 'providerViews'>;
+  registry: Pick<FeatureRegistry, 'pageFeatures' | 'graphFeatures' | 'graphResources' | 'providerViews'>;
+  /** Serve https with this certificate and key (`FOYER_TLS_CERT`/`FOYER_TLS_KEY`, read by platform/tls.ts). */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 export async function createApp(ctx: AppContext, options: AppOptions): Promise<FoyerApp> {
   const { config } = ctx;
   const processPrefix = randomToken(6);
   let requestCounter = 0;
-  const http: FastifyInstance = Fastify({
+  const http = Fastify({
+    // The https server answers exactly as the http one; Fastify's types name a different server class.
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
     loggerInstance: ctx.log as unknown as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy as unknown as string, // Fastify also takes a hop count (its types lag)
@@ -54,7 +58,7 @@ export async function createApp(ctx: AppContext, options: AppOptions): Promise<F
     // Errors raised while routing (bad percent-encoding, an overlong segment) get the same answers as
     // every other error: a Graph body or a page.
     frameworkErrors: (err, request, reply) => void renderError(err, request, reply),
-  });
+  }) as unknown as FastifyInstance;
 
   // The OpenID providers (one per tenant) and the Graph API are the two protocol surfaces the features
   // plug into; the providers show pages a page set declares, and those pages read the providers back.
@@ -148,7 +152,7 @@ export async function createApp(ctx: AppContext, options: AppOptions): Promise<F
   });
 
   for (const routes of options.registry.pageFeatures) await routes(http, ctx, registry);
-  await http.register(graphPlugin(ctx, registry, options.registry.graphFeatures), { prefix: '/graph/v1.0' });
+  await http.register(graphPlugin(ctx, registry, options.registry.graphFeatures, options.registry.graphResources), { prefix: '/graph/v1.0' });
 
   http.get('/', async (request, reply) => {
     const locale = chooseLocale([], request.headers['accept-language']);

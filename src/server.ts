@@ -16,6 +16,7 @@ import { createLogger, withRedaction } from './platform/log.js';
 import { masterKeys } from './platform/master-key.js';
 import { assertPrivateDatabaseFile, type Database, databaseFolderWarning, openDatabase } from './platform/storage/database.js';
 import { migrate } from './platform/storage/migrate.js';
+import { loadTlsCredentials } from './platform/tls.js';
 
 export interface RunningFoyer {
   ctx: AppContext;
@@ -43,6 +44,9 @@ export async function startFoyer(config: Readonly<Config>, options: StartOptions
   const log = options.log ? withRedaction(options.log) : createLogger(config, options.logDestination);
   const clock = options.clock ?? systemClock;
   assertPrivateDatabaseFile(config.databaseUrl);
+  // Before anything is opened: an unreadable or mismatched certificate stops the start with its setting named.
+  const tls = loadTlsCredentials(config, clock.now());
+  for (const warning of tls?.warnings ?? []) log.warn(warning);
   const folderWarning = databaseFolderWarning(config.databaseUrl);
   if (folderWarning) log.warn(folderWarning);
   const db = options.db ?? openDatabase(config.databaseUrl);
@@ -56,17 +60,19 @@ export async function startFoyer(config: Readonly<Config>, options: StartOptions
     // Refuses a database holding values under a master key this process lacks; wraps (and replaces) secrets in clear, logging at warn.
     await wrapPlaintextSecrets(ctx);
     const secrets = await loadInstanceSecrets(ctx);
-    const app = await createApp(ctx, { secrets, registry });
+    const app = await createApp(ctx, { secrets, registry, ...(tls ? { tls } : {}) });
     let address = config.publicUrl;
     let bound: string | undefined;
     if (options.listen !== false) {
       address = await app.http.listen({ port: config.port, host: bindAddress(config) });
-      bound = boundAddress(app.http.server.address() as AddressInfo);
+      bound = boundAddress(app.http.server.address() as AddressInfo, tls ? 'https' : 'http');
     } else {
       await app.http.ready();
     }
     if (config.mode === 'development') {
-      log.warn('development mode: cookies are not Secure and the development mailbox is served; set FOYER_MODE=production for real use');
+      log.warn(
+        `development mode: ${config.publicUrl.startsWith('https:') ? '' : 'cookies are not Secure and '}the development mailbox is served; set FOYER_MODE=production for real use`,
+      );
     }
     if ((await countTenants(db.kysely)) === 0) {
       log.info(
@@ -103,9 +109,9 @@ export function bindAddress(config: Pick<Config, 'host' | 'mode'>): string {
   return config.host ?? (config.mode === 'production' ? '0.0.0.0' : '127.0.0.1');
 }
 
-/** `http://127.0.0.1:8080`, `http://0.0.0.0:8080`, `http://[::]:8080`: the socket's own address. */
-function boundAddress(info: AddressInfo): string {
-  return `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`;
+/** `http://127.0.0.1:8080`, `http://0.0.0.0:8080`, `https://[::]:8080`: the socket's own address. */
+function boundAddress(info: AddressInfo, scheme: 'http' | 'https'): string {
+  return `${scheme}://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`;
 }
 
 const HOUSEKEEPING_MS = 10 * 60 * 1000;

@@ -22,6 +22,7 @@ import { createLogger } from '../platform/log.js';
 import { openDatabase } from '../platform/storage/database.js';
 import { migrate } from '../platform/storage/migrate.js';
 import { registerAppCli } from './apps.js';
+import { registerDevCommands } from './dev-certificate.js';
 import { registerKeyCommands } from './keys.js';
 import { emailAddress } from './shapes.js';
 import { registerTenantCli } from './tenants.js';
@@ -147,6 +148,7 @@ export function buildCli(io: CliIo = defaultIo, { json = false }: { json?: boole
 
   registerAppCli(program, helpers);
   registerKeyCommands(program, helpers);
+  registerDevCommands(program, helpers);
 
   program
     .command('user')

@@ -55,6 +55,8 @@ export interface StartTestOptions {
   env?: Record<string, string>;
   /** The URL clients use, when it is not this process's own (a load balancer in front). */
   publicUrl?: string;
+  /** Serve https with these PEM files (FOYER_TLS_CERT, FOYER_TLS_KEY); the public URL is then https://localhost:PORT. */
+  tls?: { cert: string; key: string };
 }
 
 export async function startTestFoyer(options: StartTestOptions): Promise<TestFoyer> {
@@ -65,7 +67,8 @@ export async function startTestFoyer(options: StartTestOptions): Promise<TestFoy
       FOYER_CONFIG: EMPTY_CONFIG,
       FOYER_PORT: String(port),
       FOYER_HOST: '127.0.0.1',
-      FOYER_PUBLIC_URL: options.publicUrl ?? `http://localhost:${port}`,
+      FOYER_PUBLIC_URL: options.publicUrl ?? `${options.tls ? 'https' : 'http'}://localhost:${port}`,
+      ...(options.tls ? { FOYER_TLS_CERT: options.tls.cert, FOYER_TLS_KEY: options.tls.key } : {}),
       FOYER_MASTER_KEY: TEST_MASTER_KEY,
       FOYER_DATABASE_URL: databaseUrl,
       FOYER_LOG_LEVEL: process.env.FOYER_TEST_LOG_LEVEL ?? 'silent',

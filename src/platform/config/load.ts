@@ -80,7 +80,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
 
   const config = { ...out, ...overrides } as Config;
-  if (!config.publicUrl) config.publicUrl = `http://localhost:${config.port}`;
+  // A certificate without its key (or the reverse) is a half-done setup, not a choice of plain http.
+  if (!config.tlsCert !== !config.tlsKey) {
+    throw new ConfigError(
+      `${config.tlsCert ? 'FOYER_TLS_CERT' : 'FOYER_TLS_KEY'} is set without ${config.tlsCert ? 'FOYER_TLS_KEY' : 'FOYER_TLS_CERT'}: set both (https) or neither (http)`,
+    );
+  }
+  if (!config.publicUrl) config.publicUrl = `${config.tlsCert ? 'https' : 'http'}://localhost:${config.port}`;
   config.publicUrl = config.publicUrl.replace(/\/+$/, '');
   const url = new URL(config.publicUrl);
   if (url.search || url.hash) throw new ConfigError('FOYER_PUBLIC_URL must not carry a query or fragment');
@@ -89,6 +95,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (!config.tenantDomainSuffix) config.tenantDomainSuffix = url.hostname;
   config.tenantDomainSuffix = config.tenantDomainSuffix.toLowerCase().replace(/^\.+|\.+$/g, '');
+  // Issuers, links and cookie flags follow the public URL's scheme; Foyer answering https under an http
+  // public URL would hand out http issuers and non-Secure cookies for an https site.
+  if (config.tlsCert && url.protocol !== 'https:') {
+    throw new ConfigError(`FOYER_PUBLIC_URL must be https when FOYER_TLS_CERT is set (Foyer serves https): ${config.publicUrl}`);
+  }
   if (config.mode === 'production' && url.protocol !== 'https:') {
     throw new ConfigError('FOYER_PUBLIC_URL must be https in production mode (FOYER_MODE=production)');
   }

@@ -40,10 +40,30 @@ export const options = {
   publicUrl: {
     env: 'FOYER_PUBLIC_URL',
     schema: z.string().url().optional(),
-    defaultText: 'http://localhost:$FOYER_PORT',
+    defaultText: 'http://localhost:$FOYER_PORT (https with FOYER_TLS_CERT)',
     description:
       'The URL people and apps use to reach this instance. Issuers (`{publicUrl}/{tenantId}/v2.0`), the Graph ' +
       'audience (`{publicUrl}/graph`), links in e-mail and cookies derive from it. Must be `https` in production mode.',
+  },
+  tlsCert: {
+    env: 'FOYER_TLS_CERT',
+    schema: z.string().trim().min(1).optional(),
+    defaultText: '(unset: plain http)',
+    description:
+      'Path (relative to the folder Foyer starts in) to a PEM certificate, the server certificate first and then any ' +
+      'intermediates, for Foyer to serve `https` ' +
+      'itself; set FOYER_TLS_KEY with it (both or neither). Then FOYER_PUBLIC_URL defaults to ' +
+      '`https://localhost:$FOYER_PORT`, and an `http` public URL is refused: issuers, links and cookies must name the ' +
+      "scheme Foyer answers on. Cookies are `Secure` (and Foyer's own `__Host-` prefixed) whenever the public URL is " +
+      '`https`, in either mode. Meant for development (`npx foyer dev certificate` makes a local certificate authority and a certificate for ' +
+      "localhost), where the Graph SDKs' https-only behaviour (token handling, paging) is then the real one; in production " +
+      'a reverse proxy usually terminates TLS instead. Both files are read at start: a restart picks up a renewed certificate.',
+  },
+  tlsKey: {
+    env: 'FOYER_TLS_KEY',
+    schema: z.string().trim().min(1).optional(),
+    defaultText: '(unset: plain http)',
+    description: "Path to the PEM private key of FOYER_TLS_CERT's certificate (keep it readable by Foyer only).",
   },
   databaseUrl: {
     env: 'FOYER_DATABASE_URL',
@@ -142,7 +162,8 @@ export const options = {
       'Password attempts allowed for one account from one client address within the sign-in window; the account ' +
       'from all addresses together, and one address across all accounts, get five times as many. Past a limit ' +
       'sign-in is refused with a "try again later" page before the password is checked. A success clears the ' +
-      "account's count. Slows online guessing without letting a stranger lock someone out for long.",
+      "account's count. Slows online guessing without letting a stranger lock someone out for long. Also the " +
+      'attempts a member gets, per window, at choosing the new password an administrator asked for.',
   },
   signInAttemptWindowSeconds: {
     env: 'FOYER_SIGNIN_ATTEMPT_WINDOW',
@@ -300,6 +321,9 @@ export type Config = {
   /** Undefined: the mode decides (see `bindAddress` in src/server.ts). */
   host: string | undefined;
   publicUrl: string;
+  /** Paths of the PEM certificate and key Foyer serves https with; both or neither (`loadConfig` checks). */
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
   databaseUrl: string;
   tenantDomainSuffix: string;
   smtpUrl: string | undefined;
