@@ -21,8 +21,9 @@ export function registerUserSessionCli(program: Command, { io, withContext, prin
     .requiredOption('--tenant <tenant>', 'tenant id or domain')
     .requiredOption('--user <user>', 'the user: object id or userPrincipalName')
     .option('--password-stdin', 'read the password from the first line of standard input')
+    .option('--force-change', 'the user must choose a new password at the next sign-in (Graph: forceChangePasswordNextSignIn)')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { tenant: string; user: string; passwordStdin?: boolean; json?: boolean }) => {
+    .action(async (opts: { tenant: string; user: string; passwordStdin?: boolean; forceChange?: boolean; json?: boolean }) => {
       const password = await readSecret({
         fromStdin: opts.passwordStdin,
         envName: 'FOYER_USER_PASSWORD',
@@ -31,10 +32,15 @@ export function registerUserSessionCli(program: Command, { io, withContext, prin
       });
       const changed = await withContext(io, async (ctx) => {
         const tenant = await requireTenant(ctx.db.kysely, opts.tenant);
-        return updateUser(ctx, tenant.id, opts.user, { password });
+        return updateUser(ctx, tenant.id, opts.user, { password, forceChangePassword: opts.forceChange === true });
       });
       const value = { id: changed.id, userPrincipalName: changed.userPrincipalName, signInSessionsValidFromDateTime: iso(changed.signInSessionsValidFrom) };
-      print(!!opts.json, value, `New password set for ${changed.userPrincipalName}. ${signInsEnded}`);
+      const owed = opts.forceChange ? ' They choose a new one at their next sign-in.' : '';
+      print(
+        !!opts.json,
+        { ...value, forceChangePasswordNextSignIn: opts.forceChange === true },
+        `New password set for ${changed.userPrincipalName}.${owed} ${signInsEnded}`,
+      );
     });
 
   user

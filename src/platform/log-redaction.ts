@@ -46,6 +46,8 @@ export const SECRET_PARAMETERS: Readonly<Record<string, string>> = Object.freeze
   user_code: 'a device authorization code as a person types it',
   password: 'a password',
   new_password: 'a password',
+  newpassword: 'the new password of the "Change your password" sign-in page',
+  confirmpassword: 'the new password of the "Change your password" sign-in page, typed again',
   passcode: 'a one-time passcode',
   otp: 'a one-time passcode',
   _csrf: 'the CSRF token of a form',

@@ -42,10 +42,15 @@ const sessions = new CookieStore<{ accounts: SignedInAccount[] }>('browser_sessi
 
 /**
  * Does a sign-in proven at `authTime` (epoch seconds) still count for this user? Not once the user is
- * gone or disabled, nor after a revocation of its sign-ins (`signInSessionsValidFrom`) that came later.
+ * gone or disabled, nor after a revocation of its sign-ins (`signInSessionsValidFrom`) that came later,
+ * nor while the user owes a password change (forceChangePasswordNextSignIn): that change is made after a
+ * password on the tenant's own sign-in page, and no earlier sign-in may skip it, here or in another tenant.
  */
-export function signInStillCounts(user: Pick<User, 'accountEnabled' | 'signInSessionsValidFrom'> | undefined, authTime: number): boolean {
-  if (!user?.accountEnabled) return false;
+export function signInStillCounts(
+  user: Pick<User, 'accountEnabled' | 'signInSessionsValidFrom' | 'mustChangePassword'> | undefined,
+  authTime: number,
+): boolean {
+  if (!user?.accountEnabled || user.mustChangePassword) return false;
   return provenSinceSignInsEnded(user, authTime);
 }
 

@@ -3,6 +3,10 @@
  * holds 256 random bits, the database only their SHA-256 (a leaked table opens no session), each record
  * has an expiry, and over https the cookie is `__Host-` prefixed (this exact origin, Path=/, Secure).
  * The browser session and the guest flow are two such stores.
+ *
+ * One exception, on purpose: the proof of the password checked before a forced password change
+ * (web/sign-in/change-password.ts) is a signed cookie with no record. It grants nothing by itself (only that
+ * change, in that interaction, while that password is still the member's), so a table would add nothing.
  */
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';

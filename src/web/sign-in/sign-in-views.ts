@@ -13,7 +13,8 @@ export interface FormContext {
   cancelAction: string;
 }
 
-function cancelForm(f: FormContext) {
+/** The form that ends the sign-in and sends the person back to the app. */
+export function cancelForm(f: FormContext) {
   const t = text(f.locale);
   return html`<form method="post" action="${f.cancelAction}">
 <input type="hidden" name="_csrf" value="${f.csrfToken}">

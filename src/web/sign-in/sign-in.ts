@@ -3,7 +3,9 @@
  *   GET  /{tenantId}/login/{uid}           the address page (or straight back, when this browser already
  *                                          proved an account of this tenant: single sign-on)
  *   POST /{tenantId}/login/{uid}/identifier → the password page
- *   POST /{tenantId}/login/{uid}/password   → back to the provider with the login result
+ *   POST /{tenantId}/login/{uid}/password   → back to the provider with the login result, or first the
+ *                                          "Change your password" page when the member owes a change
+ *   POST /{tenantId}/login/{uid}/password-change → the new password (change-password.ts), then back to the provider
  *   POST /{tenantId}/login/{uid}/cancel     → back to the app with access_denied
  *   GET  /{tenantId}/login/{uid}/guest      → back from a guest's flow (src/web/guest/pages.ts)
  *
@@ -22,21 +24,27 @@ import { z } from 'zod';
 import { parseEmailAddress } from '../../directory/domains.js';
 import { isVerifiedDomainOf } from '../../directory/guests.js';
 import { issuerFor } from '../../directory/issuers.js';
+import { changeOwedPassword, passwordProofTag } from '../../directory/password-change.js';
 import { checkPassword } from '../../directory/password-check.js';
 import type { Tenant } from '../../directory/tenants.js';
-import { findMemberByUserPrincipalName, findUser } from '../../directory/users.js';
+import { findMemberByUserPrincipalName, findUser, type User } from '../../directory/users.js';
 import type { ProviderRegistry } from '../../oidc/index.js';
 import type { AppContext } from '../../platform/context.js';
 import { chooseLocale, type Locale } from '../../platform/locale.js';
+import * as rateLimit from '../../platform/rate-limit.js';
 import { readBrowserSession, rememberAccount, signInStillCounts } from '../kit/browser-session.js';
 import { parseForm, rawField, textField } from '../kit/forms.js';
 import { guestFromBrowserSession, startGuestSignIn, takeGuestSignIn } from '../kit/guest-hand-back.js';
 import { text } from '../kit/i18n.js';
 import { brandOf, messagePage, pageHeaders } from '../kit/layout.js';
+import { changePasswordPage, forgetPasswordProof, readPasswordProof, rememberPasswordProof } from './change-password.js';
+import { changePasswordText, refusalText } from './change-password-texts.js';
+import { earlierSignInCounts, nextAfterPassword } from './next-step.js';
 import { type FormContext, identifierPage, passwordPage } from './sign-in-views.js';
 
 const identifierForm = z.object({ email: rawField });
 const passwordForm = z.object({ email: rawField, password: textField() });
+const passwordChangeForm = z.object({ newPassword: textField(), confirmPassword: textField() });
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -96,6 +104,20 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
     return reply.redirect(to, 303);
   }
 
+  /** A member proved by password: remembered in the browser session (single sign-on), then back to the provider. */
+  async function signedIn(it: Interaction, request: FastifyRequest, reply: FastifyReply, member: User, authTime: number) {
+    await rememberAccount(ctx, request, reply, {
+      tenantId: it.tenant.id,
+      userId: member.id,
+      issuer: issuerFor(ctx.config.publicUrl, it.tenant.id),
+      subject: member.id,
+      email: member.mail ?? member.userPrincipalName,
+      amr: ['pwd'],
+      authTime,
+    });
+    return finish(it, request, reply, { login: { accountId: member.id, amr: ['pwd'], ts: authTime } });
+  }
+
   app.get('/:tenantId/login/:uid', async (request, reply) => {
     const it = await load(request, reply);
     if (!it) return reply;
@@ -112,7 +134,8 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
         // A password reset or a disable since then ends this sign-in. Guests enter only through their
         // home identity's entry (below), which carries its own validity: a disabled home account or an
         // expired passcode session ends the guest's SSO too.
-        if (!user || user.creationType === 'Invitation' || !signInStillCounts(user, account.authTime)) continue;
+        if (!user || user.creationType === 'Invitation') continue;
+        if (!earlierSignInCounts({ stillCounts: signInStillCounts(user, account.authTime), mustChangePassword: user.mustChangePassword })) continue;
         if (loginHint && ![user.userPrincipalName, user.mail].some((a) => a?.toLowerCase() === loginHint.toLowerCase())) continue;
         return finish(it, request, reply, { login: { accountId: user.id, amr: account.amr, ts: account.authTime } });
       }
@@ -194,22 +217,65 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
       reply.header('retry-after', String(Math.ceil(verdict.retryAfterMs / 1000)));
       return again(429, t.tooManyAttempts(Math.max(1, Math.ceil(verdict.retryAfterMs / 60_000))));
     }
-    if (!verdict.ok || !member?.accountEnabled) {
+    const step = nextAfterPassword({ passwordOk: verdict.ok, enabled: !!member?.accountEnabled, mustChangePassword: !!member?.mustChangePassword });
+    if (step.kind === 'wrong-password' || !member) {
       request.log.info({ tenant: it.tenant.id, reason: !member ? 'unknown' : !verdict.ok ? 'password' : 'disabled' }, 'sign-in failed');
       // A disabled account gets the same answer as a wrong password: the page never says who exists.
       return again(400, t.wrongPassword);
     }
-    const authTime = Math.floor(ctx.clock.now() / 1000);
-    await rememberAccount(ctx, request, reply, {
-      tenantId: it.tenant.id,
-      userId: member.id,
-      issuer: issuerFor(ctx.config.publicUrl, it.tenant.id),
-      subject: member.id,
-      email: member.mail ?? member.userPrincipalName,
-      amr: ['pwd'],
-      authTime,
-    });
-    return finish(it, request, reply, { login: { accountId: member.id, amr: ['pwd'], ts: authTime } });
+    if (step.kind === 'change-password') {
+      // Not remembered in the browser session and not told to the provider: no token until the change.
+      rememberPasswordProof(ctx, reply, {
+        tenantId: it.tenant.id,
+        uid: it.details.uid,
+        userId: member.id,
+        email: address.address,
+        tag: passwordProofTag(member.passwordHash!),
+      });
+      return reply
+        .headers(pageHeaders)
+        .send(changePasswordPage(form(it, reply, `${base(it.tenant.id, it.details.uid)}/password-change`), { email: address.address }));
+    }
+    return signedIn(it, request, reply, member, Math.floor(ctx.clock.now() / 1000));
+  });
+
+  // The new password a member owes (change-password.ts), posted from the page the password route showed.
+  app.post('/:tenantId/login/:uid/password-change', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const it = await load(request, reply);
+    if (!it) return reply;
+    const t = changePasswordText(it.locale);
+    const proof = readPasswordProof(ctx, request, it.tenant.id, it.details.uid);
+    const signInAgain = () => {
+      forgetPasswordProof(ctx, reply);
+      return reply
+        .code(400)
+        .headers(pageHeaders)
+        .send(identifierPage(form(it, reply, `${base(it.tenant.id, it.details.uid)}/identifier`), { email: proof?.email ?? '', error: t.expired }));
+    };
+    if (!proof) return signInAgain();
+    const { newPassword, confirmPassword } = parseForm(passwordChangeForm, request.body);
+    const again = (error: string, status = 400) =>
+      reply
+        .code(status)
+        .headers(pageHeaders)
+        .send(changePasswordPage(form(it, reply, `${base(it.tenant.id, it.details.uid)}/password-change`), { email: proof.email, error }));
+    // Every attempt with a proof is counted per member before any hashing: a proof is good for a quarter of
+    // an hour, and each try costs two password hashes, so it may not be a lever for making the server hash.
+    const windowMs = ctx.config.signInAttemptWindowSeconds * 1000;
+    const limits = [{ key: `password-change:${it.tenant.id}:${proof.userId}`, limit: ctx.config.signInAttemptLimit }];
+    const blocked = await rateLimit.attempt(ctx.db.kysely, limits, windowMs, ctx.clock.now());
+    if (blocked) {
+      request.log.warn({ tenant: it.tenant.id, user: proof.userId }, 'password change refused: too many attempts');
+      reply.header('retry-after', String(Math.ceil(blocked.retryAfterMs / 1000)));
+      return again(t.tooManyAttempts(Math.max(1, Math.ceil(blocked.retryAfterMs / 60_000))), 429);
+    }
+    if (newPassword !== confirmPassword) return again(t.mismatch);
+    const outcome = await changeOwedPassword(ctx, it.tenant.id, proof.userId, proof.tag, newPassword);
+    if (outcome.kind === 'stale') return signInAgain();
+    if (outcome.kind === 'refused') return again(refusalText(it.locale, outcome.rule));
+    forgetPasswordProof(ctx, reply);
+    request.log.info({ tenant: it.tenant.id, user: outcome.user.id }, 'owed password changed at sign-in');
+    return signedIn(it, request, reply, outcome.user, outcome.authTime);
   });
 
   // Back from a guest flow (src/web/guest/pages.ts) that this sign-in page started.
@@ -235,6 +301,8 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
   });
 
   app.post('/:tenantId/login/:uid/cancel', { preHandler: app.csrfProtection }, async (request, reply) => {
+    // Leaving the sign-in ends the proof of the password typed in it (change-password.ts), whatever else happens.
+    forgetPasswordProof(ctx, reply);
     const it = await load(request, reply);
     if (!it) return reply;
     return finish(it, request, reply, { error: 'access_denied', error_description: 'The person cancelled the sign-in.' });

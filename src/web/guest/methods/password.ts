@@ -38,7 +38,8 @@ export interface PasswordAccount {
   /** The rate-limit key of the account (or of the typed address when there is none). */
   key: string;
   passwordHash: string | null | undefined;
-  found?: { id: string; name: string; enabled: boolean };
+  /** `mustChangePassword`: an administrator set the password with forceChangePasswordNextSignIn. */
+  found?: { id: string; name: string; enabled: boolean; mustChangePassword?: boolean };
   /** Whose password page it is (undefined: a personal account's). */
   home?: Tenant;
   issuer: string;
@@ -55,6 +56,19 @@ export async function verifyPassword(pages: GuestPages, f: InFlow, account: Pass
   if ('retryAfterMs' in verdict) return again(429, t.tooManyAttempts(pages.retryAfter(f.reply, verdict.retryAfterMs)));
   // A disabled account gets the same answer as a wrong password: the page never says who exists.
   if (!verdict.ok || !account.found?.enabled) return again(400, t.wrongPassword);
+  // A member who owes a password change proves nothing with the password an administrator set: the change
+  // is made on the home tenant's own sign-in page (web/sign-in/change-password.ts), never here. Said only
+  // after a right password, so the page still says nothing about who exists.
+  if (account.found.mustChangePassword) {
+    const org = account.home?.displayName ?? '';
+    return pages.message(
+      f.reply,
+      { ...f.v, brand: account.home ? brandOf(account.home) : {} },
+      403,
+      t.changePasswordFirstTitle,
+      t.changePasswordFirstBody(org),
+    );
+  }
   const email = f.loaded.flow.address.toLowerCase();
   return pages.proved(f, {
     identity: { issuer: account.issuer, subject: account.found.id, email, displayName: account.found.name, amr: ['pwd'], authTime: pages.authTime() },
@@ -87,7 +101,9 @@ export const passwordMethod: SignInMethod = {
         return verifyPassword(pages, f, {
           key: `${homeId}:${member?.id ?? lower}`,
           passwordHash: member?.passwordHash,
-          ...(member ? { found: { id: member.id, name: member.displayName, enabled: member.accountEnabled } } : {}),
+          ...(member
+            ? { found: { id: member.id, name: member.displayName, enabled: member.accountEnabled, mustChangePassword: member.mustChangePassword } }
+            : {}),
           ...(home ? { home } : {}),
           issuer: issuerFor(pages.ctx.config.publicUrl, homeId),
           session: (userId) => ({ tenantId: homeId, userId }),
