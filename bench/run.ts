@@ -4,6 +4,8 @@
  *
  *   - client-credentials tokens per second (RS256 JWT access tokens for the Graph API)
  *   - GET /graph/v1.0/users?$top=100 with a $filter, over a tenant of --users members (p50/p99)
+ *   - GET /users/$count (with and without a $filter), a $search page and a plain page, with
+ *     --query-connections clients (bench/directory-queries.ts)
  *   - POST /graph/v1.0/invitations, a new address each time, e-mail queued in the outbox (p50/p99)
  *   - `foyer invite --csv` with --bulk rows in Entra's bulk-invite format (rows per second)
  *   - end-to-end redemptions per second through the one-time passcode path (bench/redemption.ts), and
@@ -17,9 +19,12 @@
  *   --backend B      sqlite, postgres or all (default all)
  *   --bulk N         rows in the bulk-invite CSV (default 10000)
  *   --redeemers N    guests redeeming (and then signing in) at once (default 16)
+ *   --query-connections C  concurrent clients for the directory queries (default 4)
+ *   --only queries   measure only the directory queries (seeding included: a few minutes)
  *   --json FILE      also write the figures as JSON
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,6 +38,7 @@ import { createContext } from '../src/platform/context.js';
 import { openDatabase } from '../src/platform/storage/database.js';
 import { migrate } from '../src/platform/storage/migrate.js';
 import { freePort } from '../test/support/foyer.js';
+import { benchDirectoryQueries, type Figure } from './directory-queries.js';
 import { benchRedemption, type RedemptionBench, startCodeInbox } from './redemption.js';
 import { seed } from './seed.js';
 
@@ -44,16 +50,18 @@ const CONNECTIONS = Number(args.get('connections') ?? 32);
 const BACKEND = args.get('backend') ?? 'all';
 const BULK = Number(args.get('bulk') ?? 10_000);
 const REDEEMERS = Number(args.get('redeemers') ?? 16);
+const QUERY_CONNECTIONS = Number(args.get('query-connections') ?? 4);
+const ONLY = args.get('only');
+if (ONLY !== undefined && ONLY !== 'queries') {
+  console.error(`usage: npm run bench -- [--only queries] [options]: unknown --only '${ONLY}' (the one value is 'queries')`);
+  process.exit(2);
+}
+const ONLY_QUERIES = ONLY === 'queries';
 const POSTGRES = process.env.FOYER_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const repo = resolve(import.meta.dirname, '..');
-
-interface Figure {
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  total: number;
-}
+// One master key for the seeding done in this process and the servers and commands it starts (they
+// inherit the environment): each would otherwise hold its own, and could not read the others' secrets.
+process.env.FOYER_MASTER_KEY ??= randomBytes(32).toString('base64url');
 
 function load(opts: autocannon.Options): Promise<Figure> {
   return new Promise((resolveRun, reject) => {
@@ -64,6 +72,7 @@ function load(opts: autocannon.Options): Promise<Figure> {
         p50: result.latency.p50,
         p99: result.latency.p99,
         errors: result.errors + result.timeouts + result.non2xx,
+        non2xx: result.non2xx,
         total: result.requests.total,
       });
     });
@@ -115,9 +124,10 @@ interface BackendFigures {
   tokens: Figure;
   usersFiltered: Figure;
   usersFilteredQuery: string;
-  invitations: Figure;
-  bulk: { rows: number; seconds: number; rowsPerSecond: number; failed: number };
-  redemption: RedemptionBench;
+  queries: Array<{ name: string; figure: Figure }>;
+  invitations?: Figure;
+  bulk?: { rows: number; seconds: number; rowsPerSecond: number; failed: number };
+  redemption?: RedemptionBench;
 }
 
 async function benchFoyer(backend: 'sqlite' | 'postgres'): Promise<BackendFigures> {
@@ -131,7 +141,7 @@ async function benchFoyer(backend: 'sqlite' | 'postgres'): Promise<BackendFigure
   try {
     if (backend === 'postgres') await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db.kysely);
     await migrate(db);
-    const config = loadConfig({ FOYER_PUBLIC_URL: publicUrl, FOYER_LOG_LEVEL: 'silent' });
+    const config = loadConfig({ FOYER_PUBLIC_URL: publicUrl, FOYER_LOG_LEVEL: 'silent', FOYER_MASTER_KEY: process.env.FOYER_MASTER_KEY });
     const started = Date.now();
     let last = 0;
     const seeded = await seed(createContext({ config, db, clock: systemClock, log: pino({ level: 'silent' }) }), USERS, (done) => {
@@ -175,6 +185,8 @@ async function benchFoyer(backend: 'sqlite' | 'postgres'): Promise<BackendFigure
     if (!check.ok || page.value.length !== 100) throw new Error(`unexpected users page: ${check.status} ${JSON.stringify(page).slice(0, 300)}`);
     await load({ url: usersUrl, headers: { authorization: `Bearer ${access_token}` }, duration: 2 });
     const usersFiltered = await load({ url: usersUrl, headers: { authorization: `Bearer ${access_token}` } });
+    const queries = await benchDirectoryQueries(`${publicUrl}/graph/v1.0`, access_token, USERS, QUERY_CONNECTIONS, load);
+    if (ONLY_QUERIES) return { backend, seedSeconds, tokens, usersFiltered, usersFilteredQuery: decodeURIComponent(query), queries };
 
     // Invitations: each request a new address (a new guest, its ticket, the queued e-mail, the audit row).
     let n = 0;
@@ -266,7 +278,7 @@ async function benchFoyer(backend: 'sqlite' | 'postgres'): Promise<BackendFigure
         workers: REDEEMERS,
         seconds: DURATION,
       });
-      return { backend, seedSeconds, tokens, usersFiltered, usersFilteredQuery: decodeURIComponent(query), invitations, bulk, redemption };
+      return { backend, seedSeconds, tokens, usersFiltered, usersFilteredQuery: decodeURIComponent(query), queries, invitations, bulk, redemption };
     } finally {
       await inbox.close();
     }
@@ -315,6 +327,8 @@ for (const backend of (BACKEND === 'all' ? ['sqlite', 'postgres'] : [BACKEND]) a
     `foyer ${backend.padEnd(8)} client credentials       ${fmt(r.tokens)}   (${((r.tokens.requestsPerSecond / bare.requestsPerSecond) * 100).toFixed(0)}% of bare)`,
   );
   console.log(`foyer ${backend.padEnd(8)} GET /users (100 of ${USERS}) ${fmt(r.usersFiltered)}`);
+  for (const q of r.queries) console.log(`foyer ${backend.padEnd(8)} ${q.name} (${QUERY_CONNECTIONS} clients) ${fmt(q.figure)}`);
+  if (!r.invitations || !r.bulk || !r.redemption) continue;
   console.log(`foyer ${backend.padEnd(8)} POST /invitations (e-mail queued) ${fmt(r.invitations)}`);
   console.log(
     `foyer ${backend.padEnd(8)} foyer invite --csv, ${r.bulk.rows} rows: ${r.bulk.seconds.toFixed(1)} s, ${r.bulk.rowsPerSecond} rows/s, ${r.bulk.failed} failed`,
