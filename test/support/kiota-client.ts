@@ -9,6 +9,11 @@ import '@microsoft/msgraph-sdk-users';
 import '@microsoft/msgraph-sdk-organization';
 
 export function kiotaGraphClient(foyerUrl: string, token: string): GraphServiceClient {
+  return createGraphServiceClient(kiotaRequestAdapter(foyerUrl, token));
+}
+
+/** The request adapter behind kiotaGraphClient, for what takes one (BatchRequestContent, PageIterator, RequestInformation). */
+export function kiotaRequestAdapter(foyerUrl: string, token: string): GraphRequestAdapter {
   const host = new URL(foyerUrl).host;
   const auth = new BaseBearerTokenAuthenticationProvider({
     getAuthorizationToken: async () => token,
@@ -16,5 +21,5 @@ export function kiotaGraphClient(foyerUrl: string, token: string): GraphServiceC
   });
   const adapter = new GraphRequestAdapter(auth);
   adapter.baseUrl = `${foyerUrl}/graph/v1.0`;
-  return createGraphServiceClient(adapter);
+  return adapter;
 }
