@@ -1,7 +1,10 @@
 /** Renders the reference pages that are generated from code (so they cannot drift from it). */
 
+import { features } from './features.js';
+import { describedGraph } from './graph/index.js';
 import { optionDocs } from './platform/config/schema.js';
 import { errorCatalogue } from './platform/errors/catalogue.js';
+import { allNavigation, type ResourceDescription, renderPropertyTable, typeName } from './platform/odata/resource.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -81,4 +84,66 @@ ${rows}
 The OpenID endpoints answer with OAuth 2.0 errors (\`{"error": "invalid_grant", "error_description": "…"}\`),
 and pages a person sees explain what happened and what to do next.
 `;
+}
+
+export const RESOURCES_START = '<!-- generated:resources:start -->';
+export const RESOURCES_END = '<!-- generated:resources:end -->';
+
+/** The property tables of docs/api.md, one per Graph resource, from the resource descriptions (every feature's). */
+export function renderResourcesSection(): string {
+  const { resources } = describedGraph(features().graphResources);
+  const paths = addresses(resources);
+  const sections = resources.map((r) => {
+    const at = paths.get(typeName(r)) ?? [];
+    const where = at.length > 0 ? ` (${at.map((p) => `\`${p}\``).join(', ')})` : '';
+    return `#### \`${typeName(r)}\`${where}${r.base ? `, a \`${typeName(r.base)}\`` : ''}\n\n${renderPropertyTable(r)}`;
+  });
+  return `${RESOURCES_START}
+<!-- Generated from the resource descriptions (src/directory/resources/, each feature's resources.ts) by \`npm run docs:generate\`. Do not edit by hand. -->
+
+### Resources and their properties
+
+What each resource holds, and what the query options and bodies take. "returned": in the default set
+(without \`$select\`), only on \`$select\`, or never returned. "\`$filter\`": the operators a filter may use on it
+(\`eq\`, \`ne\`, \`in\`, \`startswith\`, \`endswith\`, \`gt\`, \`ge\`, \`lt\`, \`le\`); on a collection, inside
+\`any\`, as in \`otherMails/any(m:m eq 'a@example.com')\` or \`identities/any(i:i/issuer eq 'x' and i/issuerAssignedId eq 'y')\`.
+"\`$orderby\`": sortable, or only in an advanced query. "settable": in a create (\`POST\`) or update (\`PATCH\`)
+body; any other property is refused, a read-only one as "read-only", a Graph property Foyer does not keep as
+"not supported by Foyer". \`GET /graph/v1.0/$metadata\` (no token needed) is the same description as an
+OData CSDL document.
+
+${sections.join('\n\n')}
+${RESOURCES_END}`;
+}
+
+/**
+ * Where each type is reached: its entity set or singleton, and the contained relationships below them
+ * (`/identity/identityProviders`, `/organization/{id}/branding`), by qualified type name.
+ */
+function addresses(resources: readonly ResourceDescription[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const add = (type: string, path: string) => out.set(type, [...(out.get(type) ?? []), path]);
+  const visit = (r: ResourceDescription, path: string) => {
+    for (const [name, n] of allNavigation(r)) {
+      if (!n.containsTarget) continue;
+      add(n.type, `${path}/${name}`);
+      const target = resources.find((t) => typeName(t) === n.type);
+      if (target) visit(target, `${path}/${name}${n.collection ? '/{id}' : ''}`);
+    }
+  };
+  for (const r of resources) {
+    const root = r.entitySet ?? r.singleton;
+    if (!root) continue;
+    add(typeName(r), `/${root}`);
+    visit(r, r.entitySet ? `/${root}/{id}` : `/${root}`);
+  }
+  return out;
+}
+
+/** docs/api.md with its generated resources section brought up to date (the rest untouched). */
+export function withResourcesSection(apiDoc: string): string {
+  const start = apiDoc.indexOf(RESOURCES_START);
+  const end = apiDoc.indexOf(RESOURCES_END);
+  if (start < 0 || end < start) throw new Error(`docs/api.md has no ${RESOURCES_START} … ${RESOURCES_END} markers`);
+  return apiDoc.slice(0, start) + renderResourcesSection() + apiDoc.slice(end + RESOURCES_END.length);
 }

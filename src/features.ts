@@ -11,6 +11,7 @@ import { type MailSlots, mailFeature, registerMailKind } from './mail/index.js';
 import { type HttpSlots, oidcFeature, type Routes } from './oidc/index.js';
 import { type AppContext, service } from './platform/context.js';
 import type { Feature, Worker } from './platform/feature.js';
+import type { ResourceSet } from './platform/odata/resource.js';
 import { platformFeature } from './platform/platform-feature.js';
 import { redemptionFeature } from './redemption/index.js';
 import { developmentPages } from './web/dev/feature.js';
@@ -26,6 +27,8 @@ export interface FeatureRegistry {
   readonly features: readonly AnyFeature[];
   /** Every feature's Graph resources. */
   readonly graphFeatures: GraphFeature[];
+  /** What those resources are, for `$metadata` and the API reference. */
+  readonly graphResources: ResourceSet[];
   /** Every feature's routes and pages, the OpenID endpoints first. */
   readonly pageFeatures: Routes[];
   readonly workers: Array<(ctx: AppContext) => Worker>;
@@ -39,6 +42,7 @@ export function features(list: readonly AnyFeature[] = ALL): FeatureRegistry {
   return {
     features: list,
     graphFeatures: list.flatMap((f) => f.graphRoutes ?? []),
+    graphResources: list.flatMap((f) => f.graphResources ?? []),
     pageFeatures: list.flatMap((f) => f.routes ?? []),
     workers: list.flatMap((f) => f.workers ?? []),
     providerViews: views[0]!,

@@ -1,36 +1,13 @@
 /** Listing a tenant's app registrations with OData (`$filter` on `displayName` and `appId`, `$top`, paging). */
 import type { CollectionModel, CollectionQuery } from '../platform/odata/query.js';
+import { collectionModel } from '../platform/odata/resource.js';
 import { type ColumnRef, compileFilter } from '../platform/odata/sql.js';
 import type { DialectName, Executor } from '../platform/storage/database.js';
 import { type Application, applicationFromRow } from './applications.js';
+import { applicationResource } from './resources/application.js';
 
-const APPLICATION_PROPERTIES = [
-  'id',
-  'appId',
-  'displayName',
-  'createdDateTime',
-  'signInAudience',
-  'isFallbackPublicClient',
-  'web',
-  'publicClient',
-  'spa',
-  'passwordCredentials',
-  'keyCredentials',
-];
-
-export const applicationsCollection: CollectionModel = {
-  typeName: 'microsoft.graph.application',
-  properties: {
-    id: { type: 'string', ops: ['eq', 'ne', 'in'] },
-    appId: { type: 'string', ops: ['eq', 'ne', 'in'] },
-    displayName: { type: 'string', ops: ['eq', 'ne', 'in', 'startswith'] },
-    createdDateTime: { type: 'datetime', ops: ['eq', 'ne', 'gt', 'ge', 'lt', 'le'] },
-  },
-  // Every property Foyer keeps for an app is small, so a list shows them all unless $select says otherwise.
-  selectable: APPLICATION_PROPERTIES,
-  defaultSelect: APPLICATION_PROPERTIES,
-  sortable: ['displayName', 'id'],
-};
+/** What `$filter`, `$select` and `$orderby` take on apps, from the `application` description. */
+export const applicationsCollection: CollectionModel = collectionModel(applicationResource);
 
 const columns: Record<string, ColumnRef> = {
   id: { column: 'applications.id', kind: 'id' },

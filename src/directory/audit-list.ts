@@ -4,41 +4,14 @@
  */
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { CollectionModel, CollectionQuery } from '../platform/odata/query.js';
+import { collectionModel } from '../platform/odata/resource.js';
 import { type ColumnRef, compileFilter } from '../platform/odata/sql.js';
 import type { DialectName, Executor } from '../platform/storage/database.js';
 import type { Actor, AuditTarget } from './audit-log.js';
+import { directoryAuditResource } from './resources/audit.js';
 
-export const auditEventFields = [
-  'id',
-  'category',
-  'correlationId',
-  'result',
-  'resultReason',
-  'activityDisplayName',
-  'activityDateTime',
-  'loggedByService',
-  'operationType',
-  'initiatedBy',
-  'targetResources',
-  'additionalDetails',
-] as const;
-
-export const auditEventsCollection: CollectionModel = {
-  typeName: 'microsoft.graph.directoryAudit',
-  properties: {
-    id: { type: 'string', ops: ['eq'] },
-    activityDateTime: { type: 'datetime', ops: ['eq', 'gt', 'ge', 'lt', 'le'] },
-    activityDisplayName: { type: 'string', ops: ['eq', 'ne', 'in', 'startswith'] },
-    category: { type: 'string', ops: ['eq', 'ne', 'in'] },
-    result: { type: 'enum', ops: ['eq', 'ne'], values: ['success', 'failure'] },
-    loggedByService: { type: 'string', ops: ['eq', 'ne', 'in'] },
-    correlationId: { type: 'string', ops: ['eq'] },
-  },
-  selectable: auditEventFields,
-  defaultSelect: auditEventFields,
-  sortable: ['activityDateTime'],
-  integerSorts: ['activityDateTime'],
-};
+/** What `$filter`, `$select` and `$orderby` take on the audit log, from `directoryAudit`'s description. */
+export const auditEventsCollection: CollectionModel = collectionModel(directoryAuditResource);
 
 const columns: Record<string, ColumnRef> = {
   id: { column: 'audit_events.id', kind: 'id' },

@@ -4,6 +4,7 @@
  */
 import type { Feature } from '../platform/feature.js';
 import { activities } from './audit-log.js';
+import { pruneChangeLog } from './changes.js';
 import { registerUserSessionCli } from './cli.js';
 
 export const directoryFeature: Feature = {
@@ -13,6 +14,8 @@ export const directoryFeature: Feature = {
     async (ctx) => {
       await ctx.db.kysely.deleteFrom('signing_keys').where('expires_at', '<', ctx.clock.now()).execute();
     },
+    // Deletions and membership changes are logged for delta queries; old entries go (older tokens start over).
+    (ctx) => pruneChangeLog(ctx.db.kysely, ctx.clock.now()),
   ],
   auditActivities: [
     activities.deleteGuest,

@@ -1,14 +1,21 @@
 /** Groups of a tenant and their members (members and guests alike). */
+import { type SqlBool, sql } from 'kysely';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { newId } from '../platform/ids.js';
 import type { FilterNode } from '../platform/odata/filter.js';
 import type { CollectionModel, CollectionQuery } from '../platform/odata/query.js';
+import { collectionModel } from '../platform/odata/resource.js';
+import type { SearchNode } from '../platform/odata/search.js';
 import { type ColumnRef, compileFilter } from '../platform/odata/sql.js';
 import type { DialectName, Executor } from '../platform/storage/database.js';
 import type { GroupsTable } from '../platform/storage/schema.js';
-import { listUsers, type UserPage } from './user-list.js';
-import { requireUser, type User, userFromRow } from './users.js';
+import { beginDirectoryWrite, directoryTransaction, markGroupChanged, recordMembershipChange, recordObjectDeleted } from './changes.js';
+import { addMembers, addOwners, forgetMemberships } from './memberships.js';
+import { groupResource } from './resources/index.js';
+import { assertSearchBounded, compileSearch, deleteSearchTokens, insertSearchTokens, replaceSearchTokens, type SearchTarget } from './search-tokens.js';
+import { listUsers, type UserPage, type WithinIds } from './user-list.js';
+import { type User, userFromRow } from './users.js';
 
 export interface Group {
   id: string;
@@ -21,7 +28,7 @@ export interface Group {
   createdAt: number;
 }
 
-function groupFromRow(r: GroupsTable): Group {
+export function groupFromRow(r: GroupsTable): Group {
   return {
     id: r.id,
     tenantId: r.tenant_id,
@@ -34,20 +41,8 @@ function groupFromRow(r: GroupsTable): Group {
   };
 }
 
-export const groupsCollection: CollectionModel = {
-  typeName: 'microsoft.graph.group',
-  properties: {
-    id: { type: 'string', ops: ['eq', 'ne', 'in'] },
-    displayName: { type: 'string', ops: ['eq', 'ne', 'in', 'startswith'] },
-    mailNickname: { type: 'string', ops: ['eq', 'ne', 'in', 'startswith'] },
-    securityEnabled: { type: 'boolean', ops: ['eq', 'ne'] },
-    mailEnabled: { type: 'boolean', ops: ['eq', 'ne'] },
-    createdDateTime: { type: 'datetime', ops: ['eq', 'ne', 'gt', 'ge', 'lt', 'le'] },
-  },
-  selectable: ['id', 'displayName', 'description', 'mailNickname', 'mailEnabled', 'securityEnabled', 'createdDateTime', 'groupTypes'],
-  defaultSelect: ['id', 'displayName', 'description', 'mailNickname', 'mailEnabled', 'securityEnabled', 'createdDateTime', 'groupTypes'],
-  sortable: ['displayName', 'id'],
-};
+/** What `GET /groups` accepts, derived from the group's description (resources/group.ts). */
+export const groupsCollection: CollectionModel = collectionModel(groupResource);
 
 const groupColumns: Record<string, ColumnRef> = {
   id: { column: 'groups.id', kind: 'id' },
@@ -59,24 +54,42 @@ const groupColumns: Record<string, ColumnRef> = {
   createdDateTime: { column: 'groups.created_at', kind: 'datetime' },
 };
 
-/** The tenant's groups that match the filter. */
-function matchingGroups(db: Executor, dialect: DialectName, tenantId: string, filter: FilterNode | undefined) {
-  const base = db.selectFrom('groups').where('groups.tenant_id', '=', tenantId);
-  if (!filter) return base;
-  return base.where(
-    compileFilter(filter, {
-      dialect,
-      column: (p) => groupColumns[p]!,
-      any: () => {
-        throw new Error('groups have no filterable collections');
-      },
-    }),
-  );
+function groupsTarget(dialect: DialectName, tenantId: string): SearchTarget {
+  const filter = {
+    dialect,
+    column: (p: string) => groupColumns[p]!,
+    any: (): never => {
+      throw new Error('groups have no filterable collections');
+    },
+  };
+  return { tenantId, objectType: 'group', table: 'groups', filter };
+}
+
+/** The tenant's groups that match the filter and the search (and are `within`: see user-list.ts). */
+function matchingGroups(db: Executor, dialect: DialectName, tenantId: string, filter: FilterNode | undefined, search?: SearchNode, within?: WithinIds) {
+  const target = groupsTarget(dialect, tenantId);
+  let base = db.selectFrom('groups').where('groups.tenant_id', '=', tenantId);
+  if (within) base = base.where(sql<SqlBool>`groups.id in (${within})`);
+  if (filter) base = base.where(compileFilter(filter, target.filter));
+  if (search) base = base.where(compileSearch(search, target));
+  return base;
 }
 
 /** `GET /groups/$count`: how many groups `GET /groups` with this filter would list, over all its pages. */
-export async function countGroups(db: Executor, dialect: DialectName, tenantId: string, filter?: FilterNode): Promise<number> {
-  const row = await matchingGroups(db, dialect, tenantId, filter)
+export async function countGroups(db: Executor, dialect: DialectName, tenantId: string, filter?: FilterNode, search?: SearchNode): Promise<number> {
+  if (search) await assertSearchBounded(db, search, groupsTarget(dialect, tenantId));
+  return countMatching(db, dialect, tenantId, filter, search);
+}
+
+async function countMatching(
+  db: Executor,
+  dialect: DialectName,
+  tenantId: string,
+  filter?: FilterNode,
+  search?: SearchNode,
+  within?: WithinIds,
+): Promise<number> {
+  const row = await matchingGroups(db, dialect, tenantId, filter, search, within)
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
@@ -87,8 +100,10 @@ export async function listGroups(
   dialect: DialectName,
   tenantId: string,
   query: CollectionQuery,
+  within?: WithinIds,
 ): Promise<{ groups: Group[]; next?: { value: string; id: string }; count?: number }> {
-  const base = matchingGroups(db, dialect, tenantId, query.filter);
+  if (query.search) await assertSearchBounded(db, query.search, groupsTarget(dialect, tenantId));
+  const base = matchingGroups(db, dialect, tenantId, query.filter, query.search, within);
   const byName = query.orderBy.property === 'displayName';
   const desc = query.orderBy.direction === 'desc';
   const cmp = desc ? '<' : '>';
@@ -111,7 +126,7 @@ export async function listGroups(
     const last = visible[visible.length - 1]!;
     out.next = { value: byName ? last.display_name_lower : last.id, id: last.id };
   }
-  if (query.count) out.count = await countGroups(db, dialect, tenantId, query.filter);
+  if (query.count) out.count = await countMatching(db, dialect, tenantId, query.filter, query.search, within);
   return out;
 }
 
@@ -129,13 +144,16 @@ export interface NewGroup {
   mailNickname: string;
   mailEnabled?: boolean;
   securityEnabled?: boolean;
-  /** Users to add as members in the same transaction (Graph's `members@odata.bind`): all or none. */
+  /** Users and groups to add as members in the same transaction (Graph's `members@odata.bind`): all or none. */
   members?: readonly string[];
+  /** Users to make owners in the same transaction (Graph's `owners@odata.bind`). */
+  owners?: readonly string[];
 }
 
 export async function createGroup(ctx: AppContext, tenantId: string, input: NewGroup): Promise<Group> {
   const id = newId();
-  await ctx.db.transaction(async (trx) => {
+  await directoryTransaction(ctx.db, async (trx) => {
+    await beginDirectoryWrite(trx, tenantId);
     const now = ctx.clock.now();
     await trx
       .insertInto('groups')
@@ -151,7 +169,10 @@ export async function createGroup(ctx: AppContext, tenantId: string, input: NewG
         created_at: now,
       })
       .execute();
-    await insertMembers(trx, tenantId, id, input.members ?? [], now);
+    await markGroupChanged(trx, tenantId, id);
+    await insertSearchTokens(trx, tenantId, 'group', id, { displayName: input.displayName, description: input.description ?? null });
+    await insertMembers(trx, ctx.db.dialect, tenantId, id, input.members ?? [], now);
+    await addOwners(trx, tenantId, id, input.owners ?? [], now);
   });
   return requireGroup(ctx.db.kysely, tenantId, id);
 }
@@ -166,7 +187,8 @@ export interface GroupPatch {
 
 /** Changes a group's properties and adds `members`, in one transaction: all of it or none. */
 export async function updateGroup(ctx: AppContext, tenantId: string, id: string, patch: GroupPatch, members: readonly string[] = []): Promise<Group> {
-  const group = await ctx.db.transaction(async (trx) => {
+  const group = await directoryTransaction(ctx.db, async (trx) => {
+    await beginDirectoryWrite(trx, tenantId);
     const group = await requireGroup(trx, tenantId, id);
     const set: Partial<GroupsTable> = {};
     if (patch.displayName !== undefined) {
@@ -176,40 +198,36 @@ export async function updateGroup(ctx: AppContext, tenantId: string, id: string,
     if (patch.description !== undefined) set.description = patch.description;
     if (patch.mailNickname !== undefined) set.mail_nickname = patch.mailNickname;
     if (patch.securityEnabled !== undefined) set.security_enabled = patch.securityEnabled ? 1 : 0;
-    if (Object.keys(set).length > 0) await trx.updateTable('groups').set(set).where('id', '=', group.id).execute();
-    await insertMembers(trx, tenantId, group.id, members, ctx.clock.now());
+    if (Object.keys(set).length > 0) {
+      const updated = await trx.updateTable('groups').set(set).where('id', '=', group.id).executeTakeFirst();
+      // Deleted since it was read (a DELETE committed meanwhile): its words must not come back as orphans.
+      if (Number(updated.numUpdatedRows) === 0) await requireGroup(trx, tenantId, group.id);
+      await markGroupChanged(trx, tenantId, group.id);
+    }
+    const words = Object.fromEntries(Object.entries({ displayName: set.display_name, description: set.description }).filter(([, v]) => v !== undefined));
+    await replaceSearchTokens(trx, tenantId, 'group', group.id, words);
+    await insertMembers(trx, ctx.db.dialect, tenantId, group.id, members, ctx.clock.now());
     return group;
   });
   return requireGroup(ctx.db.kysely, tenantId, group.id);
 }
 
-/**
- * Adds users to a group; run it in a transaction, so that a refusal adds none. Every id must be a user of
- * the tenant (else 404, as Graph), and none may be a member already (else Graph's 400): Graph's
- * `members/$ref` and `members@odata.bind` both refuse an existing member.
- */
-async function insertMembers(db: Executor, tenantId: string, groupId: string, memberIds: readonly string[], now: number): Promise<void> {
-  const users: User[] = [];
-  for (const memberId of memberIds) users.push(await requireUser(db, tenantId, memberId));
-  for (const user of users) {
-    // Insert-if-absent in one statement: of two simultaneous adds, one inserts and the other is told.
-    const result = await db
-      .insertInto('group_members')
-      .values({ group_id: groupId, member_id: user.id, tenant_id: tenantId, created_at: now })
-      .onConflict((oc) => oc.columns(['group_id', 'member_id']).doNothing())
-      .executeTakeFirst();
-    if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) {
-      throw new FoyerError(
-        'directory.member_already_in_group',
-        "One or more added object references already exist for the following modified properties: 'members'.",
-      );
-    }
-  }
+/** Adds users and groups to a group (see memberships.ts: existing members and cycles are refused). */
+async function insertMembers(db: Executor, dialect: DialectName, tenantId: string, groupId: string, memberIds: readonly string[], now: number): Promise<void> {
+  await addMembers(db, dialect, tenantId, groupId, memberIds, now);
 }
 
 export async function deleteGroup(ctx: AppContext, tenantId: string, id: string): Promise<void> {
   const group = await requireGroup(ctx.db.kysely, tenantId, id);
-  await ctx.db.kysely.deleteFrom('groups').where('id', '=', group.id).execute();
+  await directoryTransaction(ctx.db, async (trx) => {
+    await beginDirectoryWrite(trx, tenantId);
+    await requireGroup(trx, tenantId, group.id); // deleted meanwhile: 404, and no second deletion in the log
+    // Its own members and owners go with it (foreign keys); its memberships in other groups are links to a group id.
+    await recordObjectDeleted(trx, tenantId, { id: group.id, type: 'group' }, ctx.clock.now());
+    await forgetMemberships(trx, group.id);
+    await trx.deleteFrom('groups').where('id', '=', group.id).execute();
+    await deleteSearchTokens(trx, group.id);
+  });
 }
 
 export async function listGroupMembers(db: Executor, tenantId: string, groupId: string): Promise<User[]> {
@@ -227,19 +245,26 @@ export async function listGroupMembers(db: Executor, tenantId: string, groupId: 
 
 export async function addGroupMember(ctx: AppContext, tenantId: string, groupId: string, memberId: string): Promise<void> {
   const group = await requireGroup(ctx.db.kysely, tenantId, groupId);
-  await insertMembers(ctx.db.kysely, tenantId, group.id, [memberId], ctx.clock.now());
+  // One transaction: the membership and its entry in the change log (delta queries) commit together.
+  await directoryTransaction(ctx.db, (trx) => insertMembers(trx, ctx.db.dialect, tenantId, group.id, [memberId], ctx.clock.now()));
 }
 
 export async function removeGroupMember(ctx: AppContext, tenantId: string, groupId: string, memberId: string): Promise<void> {
   const group = await requireGroup(ctx.db.kysely, tenantId, groupId);
-  const result = await ctx.db.kysely
-    .deleteFrom('group_members')
-    .where('group_id', '=', group.id)
-    .where('member_id', '=', memberId.toLowerCase())
-    .executeTakeFirst();
-  if (Number(result.numDeletedRows) === 0) {
-    throw new FoyerError('directory.not_found', `Resource '${memberId}' is not a member of group '${group.id}'.`);
-  }
+  // One transaction: the removal and its entry in the change log (delta queries) commit together.
+  await directoryTransaction(ctx.db, async (trx) => {
+    await beginDirectoryWrite(trx, tenantId);
+    const removed = await trx
+      .deleteFrom('group_members')
+      .where('group_id', '=', group.id)
+      .where('member_id', '=', memberId.toLowerCase())
+      .returning(['member_id', 'member_type'])
+      .executeTakeFirst();
+    if (!removed) {
+      throw new FoyerError('directory.not_found', `Resource '${memberId}' is not a member of group '${group.id}'.`);
+    }
+    await recordMembershipChange(trx, tenantId, group.id, { id: removed.member_id, type: removed.member_type }, 'member_removed', ctx.clock.now());
+  });
 }
 
 export async function listGroupsOf(db: Executor, userId: string): Promise<Group[]> {
@@ -253,27 +278,19 @@ export async function listGroupsOf(db: Executor, userId: string): Promise<Group[
   return rows.map(groupFromRow);
 }
 
-/** Restricts a query to the given ids (`id in (…)` and the query's own filter). */
-function scopedTo(ids: readonly string[], filter: FilterNode | undefined): FilterNode {
+/** Restricts a query to the given ids (`id in (…)` and the query's own filter): for a page's few ids; a relationship restricts by a subquery (`within`). */
+export function scopedTo(ids: readonly string[], filter: FilterNode | undefined): FilterNode {
   const only: FilterNode = { kind: 'in', property: 'id', values: [...ids] };
   return filter ? { kind: 'and', left: only, right: filter } : only;
 }
 
 /**
  * `GET /groups/{id}/members` with OData options: the group's members as `GET /users` lists them
- * (`$filter`, `$select`, `$orderby`, `$top`, `$count`, keyset paging), restricted to the group.
+ * (`$filter`, `$select`, `$orderby`, `$top`, `$count`, keyset paging), restricted to the group in SQL.
  */
 export async function listGroupMembersPage(db: Executor, dialect: DialectName, tenantId: string, groupId: string, query: CollectionQuery): Promise<UserPage> {
   const group = await requireGroup(db, tenantId, groupId);
-  const rows = await db.selectFrom('group_members').select('member_id').where('group_id', '=', group.id).execute();
-  if (rows.length === 0) return query.count ? { users: [], count: 0 } : { users: [] };
-  return listUsers(db, dialect, tenantId, {
-    ...query,
-    filter: scopedTo(
-      rows.map((r) => r.member_id),
-      query.filter,
-    ),
-  });
+  return listUsers(db, dialect, tenantId, query, sql`select member_id from group_members where group_id = ${group.id} and member_type = 'user'`);
 }
 
 /** `GET /users/{id}/memberOf/microsoft.graph.group`: the user's groups as `GET /groups` lists them. */
@@ -284,13 +301,5 @@ export async function listGroupsOfPage(
   userId: string,
   query: CollectionQuery,
 ): Promise<{ groups: Group[]; next?: { value: string; id: string }; count?: number }> {
-  const rows = await db.selectFrom('group_members').select('group_id').where('member_id', '=', userId).where('tenant_id', '=', tenantId).execute();
-  if (rows.length === 0) return query.count ? { groups: [], count: 0 } : { groups: [] };
-  return listGroups(db, dialect, tenantId, {
-    ...query,
-    filter: scopedTo(
-      rows.map((r) => r.group_id),
-      query.filter,
-    ),
-  });
+  return listGroups(db, dialect, tenantId, query, sql`select group_id from group_members where member_id = ${userId} and tenant_id = ${tenantId}`);
 }

@@ -4,6 +4,7 @@
  * to the directory; the guest flow calls these instead of querying them.
  */
 import type { Executor } from '../platform/storage/database.js';
+import { markUsersChanged } from './changes.js';
 import { findUser, type User } from './users.js';
 
 /** A guest's home identity, as `user_identities` records it at redemption. */
@@ -82,6 +83,7 @@ export async function acceptGuest(
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
   if (Number(accepted.numUpdatedRows) !== 1) return undefined;
+  await markUsersChanged(trx, a.tenantId, [a.guestId]);
   await trx
     .insertInto('user_identities')
     .values({ user_id: a.guestId, tenant_id: a.tenantId, sign_in_type: 'federated', issuer: a.issuer, issuer_assigned_id: a.subject, created_at: a.now })

@@ -5,6 +5,7 @@
  */
 import type { AppContext } from '../platform/context.js';
 import type { DialectName, Executor } from '../platform/storage/database.js';
+import { markUsersChanged } from './changes.js';
 import { publishDirectoryEvent } from './events.js';
 import { insertUserRow, type User, userFromRow } from './user-rows.js';
 
@@ -82,6 +83,7 @@ export async function resetRedemption(ctx: Pick<AppContext, 'events'>, trx: Exec
     .set({ external_user_state: 'PendingAcceptance', external_user_state_change_at: now, sign_in_sessions_valid_from: now })
     .where('id', '=', userId)
     .execute();
+  await markUsersChanged(trx, tenantId, [userId]);
   await trx.deleteFrom('user_identities').where('user_id', '=', userId).where('sign_in_type', '<>', 'userPrincipalName').execute();
   await publishDirectoryEvent(ctx, 'user.signInsRevoked', { tx: trx, account: { tenantId, userId }, homedGuests: [] });
 }

@@ -2,6 +2,7 @@
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import type { Executor } from '../platform/storage/database.js';
+import { beginDirectoryWrite, directoryTransaction } from './changes.js';
 import { type DirectoryRole, directoryRoles, roleByTemplateId } from './roles.js';
 import { lockTenant } from './tenants.js';
 import { assertNotLastGlobalAdmin, requireUser, type User, userFromRow } from './users.js';
@@ -28,11 +29,17 @@ export async function listRoleMembers(db: Executor, tenantId: string, roleId: st
 export async function assignRole(ctx: AppContext, tenantId: string, roleId: string, userId: string): Promise<void> {
   const role = requireRole(roleId);
   const user = await requireUser(ctx.db.kysely, tenantId, userId);
-  const result = await ctx.db.kysely
-    .insertInto('role_assignments')
-    .values({ tenant_id: tenantId, role_template_id: role.id, principal_id: user.id, created_at: ctx.clock.now() })
-    .onConflict((oc) => oc.columns(['tenant_id', 'role_template_id', 'principal_id']).doNothing())
-    .executeTakeFirst();
+  // A directory write like any other: it queues on the tenant's change counter (changes.ts), and sees a
+  // delete of the user committed meanwhile (404, not a foreign-key error).
+  const result = await directoryTransaction(ctx.db, async (trx) => {
+    await beginDirectoryWrite(trx, tenantId);
+    await requireUser(trx, tenantId, user.id);
+    return trx
+      .insertInto('role_assignments')
+      .values({ tenant_id: tenantId, role_template_id: role.id, principal_id: user.id, created_at: ctx.clock.now() })
+      .onConflict((oc) => oc.columns(['tenant_id', 'role_template_id', 'principal_id']).doNothing())
+      .executeTakeFirst();
+  });
   if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) {
     throw new FoyerError(
       'directory.member_already_in_group',
@@ -43,7 +50,8 @@ export async function assignRole(ctx: AppContext, tenantId: string, roleId: stri
 
 export async function unassignRole(ctx: AppContext, tenantId: string, roleId: string, userId: string): Promise<void> {
   const role = requireRole(roleId);
-  await ctx.db.transaction(async (trx) => {
+  await directoryTransaction(ctx.db, async (trx) => {
+    await beginDirectoryWrite(trx, tenantId);
     await lockTenant(trx, ctx.db.dialect, tenantId);
     if (role.id === directoryRoles.globalAdministrator.id) await assertNotLastGlobalAdmin(trx, tenantId, userId.toLowerCase());
     const result = await trx

@@ -255,9 +255,12 @@ export async function updateTenant(db: Executor, tenantId: string, update: Tenan
  * Serialises changes that must keep a tenant-wide invariant (one enabled Global Administrator) by
  * locking the tenant's row until the transaction ends. PostgreSQL needs it (READ COMMITTED would let two
  * transactions each remove "the other" administrator); SQLite already runs one writer at a time.
+ * FOR NO KEY UPDATE, not FOR UPDATE: every insert of a row that references the tenant checks its foreign
+ * key with a KEY SHARE lock on this row, which FOR UPDATE would block (and a writer holding the change
+ * counter while inserting would then wait on a writer that waits for the counter: a deadlock).
  */
 export async function lockTenant(trx: Executor, dialect: DialectName, tenantId: string): Promise<void> {
-  if (dialect === 'postgres') await trx.selectFrom('tenants').select('id').where('id', '=', tenantId).forUpdate().execute();
+  if (dialect === 'postgres') await trx.selectFrom('tenants').select('id').where('id', '=', tenantId).forNoKeyUpdate().execute();
 }
 
 export async function countTenants(db: Executor): Promise<number> {

@@ -2,113 +2,23 @@
  * `GET /users` over the database: which properties filter, sort and select, the columns they read, and
  * the keyset-paged query (OData compiled to SQL by platform/odata).
  */
-import { type SqlBool, sql } from 'kysely';
+import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { FilterNode } from '../platform/odata/filter.js';
 import type { CollectionModel, CollectionQuery } from '../platform/odata/query.js';
+import { collectionModel, unsupportedProperties } from '../platform/odata/resource.js';
+import type { SearchNode } from '../platform/odata/search.js';
 import { type ColumnRef, compileFilter, type SqlTarget } from '../platform/odata/sql.js';
 import type { DialectName, Executor } from '../platform/storage/database.js';
 import type { UsersTable } from '../platform/storage/schema.js';
+import { complexTypes, userResource } from './resources/index.js';
+import { assertSearchBounded, compileSearch, type SearchTarget } from './search-tokens.js';
 import { type User, userFromRow } from './user-rows.js';
 
-const stringOps = ['eq', 'ne', 'in', 'startswith'] as const;
-
-/** What `GET /users` accepts, by Graph's property names. */
-export const usersCollection: CollectionModel = {
-  typeName: 'microsoft.graph.user',
-  properties: {
-    id: { type: 'string', ops: ['eq', 'ne', 'in'] },
-    displayName: { type: 'string', ops: stringOps },
-    userPrincipalName: { type: 'string', ops: [...stringOps, 'endswith'] },
-    mail: { type: 'string', ops: [...stringOps, 'endswith'] },
-    givenName: { type: 'string', ops: stringOps },
-    surname: { type: 'string', ops: stringOps },
-    jobTitle: { type: 'string', ops: stringOps },
-    companyName: { type: 'string', ops: stringOps },
-    preferredLanguage: { type: 'string', ops: ['eq', 'ne', 'in'] },
-    mailNickname: { type: 'string', ops: stringOps },
-    department: { type: 'string', ops: stringOps },
-    employeeId: { type: 'string', ops: stringOps },
-    employeeType: { type: 'string', ops: stringOps },
-    officeLocation: { type: 'string', ops: stringOps },
-    mobilePhone: { type: 'string', ops: stringOps },
-    usageLocation: { type: 'string', ops: stringOps },
-    city: { type: 'string', ops: stringOps },
-    country: { type: 'string', ops: stringOps },
-    state: { type: 'string', ops: stringOps },
-    streetAddress: { type: 'string', ops: stringOps },
-    postalCode: { type: 'string', ops: stringOps },
-    userType: { type: 'enum', ops: ['eq', 'ne', 'in'], values: ['Member', 'Guest'] },
-    externalUserState: { type: 'enum', ops: ['eq', 'ne', 'in'], values: ['PendingAcceptance', 'Accepted'] },
-    creationType: {
-      type: 'enum',
-      ops: ['eq', 'ne', 'in'],
-      values: ['Invitation', 'LocalAccount', 'EmailVerified', 'SelfServiceSignUp'],
-    },
-    accountEnabled: { type: 'boolean', ops: ['eq', 'ne'] },
-    createdDateTime: { type: 'datetime', ops: ['eq', 'ne', 'gt', 'ge', 'lt', 'le'] },
-    externalUserStateChangeDateTime: { type: 'datetime', ops: ['eq', 'ne', 'gt', 'ge', 'lt', 'le'] },
-  },
-  collections: {
-    otherMails: { kind: 'primitive', element: { type: 'string', ops: ['eq'] } },
-    businessPhones: { kind: 'primitive', element: { type: 'string', ops: ['eq'] } },
-    identities: {
-      kind: 'complex',
-      element: {
-        issuer: { type: 'string', ops: ['eq'] },
-        issuerAssignedId: { type: 'string', ops: ['eq'] },
-        signInType: { type: 'string', ops: ['eq'] },
-      },
-    },
-  },
-  selectable: [
-    'id',
-    'displayName',
-    'userPrincipalName',
-    'mail',
-    'givenName',
-    'surname',
-    'jobTitle',
-    'companyName',
-    'preferredLanguage',
-    'businessPhones',
-    'mobilePhone',
-    'officeLocation',
-    'mailNickname',
-    'department',
-    'employeeId',
-    'employeeType',
-    'usageLocation',
-    'city',
-    'country',
-    'state',
-    'streetAddress',
-    'postalCode',
-    'userType',
-    'externalUserState',
-    'externalUserStateChangeDateTime',
-    'creationType',
-    'accountEnabled',
-    'createdDateTime',
-    'otherMails',
-    'identities',
-    'signInSessionsValidFromDateTime',
-  ],
-  // Graph's default property set for users.
-  defaultSelect: [
-    'businessPhones',
-    'displayName',
-    'givenName',
-    'jobTitle',
-    'mail',
-    'mobilePhone',
-    'officeLocation',
-    'preferredLanguage',
-    'surname',
-    'userPrincipalName',
-    'id',
-  ],
-  sortable: ['displayName', 'userPrincipalName', 'createdDateTime', 'id'],
-  integerSorts: ['createdDateTime'],
+/**
+ * What `GET /users` accepts, by Graph's property names: derived from the user's description
+ * (resources/user.ts), with the order a name prefix search reads its index in.
+ */
+export const usersCollection: CollectionModel = collectionModel(userResource, complexTypes, {
   // A prefix search on a name reads its index in name order; id order would scan the whole tenant.
   preferredOrder(filter) {
     const conjuncts: FilterNode[] = [];
@@ -122,49 +32,13 @@ export const usersCollection: CollectionModel = {
     const prefix = conjuncts.find((n) => n.kind === 'startswith' && (n.property === 'displayName' || n.property === 'userPrincipalName'));
     return prefix?.kind === 'startswith' ? prefix.property : undefined;
   },
-};
+});
 
 /**
  * Graph user properties Foyer does not keep: refused as such (in a body, `$select` or `$filter`),
  * never as properties that do not exist, so that a script's author learns it is Foyer's limit.
  */
-export const unsupportedUserProperties: readonly string[] = [
-  'aboutMe',
-  'ageGroup',
-  'assignedLicenses',
-  'assignedPlans',
-  'birthday',
-  'consentProvidedForMinor',
-  'employeeHireDate',
-  'employeeLeaveDateTime',
-  'employeeOrgData',
-  'faxNumber',
-  'hireDate',
-  'imAddresses',
-  'interests',
-  'isResourceAccount',
-  'legalAgeGroupClassification',
-  'onPremisesDistinguishedName',
-  'onPremisesDomainName',
-  'onPremisesExtensionAttributes',
-  'onPremisesImmutableId',
-  'onPremisesLastSyncDateTime',
-  'onPremisesSamAccountName',
-  'onPremisesSecurityIdentifier',
-  'onPremisesSyncEnabled',
-  'onPremisesUserPrincipalName',
-  'passwordPolicies',
-  'pastProjects',
-  'preferredDataLocation',
-  'preferredName',
-  'proxyAddresses',
-  'responsibilities',
-  'schools',
-  'securityIdentifier',
-  'showInAddressList',
-  'signInActivity',
-  'skills',
-];
+export const unsupportedUserProperties: readonly string[] = unsupportedProperties(userResource);
 
 const userColumns: Record<string, ColumnRef> = {
   id: { column: 'users.id', kind: 'id' },
@@ -292,24 +166,48 @@ export interface UserPage {
   count?: number;
 }
 
-/** The tenant's users the list shows (never the deleted ones) that match the filter. */
-function matchingUsers(db: Executor, dialect: DialectName, tenantId: string, filter: FilterNode | undefined) {
-  const base = db.selectFrom('users').where('users.tenant_id', '=', tenantId).where('users.deleted_at', 'is', null);
-  return filter ? base.where(compileFilter(filter, usersTarget(dialect))) : base;
+/** Ids a list is restricted to, as a subquery (a group's members, a user's direct reports): see memberships.ts. */
+export type WithinIds = RawBuilder<{ id: string }>;
+
+/** The tenant's users the list shows (never the deleted ones) that match the filter (and are `within`). */
+function matchingUsers(db: Executor, dialect: DialectName, tenantId: string, filter: FilterNode | undefined, search?: SearchNode, within?: WithinIds) {
+  let base = db.selectFrom('users').where('users.tenant_id', '=', tenantId).where('users.deleted_at', 'is', null);
+  if (within) base = base.where(sql<SqlBool>`users.id in (${within})`);
+  if (filter) base = base.where(compileFilter(filter, usersTarget(dialect)));
+  if (search) base = base.where(compileSearch(search, searchTarget(dialect, tenantId)));
+  return base;
+}
+
+function searchTarget(dialect: DialectName, tenantId: string): SearchTarget {
+  return { tenantId, objectType: 'user', table: 'users', filter: usersTarget(dialect) };
 }
 
 /** `GET /users/$count`: how many users `GET /users` with this filter would list, over all its pages. */
-export async function countUsers(db: Executor, dialect: DialectName, tenantId: string, filter?: FilterNode): Promise<number> {
-  const row = await matchingUsers(db, dialect, tenantId, filter)
+export async function countUsers(db: Executor, dialect: DialectName, tenantId: string, filter?: FilterNode, search?: SearchNode): Promise<number> {
+  if (search) await assertSearchBounded(db, search, searchTarget(dialect, tenantId));
+  return countMatching(db, dialect, tenantId, filter, search);
+}
+
+async function countMatching(
+  db: Executor,
+  dialect: DialectName,
+  tenantId: string,
+  filter?: FilterNode,
+  search?: SearchNode,
+  within?: WithinIds,
+): Promise<number> {
+  const row = await matchingUsers(db, dialect, tenantId, filter, search, within)
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
-export async function listUsers(db: Executor, dialect: DialectName, tenantId: string, query: CollectionQuery): Promise<UserPage> {
+/** A page of `GET /users`; `within` restricts it to a relationship's ids, paged and counted in SQL. */
+export async function listUsers(db: Executor, dialect: DialectName, tenantId: string, query: CollectionQuery, within?: WithinIds): Promise<UserPage> {
   const sort = sortColumns[query.orderBy.property]!;
   const desc = query.orderBy.direction === 'desc';
-  const base = matchingUsers(db, dialect, tenantId, query.filter);
+  if (query.search) await assertSearchBounded(db, query.search, searchTarget(dialect, tenantId));
+  const base = matchingUsers(db, dialect, tenantId, query.filter, query.search, within);
 
   let page = base.select(columnsFor(query.select, sort.column).map((c) => `users.${c}` as const));
   if (query.after) {
@@ -334,6 +232,6 @@ export async function listUsers(db: Executor, dialect: DialectName, tenantId: st
     const last = visible[visible.length - 1]! as UsersTable;
     result.next = { value: sort.key(last), id: last.id };
   }
-  if (query.count) result.count = await countUsers(db, dialect, tenantId, query.filter);
+  if (query.count) result.count = await countMatching(db, dialect, tenantId, query.filter, query.search, within);
   return result;
 }

@@ -6,7 +6,9 @@
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { type Executor, isUniqueViolation } from '../platform/storage/database.js';
 import type { UsersTable } from '../platform/storage/schema.js';
+import { markUsersChanged } from './changes.js';
 import { parseEmailAddress } from './domains.js';
+import { insertSearchTokens } from './search-tokens.js';
 
 export interface ObjectIdentity {
   signInType: string;
@@ -52,6 +54,8 @@ export interface User {
   signInSessionsValidFrom: number | null;
   /** Never leaves the directory module except to the sign-in check. */
   hasPassword: boolean;
+  /** Graph's `forceChangePasswordNextSignIn`: the sign-in page asks for a new password before going on. */
+  mustChangePassword: boolean;
 }
 
 export function userFromRow(r: UsersTable): User {
@@ -88,6 +92,7 @@ export function userFromRow(r: UsersTable): User {
     createdAt: r.created_at,
     signInSessionsValidFrom: r.sign_in_sessions_valid_from ?? null,
     hasPassword: r.password_hash !== null && r.password_hash !== undefined,
+    mustChangePassword: r.must_change_password === 1,
   };
 }
 
@@ -248,6 +253,7 @@ export async function insertUserRow(
     .catch((err: unknown) => {
       throw isUniqueViolation(err) ? upnTaken() : err;
     });
+  await insertSearchTokens(trx, m.tenantId, 'user', m.id, { displayName: m.extra?.display_name ?? m.displayName });
   await trx
     .insertInto('user_identities')
     .values({
@@ -259,4 +265,5 @@ export async function insertUserRow(
       created_at: m.now,
     })
     .execute();
+  await markUsersChanged(trx, m.tenantId, [m.id]);
 }

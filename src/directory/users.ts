@@ -10,13 +10,16 @@ import { newId } from '../platform/ids.js';
 import { type Executor, isUniqueViolation } from '../platform/storage/database.js';
 import type { UsersTable } from '../platform/storage/schema.js';
 import { type Actor, activities, recordAudit } from './audit-log.js';
+import { beginDirectoryWrite, directoryTransaction, markAccountsChanged, markUsersChanged, recordObjectDeleted } from './changes.js';
 import { parseEmailAddress } from './domains.js';
 import { publishDirectoryEvent } from './events.js';
 import { findHomedGuests } from './identities.js';
 import { issuerFor } from './issuers.js';
+import { forgetMemberships } from './memberships.js';
 import { assertPasswordAcceptable } from './password-policy.js';
 import { hashPassword } from './passwords.js';
 import { directoryRoles } from './roles.js';
+import { deleteSearchTokens, replaceSearchTokens } from './search-tokens.js';
 import { listTenantDomains, lockTenant } from './tenants.js';
 import { insertUserRow, profileColumns, type User, type UserProfile, upnTaken, userFromRow, withSearchCopies } from './user-rows.js';
 
@@ -106,11 +109,13 @@ export interface NewMember extends Omit<UserProfile, 'displayName' | 'userType'>
   userPrincipalName: string;
   displayName: string;
   password: string;
+  /** Graph's `forceChangePasswordNextSignIn`: the member chooses their own password at the first sign-in. */
+  forceChangePassword?: boolean;
 }
 
 /** Creates a member whose UPN is on one of the tenant's verified domains. */
 export async function createMember(ctx: AppContext, tenantId: string, input: NewMember): Promise<User> {
-  const { userPrincipalName, displayName, password, mail: mailInput, ...profile } = input;
+  const { userPrincipalName, displayName, password, mail: mailInput, forceChangePassword, ...profile } = input;
   const upn = parseEmailAddress(userPrincipalName);
   if (!upn) {
     throw new FoyerError('request.invalid_body', `'${userPrincipalName}' is not a valid userPrincipalName.`);
@@ -136,10 +141,11 @@ export async function createMember(ctx: AppContext, tenantId: string, input: New
     surname: profile.surname ?? null,
   });
   const passwordHash = await hashPassword(password);
-  const extra = profileColumns(profile);
+  const extra = { ...profileColumns(profile), must_change_password: forceChangePassword ? 1 : 0 };
   const id = newId();
   const now = ctx.clock.now();
-  await ctx.db.transaction(async (trx) => {
+  await directoryTransaction(ctx.db, async (trx) => {
+    await beginDirectoryWrite(trx, tenantId);
     await insertUserRow(trx, { id, tenantId, upn: upn.address, issuer: initial.domain, mail: mail.address, displayName, passwordHash, now, extra });
   });
   return (await findUser(ctx.db.kysely, tenantId, id))!;
@@ -148,6 +154,8 @@ export async function createMember(ctx: AppContext, tenantId: string, input: New
 export interface UserPatch extends UserProfile {
   userPrincipalName?: string;
   password?: string;
+  /** With `password` (Graph's `forceChangePasswordNextSignIn`): the member must replace it at the next sign-in. */
+  forceChangePassword?: boolean;
 }
 
 /**
@@ -156,10 +164,25 @@ export interface UserPatch extends UserProfile {
  * transaction: their `signInSessionsValidFromDateTime` moves to `now`, so Foyer's APIs refuse the access
  * tokens issued before, and the OpenID feature deletes their sessions, grants and refresh tokens.
  */
-async function endSignIns(ctx: AppContext, trx: Executor, tenantId: string, userId: string, now: number): Promise<void> {
+/**
+ * The first statement of a transaction that will end `userId`'s sign-ins (endSignIns): takes the change
+ * counters of the user's tenant and of every tenant where the account is a guest's home identity, in
+ * tenant-id order (beginDirectoryWrite). The guests are read before any lock; endSignIns reads them again.
+ */
+export async function beginAccountWrite(ctx: AppContext, trx: Executor, tenantId: string, userId: string): Promise<void> {
+  const homedGuests = await findHomedGuests(trx, issuerFor(ctx.config.publicUrl, tenantId), userId);
+  await beginDirectoryWrite(
+    trx,
+    tenantId,
+    homedGuests.map((g) => g.tenantId),
+  );
+}
+
+export async function endSignIns(ctx: AppContext, trx: Executor, tenantId: string, userId: string, now: number): Promise<void> {
   const homedGuests = await findHomedGuests(trx, issuerFor(ctx.config.publicUrl, tenantId), userId);
   const ids = [userId, ...homedGuests.map((g) => g.userId)];
   await trx.updateTable('users').set({ sign_in_sessions_valid_from: now }).where('id', 'in', ids).execute();
+  await markAccountsChanged(trx, [{ tenantId, userId }, ...homedGuests]);
   await publishDirectoryEvent(ctx, 'user.signInsRevoked', { tx: trx, account: { tenantId, userId }, homedGuests });
 }
 
@@ -170,7 +193,8 @@ async function endSignIns(ctx: AppContext, trx: Executor, tenantId: string, user
  */
 export async function revokeSignInSessions(ctx: AppContext, tenantId: string, idOrUpn: string): Promise<User> {
   const user = await requireUser(ctx.db.kysely, tenantId, idOrUpn);
-  await ctx.db.transaction(async (trx) => {
+  await directoryTransaction(ctx.db, async (trx) => {
+    await beginAccountWrite(ctx, trx, tenantId, user.id);
     await endSignIns(ctx, trx, tenantId, user.id, ctx.clock.now());
   });
   return (await findUser(ctx.db.kysely, tenantId, user.id))!;
@@ -178,7 +202,7 @@ export async function revokeSignInSessions(ctx: AppContext, tenantId: string, id
 
 export async function updateUser(ctx: AppContext, tenantId: string, idOrUpn: string, patch: UserPatch): Promise<User> {
   const user = await requireUser(ctx.db.kysely, tenantId, idOrUpn);
-  const { userPrincipalName, password, ...profile } = patch;
+  const { userPrincipalName, password, forceChangePassword, ...profile } = patch;
   const set: Partial<UsersTable> = profileColumns(profile);
   let newUpn: string | undefined;
   if (userPrincipalName !== undefined && userPrincipalName.toLowerCase() !== user.userPrincipalName.toLowerCase()) {
@@ -212,6 +236,8 @@ export async function updateUser(ctx: AppContext, tenantId: string, idOrUpn: str
       surname: profile.surname === undefined ? user.surname : profile.surname,
     });
     set.password_hash = await hashPassword(password);
+    // Every reset says it anew: a reset without the flag (Graph's default, false) owes no change.
+    set.must_change_password = forceChangePassword ? 1 : 0;
   }
   if (Object.keys(set).length === 0) return user;
   // A new password or a disabled account ends every sign-in made before: sessions, refresh tokens,
@@ -219,7 +245,9 @@ export async function updateUser(ctx: AppContext, tenantId: string, idOrUpn: str
   const revoke = password !== undefined || (patch.accountEnabled === false && user.accountEnabled);
   const now = ctx.clock.now();
 
-  await ctx.db.transaction(async (trx) => {
+  await directoryTransaction(ctx.db, async (trx) => {
+    if (revoke) await beginAccountWrite(ctx, trx, tenantId, user.id);
+    else await beginDirectoryWrite(trx, tenantId);
     await lockTenant(trx, ctx.db.dialect, tenantId);
     if (patch.accountEnabled === false && user.accountEnabled) await assertNotLastGlobalAdmin(trx, tenantId, user.id);
     if (revoke) await endSignIns(ctx, trx, tenantId, user.id, now);
@@ -233,15 +261,19 @@ export async function updateUser(ctx: AppContext, tenantId: string, idOrUpn: str
         .where('sign_in_type', '=', 'userPrincipalName')
         .execute();
     }
-    await trx
+    const updated = await trx
       .updateTable('users')
       .set(withSearchCopies(set))
       .where('id', '=', user.id)
       .where('tenant_id', '=', tenantId)
-      .execute()
+      .executeTakeFirst()
       .catch((err: unknown) => {
         throw isUniqueViolation(err) ? upnTaken() : err;
       });
+    // Deleted since it was read (a DELETE committed meanwhile): 404, and no orphan words.
+    if (Number(updated.numUpdatedRows) === 0) await requireUser(trx, tenantId, user.id);
+    await markUsersChanged(trx, tenantId, [user.id]);
+    if (set.display_name !== undefined) await replaceSearchTokens(trx, tenantId, 'user', user.id, { displayName: set.display_name });
   });
   return (await findUser(ctx.db.kysely, tenantId, user.id))!;
 }
@@ -253,11 +285,17 @@ export async function updateUser(ctx: AppContext, tenantId: string, idOrUpn: str
  */
 export async function deleteUser(ctx: AppContext, tenantId: string, idOrUpn: string, actor?: Actor): Promise<User> {
   const user = await requireUser(ctx.db.kysely, tenantId, idOrUpn);
-  await ctx.db.transaction(async (trx) => {
+  await directoryTransaction(ctx.db, async (trx) => {
+    await beginAccountWrite(ctx, trx, tenantId, user.id);
+    await requireUser(trx, tenantId, user.id); // deleted meanwhile: 404, and no second deletion in the log
     await lockTenant(trx, ctx.db.dialect, tenantId);
     await assertNotLastGlobalAdmin(trx, tenantId, user.id);
     await endSignIns(ctx, trx, tenantId, user.id, ctx.clock.now());
+    await recordObjectDeleted(trx, tenantId, { id: user.id, type: 'user' }, ctx.clock.now());
+    // Owned groups and reports' manager links go by foreign key; group memberships name any object's id.
+    await forgetMemberships(trx, user.id);
     await trx.deleteFrom('users').where('id', '=', user.id).where('tenant_id', '=', tenantId).execute();
+    await deleteSearchTokens(trx, user.id);
     const invited = user.creationType === 'Invitation';
     await publishDirectoryEvent(ctx, 'user.deleted', { tx: trx, account: { tenantId, userId: user.id }, invited, now: ctx.clock.now() });
     if (invited) {

@@ -3,7 +3,8 @@
  * `endsWith` in `$filter`, `$filter` combined with `$orderby`, and `$orderby` on a property Graph sorts
  * only in advanced queries need both `ConsistencyLevel: eventual` and `$count=true`; without them Graph
  * answers 400 `Request_UnsupportedQuery`. `$count=true` without the header is silently ignored (no
- * `@odata.count`). Foyer enforces the same, so that a script that works here works on Graph.
+ * `@odata.count`). `$search` needs the header only (not `$count`), and makes the request an advanced
+ * query by itself. Foyer enforces the same, so that a script that works here works on Graph.
  */
 
 import type { FastifyRequest } from 'fastify';
@@ -17,6 +18,8 @@ export interface AdvancedQueryInput {
   orderBy?: string | undefined;
   /** Whether the request asks `$count=true`. */
   count: boolean;
+  /** Whether the request has `$search`. */
+  search?: boolean | undefined;
   /** The raw `ConsistencyLevel` header. */
   consistencyLevel: unknown;
   /** Properties Graph sorts without the advanced query parameters. */
@@ -53,7 +56,16 @@ function advancedOperator(node: FilterNode): string | undefined {
 
 export function checkAdvancedQuery(input: AdvancedQueryInput): AdvancedQueryVerdict {
   const eventual = isEventual(input.consistencyLevel);
-  const advanced = eventual && input.count;
+  if (input.search && !eventual) {
+    return {
+      ok: false,
+      error: new FoyerError(
+        'request.invalid_query',
+        "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+      ),
+    };
+  }
+  const advanced = eventual && (input.count || input.search === true);
   if (!advanced) {
     const op = input.filter && advancedOperator(input.filter);
     if (op) {
@@ -69,7 +81,7 @@ export function checkAdvancedQuery(input: AdvancedQueryInput): AdvancedQueryVerd
       return { ok: false, error: new FoyerError('request.invalid_query', 'Sorting not supported for current query.') };
     }
   }
-  return { ok: true, count: advanced };
+  return { ok: true, count: eventual && input.count };
 }
 
 /** Applies the rules to a request: throws Graph's error, or answers whether to add `@odata.count`. */
@@ -88,6 +100,7 @@ export function applyAdvancedQueryRules(request: FastifyRequest, query: Collecti
     filter: query.filter,
     orderBy: namesOption(request.query as Record<string, unknown>, '$orderby') ? query.orderBy.property : undefined,
     count: query.count,
+    search: query.search !== undefined,
     consistencyLevel: request.headers.consistencylevel,
     sortableByDefault,
   });

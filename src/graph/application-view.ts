@@ -5,6 +5,8 @@
 import { applicationsCollection } from '../directory/application-list.js';
 import type { PasswordCredential } from '../directory/application-secrets.js';
 import type { Application } from '../directory/applications.js';
+import type { applicationResource, directoryObjectResource } from '../directory/resources/index.js';
+import type { SelectableProperty } from '../platform/odata/resource.js';
 
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -33,8 +35,10 @@ export function toGraphApplication(
   select: readonly string[] = applicationsCollection.defaultSelect,
   owners?: readonly Application[],
 ): Record<string, unknown> {
+  // One entry for each selectable property of the application's description (a type error otherwise).
   const all: Record<string, unknown> = {
     id: a.id,
+    deletedDateTime: null,
     appId: a.appId,
     displayName: a.displayName,
     createdDateTime: iso(a.createdAt),
@@ -52,7 +56,7 @@ export function toGraphApplication(
     spa: { redirectUris: [] },
     passwordCredentials: credentials.map((c) => toPasswordCredential(c)),
     keyCredentials: [],
-  };
+  } satisfies Record<SelectableProperty<typeof applicationResource> | SelectableProperty<typeof directoryObjectResource>, unknown>;
   const out = Object.fromEntries(select.map((k) => [k, all[k]]));
   if (owners) out.owners = owners.map(toOwnerObject);
   return out;

@@ -1,7 +1,10 @@
 /** `/directoryRoles`: the roles Foyer knows (by Entra's template ids) and who holds them. */
+
+import type { FastifyRequest } from 'fastify';
 import { assignRole, listRoleMembers, requireRole, unassignRole } from '../directory/role-assignments.js';
 import { allRoles, directoryRoles } from '../directory/roles.js';
 import { usersCollection } from '../directory/user-list.js';
+import { FoyerError } from '../platform/errors/foyer-error.js';
 import { type AccessRule, authorize } from './auth.js';
 import { objectIdFromRef } from './groups.js';
 import type { GraphDeps } from './kit.js';
@@ -20,6 +23,15 @@ const rules = {
   },
 } satisfies Record<string, AccessRule>;
 
+/**
+ * These routes take no query option: one is refused with Graph's 400 (rather than ignored, which would
+ * answer `$expand=members` or `$filter` with something else than was asked).
+ */
+function refuseQueryOptions(request: FastifyRequest): void {
+  const option = Object.keys((request.query ?? {}) as Record<string, unknown>).find((k) => k.startsWith('$'));
+  if (option) throw new FoyerError('request.invalid_query', `Query option '${option}' on directoryRoles is not supported by Foyer.`);
+}
+
 /** A role's id is its Entra role template id, so `directoryRoles/{roleTemplateId}` names it. */
 const roleKey = (raw: string) => raw;
 
@@ -29,17 +41,20 @@ export function registerDirectoryRoleRoutes(deps: GraphDeps): void {
 
   app.get('/directoryRoles', async (request) => {
     authorize(await caller(request), rules.read);
+    refuseQueryOptions(request);
     return { '@odata.context': `${base}/$metadata#directoryRoles`, value: allRoles.map(view) };
   });
 
   app.get('/directoryRoles/:id', async (request) => {
     authorize(await caller(request), rules.read);
+    refuseQueryOptions(request);
     return { '@odata.context': `${base}/$metadata#directoryRoles/$entity`, ...view(requireRole(roleKey((request.params as { id: string }).id))) };
   });
 
   app.get('/directoryRoles/:id/members', async (request) => {
     const who = await caller(request);
     authorize(who, rules.read);
+    refuseQueryOptions(request);
     const members = await listRoleMembers(ctx.db.kysely, who.tenantId, roleKey((request.params as { id: string }).id));
     return {
       '@odata.context': `${base}/$metadata#directoryObjects`,

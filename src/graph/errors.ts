@@ -26,6 +26,11 @@ export function fromFrameworkError(err: unknown): FoyerError | undefined {
   if (typeof e.code === 'string' && e.code.startsWith('SQLITE_BUSY')) {
     return new FoyerError('server.unavailable', 'The database is busy; retry in a moment.').withHeader('retry-after', '1');
   }
+  // PostgreSQL broke a deadlock by rolling this transaction back whole (two writes to the same directory
+  // objects, each holding what the other waits for, such as the tenant's change counter): a retry succeeds.
+  if (e.code === '40P01') {
+    return new FoyerError('server.unavailable', 'The request collided with another change; retry in a moment.').withHeader('retry-after', '1');
+  }
   const mapped = e.code ? byCode[e.code] : undefined;
   if (mapped) return new FoyerError(mapped[0], mapped[1]);
   if (err instanceof SyntaxError && e.statusCode === 400) {

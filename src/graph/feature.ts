@@ -3,11 +3,14 @@
  * users, groups, organization and roles, are part of the API itself), and the API's own declaration.
  */
 import type { Feature } from '../platform/feature.js';
+import type { ResourceSet } from '../platform/odata/resource.js';
 import { registerAuditRoutes } from './audit-logs.js';
 import type { GraphFeature } from './kit.js';
 
 export interface GraphSlots {
   graphRoutes: readonly GraphFeature[];
+  /** The resources those routes serve, for `$metadata` and the API reference's property tables. */
+  graphResources: readonly ResourceSet[];
 }
 
 export const graphFeature: Feature<GraphSlots> = {

@@ -7,23 +7,24 @@ import {
   createGroup,
   deleteGroup,
   groupsCollection,
-  listGroupMembersPage,
   listGroups,
   removeGroupMember,
   requireGroup,
   updateGroup,
 } from '../directory/groups.js';
+import { groupResource } from '../directory/resources/index.js';
 import { directoryRoles } from '../directory/roles.js';
-import { usersCollection } from '../directory/user-list.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { encodeSkipToken, parseCollectionQuery } from '../platform/odata/query.js';
+import { simpleSorts } from '../platform/odata/resource.js';
 import { applyAdvancedQueryRules } from './advanced-query.js';
 import { type AccessRule, authorize } from './auth.js';
 import { optionalText, parseBody, text } from './body.js';
 import { toGraphGroup } from './group-view.js';
 import type { GraphDeps } from './kit.js';
-import { countOptions, entitySelect, nextLink, selectSuffix, unknownSegment } from './query-options.js';
-import { requireEventualConsistency, sendCount, toGraphUser } from './users.js';
+import { entitySelect, selectSuffix } from './query-options.js';
+import { bodySchema, refuseUnsettable, withFoyerLimits } from './resources.js';
+import { requireEventualConsistency, sendCount } from './users.js';
 
 const admins = [directoryRoles.globalAdministrator.id, directoryRoles.userAdministrator.id];
 
@@ -43,7 +44,16 @@ const rules = {
     delegated: ['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'],
     roles: admins,
   },
+  // Graph's owners endpoints list Group.ReadWrite.All as least privileged (not GroupMember.ReadWrite.All).
+  owners: {
+    app: ['Group.ReadWrite.All', 'Directory.ReadWrite.All'],
+    delegated: ['Group.ReadWrite.All', 'Directory.ReadWrite.All'],
+    roles: admins,
+  },
 } satisfies Record<string, AccessRule>;
+
+/** Who may read and change groups and their relationships (group-relationships.ts uses them too). */
+export { rules as groupRules };
 
 const mailNickname = z
   .string()
@@ -53,7 +63,7 @@ const mailNickname = z
   .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only');
 const groupTypes = z.array(z.string()).max(0, 'Foyer has security groups only');
 
-const createGroupBody = z.strictObject({
+const createGroupBody = bodySchema(groupResource, 'create', {
   displayName: text(256),
   description: optionalText(1024),
   mailNickname,
@@ -63,7 +73,7 @@ const createGroupBody = z.strictObject({
 });
 
 /** `PATCH /groups/{id}`: Graph's updatable properties that Foyer's groups have (`mailEnabled` is not one). */
-const updateGroupBody = z.strictObject({
+const updateGroupBody = bodySchema(groupResource, 'update', {
   displayName: text(256).optional(),
   description: optionalText(1024),
   mailNickname: mailNickname.optional(),
@@ -71,9 +81,9 @@ const updateGroupBody = z.strictObject({
   groupTypes: groupTypes.optional(),
 });
 
-/** `…/directoryObjects/{id}` or `…/users/{id}`, on any host (Graph's own or Foyer's) → the object id. */
+/** `…/directoryObjects/{id}`, `…/users/{id}` or `…/groups/{id}`, on any host (Graph's own or Foyer's) → the object id. */
 function objectIdFromUrl(ref: string, property: string): string {
-  const m = /\/(?:directoryObjects|users)\/([0-9a-f-]{36})\/?$/i.exec(ref);
+  const m = /\/(?:directoryObjects|users|groups)\/([0-9a-f-]{36})\/?$/i.exec(ref);
   if (!m) {
     throw new FoyerError('request.invalid_body', `'${property}' must reference a directory object, like https://host/graph/v1.0/directoryObjects/{id}.`);
   }
@@ -91,35 +101,35 @@ export function objectIdFromRef(body: unknown): string {
 /** Graph adds at most 20 members (and owners) in one request: "20 link changes". */
 const MAX_LINK_CHANGES = 20;
 
-/**
- * Splits `members@odata.bind` off a group body: the rest, and the ids of the members to add. Foyer's
- * groups have no owners, so `owners@odata.bind` is refused as not supported.
- */
-function takeMemberBinds(body: unknown): { rest: unknown; members: string[] } {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return { rest: body, members: [] };
-  const { 'members@odata.bind': binds, 'owners@odata.bind': owners, ...rest } = body as Record<string, unknown>;
-  if (owners !== undefined) {
-    throw new FoyerError('request.invalid_body', "Property 'owners@odata.bind' is not supported by Foyer: Foyer's groups have no owners.");
-  }
-  if (binds === undefined) return { rest, members: [] };
+/** One `…@odata.bind` array → the ids it references. */
+function bindIds(binds: unknown, property: string): string[] {
+  if (binds === undefined) return [];
   if (!Array.isArray(binds) || binds.some((b) => typeof b !== 'string')) {
     throw new FoyerError(
       'request.invalid_body',
-      'Property \'members@odata.bind\' must be an array of references, like ["https://graph.microsoft.com/v1.0/directoryObjects/{id}"].',
+      `Property '${property}' must be an array of references, like ["https://graph.microsoft.com/v1.0/directoryObjects/{id}"].`,
     );
   }
-  if (binds.length > MAX_LINK_CHANGES) throw new FoyerError('request.invalid_body', `A resource cannot contain more than ${MAX_LINK_CHANGES} link changes.`);
-  return { rest, members: (binds as string[]).map((b) => objectIdFromUrl(b, 'members@odata.bind')) };
+  return (binds as string[]).map((b) => objectIdFromUrl(b, property));
 }
 
-/** Graph group properties Foyer's security groups do not have: refused as such, never as unknown. */
-const unsupportedProperties = ['allowExternalSenders', 'assignedLabels', 'autoSubscribeNewMembers', 'preferredDataLocation', 'uniqueName', 'visibility'];
-
-function refuseUnsupported(body: unknown, also: readonly string[] = []): void {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return;
-  const key = Object.keys(body).find((k) => unsupportedProperties.includes(k) || also.includes(k));
-  if (key) throw new FoyerError('request.invalid_body', `Property '${key}' is not supported by Foyer, whose groups are security groups.`);
+/**
+ * Splits `members@odata.bind` and `owners@odata.bind` off a group body: the rest, and the ids to add.
+ * Graph counts both against its 20 link changes per request.
+ */
+function takeMemberBinds(body: unknown): { rest: unknown; members: string[]; owners: string[] } {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return { rest: body, members: [], owners: [] };
+  const { 'members@odata.bind': binds, 'owners@odata.bind': ownerBinds, ...rest } = body as Record<string, unknown>;
+  const members = bindIds(binds, 'members@odata.bind');
+  const owners = bindIds(ownerBinds, 'owners@odata.bind');
+  if (members.length + owners.length > MAX_LINK_CHANGES) {
+    throw new FoyerError('request.invalid_body', `A resource cannot contain more than ${MAX_LINK_CHANGES} link changes.`);
+  }
+  return { rest, members, owners };
 }
+
+/** Why Foyer's groups lack some of Graph's properties, in the refusal of one. */
+const SECURITY_GROUPS = ', whose groups are security groups';
 
 /** Whether a raw body only binds members (then `members/$ref`'s permissions do; else the write rule's). */
 function onlyBindsMembers(body: unknown): boolean {
@@ -134,10 +144,12 @@ export function registerGroupRoutes(deps: GraphDeps): void {
   app.get('/groups', async (request) => {
     const who = await caller(request);
     authorize(who, rules.read);
-    const query = parseCollectionQuery(request.query as Record<string, unknown>, groupsCollection);
-    applyAdvancedQueryRules(request, query, ['displayName', 'id']);
+    const query = withFoyerLimits(groupResource, () => parseCollectionQuery(request.query as Record<string, unknown>, groupsCollection));
+    applyAdvancedQueryRules(request, query, simpleSorts(groupResource));
     const page = await listGroups(ctx.db.kysely, ctx.db.dialect, who.tenantId, query);
-    const body: Record<string, unknown> = { '@odata.context': `${base}/$metadata#groups` };
+    const body: Record<string, unknown> = {
+      '@odata.context': `${base}/$metadata#groups${selectSuffix(request.query as Record<string, unknown>, query.select)}`,
+    };
     if (page.count !== undefined) body['@odata.count'] = page.count;
     body.value = page.groups.map((g) => toGraphGroup(g, query.select));
     if (page.next) {
@@ -154,8 +166,8 @@ export function registerGroupRoutes(deps: GraphDeps): void {
     const who = await caller(request);
     authorize(who, rules.read);
     requireEventualConsistency(request);
-    const query = parseCollectionQuery(request.query as Record<string, unknown>, groupsCollection);
-    return sendCount(reply, await countGroups(ctx.db.kysely, ctx.db.dialect, who.tenantId, query.filter));
+    const query = withFoyerLimits(groupResource, () => parseCollectionQuery(request.query as Record<string, unknown>, groupsCollection));
+    return sendCount(reply, await countGroups(ctx.db.kysely, ctx.db.dialect, who.tenantId, query.filter, query.search));
   }
   app.get('/groups/$count', count);
 
@@ -165,7 +177,7 @@ export function registerGroupRoutes(deps: GraphDeps): void {
     if (id === '$count') return count(request, reply);
     const who = await caller(request);
     authorize(who, rules.read);
-    const select = entitySelect(request.query as Record<string, unknown>, groupsCollection);
+    const select = withFoyerLimits(groupResource, () => entitySelect(request.query as Record<string, unknown>, groupsCollection));
     const group = await requireGroup(ctx.db.kysely, who.tenantId, id);
     return { '@odata.context': `${base}/$metadata#groups/$entity`, ...toGraphGroup(group, select) };
   });
@@ -173,8 +185,8 @@ export function registerGroupRoutes(deps: GraphDeps): void {
   app.post('/groups', async (request, reply) => {
     const who = await caller(request);
     authorize(who, rules.write);
-    const { rest, members } = takeMemberBinds(request.body);
-    refuseUnsupported(rest);
+    const { rest, members, owners } = takeMemberBinds(request.body);
+    refuseUnsettable(rest, groupResource, 'create', SECURITY_GROUPS);
     const body = parseBody(createGroupBody, rest);
     const group = await createGroup(ctx, who.tenantId, {
       displayName: body.displayName,
@@ -183,6 +195,7 @@ export function registerGroupRoutes(deps: GraphDeps): void {
       mailEnabled: body.mailEnabled ?? false,
       securityEnabled: body.securityEnabled ?? true,
       members,
+      owners,
     });
     reply.code(201).header('location', `${base}/groups/${group.id}`);
     return { '@odata.context': `${base}/$metadata#groups/$entity`, ...toGraphGroup(group, groupsCollection.defaultSelect) };
@@ -202,9 +215,15 @@ export function registerGroupRoutes(deps: GraphDeps): void {
   app.patch('/groups/:id', async (request, reply) => {
     const who = await caller(request);
     authorize(who, onlyBindsMembers(request.body) ? rules.members : rules.write);
-    const { rest, members } = takeMemberBinds(request.body);
-    // Graph does not list mailEnabled among a group's updatable properties.
-    refuseUnsupported(rest, ['mailEnabled']);
+    const { rest, members, owners } = takeMemberBinds(request.body);
+    if (owners.length > 0) {
+      throw new FoyerError(
+        'request.invalid_body',
+        "Property 'owners@odata.bind' on PATCH is not supported by Foyer; add owners with POST /groups/{id}/owners/$ref.",
+      );
+    }
+    // Graph does not list mailEnabled among a group's updatable properties (see the description).
+    refuseUnsettable(rest, groupResource, 'update', SECURITY_GROUPS);
     const { groupTypes: _none, description, ...patch } = parseBody(updateGroupBody, rest);
     await updateGroup(
       ctx,
@@ -214,54 +233,6 @@ export function registerGroupRoutes(deps: GraphDeps): void {
       members,
     );
     return reply.code(204).send();
-  });
-
-  /**
-   * `GET /groups/{id}/members` (directory objects: Foyer's members are users) and its type cast
-   * `/members/microsoft.graph.user`, with the options `GET /users` takes, restricted to the group.
-   */
-  async function members(request: FastifyRequest, cast: boolean) {
-    const who = await caller(request);
-    authorize(who, rules.read);
-    const params = request.query as Record<string, unknown>;
-    const query = parseCollectionQuery(params, usersCollection);
-    // As on `/users`; Graph sorts a relationship only in an advanced query.
-    applyAdvancedQueryRules(request, query, []);
-    const { id } = request.params as { id: string };
-    const page = await listGroupMembersPage(ctx.db.kysely, ctx.db.dialect, who.tenantId, id, query);
-    const set = cast ? 'users' : 'directoryObjects';
-    const body: Record<string, unknown> = { '@odata.context': `${base}/$metadata#${set}${selectSuffix(params, query.select)}` };
-    if (page.count !== undefined) body['@odata.count'] = page.count;
-    body.value = page.users.map((u) => (cast ? toGraphUser(u, query.select) : { '@odata.type': '#microsoft.graph.user', ...toGraphUser(u, query.select) }));
-    if (page.next) body['@odata.nextLink'] = nextLink(`${base}/groups/${id}/members${cast ? '/microsoft.graph.user' : ''}`, params, query, page.next);
-    return body;
-  }
-
-  /** `GET /groups/{id}/members/$count` (and after the cast): how many members the list would show. */
-  async function countMembers(request: FastifyRequest, reply: FastifyReply) {
-    const who = await caller(request);
-    authorize(who, rules.read);
-    requireEventualConsistency(request);
-    const query = parseCollectionQuery(countOptions(request.query as Record<string, unknown>), usersCollection);
-    const page = await listGroupMembersPage(ctx.db.kysely, ctx.db.dialect, who.tenantId, (request.params as { id: string }).id, {
-      ...query,
-      top: 1,
-      count: true,
-    });
-    return sendCount(reply, page.count ?? 0);
-  }
-
-  app.get('/groups/:id/members', (request) => members(request, false));
-  app.get('/groups/:id/members/:segment', (request, reply) => {
-    const { segment } = request.params as { segment: string };
-    if (segment === '$count') return countMembers(request, reply);
-    if (segment === 'microsoft.graph.user') return members(request, true);
-    throw unknownSegment(segment);
-  });
-  app.get('/groups/:id/members/:segment/:count', (request, reply) => {
-    const { segment, count } = request.params as { segment: string; count: string };
-    if (segment === 'microsoft.graph.user' && count === '$count') return countMembers(request, reply);
-    throw unknownSegment(segment === 'microsoft.graph.user' ? count : segment);
   });
 
   app.post('/groups/:id/members/$ref', async (request, reply) => {

@@ -8,5 +8,6 @@ export { parseBody } from './body.js';
 export { fromFrameworkError, sendGraphError } from './errors.js';
 export { type GraphSlots, graphFeature } from './feature.js';
 export type { GraphDeps, GraphFeature } from './kit.js';
+export { describedGraph } from './metadata.js';
 export { graphPlugin } from './plugin.js';
 export { userRules } from './users.js';

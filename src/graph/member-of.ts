@@ -5,37 +5,38 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { groupsCollection, listGroupsOf, listGroupsOfPage } from '../directory/groups.js';
+import { directoryRoleResource } from '../directory/resources/index.js';
 import { roleByTemplateId } from '../directory/roles.js';
-import { listRoleIdsOf, requireUser } from '../directory/users.js';
+import { listRoleIdsOf } from '../directory/users.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { type CollectionModel, parseCollectionQuery } from '../platform/odata/query.js';
+import { collectionModel } from '../platform/odata/resource.js';
 import { applyAdvancedQueryRules, isEventual, namesOption } from './advanced-query.js';
-import { authorize } from './auth.js';
 import { toGraphGroup } from './group-view.js';
 import type { GraphDeps } from './kit.js';
 import { countOptions, nextLink, selectSuffix, unknownSegment } from './query-options.js';
-import { requireEventualConsistency, sendCount, userRules } from './users.js';
+import { relationshipOwner as sharedRelationshipOwner } from './relationship-access.js';
+import { requireEventualConsistency, sendCount } from './users.js';
 
-/** `/users/{id}/memberOf` as a collection of directory objects: groups' properties and roles' `roleTemplateId`. */
+/** A directory role's properties, from its description. */
+const roleModel = collectionModel(directoryRoleResource);
+
+/** `/users/{id}/memberOf` as a collection of directory objects: groups' properties and roles'. */
 const memberOfCollection: CollectionModel = {
   typeName: 'microsoft.graph.directoryObject',
   properties: {},
-  selectable: [...groupsCollection.selectable, 'roleTemplateId'],
-  defaultSelect: [...groupsCollection.defaultSelect, 'roleTemplateId'],
+  selectable: [...new Set([...groupsCollection.selectable, ...roleModel.selectable])],
+  defaultSelect: [...new Set([...groupsCollection.defaultSelect, ...roleModel.defaultSelect])],
   sortable: ['id'],
 };
 
 export function registerMemberOfRoutes(deps: GraphDeps): void {
-  const { app, ctx, caller, base } = deps;
+  const { app, ctx, base } = deps;
 
-  /** The user a relationship is read from: oneself, or anyone with the read rule (decided before the look-up). */
+  /** The user whose groups are read, after the access check (relationship-access.ts). */
   async function relationshipOwner(request: FastifyRequest) {
-    const who = await caller(request);
-    const { id } = request.params as { id: string };
-    // Decide before looking the user up, so the answer never tells whether someone exists.
-    const self = who.kind === 'user' && (who.user!.id === id.toLowerCase() || who.user!.userPrincipalName.toLowerCase() === id.toLowerCase());
-    if (!self) authorize(who, userRules.read);
-    return { who, user: await requireUser(ctx.db.kysely, who.tenantId, id) };
+    const { who, userId } = await sharedRelationshipOwner(deps, request, 'memberOf');
+    return { who, user: { id: userId } };
   }
 
   /**
@@ -51,23 +52,26 @@ export function registerMemberOfRoutes(deps: GraphDeps): void {
     }
     const query = parseCollectionQuery(params, memberOfCollection);
     const [groups, roleIds] = await Promise.all([listGroupsOf(ctx.db.kysely, user.id), listRoleIdsOf(ctx.db.kysely, who.tenantId, user.id)]);
-    const roleProps = ['id', 'displayName', 'description', 'roleTemplateId'];
+    const roleProps = roleModel.selectable;
     const all = [
       ...groups.map((g) => ({
         id: g.id,
         view: {
           '@odata.type': '#microsoft.graph.group',
-          ...toGraphGroup(
-            g,
-            query.select.filter((p) => p !== 'roleTemplateId'),
-          ),
+          ...toGraphGroup(g, query.select),
         },
       })),
       ...roleIds
         .map(roleByTemplateId)
         .filter((r) => r !== undefined)
         .map((r) => {
-          const role: Record<string, unknown> = { id: r.id, displayName: r.displayName, description: r.description, roleTemplateId: r.id };
+          const role: Record<string, unknown> = {
+            id: r.id,
+            deletedDateTime: null,
+            displayName: r.displayName,
+            description: r.description,
+            roleTemplateId: r.id,
+          };
           const props = query.select.filter((p) => roleProps.includes(p));
           return { id: r.id, view: { '@odata.type': '#microsoft.graph.directoryRole', ...Object.fromEntries(props.map((p) => [p, role[p]])) } };
         }),
@@ -112,15 +116,18 @@ export function registerMemberOfRoutes(deps: GraphDeps): void {
     return sendCount(reply, (groups.count ?? 0) + roles.length);
   }
 
+  // Graph's $metadata gives its namespace the alias `graph`, so `graph.group` is the same cast (the Kiota
+  // SDK's `memberOf.graphGroup` builder sends that form).
+  const isGroupCast = (segment: string) => segment === 'microsoft.graph.group' || segment === 'graph.group';
   app.get('/users/:id/memberOf/:segment', (request, reply) => {
     const { segment } = request.params as { segment: string };
     if (segment === '$count') return countMemberOf(request, reply, false);
-    if (segment === 'microsoft.graph.group') return memberOfGroups(request);
+    if (isGroupCast(segment)) return memberOfGroups(request);
     throw unknownSegment(segment);
   });
   app.get('/users/:id/memberOf/:segment/:count', (request, reply) => {
     const { segment, count } = request.params as { segment: string; count: string };
-    if (segment === 'microsoft.graph.group' && count === '$count') return countMemberOf(request, reply, true);
-    throw unknownSegment(segment === 'microsoft.graph.group' ? count : segment);
+    if (isGroupCast(segment) && count === '$count') return countMemberOf(request, reply, true);
+    throw unknownSegment(isGroupCast(segment) ? count : segment);
   });
 }

@@ -1,13 +1,15 @@
 /** `/organization`: the tenant, its verified domains, privacy profile and branding. */
 import { z } from 'zod';
+import { type directoryObjectResource, organizationResource } from '../directory/resources/index.js';
 import { directoryRoles } from '../directory/roles.js';
 import { listTenantDomains, requireTenant, type Tenant, updateTenant } from '../directory/tenants.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
-import type { CollectionModel } from '../platform/odata/query.js';
+import { collectionModel, type SelectableProperty } from '../platform/odata/resource.js';
 import { type AccessRule, authorize } from './auth.js';
 import { parseBody } from './body.js';
 import type { GraphDeps } from './kit.js';
 import { entitySelect, selectSuffix } from './query-options.js';
+import { bodySchema, refuseUnsettable, withFoyerLimits } from './resources.js';
 
 const rules = {
   // Graph: reading the organization needs only User.Read (delegated) or Organization.Read.All (app).
@@ -34,7 +36,7 @@ const httpsUrl = z
     }
   }, 'an absolute https URL is expected');
 
-const updateOrganizationBody = z.strictObject({
+const updateOrganizationBody = bodySchema(organizationResource, 'update', {
   displayName: z.string().trim().min(1).max(256).optional(),
   preferredLanguage: z
     .string()
@@ -60,23 +62,18 @@ const updateBrandingBody = z.strictObject({
   bannerLogoUrl: httpsUrl.nullable().optional(),
 });
 
-/** `$select` on `/organization` and `/organization/{id}`: the only query option Graph takes there. */
-const organizationProperties = ['id', 'displayName', 'createdDateTime', 'preferredLanguage', 'tenantType', 'verifiedDomains', 'privacyProfile'];
-const organizationModel: CollectionModel = {
-  typeName: 'microsoft.graph.organization',
-  properties: {},
-  selectable: organizationProperties,
-  defaultSelect: organizationProperties,
-  sortable: ['id'],
-};
+/** `$select` on `/organization` and `/organization/{id}` (the only query option Graph takes there), from the description. */
+const organizationModel = collectionModel(organizationResource);
 
 export function registerOrganizationRoutes(deps: GraphDeps): void {
   const { app, ctx, caller, base } = deps;
 
   async function view(tenant: Tenant, select: readonly string[]) {
     const domains = await listTenantDomains(ctx.db.kysely, tenant.id);
+    // One entry for each selectable property of the organization's description (a type error otherwise).
     const all: Record<string, unknown> = {
       id: tenant.id,
+      deletedDateTime: null,
       displayName: tenant.displayName,
       createdDateTime: new Date(tenant.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       preferredLanguage: tenant.preferredLanguage,
@@ -85,7 +82,7 @@ export function registerOrganizationRoutes(deps: GraphDeps): void {
         .filter((d) => d.isVerified)
         .map((d) => ({ capabilities: 'Email', isDefault: d.isDefault, isInitial: d.isInitial, name: d.domain, type: 'Managed' })),
       privacyProfile: { contactEmail: tenant.privacyContactEmail, statementUrl: tenant.privacyStatementUrl },
-    };
+    } satisfies Record<SelectableProperty<typeof organizationResource> | SelectableProperty<typeof directoryObjectResource>, unknown>;
     return Object.fromEntries(select.map((k) => [k, all[k]]));
   }
 
@@ -101,7 +98,7 @@ export function registerOrganizationRoutes(deps: GraphDeps): void {
     const who = await own(request);
     authorize(who, rules.read);
     const params = request.query as Record<string, unknown>;
-    const select = entitySelect(params, organizationModel);
+    const select = withFoyerLimits(organizationResource, () => entitySelect(params, organizationModel));
     return {
       '@odata.context': `${base}/$metadata#organization${selectSuffix(params, select)}`,
       value: [await view(await requireTenant(ctx.db.kysely, who.tenantId), select)],
@@ -111,13 +108,14 @@ export function registerOrganizationRoutes(deps: GraphDeps): void {
   app.get('/organization/:id', async (request) => {
     const who = await own(request, (request.params as { id: string }).id);
     authorize(who, rules.read);
-    const select = entitySelect(request.query as Record<string, unknown>, organizationModel);
+    const select = withFoyerLimits(organizationResource, () => entitySelect(request.query as Record<string, unknown>, organizationModel));
     return { '@odata.context': `${base}/$metadata#organization/$entity`, ...(await view(await requireTenant(ctx.db.kysely, who.tenantId), select)) };
   });
 
   app.patch('/organization/:id', async (request, reply) => {
     const who = await own(request, (request.params as { id: string }).id);
     authorize(who, rules.write);
+    refuseUnsettable(request.body, organizationResource, 'update');
     const body = parseBody(updateOrganizationBody, request.body);
     const update: Parameters<typeof updateTenant>[2] = {};
     if (body.displayName !== undefined) update.displayName = body.displayName;

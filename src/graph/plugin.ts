@@ -7,13 +7,20 @@ import { publishDirectoryEvent } from '../directory/events.js';
 import type { ProviderRegistry } from '../oidc/index.js';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
+import type { ResourceSet } from '../platform/odata/resource.js';
 import { registerApplicationRoutes } from './applications.js';
 import { authenticate, type Caller, cachedAppLookup } from './auth.js';
+import { registerBatchRoute } from './batch.js';
+import { registerDeltaRoutes } from './delta.js';
 import { registerDirectoryRoleRoutes } from './directory-roles.js';
 import { clientRequestId, sendGraphError } from './errors.js';
+import { registerExpansions } from './expansions.js';
+import { registerGroupRelationshipRoutes } from './group-relationships.js';
 import { registerGroupRoutes } from './groups.js';
 import type { GraphDeps, GraphFeature } from './kit.js';
+import { registerManagerRoutes } from './manager.js';
 import { registerMemberOfRoutes } from './member-of.js';
+import { registerMetadataRoute } from './metadata.js';
 import { registerOrganizationRoutes } from './organization.js';
 import { registerUserRoutes } from './users.js';
 
@@ -24,7 +31,7 @@ declare module 'fastify' {
   }
 }
 
-export function graphPlugin(ctx: AppContext, registry: ProviderRegistry, features: GraphFeature[] = []) {
+export function graphPlugin(ctx: AppContext, registry: ProviderRegistry, features: GraphFeature[] = [], resources: readonly ResourceSet[] = []) {
   return async function graph(app: FastifyInstance): Promise<void> {
     const apps = cachedAppLookup(ctx);
     app.decorateRequest('graphCaller', null);
@@ -78,12 +85,18 @@ export function graphPlugin(ctx: AppContext, registry: ProviderRegistry, feature
       return payload;
     });
 
+    registerMetadataRoute(deps, resources);
     registerUserRoutes(deps);
+    registerDeltaRoutes(deps);
     registerMemberOfRoutes(deps);
     registerGroupRoutes(deps);
+    registerGroupRelationshipRoutes(deps);
+    registerManagerRoutes(deps);
+    registerExpansions(deps);
     registerOrganizationRoutes(deps);
     registerDirectoryRoleRoutes(deps);
     registerApplicationRoutes(deps);
+    registerBatchRoute(deps);
     for (const feature of features) feature(deps);
   };
 }

@@ -19,9 +19,15 @@ export function nextLink(url: string, params: Record<string, unknown>, query: Co
   return `${url}?${out.toString()}`;
 }
 
-/** `$count` segments take `$filter` (and `$search`, refused by the parser); other options are refused. */
+/**
+ * A relationship's `$count` segment takes `$filter`; other options are refused. (`/users/$count` and
+ * `/groups/$count` take `$search` too; a relationship's count does not yet, and says so.)
+ */
 export function countOptions(params: Record<string, unknown>): Record<string, unknown> {
   const other = Object.keys(params).find((k) => k.startsWith('$') && k.toLowerCase() !== '$filter');
+  if (other?.toLowerCase() === '$search') {
+    throw new FoyerError('request.invalid_query', `Query option '${other}' on a relationship's $count segment is not supported by Foyer.`);
+  }
   if (other) throw new FoyerError('request.invalid_query', `Query option '${other}' is not supported on a $count segment.`);
   return params;
 }

@@ -3,8 +3,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { listIdentities } from '../directory/identities.js';
 import { assertMayChangeUser, type SensitiveChange } from '../directory/protection.js';
+import { type directoryObjectResource, userResource } from '../directory/resources/index.js';
 import { directoryRoles } from '../directory/roles.js';
-import { countUsers, listUsers, unsupportedUserProperties, usersCollection } from '../directory/user-list.js';
+import { countUsers, listUsers, usersCollection } from '../directory/user-list.js';
 import {
   createMember,
   deleteUser,
@@ -18,10 +19,12 @@ import {
 } from '../directory/users.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { encodeSkipToken, parseCollectionQuery } from '../platform/odata/query.js';
+import { type SelectableProperty, simpleSorts } from '../platform/odata/resource.js';
 import { applyAdvancedQueryRules } from './advanced-query.js';
 import { type AccessRule, actorOf, authorize, type Caller } from './auth.js';
 import { optionalText, parseBody, text } from './body.js';
 import type { GraphDeps } from './kit.js';
+import { bodySchema, refuseUnsettable, withFoyerLimits } from './resources.js';
 
 const admins = [directoryRoles.globalAdministrator.id, directoryRoles.userAdministrator.id];
 
@@ -48,8 +51,10 @@ function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-const userFields: Record<string, (u: User, identities: ObjectIdentity[]) => unknown> = {
+/** How each selectable property of the user's description (resources/user.ts) is read: one entry each, no more. */
+const userFields = {
   id: (u) => u.id,
+  deletedDateTime: () => null,
   businessPhones: (u) => u.businessPhones,
   displayName: (u) => u.displayName,
   givenName: (u) => u.givenName,
@@ -81,26 +86,33 @@ const userFields: Record<string, (u: User, identities: ObjectIdentity[]) => unkn
   identities: (_u, identities) => identities,
   // Like Entra, a user whose sign-ins never ended has them valid from the account's creation.
   signInSessionsValidFromDateTime: (u) => iso(u.signInSessionsValidFrom ?? u.createdAt),
-};
+} satisfies Record<SelectableProperty<typeof userResource> | SelectableProperty<typeof directoryObjectResource>, UserField>;
+type UserField = (u: User, identities: ObjectIdentity[]) => unknown;
 
 /** The Graph `user` resource with exactly the `select`ed properties (the response allow-list). */
 export function toGraphUser(user: User, select: readonly string[], identities: ObjectIdentity[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of select) out[key] = userFields[key]!(user, identities);
+  for (const key of select) out[key] = (userFields as Record<string, UserField>)[key]!(user, identities);
   return out;
 }
 
 const passwordProfile = z.strictObject({
   // Length and strength are the directory's password policy, whose errors name the rule that failed.
   password: z.string(),
-  // Foyer has no "change your password" step at sign-in yet: refuse rather than silently ignore.
-  forceChangePasswordNextSignIn: z
-    .literal(false, { error: 'Foyer cannot yet require a password change at the next sign-in; send false or leave it out' })
-    .optional(),
-  forceChangePasswordNextSignInWithMfa: z
-    .literal(false, { error: 'Foyer cannot yet require a password change at the next sign-in; send false or leave it out' })
-    .optional(),
+  // The member chooses a new password on the sign-in page before the sign-in goes on. Graph's default: false.
+  forceChangePasswordNextSignIn: z.boolean().optional(),
+  // `true` asks for multi-factor authentication before the change: refused by refuseMfaBeforeChange.
+  forceChangePasswordNextSignInWithMfa: z.boolean().optional(),
 });
+
+/** Foyer has no multi-factor authentication: dropping the MFA part silently would weaken what the administrator asked for. */
+function refuseMfaBeforeChange(profile: z.infer<typeof passwordProfile> | undefined): void {
+  if (profile?.forceChangePasswordNextSignInWithMfa !== true) return;
+  throw new FoyerError(
+    'request.invalid_query',
+    "Property 'passwordProfile.forceChangePasswordNextSignInWithMfa' set to true is not supported by Foyer (it has no multi-factor authentication); use forceChangePasswordNextSignIn.",
+  );
+}
 
 const emailList = z.array(z.string().max(250)).max(250);
 
@@ -117,7 +129,7 @@ const businessPhones = z
   .max(1, { error: 'Graph keeps only one business phone number' });
 
 /** `POST /users`: a member's properties; `PATCH /users/{id}` takes any of them, and `userType`. Lengths are Graph's. */
-const createUserBody = z.strictObject({
+const createUserBody = bodySchema(userResource, 'create', {
   accountEnabled: z.boolean().optional(),
   displayName: text(256),
   // An alias: the characters Entra allows in one (no spaces, @, quotes, brackets…).
@@ -156,40 +168,21 @@ const createUserBody = z.strictObject({
   postalCode: optionalText(40),
 });
 
-/** Read-only user properties Graph computes: setting one is refused as Graph refuses it. */
-const readOnlyProperties = ['createdDateTime', 'creationType', 'externalUserState', 'externalUserStateChangeDateTime', 'signInSessionsValidFromDateTime', 'id'];
-
-/** Refuses a body that sets a read-only property or one Foyer does not keep, before the schema's check. */
-function refuseUnsettable(body: unknown): void {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return;
-  for (const key of Object.keys(body)) {
-    if (readOnlyProperties.includes(key)) throw new FoyerError('request.invalid_body', `Property '${key}' is read-only and cannot be set.`);
-    if (unsupportedUserProperties.includes(key)) throw new FoyerError('request.invalid_body', `Property '${key}' is not supported by Foyer.`);
-  }
-}
-
-/**
- * `parseCollectionQuery` for users, naming a Graph property Foyer does not keep as such in `$select`
- * and `$filter` (the generic parser would say it does not exist).
- */
+/** `parseCollectionQuery` for users, naming a Graph property Foyer does not keep as such in `$select` and `$filter`. */
 function parseUsersQuery(params: Record<string, unknown>) {
-  try {
-    return parseCollectionQuery(params, usersCollection);
-  } catch (err) {
-    const name = err instanceof FoyerError ? /Could not find a property named '([^']+)'/.exec(err.message)?.[1] : undefined;
-    const known = name && unsupportedUserProperties.find((p) => p.toLowerCase() === name.toLowerCase());
-    if (known) throw new FoyerError('request.invalid_query', `Property '${known}' of type 'microsoft.graph.user' is not supported by Foyer.`);
-    throw err;
-  }
+  return withFoyerLimits(userResource, () => parseCollectionQuery(params, usersCollection));
 }
 
-const updateUserBody = createUserBody.partial().extend({ userType: z.enum(['Member', 'Guest']).optional() });
+const updateUserBody = bodySchema(userResource, 'update', { ...createUserBody.partial().shape, userType: z.enum(['Member', 'Guest']).optional() });
 
 /** A user body as the directory takes it: the same property names, the password out of its profile, absent properties dropped. */
 function userChanges<B extends z.infer<typeof updateUserBody>>(body: B): UserPatch {
   const { passwordProfile, ...properties } = body;
   const patch: UserPatch = Object.fromEntries(Object.entries(properties).filter(([, v]) => v !== undefined));
-  if (passwordProfile !== undefined) patch.password = passwordProfile.password;
+  if (passwordProfile !== undefined) {
+    patch.password = passwordProfile.password;
+    patch.forceChangePassword = passwordProfile.forceChangePasswordNextSignIn === true;
+  }
   return patch;
 }
 
@@ -217,7 +210,7 @@ export function registerUserRoutes(deps: GraphDeps): void {
     const who = await caller(request);
     authorize(who, userRules.read);
     const query = parseUsersQuery(request.query as Record<string, unknown>);
-    applyAdvancedQueryRules(request, query, ['displayName', 'userPrincipalName', 'id']);
+    applyAdvancedQueryRules(request, query, simpleSorts(userResource));
     const page = await listUsers(ctx.db.kysely, ctx.db.dialect, who.tenantId, query);
     const identities = query.select.includes('identities')
       ? await listIdentities(
@@ -244,7 +237,7 @@ export function registerUserRoutes(deps: GraphDeps): void {
     authorize(who, userRules.read);
     requireEventualConsistency(request);
     const query = parseUsersQuery(request.query as Record<string, unknown>);
-    return sendCount(reply, await countUsers(ctx.db.kysely, ctx.db.dialect, who.tenantId, query.filter));
+    return sendCount(reply, await countUsers(ctx.db.kysely, ctx.db.dialect, who.tenantId, query.filter, query.search));
   }
   app.get('/users/$count', count);
 
@@ -277,8 +270,9 @@ export function registerUserRoutes(deps: GraphDeps): void {
   app.post('/users', async (request, reply) => {
     const who = await caller(request);
     authorize(who, userRules.write);
-    refuseUnsettable(request.body);
+    refuseUnsettable(request.body, userResource, 'create');
     const body = parseBody(createUserBody, request.body);
+    refuseMfaBeforeChange(body.passwordProfile);
     const user = await createMember(ctx, who.tenantId, {
       ...userChanges(body),
       userPrincipalName: body.userPrincipalName,
@@ -299,8 +293,9 @@ export function registerUserRoutes(deps: GraphDeps): void {
     const who = await caller(request);
     authorize(who, userRules.write);
     const { id } = request.params as { id: string };
-    refuseUnsettable(request.body);
+    refuseUnsettable(request.body, userResource, 'update');
     const body = parseBody(updateUserBody, request.body);
+    refuseMfaBeforeChange(body.passwordProfile);
     const target = await requireUser(ctx.db.kysely, who.tenantId, id);
     const changes = new Set<SensitiveChange>();
     if (body.passwordProfile !== undefined) changes.add('password');

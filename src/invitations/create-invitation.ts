@@ -6,6 +6,7 @@
  */
 
 import { activities, recordAudit } from '../directory/audit-log.js';
+import { beginDirectoryWrite } from '../directory/changes.js';
 import { insertInvitedUser, resetRedemption as resetGuestRedemption } from '../directory/invited-users.js';
 import { enqueueMail, outboxSignal } from '../mail/index.js';
 import type { AppContext } from '../platform/context.js';
@@ -79,6 +80,9 @@ export async function createInvitation(
 
   const attempt = () =>
     ctx.db.transaction(async (trx): Promise<{ blocked: string } | { user: InvitedUser; status: CreatedInvitation['status'] }> => {
+      // The tenant's directory writers queue on its change counter before holding any row (the invitee's
+      // FOR UPDATE below, a new guest's foreign keys): see directory/changes.ts.
+      await beginDirectoryWrite(trx, tenantId);
       if (send) {
         const addresses = [address.lower, ...(ccAddress ? [ccAddress.lower] : [])];
         const blocked = await trx

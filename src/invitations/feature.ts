@@ -8,11 +8,13 @@ import { subscribeInvitationsToDirectory } from './directory-events.js';
 import { registerInvitationRoutes } from './graph-routes.js';
 import { invitationMail } from './invitation-mail.js';
 import { registerPolicyRoutes } from './policy-routes.js';
+import { invitationsResources } from './resources.js';
 
 export const invitationsFeature: Feature<GraphSlots & MailSlots> = {
   name: 'invitations',
   listeners: [subscribeInvitationsToDirectory],
   graphRoutes: [registerInvitationRoutes, registerPolicyRoutes],
+  graphResources: [invitationsResources],
   mailKinds: [invitationMail],
   cli: [registerInvitationCli],
   auditActivities: [

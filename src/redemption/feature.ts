@@ -7,6 +7,7 @@ import type { Feature } from '../platform/feature.js';
 import { registerIdentityProviderCli } from './cli.js';
 import { registerIdentityProviderRoutes } from './graph-routes.js';
 import { passcodeMail } from './passcode-mail.js';
+import { redemptionResources } from './resources.js';
 
 /**
  * Expired codes are kept a day: a code typed a little late still finds its row and the page says it
@@ -24,6 +25,7 @@ async function purgeOldPasscodes(ctx: AppContext): Promise<void> {
 export const redemptionFeature: Feature<GraphSlots & MailSlots> = {
   name: 'redemption',
   graphRoutes: [registerIdentityProviderRoutes],
+  graphResources: [redemptionResources],
   mailKinds: [passcodeMail],
   cli: [registerIdentityProviderCli],
   housekeeping: [purgeOldPasscodes],

@@ -7,6 +7,7 @@
  */
 
 import { activities, recordAudit } from '../directory/audit-log.js';
+import { beginDirectoryWrite } from '../directory/changes.js';
 import { acceptGuest } from '../directory/guests.js';
 import { completeInvitationsOf, spendTicket } from '../invitations/index.js';
 import type { AppContext } from '../platform/context.js';
@@ -35,6 +36,8 @@ export async function completeRedemption(ctx: AppContext, r: Redemption): Promis
   const now = ctx.clock.now();
   try {
     await ctx.db.transaction(async (trx) => {
+      // A directory write (the guest accepts): queue on the tenant's change counter first (directory/changes.ts).
+      await beginDirectoryWrite(trx, r.tenantId);
       if (r.ticket) {
         if (!(await spendTicket(trx, { tenantId: r.tenantId, invitationId: r.ticket.invitationId, ticketHash: r.ticket.hash, now }))) throw new Lost('spent');
       } else {

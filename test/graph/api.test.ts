@@ -231,13 +231,13 @@ describe.each(backends)('Graph API on $name', (backend) => {
         "'a\"b' in otherMails is not a valid e-mail address.",
       ],
       [
-        'forceChangePasswordNextSignIn',
-        JSON.stringify(newUser('x8', { passwordProfile: { password: 'Long-Enough-Passphrase-1', forceChangePasswordNextSignIn: true } })),
+        'forceChangePasswordNextSignInWithMfa (Foyer has no MFA)',
+        JSON.stringify(newUser('x8', { passwordProfile: { password: 'Long-Enough-Passphrase-1', forceChangePasswordNextSignInWithMfa: true } })),
         'application/json',
         400,
-        'Request_BadRequest',
-        'request.invalid_body',
-        "Invalid value for property 'passwordProfile.forceChangePasswordNextSignIn': Foyer cannot yet require a password change at the next sign-in; send false or leave it out.",
+        'Request_UnsupportedQuery',
+        'request.invalid_query',
+        "Property 'passwordProfile.forceChangePasswordNextSignInWithMfa' set to true is not supported by Foyer (it has no multi-factor authentication); use forceChangePasswordNextSignIn.",
       ],
       ['XML', '<user/>', 'application/xml', 415, 'BadRequest', 'request.unsupported_media_type', 'The request body must be application/json.'],
       [

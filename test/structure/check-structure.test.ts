@@ -61,6 +61,7 @@ describe('findRowTypeReferences', () => {
     ['a type import', `import type { UsersTable } from '../platform/storage/schema.js';`, ['UsersTable']],
     ['a mixed import with an alias', `import { type GroupsTable as G, DB } from '../../platform/storage/schema.js';`, ['GroupsTable', 'DB']],
     ['a re-export', `export type { OutboxTable } from './storage/schema.js';`, ['OutboxTable']],
+    ['an import from a part of the schema', `import type { UsersTable } from '../platform/storage/schema-directory.js';`, ['UsersTable']],
     ['an inline import type', `type Row = import('../platform/storage/schema.js').InvitationsTable;`, ['InvitationsTable']],
     ['a namespace import', `import type * as schema from '../platform/storage/schema.js';\ntype R = schema.PasscodesTable;`, ['PasscodesTable']],
     ['an indexed DB type', `type R = Selectable<DB['users']>;`, [`DB['users']`]],

@@ -35,7 +35,8 @@ export const errorCatalogue = {
   'request.invalid_query': {
     status: 400,
     graphCode: 'Request_UnsupportedQuery',
-    meaning: 'An OData query option (`$filter`, `$select`, `$orderby`, `$top`, `$skiptoken`, `$count`) is malformed or unsupported.',
+    meaning:
+      'An OData query option (`$filter`, `$search`, `$select`, `$orderby`, `$top`, `$skiptoken`, `$count`) is malformed or unsupported, or `$search` lacks the `ConsistencyLevel: eventual` header.',
   },
   'request.consistency_level_required': {
     status: 400,
@@ -57,6 +58,18 @@ export const errorCatalogue = {
     graphCode: 'BadRequest',
     meaning: 'The path names no resource this API has.',
   },
+  'request.invalid_delta_token': {
+    status: 400,
+    graphCode: 'Request_BadRequest',
+    meaning:
+      'The `$skiptoken` or `$deltatoken` of a delta query (`/users/delta`, `/groups/delta`) was not issued by Foyer for this resource and tenant, or was changed. Follow `@odata.nextLink` and `@odata.deltaLink` as returned.',
+  },
+  'request.delta_token_expired': {
+    status: 410,
+    graphCode: 'syncStateNotFound',
+    meaning:
+      'The delta token is older than the change log Foyer keeps (30 days): changes since then are no longer known. Start over with a delta query without a token.',
+  },
   'request.method_not_allowed': {
     status: 405,
     graphCode: 'Request_BadRequest',
@@ -66,6 +79,17 @@ export const errorCatalogue = {
     status: 429,
     graphCode: 'TooManyRequests',
     meaning: 'Too many requests; wait for the `Retry-After` seconds, then retry.',
+  },
+  'batch.invalid': {
+    status: 400,
+    graphCode: 'BadRequest',
+    meaning:
+      'A `$batch` body is malformed: more than 20 requests, a duplicate or missing `id`, a `url` outside the API, a `dependsOn` naming no earlier request, or a write (`POST`, `PUT`, `PATCH`) without both a `body` and a `Content-Type` header. No request of the batch runs.',
+  },
+  'batch.failed_dependency': {
+    status: 424,
+    graphCode: 'FailedDependency',
+    meaning: 'A request of a `$batch` was not run because a request named in its `dependsOn` failed.',
   },
   // --- authentication and authorization -------------------------------------------------------------
   'auth.missing_token': {
@@ -126,6 +150,26 @@ export const errorCatalogue = {
     status: 400,
     graphCode: 'Request_BadRequest',
     meaning: 'The object is already a member of the group.',
+  },
+  'directory.owner_already_in_group': {
+    status: 400,
+    graphCode: 'Request_BadRequest',
+    meaning: 'The user is already an owner of the group.',
+  },
+  'directory.membership_cycle': {
+    status: 400,
+    graphCode: 'Request_BadRequest',
+    meaning: 'The group would become a member of itself, directly or through groups nested in it.',
+  },
+  'directory.last_group_owner': {
+    status: 400,
+    graphCode: 'Request_BadRequest',
+    meaning: 'The last owner of a group cannot be removed (add another owner first).',
+  },
+  'directory.invalid_manager': {
+    status: 400,
+    graphCode: 'Request_BadRequest',
+    meaning: 'A user cannot be their own manager, and a manager must be a user of the tenant.',
   },
   'directory.last_global_administrator': {
     status: 400,
@@ -204,7 +248,8 @@ export const errorCatalogue = {
   'server.unavailable': {
     status: 503,
     graphCode: 'ServiceNotAvailable',
-    meaning: 'The database is unreachable or not migrated; retry later.',
+    meaning:
+      'The database is unreachable or not migrated, or a write collided with concurrent writes more often than Foyer retries it (PostgreSQL deadlock or serialization failure); retry later.',
   },
   'server.internal': {
     status: 500,

@@ -1,10 +1,11 @@
 /**
- * OData system query options for collections: `$filter`, `$select`, `$top`, `$count`, `$orderby`,
+ * OData system query options for collections: `$filter`, `$search`, `$select`, `$top`, `$count`, `$orderby`,
  * `$skiptoken`. Paging is by keyset: `$skiptoken` carries the sort key of the last row of the previous
  * page, so page N costs the same as page 1 however large the tenant (an offset would not).
  */
 import { FoyerError } from '../errors/foyer-error.js';
 import { FilterError, type FilterModel, type FilterNode, parseFilter } from './filter.js';
+import { parseSearch, type SearchNode } from './search.js';
 
 export interface CollectionModel extends FilterModel {
   /** Properties `$select` may name (the response allow-list). */
@@ -24,6 +25,8 @@ export interface CollectionModel extends FilterModel {
 
 export interface CollectionQuery {
   filter?: FilterNode;
+  /** `$search` (see search.ts); the list applies it and `$filter` together. */
+  search?: SearchNode;
   select: string[];
   top: number;
   count: boolean;
@@ -36,7 +39,7 @@ export const DEFAULT_PAGE_SIZE = 100;
 /** Graph's own upper bound for `$top` on users and groups. */
 export const MAX_PAGE_SIZE = 999;
 
-const KNOWN_OPTIONS = new Set(['$filter', '$select', '$top', '$count', '$orderby', '$skiptoken']);
+const KNOWN_OPTIONS = new Set(['$filter', '$search', '$select', '$top', '$count', '$orderby', '$skiptoken']);
 
 function invalid(message: string): FoyerError {
   return new FoyerError('request.invalid_query', message);
@@ -112,6 +115,8 @@ export function parseCollectionQuery(params: Record<string, unknown>, model: Col
 
   const query: CollectionQuery = { select, top, count, orderBy };
   if (filter) query.filter = filter;
+  const searchText = get('$search');
+  if (searchText !== undefined) query.search = parseSearch(searchText, model);
   const skipText = get('$skiptoken');
   if (skipText !== undefined) {
     query.after = decodeSkipToken(skipText, orderBy.property, model.integerSorts?.includes(orderBy.property) ? 'integer' : 'string');

@@ -11,6 +11,10 @@ import * as m0003 from './migrations/0003-redemption.js';
 import * as m0004 from './migrations/0004-sign-in-sessions.js';
 import * as m0005 from './migrations/0005-application-credentials.js';
 import * as m0006 from './migrations/0006-user-properties.js';
+import * as m0007 from './migrations/0007-search.js';
+import * as m0008 from './migrations/0008-directory-changes.js';
+import * as m0009 from './migrations/0009-relationships.js';
+import * as m0010 from './migrations/0010-must-change-password.js';
 import type { DB } from './schema.js';
 
 type Step = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
@@ -22,6 +26,10 @@ const steps: Record<string, Step> = {
   '0004-sign-in-sessions': m0004,
   '0005-application-credentials': m0005,
   '0006-user-properties': m0006,
+  '0007-search': m0007,
+  '0008-directory-changes': m0008,
+  '0009-relationships': m0009,
+  '0010-must-change-password': m0010,
 };
 
 function migrationsFor(dialect: DialectName): Record<string, Migration> {

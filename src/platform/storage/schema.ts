@@ -2,162 +2,39 @@
  * The shape of Foyer's tables as Kysely sees them. Migrations in ./migrations create them; this file must
  * follow every migration. Conventions: times are epoch milliseconds, booleans 0/1, JSON as text.
  */
-export interface TenantsTable {
-  id: string;
-  display_name: string;
-  slug: string;
-  initial_domain: string;
-  /** JSON: { bannerLogoUrl?, backgroundColor?, signInPageText? } */
-  branding: string;
-  privacy_statement_url: string | null;
-  privacy_contact_email: string | null;
-  /** Notification language for mail to guests when nothing more specific is known (BCP 47). */
-  preferred_language: string | null;
-  /** Bumped on every signing-key change so each process can rebuild its provider for the tenant. */
-  keys_version: number;
-  created_at: number;
-}
+import type {
+  ApplicationSecretsTable,
+  ApplicationsTable,
+  DirectoryChangeCountersTable,
+  DirectoryChangesTable,
+  DirectorySearchTokensTable,
+  GroupMembersTable,
+  GroupOwnersTable,
+  GroupsTable,
+  RoleAssignmentsTable,
+  TenantDomainsTable,
+  TenantPoliciesTable,
+  TenantsTable,
+  UserIdentitiesTable,
+  UsersTable,
+} from './schema-directory.js';
 
-export interface TenantDomainsTable {
-  domain: string;
-  tenant_id: string;
-  is_verified: number;
-  is_initial: number;
-  is_default: number;
-  created_at: number;
-}
-
-export interface TenantPoliciesTable {
-  tenant_id: string;
-  /** e.g. authorizationPolicy, b2bManagementPolicy */
-  name: string;
-  body: string;
-  updated_at: number;
-}
-
-export interface UsersTable {
-  id: string;
-  tenant_id: string;
-  user_principal_name: string;
-  upn_lower: string;
-  mail: string | null;
-  mail_lower: string | null;
-  /** JSON array of strings */
-  other_mails: string;
-  display_name: string;
-  display_name_lower: string;
-  given_name: string | null;
-  given_name_lower: string | null;
-  surname: string | null;
-  surname_lower: string | null;
-  job_title: string | null;
-  company_name: string | null;
-  preferred_language: string | null;
-  /** The mail alias (Graph's `mailNickname`); null on users made before 0006 had none. */
-  mail_nickname: string | null;
-  office_location: string | null;
-  mobile_phone: string | null;
-  /** JSON array of strings (Graph allows one number) */
-  business_phones: string;
-  department: string | null;
-  employee_id: string | null;
-  employee_type: string | null;
-  /** ISO 3166 two-letter country code */
-  usage_location: string | null;
-  city: string | null;
-  country: string | null;
-  state: string | null;
-  street_address: string | null;
-  postal_code: string | null;
-  account_enabled: number;
-  /** 'Member' | 'Guest' */
-  user_type: string;
-  /** null | 'Invitation' */
-  creation_type: string | null;
-  /** null | 'PendingAcceptance' | 'Accepted' */
-  external_user_state: string | null;
-  external_user_state_change_at: number | null;
-  /** argon2id PHC string; null for guests, who authenticate at their home identity. */
-  password_hash: string | null;
-  /**
-   * Graph's `signInSessionsValidFromDateTime`, epoch ms: sign-ins proven and tokens issued before it no
-   * longer count (revokeSignInSessions, password reset, account disabled, reset redemption).
-   */
-  sign_in_sessions_valid_from: number | null;
-  created_at: number;
-  deleted_at: number | null;
-}
-
-/** Home identities bound to a guest (issuer + subject there). Members' identities derive from the UPN. */
-export interface UserIdentitiesTable {
-  user_id: string;
-  tenant_id: string;
-  sign_in_type: string;
-  issuer: string;
-  issuer_assigned_id: string;
-  created_at: number;
-}
-
-export interface GroupsTable {
-  id: string;
-  tenant_id: string;
-  display_name: string;
-  display_name_lower: string;
-  description: string | null;
-  mail_nickname: string;
-  mail_enabled: number;
-  security_enabled: number;
-  created_at: number;
-}
-
-export interface GroupMembersTable {
-  group_id: string;
-  member_id: string;
-  tenant_id: string;
-  created_at: number;
-}
-
-export interface RoleAssignmentsTable {
-  tenant_id: string;
-  role_template_id: string;
-  principal_id: string;
-  created_at: number;
-}
-
-export interface ApplicationsTable {
-  id: string;
-  tenant_id: string;
-  app_id: string;
-  display_name: string;
-  /** JSON array of absolute URLs */
-  redirect_uris: string;
-  /** 1 for public clients (no secret; PKCE), 0 for confidential ones */
-  public_client: number;
-  /** JSON array of Graph application permissions granted (app roles), e.g. ["User.Invite.All"] */
-  application_permissions: string;
-  /** JSON array of Graph delegated permissions (scopes) the app may request */
-  delegated_permissions: string;
-  created_at: number;
-  /** JavaScript-lower-cased display name, for `$filter` and `$orderby` (0005) */
-  display_name_lower: string | null;
-  /** appId of the app that created this one with Application.ReadWrite.OwnedBy, which may manage it (0005) */
-  owner_app_id: string | null;
-}
-
-export interface ApplicationSecretsTable {
-  id: string;
-  application_id: string;
-  /** base64url SHA-256 of the secret: secrets are 256-bit random values, so a fast hash is enough. */
-  secret_hash: string;
-  hint: string;
-  created_at: number;
-  /** Graph's endDateTime; null for secrets made before 0005 without an end. */
-  expires_at: number | null;
-  /** Graph's passwordCredential displayName (0005) */
-  display_name: string | null;
-  /** Graph's startDateTime: the secret is refused before it (0005) */
-  starts_at: number | null;
-}
+export type {
+  ApplicationSecretsTable,
+  ApplicationsTable,
+  DirectoryChangeCountersTable,
+  DirectoryChangesTable,
+  DirectorySearchTokensTable,
+  GroupMembersTable,
+  GroupOwnersTable,
+  GroupsTable,
+  RoleAssignmentsTable,
+  TenantDomainsTable,
+  TenantPoliciesTable,
+  TenantsTable,
+  UserIdentitiesTable,
+  UsersTable,
+} from './schema-directory.js';
 
 export interface SigningKeysTable {
   kid: string;
@@ -354,6 +231,10 @@ export interface DB {
   user_identities: UserIdentitiesTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;
+  directory_search_tokens: DirectorySearchTokensTable;
+  group_owners: GroupOwnersTable;
+  directory_change_counters: DirectoryChangeCountersTable;
+  directory_changes: DirectoryChangesTable;
   role_assignments: RoleAssignmentsTable;
   applications: ApplicationsTable;
   application_secrets: ApplicationSecretsTable;

@@ -1,0 +1,31 @@
+/** Every Graph resource the directory describes, in the order `$metadata` and the API reference list them. */
+import type { ComplexTypeDescription, ResourceDescription } from '../../platform/odata/resource.js';
+import { applicationComplexTypes, applicationResource, servicePrincipalResource } from './application.js';
+import { auditComplexTypes, auditLogRootResource, directoryAuditResource } from './audit.js';
+import { complexTypes as directoryComplexTypes, directoryObjectResource, directoryRoleResource } from './directory-object.js';
+import { groupResource } from './group.js';
+import { organizationalBrandingResource, organizationResource } from './organization.js';
+import { userResource } from './user.js';
+
+export { applicationResource, servicePrincipalResource } from './application.js';
+export { auditLogRootResource, directoryAuditResource } from './audit.js';
+export { directoryObjectResource, directoryRoleResource } from './directory-object.js';
+export { groupResource } from './group.js';
+export { organizationalBrandingResource, organizationResource } from './organization.js';
+export { userResource } from './user.js';
+
+export const graphResources: readonly ResourceDescription[] = [
+  directoryObjectResource,
+  userResource,
+  groupResource,
+  organizationResource,
+  organizationalBrandingResource,
+  directoryRoleResource,
+  applicationResource,
+  servicePrincipalResource,
+  auditLogRootResource,
+  directoryAuditResource,
+];
+
+/** Every complex type the directory's resources use. */
+export const complexTypes: readonly ComplexTypeDescription[] = [...directoryComplexTypes, ...applicationComplexTypes, ...auditComplexTypes];
