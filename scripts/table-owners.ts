@@ -20,6 +20,7 @@ export const TABLE_OWNERS: Readonly<Record<string, readonly string[]>> = {
     'group_owners',
     'directory_change_counters',
     'directory_changes',
+    'directory_object_counts',
     'role_assignments',
     'applications',
     'application_secrets',

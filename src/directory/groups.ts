@@ -12,6 +12,7 @@ import type { DialectName, Executor } from '../platform/storage/database.js';
 import type { GroupsTable } from '../platform/storage/schema.js';
 import { beginDirectoryWrite, directoryTransaction, markGroupChanged, recordMembershipChange, recordObjectDeleted } from './changes.js';
 import { addMembers, addOwners, forgetMemberships } from './memberships.js';
+import { liveCount } from './object-counts.js';
 import { groupResource } from './resources/index.js';
 import { assertSearchBounded, compileSearch, deleteSearchTokens, insertSearchTokens, replaceSearchTokens, type SearchTarget } from './search-tokens.js';
 import { listUsers, type UserPage, type WithinIds } from './user-list.js';
@@ -89,6 +90,8 @@ async function countMatching(
   search?: SearchNode,
   within?: WithinIds,
 ): Promise<number> {
+  // The whole tenant: the count the database keeps (migration 0011), not a walk over every row.
+  if (!filter && !search && !within) return liveCount(db, tenantId, 'group');
   const row = await matchingGroups(db, dialect, tenantId, filter, search, within)
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();

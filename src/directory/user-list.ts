@@ -10,6 +10,7 @@ import type { SearchNode } from '../platform/odata/search.js';
 import { type ColumnRef, compileFilter, type SqlTarget } from '../platform/odata/sql.js';
 import type { DialectName, Executor } from '../platform/storage/database.js';
 import type { UsersTable } from '../platform/storage/schema.js';
+import { liveCount } from './object-counts.js';
 import { complexTypes, userResource } from './resources/index.js';
 import { assertSearchBounded, compileSearch, type SearchTarget } from './search-tokens.js';
 import { type User, userFromRow } from './user-rows.js';
@@ -196,6 +197,8 @@ async function countMatching(
   search?: SearchNode,
   within?: WithinIds,
 ): Promise<number> {
+  // The whole tenant: the count the database keeps (migration 0011), not a walk over every row.
+  if (!filter && !search && !within) return liveCount(db, tenantId, 'user');
   const row = await matchingUsers(db, dialect, tenantId, filter, search, within)
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();

@@ -146,6 +146,14 @@ export interface DirectoryChangeCountersTable {
   pruned_through: Generated<number>;
 }
 
+/** Each tenant's number of live users and of groups, kept by triggers (see migrations/0011-object-counts.ts); no row: none. */
+export interface DirectoryObjectCountsTable {
+  tenant_id: string;
+  object_type: 'user' | 'group';
+  /** A bigint: PostgreSQL returns it as a string. */
+  live_count: number | string;
+}
+
 /** Deleted users and groups, and memberships added or ended, for delta queries until the retention ends. */
 export interface DirectoryChangesTable {
   tenant_id: string;

@@ -7,6 +7,7 @@ import type {
   ApplicationsTable,
   DirectoryChangeCountersTable,
   DirectoryChangesTable,
+  DirectoryObjectCountsTable,
   DirectorySearchTokensTable,
   GroupMembersTable,
   GroupOwnersTable,
@@ -24,6 +25,7 @@ export type {
   ApplicationsTable,
   DirectoryChangeCountersTable,
   DirectoryChangesTable,
+  DirectoryObjectCountsTable,
   DirectorySearchTokensTable,
   GroupMembersTable,
   GroupOwnersTable,
@@ -235,6 +237,7 @@ export interface DB {
   group_owners: GroupOwnersTable;
   directory_change_counters: DirectoryChangeCountersTable;
   directory_changes: DirectoryChangesTable;
+  directory_object_counts: DirectoryObjectCountsTable;
   role_assignments: RoleAssignmentsTable;
   applications: ApplicationsTable;
   application_secrets: ApplicationSecretsTable;
