@@ -12,7 +12,7 @@
  */
 import type { Transaction } from 'kysely';
 import type { Database, Executor } from '../platform/storage/database.js';
-import type { DB } from '../platform/storage/schema.js';
+import type { DB, DirectoryChangesTable } from '../platform/storage/schema.js';
 
 /** The next value of the tenant's change counter (1 for its first change). */
 export async function nextChangeSeq(trx: Executor, tenantId: string): Promise<number> {
@@ -114,19 +114,23 @@ export async function recordMembershipChange(
   change: 'member_added' | 'member_removed',
   now: number,
 ): Promise<void> {
-  const seq = await nextChangeSeq(trx, tenantId);
+  await logChange(trx, {
+    tenant_id: tenantId,
+    object_type: 'group',
+    object_id: groupId,
+    change,
+    member_id: member.id,
+    member_type: member.type,
+    created_at: now,
+  });
+}
+
+/** Appends one entry to the change log, numbered with the tenant's next change. */
+async function logChange(trx: Executor, entry: Omit<DirectoryChangesTable, 'change_seq'>): Promise<void> {
+  const seq = await nextChangeSeq(trx, entry.tenant_id);
   await trx
     .insertInto('directory_changes')
-    .values({
-      tenant_id: tenantId,
-      change_seq: seq,
-      object_type: 'group',
-      object_id: groupId,
-      change,
-      member_id: member.id,
-      member_type: member.type,
-      created_at: now,
-    })
+    .values({ ...entry, change_seq: seq })
     .execute();
 }
 
@@ -145,20 +149,15 @@ export async function recordObjectDeleted(trx: Executor, tenantId: string, objec
   for (const groupId of await membershipsOf(trx, tenantId, object.id)) {
     await recordMembershipChange(trx, tenantId, groupId, object, 'member_removed', now);
   }
-  const seq = await nextChangeSeq(trx, tenantId);
-  await trx
-    .insertInto('directory_changes')
-    .values({
-      tenant_id: tenantId,
-      change_seq: seq,
-      object_type: object.type,
-      object_id: object.id,
-      change: 'deleted',
-      member_id: null,
-      member_type: null,
-      created_at: now,
-    })
-    .execute();
+  await logChange(trx, {
+    tenant_id: tenantId,
+    object_type: object.type,
+    object_id: object.id,
+    change: 'deleted',
+    member_id: null,
+    member_type: null,
+    created_at: now,
+  });
 }
 
 /** How long the log of deletions and membership changes is kept: a delta token older than this starts over. */

@@ -44,8 +44,7 @@ export async function replaceSearchTokens(
   const properties = Object.keys(values);
   if (properties.length === 0) return;
   await db.deleteFrom('directory_search_tokens').where('object_id', '=', objectId).where('property', 'in', properties).execute();
-  const rows = searchTokenRows(tenantId, objectType, objectId, values);
-  if (rows.length > 0) await db.insertInto('directory_search_tokens').values(rows).execute();
+  await insertSearchTokens(db, tenantId, objectType, objectId, values);
 }
 
 /** Forgets an object's words (when it is deleted). */

@@ -58,11 +58,11 @@ function httpsJson(agent: Agent, url: string, options: { method?: string; header
 }
 
 /**
- * A script as a developer would write it against graph.microsoft.com: a client-credentials token, then the
- * classic client (no header in fetchOptions: the SDK attaches the token to the hosts it is told are Graph)
- * and its PageIterator. It trusts nothing but what NODE_EXTRA_CA_CERTS adds.
+ * The start of a script as a developer would write it against graph.microsoft.com: a client-credentials
+ * token, then the classic client (no header in fetchOptions: the SDK attaches the token to the hosts it is
+ * told are Graph), counting the requests it attaches the token to.
  */
-const sdkScript = `
+const sdkClientSetup = `
 import { Client, PageIterator } from '@microsoft/microsoft-graph-client';
 const { FOYER_URL: url, TENANT: tenant, CLIENT_ID, CLIENT_SECRET } = process.env;
 const tokenResponse = await fetch(url + '/' + tenant + '/oauth2/v2.0/token', {
@@ -77,6 +77,10 @@ const client = Client.init({
   customHosts: new Set([new URL(url).hostname]),
   authProvider: (done) => { tokensAttached++; done(null, token); },
 });
+`;
+
+/** The classic client's PageIterator over every user. It trusts nothing but what NODE_EXTRA_CA_CERTS adds. */
+const sdkScript = `${sdkClientSetup}
 const first = await client.api('/users').top(${PAGE}).select('id,userPrincipalName').get();
 const seen = [];
 const iterator = new PageIterator(client, first, (user) => { seen.push(user.userPrincipalName); return true; });
@@ -205,21 +209,7 @@ describe.each(backends)('https with a local CA on $name', (backend) => {
 });
 
 /** The same classic client, told the same custom host, against Foyer over plain http. */
-const httpSdkScript = `
-import { Client } from '@microsoft/microsoft-graph-client';
-const { FOYER_URL: url, TENANT: tenant, CLIENT_ID, CLIENT_SECRET } = process.env;
-const tokenResponse = await fetch(url + '/' + tenant + '/oauth2/v2.0/token', {
-  method: 'POST',
-  body: new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT_ID, client_secret: CLIENT_SECRET, scope: url + '/graph/.default' }),
-});
-const { access_token: token } = await tokenResponse.json();
-let tokensAttached = 0;
-const client = Client.init({
-  baseUrl: url + '/graph/',
-  defaultVersion: 'v1.0',
-  customHosts: new Set([new URL(url).hostname]),
-  authProvider: (done) => { tokensAttached++; done(null, token); },
-});
+const httpSdkScript = `${sdkClientSetup}
 let status = 200;
 try { await client.api('/users').top(5).get(); } catch (err) { status = err.statusCode; }
 console.log(JSON.stringify({ tokenStatus: tokenResponse.status, status, tokensAttached }));

@@ -8,39 +8,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMember } from '../../src/directory/users.js';
 import { backends } from '../support/backends.js';
+import { contosoWithApp } from '../support/directory-fixtures.js';
 import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
-import { appToken, delegatedTokens, graph } from '../support/tokens.js';
+import { delegatedTokens, graph } from '../support/tokens.js';
+import { descendants, parseXml, type XmlElement } from '../support/xml.js';
 
 const REDIRECT = 'http://localhost:3999/callback';
 const NS = 'microsoft.graph.';
-
-interface XmlElement {
-  name: string;
-  attributes: Record<string, string>;
-  children: XmlElement[];
-}
-
-/** The elements and attributes of the well-formed document Foyer writes (it has no text content). */
-function parseXml(text: string): XmlElement {
-  const root: XmlElement = { name: '#document', attributes: {}, children: [] };
-  const stack = [root];
-  for (const m of text.matchAll(/<(\/?)([\w:]+)((?:\s+[\w:]+="[^"]*")*)\s*(\/?)>/g)) {
-    if (m[1]) {
-      stack.pop();
-      continue;
-    }
-    const attributes = Object.fromEntries([...m[3]!.matchAll(/([\w:]+)="([^"]*)"/g)].map((a) => [a[1]!, a[2]!]));
-    const element: XmlElement = { name: m[2]!, attributes, children: [] };
-    stack.at(-1)!.children.push(element);
-    if (!m[4]) stack.push(element);
-  }
-  return root;
-}
-
-const descendants = (e: XmlElement, name: string): XmlElement[] => [
-  ...e.children.filter((c) => c.name === name),
-  ...e.children.flatMap((c) => descendants(c, name)),
-];
 
 /** What the `$metadata` document declares, read back from the XML. */
 class Schema {
@@ -198,21 +172,16 @@ describe.each(backends)('every @odata.context on $name', (backend) => {
   beforeAll(async () => {
     foyer = await startTestFoyer({ backend });
     base = `${foyer.url}/graph/v1.0`;
-    tenant = await foyer.createTenant('Contoso', { domains: ['contoso.example'] });
-    const app = await foyer.createApp(tenant.id, {
-      displayName: 'contexts',
-      applicationPermissions: [
-        'User.ReadWrite.All',
-        'Group.ReadWrite.All',
-        'Organization.ReadWrite.All',
-        'RoleManagement.ReadWrite.Directory',
-        'Application.ReadWrite.All',
-        'Policy.Read.All',
-        'IdentityProvider.ReadWrite.All',
-        'AuditLog.Read.All',
-      ],
-    });
-    token = await appToken(foyer, tenant, app);
+    ({ tenant, token } = await contosoWithApp(foyer, 'contexts', [
+      'User.ReadWrite.All',
+      'Group.ReadWrite.All',
+      'Organization.ReadWrite.All',
+      'RoleManagement.ReadWrite.Directory',
+      'Application.ReadWrite.All',
+      'Policy.Read.All',
+      'IdentityProvider.ReadWrite.All',
+      'AuditLog.Read.All',
+    ]));
     schema = new Schema(parseXml(await (await fetch(`${base}/$metadata`)).text()));
 
     const password = 'Long-Enough-Passphrase-1';

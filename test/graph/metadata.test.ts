@@ -11,42 +11,10 @@ import { features } from '../../src/features.js';
 import { describedGraph } from '../../src/graph/index.js';
 import { allNavigation, allProperties, NAMESPACE, type ResourceDescription, typeName } from '../../src/platform/odata/resource.js';
 import { backends } from '../support/backends.js';
+import { contosoWithApp } from '../support/directory-fixtures.js';
 import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
-import { appToken, graph } from '../support/tokens.js';
-
-interface XmlElement {
-  name: string;
-  attributes: Record<string, string>;
-  children: XmlElement[];
-}
-
-/** A small XML reader for the well-formed document Foyer writes: elements and attributes, no text content. */
-function parseXml(text: string): XmlElement {
-  const root: XmlElement = { name: '#document', attributes: {}, children: [] };
-  const stack = [root];
-  const tag = /<(\/?)([\w:]+)((?:\s+[\w:]+="[^"]*")*)\s*(\/?)>|<\?[^?]*\?>/g;
-  let last = 0;
-  for (let m = tag.exec(text); m; m = tag.exec(text)) {
-    expect(text.slice(last, m.index).trim(), `text between tags at ${last}`).toBe('');
-    last = tag.lastIndex;
-    if (!m[2]) continue; // the XML declaration
-    if (m[1]) {
-      expect(stack.pop()!.name, 'closing tag matches').toBe(m[2]);
-      continue;
-    }
-    const attributes = Object.fromEntries([...m[3]!.matchAll(/([\w:]+)="([^"]*)"/g)].map((a) => [a[1]!, a[2]!]));
-    const element: XmlElement = { name: m[2], attributes, children: [] };
-    stack.at(-1)!.children.push(element);
-    if (!m[4]) stack.push(element);
-  }
-  expect(stack.length, 'every element is closed').toBe(1);
-  return root;
-}
-
-const descendants = (e: XmlElement, name: string): XmlElement[] => [
-  ...e.children.filter((c) => c.name === name),
-  ...e.children.flatMap((c) => descendants(c, name)),
-];
+import { graph } from '../support/tokens.js';
+import { descendants, parseXml, type XmlElement } from '../support/xml.js';
 
 /** The declared properties (or navigation properties) of an entity type, its base types' included: name → type. */
 function declaredProperties(schema: XmlElement, qualifiedName: string, kind: 'Property' | 'NavigationProperty' = 'Property'): Map<string, string> {
@@ -86,12 +54,12 @@ describe.each(backends)('the metadata document on $name', (backend) => {
   beforeAll(async () => {
     foyer = await startTestFoyer({ backend });
     base = `${foyer.url}/graph/v1.0`;
-    tenant = await foyer.createTenant('Contoso', { domains: ['contoso.example'] });
-    const app = await foyer.createApp(tenant.id, {
-      displayName: 'metadata',
-      applicationPermissions: ['User.ReadWrite.All', 'Group.ReadWrite.All', 'Organization.ReadWrite.All', 'RoleManagement.ReadWrite.Directory'],
-    });
-    token = await appToken(foyer, tenant, app);
+    ({ tenant, token } = await contosoWithApp(foyer, 'metadata', [
+      'User.ReadWrite.All',
+      'Group.ReadWrite.All',
+      'Organization.ReadWrite.All',
+      'RoleManagement.ReadWrite.Directory',
+    ]));
   });
   afterAll(() => foyer?.stop());
 

@@ -8,15 +8,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
-import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
+import { contosoWithApp, createSecurityGroup, createUser } from '../support/directory-fixtures.js';
+import { startTestFoyer, type TestFoyer } from '../support/foyer.js';
 import { kiotaGraphClient } from '../support/kiota-client.js';
-import { appToken, graph } from '../support/tokens.js';
+import { graph } from '../support/tokens.js';
 
 const eventual = { ConsistencyLevel: 'eventual' };
 
 describe.each(backends)('nested groups on $name', (backend) => {
   let foyer: TestFoyer;
-  let tenant: TestTenant;
   let token: string;
   const users: Record<string, string> = {};
   const groups: Record<string, string> = {};
@@ -28,25 +28,9 @@ describe.each(backends)('nested groups on $name', (backend) => {
 
   beforeAll(async () => {
     foyer = await startTestFoyer({ backend });
-    tenant = await foyer.createTenant('Contoso', { domains: ['contoso.example'] });
-    const app = await foyer.createApp(tenant.id, { displayName: 'nested', applicationPermissions: ['User.ReadWrite.All', 'Group.ReadWrite.All'] });
-    token = await appToken(foyer, tenant, app);
-    for (const local of ['ann', 'bob', 'cy']) {
-      const res = await graph(foyer, token, 'POST', '/users', {
-        accountEnabled: true,
-        displayName: local,
-        mailNickname: local,
-        userPrincipalName: `${local}@contoso.example`,
-        passwordProfile: { password: 'Long-Enough-Passphrase-1' },
-      });
-      expect(res.status).toBe(201);
-      users[local] = res.body.id;
-    }
-    for (const name of ['Outer', 'Middle', 'Inner']) {
-      const res = await graph(foyer, token, 'POST', '/groups', { displayName: name, mailNickname: name, securityEnabled: true, mailEnabled: false });
-      expect(res.status).toBe(201);
-      groups[name] = res.body.id;
-    }
+    ({ token } = await contosoWithApp(foyer, 'nested', ['User.ReadWrite.All', 'Group.ReadWrite.All']));
+    for (const local of ['ann', 'bob', 'cy']) users[local] = await createUser(foyer, token, local);
+    for (const name of ['Outer', 'Middle', 'Inner']) groups[name] = await createSecurityGroup(foyer, token, name);
     // Groups are referenced as Graph's docs show: by …/directoryObjects/{id} and by …/groups/{id}.
     for (const [group, body] of [
       ['Outer', ref('users', users.ann!)],
@@ -185,15 +169,15 @@ describe.each(backends)('nested groups on $name', (backend) => {
   });
 
   it('removes a nested group from its parent with members/{id}/$ref, and a deleted group from every group', async () => {
-    const temp = await graph(foyer, token, 'POST', '/groups', { displayName: 'Temp', mailNickname: 'Temp', securityEnabled: true, mailEnabled: false });
-    expect((await addMember(groups.Outer!, ref('groups', temp.body.id))).status).toBe(204);
-    expect((await addMember(temp.body.id, ref('users', users.bob!))).status).toBe(204);
-    expect((await graph(foyer, token, 'DELETE', `/groups/${groups.Outer}/members/${temp.body.id}/$ref`)).status).toBe(204);
+    const temp = await createSecurityGroup(foyer, token, 'Temp');
+    expect((await addMember(groups.Outer!, ref('groups', temp))).status).toBe(204);
+    expect((await addMember(temp, ref('users', users.bob!))).status).toBe(204);
+    expect((await graph(foyer, token, 'DELETE', `/groups/${groups.Outer}/members/${temp}/$ref`)).status).toBe(204);
     expect(ids((await get(`/groups/${groups.Outer}/members`)).body)).toEqual([users.ann, groups.Middle].sort());
 
-    expect((await addMember(groups.Inner!, ref('groups', temp.body.id))).status).toBe(204);
-    expect(ids((await get(`/users/${users.bob}/transitiveMemberOf`)).body)).toContain(temp.body.id);
-    expect((await graph(foyer, token, 'DELETE', `/groups/${temp.body.id}`)).status).toBe(204);
+    expect((await addMember(groups.Inner!, ref('groups', temp))).status).toBe(204);
+    expect(ids((await get(`/users/${users.bob}/transitiveMemberOf`)).body)).toContain(temp);
+    expect((await graph(foyer, token, 'DELETE', `/groups/${temp}`)).status).toBe(204);
     expect(ids((await get(`/groups/${groups.Inner}/members`)).body)).toEqual([users.ann, users.cy].sort());
     expect(ids((await get(`/users/${users.bob}/transitiveMemberOf`)).body)).toEqual([groups.Middle, groups.Outer].sort());
   });

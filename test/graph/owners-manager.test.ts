@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
+import { contosoWithApp, createUser, TEST_PASSWORD } from '../support/directory-fixtures.js';
 import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
 import { kiotaGraphClient } from '../support/kiota-client.js';
 import { appToken, delegatedTokens, graph } from '../support/tokens.js';
@@ -25,23 +26,13 @@ describe.each(backends)('owners and managers on $name', (backend) => {
   const userRef = (id: string) => ({ '@odata.id': `https://graph.microsoft.com/v1.0/users/${id}` });
   const ids = (body: { value: Array<{ id: string }> }) => body.value.map((o) => o.id).sort();
   const newUser = async (local: string) => {
-    const res = await graph(foyer, token, 'POST', '/users', {
-      accountEnabled: true,
-      displayName: local,
-      mailNickname: local,
-      userPrincipalName: `${local}@contoso.example`,
-      passwordProfile: { password: 'Long-Enough-Passphrase-1' },
-    });
-    expect(res.status).toBe(201);
-    users[local] = res.body.id;
-    return res.body.id as string;
+    users[local] = await createUser(foyer, token, local);
+    return users[local];
   };
 
   beforeAll(async () => {
     foyer = await startTestFoyer({ backend });
-    tenant = await foyer.createTenant('Contoso', { domains: ['contoso.example'] });
-    const app = await foyer.createApp(tenant.id, { displayName: 'rel', applicationPermissions: ['User.ReadWrite.All', 'Group.ReadWrite.All'] });
-    token = await appToken(foyer, tenant, app);
+    ({ tenant, token } = await contosoWithApp(foyer, 'rel', ['User.ReadWrite.All', 'Group.ReadWrite.All']));
     const reader = await foyer.createApp(tenant.id, { displayName: 'reader', applicationPermissions: ['User.Read.All', 'Group.Read.All'] });
     readOnly = await appToken(foyer, tenant, reader);
     for (const local of ['olga', 'oscar', 'mia', 'ray', 'rita']) await newUser(local);
@@ -171,7 +162,7 @@ describe.each(backends)('owners and managers on $name', (backend) => {
         delegatedPermissions: ['User.Read', 'User.ReadBasic.All'],
       });
       const signIn = async (scope: string) =>
-        (await delegatedTokens(foyer, tenant, app, REDIRECT, { email: 'pat@contoso.example', password: 'Long-Enough-Passphrase-1' }, scope)).access_token;
+        (await delegatedTokens(foyer, tenant, app, REDIRECT, { email: 'pat@contoso.example', password: TEST_PASSWORD }, scope)).access_token;
       const as = (access: string, path: string) => graph(foyer, access, 'GET', path);
 
       // No Graph permission at all: one's own object only.

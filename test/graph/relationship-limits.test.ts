@@ -7,6 +7,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
+import { contosoWithApp, createSecurityGroup, createUser } from '../support/directory-fixtures.js';
 import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
 import { appToken, graph } from '../support/tokens.js';
 
@@ -23,28 +24,12 @@ describe.each(backends)('relationship limits on $name', (backend) => {
 
   const get = (path: string, headers: Record<string, string> = {}) => graph(foyer, token, 'GET', path, undefined, headers);
   const ref = (kind: 'users' | 'groups', id: string) => ({ '@odata.id': `https://graph.microsoft.com/v1.0/${kind}/${id}` });
-  const newGroup = async (name: string) => {
-    const res = await graph(foyer, token, 'POST', '/groups', { displayName: name, mailNickname: name, securityEnabled: true, mailEnabled: false });
-    expect(res.status).toBe(201);
-    return res.body.id as string;
-  };
-  const newUser = async (local: string) => {
-    const res = await graph(foyer, token, 'POST', '/users', {
-      accountEnabled: true,
-      displayName: local,
-      mailNickname: local,
-      userPrincipalName: `${local}@contoso.example`,
-      passwordProfile: { password: 'Long-Enough-Passphrase-1' },
-    });
-    expect(res.status).toBe(201);
-    return res.body.id as string;
-  };
+  const newGroup = (name: string) => createSecurityGroup(foyer, token, name);
+  const newUser = (local: string) => createUser(foyer, token, local);
 
   beforeAll(async () => {
     foyer = await startTestFoyer({ backend });
-    tenant = await foyer.createTenant('Contoso', { domains: ['contoso.example'] });
-    const app = await foyer.createApp(tenant.id, { displayName: 'limits', applicationPermissions: ['User.ReadWrite.All', 'Group.ReadWrite.All'] });
-    token = await appToken(foyer, tenant, app);
+    ({ tenant, token } = await contosoWithApp(foyer, 'limits', ['User.ReadWrite.All', 'Group.ReadWrite.All']));
   });
   afterAll(() => foyer?.stop());
 

@@ -8,9 +8,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
+import { contosoWithApp, createUser } from '../support/directory-fixtures.js';
 import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
 import { classicGraphClient } from '../support/graph-client.js';
-import { appToken, graph } from '../support/tokens.js';
+import { graph } from '../support/tokens.js';
 
 const eventual = { ConsistencyLevel: 'eventual' };
 const q = (s: string) => encodeURIComponent(s);
@@ -41,27 +42,13 @@ describe.each(backends)('relationship query options on $name', (backend) => {
 
   beforeAll(async () => {
     foyer = await startTestFoyer({ backend });
-    tenant = await foyer.createTenant('Contoso', { domains: ['contoso.example'] });
-    const app = await foyer.createApp(tenant.id, {
-      displayName: 'rel',
-      applicationPermissions: ['User.ReadWrite.All', 'Group.ReadWrite.All', 'Organization.Read.All'],
-    });
-    token = await appToken(foyer, tenant, app);
+    ({ tenant, token } = await contosoWithApp(foyer, 'rel', ['User.ReadWrite.All', 'Group.ReadWrite.All', 'Organization.Read.All']));
     for (const [local, jobTitle] of [
       ['rel.ann', 'Engineer'],
       ['rel.bob', 'Engineer'],
       ['rel.cy', 'Designer'],
     ] as const) {
-      const res = await graph(foyer, token, 'POST', '/users', {
-        accountEnabled: true,
-        displayName: local,
-        mailNickname: local,
-        userPrincipalName: `${local}@contoso.example`,
-        jobTitle,
-        passwordProfile: { password: 'Long-Enough-Passphrase-1' },
-      });
-      expect(res.status).toBe(201);
-      users[local] = res.body.id;
+      users[local] = await createUser(foyer, token, local, { jobTitle });
     }
     const bind = (...ids: string[]) => ids.map((id) => `${foyer.url}/graph/v1.0/directoryObjects/${id}`);
     for (const [name, members] of [

@@ -6,9 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
-import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
+import { contosoWithApp, createUser, TEST_PASSWORD } from '../support/directory-fixtures.js';
+import { startTestFoyer, type TestFoyer } from '../support/foyer.js';
 import { classicGraphClient } from '../support/graph-client.js';
-import { appToken, graph } from '../support/tokens.js';
+import { graph } from '../support/tokens.js';
 
 const common = [
   'mailNickname',
@@ -45,7 +46,6 @@ const graphDefault = [
 
 describe.each(backends)('common user properties on $name', (backend) => {
   let foyer: TestFoyer;
-  let tenant: TestTenant;
   let token: string;
   let adeleId: string;
 
@@ -54,7 +54,7 @@ describe.each(backends)('common user properties on $name', (backend) => {
     displayName: 'Adele Vance',
     mailNickname: 'AdeleV',
     userPrincipalName: 'adele@contoso.example',
-    passwordProfile: { password: 'Long-Enough-Passphrase-1' },
+    passwordProfile: { password: TEST_PASSWORD },
     officeLocation: '18/2111',
     mobilePhone: '+1 425 555 0109',
     businessPhones: ['+1 425 555 0100'],
@@ -83,9 +83,7 @@ describe.each(backends)('common user properties on $name', (backend) => {
 
   beforeAll(async () => {
     foyer = await startTestFoyer({ backend });
-    tenant = await foyer.createTenant('Contoso', { domains: ['contoso.example'] });
-    const app = await foyer.createApp(tenant.id, { displayName: 'writer', applicationPermissions: ['User.ReadWrite.All'] });
-    token = await appToken(foyer, tenant, app);
+    ({ token } = await contosoWithApp(foyer, 'writer', ['User.ReadWrite.All']));
     const created = await graph(foyer, token, 'POST', '/users', adele);
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     adeleId = created.body.id;
@@ -94,15 +92,7 @@ describe.each(backends)('common user properties on $name', (backend) => {
       ['megan', 'Sales & Marketing', 'Redmond'],
       ['plain', null, null],
     ] as const) {
-      const res = await graph(foyer, token, 'POST', '/users', {
-        accountEnabled: true,
-        displayName: local,
-        mailNickname: local,
-        userPrincipalName: `${local}@contoso.example`,
-        passwordProfile: { password: 'Long-Enough-Passphrase-1' },
-        ...(department ? { department, city, employeeId: `E-${local}` } : {}),
-      });
-      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      await createUser(foyer, token, local, department ? { department, city, employeeId: `E-${local}` } : {});
     }
   });
   afterAll(() => foyer?.stop());
@@ -133,7 +123,7 @@ describe.each(backends)('common user properties on $name', (backend) => {
         accountEnabled: true,
         displayName: 'No Alias',
         userPrincipalName: 'no.alias@contoso.example',
-        passwordProfile: { password: 'Long-Enough-Passphrase-1' },
+        passwordProfile: { password: TEST_PASSWORD },
       });
       expect(res.status).toBe(201);
       const list = await get(`/users?$select=mailNickname,department,city&$filter=${encodeURIComponent("startswith(userPrincipalName,'no.alias')")}`);
@@ -244,7 +234,7 @@ describe.each(backends)('common user properties on $name', (backend) => {
           displayName: 'Sdk User',
           mailNickname: 'sdkuser',
           userPrincipalName: 'sdk@contoso.example',
-          passwordProfile: { password: 'Long-Enough-Passphrase-1' },
+          passwordProfile: { password: TEST_PASSWORD },
           department: 'Research',
           employeeId: 'E-SDK',
         });

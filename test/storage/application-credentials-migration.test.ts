@@ -2,32 +2,22 @@
  * Migration 0005 on a database made before it: a secret registered then keeps working (its keyId is its
  * row id, it starts at its creation and keeps its end), and the app's name becomes filterable.
  */
-import type { Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listClientSecrets, listPasswordCredentials, secretMatches } from '../../src/directory/application-secrets.js';
 import { sha256 } from '../../src/platform/ids.js';
-import { type Database, openDatabase } from '../../src/platform/storage/database.js';
-import { migrate, migrateUpTo } from '../../src/platform/storage/migrate.js';
-import { backends } from '../support/backends.js';
+import { migrate } from '../../src/platform/storage/migrate.js';
+import { backends, earlierDatabase, insertTenantRow } from '../support/backends.js';
 
 describe.each(backends)('migration 0005 on $name', (backend) => {
-  let db: Database | undefined;
-  let url = '';
-  afterEach(async () => {
-    await db?.close();
-    await backend.drop(url);
-  });
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(() => cleanup?.());
 
   it('keeps the secrets registered before it working, and shows them with a keyId, hint and start', async () => {
-    url = backend.freshUrl();
-    db = openDatabase(url);
-    await migrateUpTo(db, '0003-redemption'); // the database as the release before the next migration left it
-    const raw = db.kysely as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    const earlier = await earlierDatabase(backend, '0003-redemption'); // the database as the release before the next migration left it
+    cleanup = earlier.cleanup;
+    const { db, raw } = earlier;
     const created = Date.UTC(2026, 0, 15);
-    await raw
-      .insertInto('tenants')
-      .values({ id: 't1', display_name: 'Contoso', slug: 'contoso', initial_domain: 'contoso.localhost', created_at: created })
-      .execute();
+    await insertTenantRow(raw, created);
     await raw
       .insertInto('applications')
       .values({

@@ -3,31 +3,21 @@
  * and its members keep working, a group can then be nested, and deleting a member user still ends its
  * memberships (the member column no longer has a foreign key to users).
  */
-import type { Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memberRefsOf, transitiveMemberRefsOf } from '../../src/directory/memberships.js';
-import { type Database, openDatabase } from '../../src/platform/storage/database.js';
-import { migrate, migrateUpTo } from '../../src/platform/storage/migrate.js';
-import { backends } from '../support/backends.js';
+import { migrate } from '../../src/platform/storage/migrate.js';
+import { backends, earlierDatabase, insertTenantRow } from '../support/backends.js';
 
 describe.each(backends)('migration 0009 on $name', (backend) => {
-  let db: Database | undefined;
-  let url = '';
-  afterEach(async () => {
-    await db?.close();
-    await backend.drop(url);
-  });
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(() => cleanup?.());
 
   it('keeps the memberships made before it as user members', async () => {
-    url = backend.freshUrl();
-    db = openDatabase(url);
-    await migrateUpTo(db, '0008-directory-changes'); // the database as the release before this migration left it
-    const raw = db.kysely as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    const earlier = await earlierDatabase(backend, '0008-directory-changes'); // the database as the release before this migration left it
+    cleanup = earlier.cleanup;
+    const { db, raw } = earlier;
     const created = Date.UTC(2026, 0, 15);
-    await raw
-      .insertInto('tenants')
-      .values({ id: 't1', display_name: 'Contoso', slug: 'contoso', initial_domain: 'contoso.localhost', created_at: created })
-      .execute();
+    await insertTenantRow(raw, created);
     const userId = '0192a000-0000-7000-8000-000000000001';
     await raw
       .insertInto('users')

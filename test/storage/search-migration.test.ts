@@ -3,35 +3,25 @@
  * `$search` afterwards, by the words of their names and descriptions, over more than one of the
  * migration's pages (500 rows) and more than one tenant.
  */
-import type { Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { groupsCollection, listGroups } from '../../src/directory/groups.js';
 import { countUsers, usersCollection } from '../../src/directory/user-list.js';
 import { parseCollectionQuery } from '../../src/platform/odata/query.js';
 import { parseSearch } from '../../src/platform/odata/search.js';
-import { type Database, openDatabase } from '../../src/platform/storage/database.js';
-import { migrate, migrateUpTo } from '../../src/platform/storage/migrate.js';
-import { backends } from '../support/backends.js';
+import { migrate } from '../../src/platform/storage/migrate.js';
+import { backends, earlierDatabase, insertTenantRow } from '../support/backends.js';
 
 describe.each(backends)('migration 0007 on $name', (backend) => {
-  let db: Database | undefined;
-  let url = '';
-  afterEach(async () => {
-    await db?.close();
-    await backend.drop(url);
-  });
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(() => cleanup?.());
 
   it('indexes the words of the users and groups made before it', async () => {
-    url = backend.freshUrl();
-    db = openDatabase(url);
-    await migrateUpTo(db, '0006-user-properties'); // the database as the release before this migration left it
-    const raw = db.kysely as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    const earlier = await earlierDatabase(backend, '0006-user-properties'); // the database as the release before this migration left it
+    cleanup = earlier.cleanup;
+    const { db, raw } = earlier;
     const created = Date.UTC(2026, 0, 15);
     for (const t of ['t1', 't2']) {
-      await raw
-        .insertInto('tenants')
-        .values({ id: t, display_name: `Contoso ${t}`, slug: `contoso-${t}`, initial_domain: `${t}.localhost`, created_at: created })
-        .execute();
+      await insertTenantRow(raw, created, { id: t, display_name: `Contoso ${t}`, slug: `contoso-${t}`, initial_domain: `${t}.localhost` });
     }
     // 1,200 more users, the tenants interleaved in id order: the migration reads them over three pages.
     const many = Array.from({ length: 1200 }, (_, i) => {
@@ -100,13 +90,13 @@ describe.each(backends)('migration 0007 on $name', (backend) => {
 
     await migrate(db);
 
-    const count = (search: string) => countUsers(db!.kysely, db!.dialect, 't1', undefined, parseSearch(search, usersCollection));
+    const count = (search: string) => countUsers(db.kysely, db.dialect, 't1', undefined, parseSearch(search, usersCollection));
     expect(await count('"displayName:vance"')).toBe(1);
     expect(await count('"displayName:al"')).toBe(1);
     expect(await count('"displayName:bowen"')).toBe(1);
     expect(await count('"displayName:fizzwick"')).toBe(200);
     expect(await count('"displayName:bulk"')).toBe(600);
-    const inT2 = (search: string) => countUsers(db!.kysely, db!.dialect, 't2', undefined, parseSearch(search, usersCollection));
+    const inT2 = (search: string) => countUsers(db.kysely, db.dialect, 't2', undefined, parseSearch(search, usersCollection));
     expect(await inT2('"displayName:fizzwick"')).toBe(200);
     expect(await inT2('"displayName:person1199"')).toBe(1);
     expect(await inT2(`"displayName:${'a'.repeat(63)}𠀀"`)).toBe(1);

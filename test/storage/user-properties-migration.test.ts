@@ -2,31 +2,21 @@
  * Migration 0006 on a database made before it: users keep working, with no phones, no office or
  * organisation, and the UPN's local part as their mail alias (as Entra names an account made without one).
  */
-import type { Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findUser } from '../../src/directory/users.js';
-import { type Database, openDatabase } from '../../src/platform/storage/database.js';
-import { migrate, migrateUpTo } from '../../src/platform/storage/migrate.js';
-import { backends } from '../support/backends.js';
+import { migrate } from '../../src/platform/storage/migrate.js';
+import { backends, earlierDatabase, insertTenantRow } from '../support/backends.js';
 
 describe.each(backends)('migration 0006 on $name', (backend) => {
-  let db: Database | undefined;
-  let url = '';
-  afterEach(async () => {
-    await db?.close();
-    await backend.drop(url);
-  });
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(() => cleanup?.());
 
   it('gives the users made before it an alias from their UPN and empty new properties', async () => {
-    url = backend.freshUrl();
-    db = openDatabase(url);
-    await migrateUpTo(db, '0005-application-credentials'); // the database as the release before the next migration left it
-    const raw = db.kysely as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    const earlier = await earlierDatabase(backend, '0005-application-credentials'); // the database as the release before the next migration left it
+    cleanup = earlier.cleanup;
+    const { db, raw } = earlier;
     const created = Date.UTC(2026, 0, 15);
-    await raw
-      .insertInto('tenants')
-      .values({ id: 't1', display_name: 'Contoso', slug: 'contoso', initial_domain: 'contoso.localhost', created_at: created })
-      .execute();
+    await insertTenantRow(raw, created);
     await raw
       .insertInto('users')
       .values({

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { pino } from 'pino';
 import { installFeatures } from '../../src/features.js';
@@ -14,7 +15,7 @@ import { type Clock, ManualClock } from '../../src/platform/clock.js';
 import { loadConfig } from '../../src/platform/config/load.js';
 import { createContext } from '../../src/platform/context.js';
 import { type Database, openDatabase } from '../../src/platform/storage/database.js';
-import { migrate } from '../../src/platform/storage/migrate.js';
+import { migrate, migrateUpTo } from '../../src/platform/storage/migrate.js';
 import { EMPTY_CONFIG } from './config-file.js';
 import { TEST_MASTER_KEY } from './master-key.js';
 
@@ -68,6 +69,47 @@ export async function freshDatabase(backend: Backend): Promise<{ db: Database; u
       await backend.drop(url);
     },
   };
+}
+
+/** Untyped access to a database as an earlier release left it: its tables are not today's schema types. */
+export type RawDatabase = Kysely<Record<string, Record<string, unknown>>>;
+
+/**
+ * For upgrade tests: a fresh database on `backend` with the migrations up to and including `last` only (as
+ * the release before a migration left it), `raw` to write the rows that release would have written, and a
+ * cleanup function. The test then runs `migrate(db)` and checks what the later migrations made of the rows.
+ */
+export async function earlierDatabase(backend: Backend, last: string): Promise<{ db: Database; raw: RawDatabase; cleanup(): Promise<void> }> {
+  const url = backend.freshUrl();
+  const db = openDatabase(url);
+  const cleanup = async () => {
+    await db.close();
+    await backend.drop(url);
+  };
+  try {
+    await migrateUpTo(db, last);
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  return { db, raw: db.kysely as unknown as RawDatabase, cleanup };
+}
+
+/** A tenant row as every release has written it (upgrade tests; Contoso as t1 unless told otherwise). */
+export async function insertTenantRow(
+  raw: RawDatabase,
+  createdAt: number,
+  tenant: { id: string; display_name: string; slug: string; initial_domain: string } = {
+    id: 't1',
+    display_name: 'Contoso',
+    slug: 'contoso',
+    initial_domain: 'contoso.localhost',
+  },
+): Promise<void> {
+  await raw
+    .insertInto('tenants')
+    .values({ ...tenant, created_at: createdAt })
+    .execute();
 }
 
 /** An AppContext on a fresh database, for tests that call feature functions directly. */
