@@ -9,7 +9,7 @@
  * key, if it ever leaks, cannot be used to impersonate a real site to the machines that trust it.
  *
  * Keys are ECDSA P-256 made with Node's WebCrypto; the certificates are built by @peculiar/x509 (which has no
- * class for the name-constraints extension: it is DER-encoded here, nameConstraintsDer()).
+ * class for the name-constraints extension: nameConstraintsDer() builds it with x509's ASN.1 schema).
  */
 import { createPrivateKey, KeyObject, X509Certificate as NodeCertificate, randomBytes, webcrypto } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -182,7 +182,7 @@ async function createCa(x509: typeof X509, paths: LocalCaPaths, now: number): Pr
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      new x509.Extension(NAME_CONSTRAINTS_OID, true, nameConstraintsDer()),
+      new x509.Extension(NAME_CONSTRAINTS_OID, true, await nameConstraintsDer()),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
@@ -243,36 +243,18 @@ function replacePair(paths: LocalCaPaths, keyPem: string, certPem: string): void
 }
 
 /**
- * The CA's NameConstraints extension value (RFC 5280 §4.2.1.10), DER: a SEQUENCE holding permittedSubtrees
- * ([0]), each subtree a SEQUENCE of one GeneralName: dNSName ([2] IA5String) or iPAddress ([7] OCTET STRING,
- * the address then its mask). No excludedSubtrees, no minimum or maximum (defaults).
+ * The CA's NameConstraints extension value (RFC 5280 §4.2.1.10), DER: permitted subtrees only, one per
+ * name or address range above, encoded by x509's own ASN.1 schema (x509 has no class for this extension).
  */
-export function nameConstraintsDer(): Uint8Array {
-  const subtrees = [
-    ...PERMITTED_DNS.map((name) => der(0x30, der(0x82, Buffer.from(name, 'ascii')))),
-    ...PERMITTED_IP.map(([address, prefix]) => der(0x30, der(0x87, Buffer.concat([addressBytes(address), maskBytes(prefix, isIPv4(address) ? 4 : 16)])))),
-  ];
-  return new Uint8Array(der(0x30, der(0xa0, Buffer.concat(subtrees))));
-}
-
-/** One DER tag-length-value (definite length, short or long form). */
-function der(tag: number, value: Buffer): Buffer {
-  const n = value.length;
-  const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
-  return Buffer.concat([Buffer.from([tag, ...length]), value]);
-}
-
-function addressBytes(address: string): Buffer {
-  if (isIPv4(address)) return Buffer.from(address.split('.').map(Number));
-  const [head = '', tail = ''] = address.split('::');
-  const groups = (part: string) => (part ? part.split(':').map((g) => Number.parseInt(g, 16)) : []);
-  const [before, after] = [groups(head), groups(tail)];
-  const all = [...before, ...Array<number>(8 - before.length - after.length).fill(0), ...after];
-  return Buffer.from(all.flatMap((g) => [g >> 8, g & 0xff]));
-}
-
-function maskBytes(prefix: number, length: number): Buffer {
-  return Buffer.from(Array.from({ length }, (_, i) => (0xff << (8 - Math.max(0, Math.min(8, prefix - i * 8)))) & 0xff));
+export async function nameConstraintsDer(): Promise<Uint8Array> {
+  const { AsnConvert } = await import('@peculiar/asn1-schema');
+  const { GeneralName, GeneralSubtree, GeneralSubtrees, NameConstraints } = await import('@peculiar/asn1-x509');
+  const subtree = (name: ConstructorParameters<typeof GeneralName>[0]) => new GeneralSubtree({ base: new GeneralName(name) });
+  const permittedSubtrees = new GeneralSubtrees([
+    ...PERMITTED_DNS.map((dNSName) => subtree({ dNSName })),
+    ...PERMITTED_IP.map(([address, prefix]) => subtree({ iPAddress: `${address}/${prefix}` })),
+  ]);
+  return new Uint8Array(AsnConvert.serialize(new NameConstraints({ permittedSubtrees })));
 }
 
 function privateKeyPem(key: webcrypto.CryptoKey): string {
