@@ -15,7 +15,7 @@ import { backends } from '../support/backends.js';
 import { expectAccessible, launchChromium } from '../support/chromium.js';
 import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
 import { ADMIN_PERMISSIONS } from '../support/guests.js';
-import { type RelyingParty, reserveRelyingParty, startRelyingParty } from '../support/relying-party.js';
+import { type RelyingParty, startTenantApp } from '../support/relying-party.js';
 import { appToken, graph } from '../support/tokens.js';
 
 const BRAND = '#777777';
@@ -135,8 +135,7 @@ describe.each(backends)('branded pages in Chromium on $name', (backend) => {
       contoso,
       await foyer.createApp(contoso.id, { displayName: 'Admin script', applicationPermissions: [...ADMIN_PERMISSIONS, 'Organization.ReadWrite.All'] }),
     );
-    const at = await reserveRelyingParty();
-    portal = await startRelyingParty(contoso.issuer, await foyer.createApp(contoso.id, { displayName: 'Contoso portal', redirectUris: [at.redirectUri] }), at);
+    portal = await startTenantApp(foyer, contoso, 'Contoso portal');
     const branded = await graph(foyer, admin, 'PATCH', `/organization/${contoso.id}/branding`, {
       backgroundColor: BRAND,
       signInPageText: SIGN_IN_TEXT,

@@ -12,7 +12,7 @@ import { backends } from '../support/backends.js';
 import { expectAccessible, launchChromium } from '../support/chromium.js';
 import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
 import { kiotaGraphClient } from '../support/kiota-client.js';
-import { type RelyingParty, reserveRelyingParty, startRelyingParty } from '../support/relying-party.js';
+import { type RelyingParty, startTenantApp } from '../support/relying-party.js';
 import { appToken, graph } from '../support/tokens.js';
 
 describe('what comes after the password on a tenant’s sign-in page', () => {
@@ -64,11 +64,8 @@ describe.each(backends)('forced password change in Chromium on $name', (backend)
   beforeAll(async () => {
     foyer = await startTestFoyer({ backend });
     tenant = await foyer.createTenant('Contoso', { domains: ['contoso.example'] });
-    const [portalAt, wikiAt] = [await reserveRelyingParty(), await reserveRelyingParty()];
-    const portalApp = await foyer.createApp(tenant.id, { displayName: 'Portal', redirectUris: [portalAt!.redirectUri] });
-    const wikiApp = await foyer.createApp(tenant.id, { displayName: 'Wiki', redirectUris: [wikiAt!.redirectUri] });
-    portal = await startRelyingParty(tenant.issuer, portalApp, portalAt!);
-    wiki = await startRelyingParty(tenant.issuer, wikiApp, wikiAt!);
+    portal = await startTenantApp(foyer, tenant, 'Portal');
+    wiki = await startTenantApp(foyer, tenant, 'Wiki');
     const provisioning = await foyer.createApp(tenant.id, {
       displayName: 'Provisioning',
       applicationPermissions: ['User.ReadWrite.All', 'User-PasswordProfile.ReadWrite.All'],
@@ -76,12 +73,7 @@ describe.each(backends)('forced password change in Chromium on $name', (backend)
     token = await appToken(foyer, tenant, provisioning);
     // Another organization on the instance, which invites Contoso's members as guests.
     fabrikam = await foyer.createTenant('Fabrikam', { domains: ['fabrikam.example'] });
-    const fabrikamAt = await reserveRelyingParty();
-    fabrikamApp = await startRelyingParty(
-      fabrikam.issuer,
-      await foyer.createApp(fabrikam.id, { displayName: 'Fabrikam intranet', redirectUris: [fabrikamAt.redirectUri] }),
-      fabrikamAt,
-    );
+    fabrikamApp = await startTenantApp(foyer, fabrikam, 'Fabrikam intranet');
     const inviter = await foyer.createApp(fabrikam.id, { displayName: 'Inviter', applicationPermissions: ['User.Invite.All', 'User.ReadWrite.All'] });
     fabrikamToken = await appToken(foyer, fabrikam, inviter);
     browser = await launchChromium();

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
 import { expectAccessible, launchChromium } from '../support/chromium.js';
 import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
-import { type RelyingParty, reserveRelyingParty, startRelyingParty } from '../support/relying-party.js';
+import { type RelyingParty, startTenantApp } from '../support/relying-party.js';
 
 describe.each(backends)('member sign-in in Chromium on $name', (backend) => {
   let foyer: TestFoyer;
@@ -21,11 +21,8 @@ describe.each(backends)('member sign-in in Chromium on $name', (backend) => {
   beforeAll(async () => {
     foyer = await startTestFoyer({ backend });
     tenant = await foyer.createTenant('Contoso', { domains: ['contoso.example'] });
-    const [portalAt, wikiAt] = [await reserveRelyingParty(), await reserveRelyingParty()];
-    const portalApp = await foyer.createApp(tenant.id, { displayName: 'Portal', redirectUris: [portalAt!.redirectUri] });
-    const wikiApp = await foyer.createApp(tenant.id, { displayName: 'Wiki', redirectUris: [wikiAt!.redirectUri] });
-    portal = await startRelyingParty(tenant.issuer, portalApp, portalAt!);
-    wiki = await startRelyingParty(tenant.issuer, wikiApp, wikiAt!);
+    portal = await startTenantApp(foyer, tenant, 'Portal');
+    wiki = await startTenantApp(foyer, tenant, 'Wiki');
     browser = await launchChromium();
   });
   afterAll(async () => {

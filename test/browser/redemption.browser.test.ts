@@ -16,7 +16,7 @@ import { expectAccessible, launchChromium } from '../support/chromium.js';
 import { type ExternalIdp, startExternalIdp } from '../support/external-idp.js';
 import type { TestTenant } from '../support/foyer.js';
 import { type GuestWorld, linkIn, startGuestWorld } from '../support/guests.js';
-import { type RelyingParty, reserveRelyingParty, startRelyingParty } from '../support/relying-party.js';
+import { type RelyingParty, startTenantApp } from '../support/relying-party.js';
 import { graph } from '../support/tokens.js';
 
 describe.each(backends)('redemption in Chromium on $name', (backend) => {
@@ -35,12 +35,7 @@ describe.each(backends)('redemption in Chromium on $name', (backend) => {
       password: 'Garden-Passphrase-1',
     });
     await createMember(w.foyer.ctx, fabrikam.id, { userPrincipalName: 'bob@fabrikam.example', displayName: 'Bob Fabrikam', password: 'Bob-Passphrase-1' });
-    const at = await reserveRelyingParty();
-    fabrikamApp = await startRelyingParty(
-      fabrikam.issuer,
-      await w.foyer.createApp(fabrikam.id, { displayName: 'Fabrikam intranet', redirectUris: [at.redirectUri] }),
-      at,
-    );
+    fabrikamApp = await startTenantApp(w.foyer, fabrikam, 'Fabrikam intranet');
     idp = await startExternalIdp(`${w.foyer.url}/guest/callback`);
     browser = await launchChromium();
   });

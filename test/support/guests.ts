@@ -6,7 +6,7 @@ import type { ParsedMail } from 'mailparser';
 import type { Clock } from '../../src/platform/clock.js';
 import type { Backend } from './backends.js';
 import { startTestFoyer, type TestFoyer, type TestTenant } from './foyer.js';
-import { type RelyingParty, reserveRelyingParty, startRelyingParty } from './relying-party.js';
+import { type RelyingParty, startTenantApp } from './relying-party.js';
 import { startSmtp, type TestSmtp } from './smtp.js';
 import { appToken, graph } from './tokens.js';
 
@@ -43,9 +43,7 @@ export async function startGuestWorld(backend: Backend, opts: { clock?: Clock; e
   });
   const contoso = await foyer.createTenant('Contoso', { domains: ['contoso.example'] });
   const admin = await appToken(foyer, contoso, await foyer.createApp(contoso.id, { displayName: 'Admin script', applicationPermissions: ADMIN_PERMISSIONS }));
-  const at = await reserveRelyingParty();
-  const portalApp = await foyer.createApp(contoso.id, { displayName: 'Contoso portal', redirectUris: [at.redirectUri] });
-  const portal = await startRelyingParty(contoso.issuer, portalApp, at);
+  const portal = await startTenantApp(foyer, contoso, 'Contoso portal');
   const world: GuestWorld = {
     foyer,
     smtp,

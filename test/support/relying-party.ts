@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import * as oidc from 'openid-client';
-import { freePort } from './foyer.js';
+import { freePort, type TestFoyer } from './foyer.js';
 
 export interface RelyingParty {
   url: string;
@@ -74,4 +74,16 @@ export async function startRelyingParty(
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { url, redirectUri, results, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** An app registered in `tenant` for a relying party on a free loopback port, and that party started. */
+export async function startTenantApp(
+  foyer: Pick<TestFoyer, 'createApp'>,
+  tenant: { id: string; issuer: string },
+  displayName: string,
+  scope?: string,
+): Promise<RelyingParty> {
+  const at = await reserveRelyingParty();
+  const app = await foyer.createApp(tenant.id, { displayName, redirectUris: [at.redirectUri] });
+  return startRelyingParty(tenant.issuer, app, at, scope);
 }
