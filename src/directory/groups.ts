@@ -174,7 +174,7 @@ export async function createGroup(ctx: AppContext, tenantId: string, input: NewG
       .execute();
     await markGroupChanged(trx, tenantId, id);
     await insertSearchTokens(trx, tenantId, 'group', id, { displayName: input.displayName, description: input.description ?? null });
-    await insertMembers(trx, ctx.db.dialect, tenantId, id, input.members ?? [], now);
+    await addMembers(trx, tenantId, id, input.members ?? [], now);
     await addOwners(trx, tenantId, id, input.owners ?? [], now);
   });
   return requireGroup(ctx.db.kysely, tenantId, id);
@@ -209,15 +209,10 @@ export async function updateGroup(ctx: AppContext, tenantId: string, id: string,
     }
     const words = Object.fromEntries(Object.entries({ displayName: set.display_name, description: set.description }).filter(([, v]) => v !== undefined));
     await replaceSearchTokens(trx, tenantId, 'group', group.id, words);
-    await insertMembers(trx, ctx.db.dialect, tenantId, group.id, members, ctx.clock.now());
+    await addMembers(trx, tenantId, group.id, members, ctx.clock.now());
     return group;
   });
   return requireGroup(ctx.db.kysely, tenantId, group.id);
-}
-
-/** Adds users and groups to a group (see memberships.ts: existing members and cycles are refused). */
-async function insertMembers(db: Executor, dialect: DialectName, tenantId: string, groupId: string, memberIds: readonly string[], now: number): Promise<void> {
-  await addMembers(db, dialect, tenantId, groupId, memberIds, now);
 }
 
 export async function deleteGroup(ctx: AppContext, tenantId: string, id: string): Promise<void> {
@@ -249,7 +244,7 @@ export async function listGroupMembers(db: Executor, tenantId: string, groupId: 
 export async function addGroupMember(ctx: AppContext, tenantId: string, groupId: string, memberId: string): Promise<void> {
   const group = await requireGroup(ctx.db.kysely, tenantId, groupId);
   // One transaction: the membership and its entry in the change log (delta queries) commit together.
-  await directoryTransaction(ctx.db, (trx) => insertMembers(trx, ctx.db.dialect, tenantId, group.id, [memberId], ctx.clock.now()));
+  await directoryTransaction(ctx.db, (trx) => addMembers(trx, tenantId, group.id, [memberId], ctx.clock.now()));
 }
 
 export async function removeGroupMember(ctx: AppContext, tenantId: string, groupId: string, memberId: string): Promise<void> {

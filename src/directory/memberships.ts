@@ -12,9 +12,8 @@
  */
 import { type RawBuilder, sql } from 'kysely';
 import { FoyerError } from '../platform/errors/foyer-error.js';
-import type { DialectName, Executor } from '../platform/storage/database.js';
+import type { Executor } from '../platform/storage/database.js';
 import { beginDirectoryWrite, recordMembershipChange } from './changes.js';
-import { lockTenant } from './tenants.js';
 
 export type DirectoryObjectType = 'user' | 'group';
 
@@ -180,23 +179,15 @@ export async function roleIdsOfUsers(db: Executor, tenantId: string, userIds: re
  * group may not end up inside itself: Graph refuses a group as its own member, and Foyer refuses every
  * cycle (a loop would make "everyone in this group" infinite for any app that walks it).
  */
-export async function addMembers(
-  db: Executor,
-  dialect: DialectName,
-  tenantId: string,
-  groupId: string,
-  memberIds: readonly string[],
-  now: number,
-): Promise<void> {
+export async function addMembers(db: Executor, tenantId: string, groupId: string, memberIds: readonly string[], now: number): Promise<void> {
   // The tenant's writers queue here, before this one holds any row (see changes.ts); once it has the
   // counter, a delete of the group or of a member has either committed (seen below: 404) or waits.
   await beginDirectoryWrite(db, tenantId);
   await requireGroupRow(db, tenantId, groupId);
   const members: DirectoryObjectRef[] = [];
   for (const memberId of memberIds) members.push(await resolveDirectoryObject(db, tenantId, memberId));
-  // Two nestings committed at once (A into B, B into A) would each pass the check below on PostgreSQL:
-  // nesting a group takes the tenant's lock, so the second sees the first. Adding users takes none.
-  if (members.some((m) => m.type === 'group')) await lockTenant(db, dialect, tenantId);
+  // Two nestings at once (A into B, B into A) cannot both pass the check below: the second waits at the
+  // counter above until the first commits, and then sees it.
   const containers = members.some((m) => m.type === 'group') ? new Set([groupId, ...(await transitiveGroupIdsOf(db, tenantId, groupId))]) : new Set<string>();
   for (const member of members) {
     if (member.type === 'group' && containers.has(member.id)) {

@@ -4,7 +4,6 @@ import { FoyerError } from '../platform/errors/foyer-error.js';
 import type { Executor } from '../platform/storage/database.js';
 import { beginDirectoryWrite, directoryTransaction } from './changes.js';
 import { type DirectoryRole, directoryRoles, roleByTemplateId } from './roles.js';
-import { lockTenant } from './tenants.js';
 import { assertNotLastGlobalAdmin, requireUser, type User, userFromRow } from './users.js';
 
 export function requireRole(id: string): DirectoryRole {
@@ -52,7 +51,6 @@ export async function unassignRole(ctx: AppContext, tenantId: string, roleId: st
   const role = requireRole(roleId);
   await directoryTransaction(ctx.db, async (trx) => {
     await beginDirectoryWrite(trx, tenantId);
-    await lockTenant(trx, ctx.db.dialect, tenantId);
     if (role.id === directoryRoles.globalAdministrator.id) await assertNotLastGlobalAdmin(trx, tenantId, userId.toLowerCase());
     const result = await trx
       .deleteFrom('role_assignments')

@@ -5,7 +5,7 @@
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import { newId } from '../platform/ids.js';
-import { type DialectName, type Executor, isUniqueViolation } from '../platform/storage/database.js';
+import { type Executor, isUniqueViolation } from '../platform/storage/database.js';
 import type { TenantsTable } from '../platform/storage/schema.js';
 import { normalizeDomain, parseEmailAddress, slugify } from './domains.js';
 import { assertPasswordAcceptable } from './password-policy.js';
@@ -249,18 +249,6 @@ export async function updateTenant(db: Executor, tenantId: string, update: Tenan
   if (update.preferredLanguage !== undefined) set.preferred_language = update.preferredLanguage;
   if (Object.keys(set).length === 0) return;
   await db.updateTable('tenants').set(set).where('id', '=', tenantId).execute();
-}
-
-/**
- * Serialises changes that must keep a tenant-wide invariant (one enabled Global Administrator) by
- * locking the tenant's row until the transaction ends. PostgreSQL needs it (READ COMMITTED would let two
- * transactions each remove "the other" administrator); SQLite already runs one writer at a time.
- * FOR NO KEY UPDATE, not FOR UPDATE: every insert of a row that references the tenant checks its foreign
- * key with a KEY SHARE lock on this row, which FOR UPDATE would block (and a writer holding the change
- * counter while inserting would then wait on a writer that waits for the counter: a deadlock).
- */
-export async function lockTenant(trx: Executor, dialect: DialectName, tenantId: string): Promise<void> {
-  if (dialect === 'postgres') await trx.selectFrom('tenants').select('id').where('id', '=', tenantId).forNoKeyUpdate().execute();
 }
 
 export async function countTenants(db: Executor): Promise<number> {

@@ -20,7 +20,7 @@ import { assertPasswordAcceptable } from './password-policy.js';
 import { hashPassword } from './passwords.js';
 import { directoryRoles } from './roles.js';
 import { deleteSearchTokens, replaceSearchTokens } from './search-tokens.js';
-import { listTenantDomains, lockTenant } from './tenants.js';
+import { listTenantDomains } from './tenants.js';
 import { insertUserRow, profileColumns, type User, type UserProfile, upnTaken, userFromRow, withSearchCopies } from './user-rows.js';
 
 export type { ObjectIdentity, User, UserProfile } from './user-rows.js';
@@ -248,7 +248,6 @@ export async function updateUser(ctx: AppContext, tenantId: string, idOrUpn: str
   await directoryTransaction(ctx.db, async (trx) => {
     if (revoke) await beginAccountWrite(ctx, trx, tenantId, user.id);
     else await beginDirectoryWrite(trx, tenantId);
-    await lockTenant(trx, ctx.db.dialect, tenantId);
     if (patch.accountEnabled === false && user.accountEnabled) await assertNotLastGlobalAdmin(trx, tenantId, user.id);
     if (revoke) await endSignIns(ctx, trx, tenantId, user.id, now);
     if (newUpn) {
@@ -288,7 +287,6 @@ export async function deleteUser(ctx: AppContext, tenantId: string, idOrUpn: str
   await directoryTransaction(ctx.db, async (trx) => {
     await beginAccountWrite(ctx, trx, tenantId, user.id);
     await requireUser(trx, tenantId, user.id); // deleted meanwhile: 404, and no second deletion in the log
-    await lockTenant(trx, ctx.db.dialect, tenantId);
     await assertNotLastGlobalAdmin(trx, tenantId, user.id);
     await endSignIns(ctx, trx, tenantId, user.id, ctx.clock.now());
     await recordObjectDeleted(trx, tenantId, { id: user.id, type: 'user' }, ctx.clock.now());

@@ -115,6 +115,17 @@ describe.each(backends)('relationship limits on $name', (backend) => {
     }
   });
 
+  it('never lets two nestings at once close a cycle', async () => {
+    for (let round = 0; round < 3; round++) {
+      const [a, b] = [await newGroup(`RaceA${round}`), await newGroup(`RaceB${round}`)];
+      const answers = await Promise.all([
+        graph(foyer, token, 'POST', `/groups/${a}/members/$ref`, ref('groups', b)),
+        graph(foyer, token, 'POST', `/groups/${b}/members/$ref`, ref('groups', a)),
+      ]);
+      expect(answers.map((r) => r.status).sort()).toEqual([204, 400]);
+    }
+  });
+
   it('lets GroupMember.Read.All read members and transitive members', async () => {
     const group = await newGroup('Readable');
     const member = await newUser('readable.member');

@@ -381,10 +381,10 @@ describe.skipIf(!backends.some((b) => b.name === 'postgres'))('a rename racing a
     });
     expect(res.status).toBe(201);
     const id = res.body.id as string;
-    // As deleteUser does: the tenant's lock first, then the user and its words.
+    // As deleteUser does: the tenant's change counter first, then the user and its words.
     const status = await race(
       [
-        `select id from tenants where id = '${tenant.id}' for update`,
+        `update directory_change_counters set value = value + 1 where tenant_id = '${tenant.id}'`,
         `delete from directory_search_tokens where object_id = '${id}'`,
         `delete from user_identities where user_id = '${id}'`,
         `delete from users where id = '${id}'`,
