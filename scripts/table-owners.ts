@@ -31,7 +31,8 @@ export const TABLE_OWNERS: Readonly<Record<string, readonly string[]>> = {
   'src/oidc/': ['oidc_payloads'],
   'src/invitations/': ['invitations', 'invitation_blocks'],
   'src/redemption/': ['personal_accounts', 'identity_providers', 'passcodes'],
-  'src/web/kit/': ['browser_sessions', 'guest_flows'],
+  'src/mfa/': ['authentication_methods', 'recovery_codes', 'conditional_access_policies', 'cross_tenant_partners', 'sign_in_records'],
+  'src/web/kit/': ['browser_sessions', 'guest_flows', 'mfa_gates'],
 };
 
 /** The owner folder of each table (a table listed twice would be caught by the test, not silently kept). */

@@ -8,6 +8,7 @@ import { directoryFeature } from './directory/feature.js';
 import { type GraphFeature, type GraphSlots, graphFeature } from './graph/index.js';
 import { invitationsFeature } from './invitations/index.js';
 import { type MailSlots, mailFeature, registerMailKind } from './mail/index.js';
+import { mfaFeature } from './mfa/index.js';
 import { type HttpSlots, oidcFeature, type Routes } from './oidc/index.js';
 import { type AppContext, service } from './platform/context.js';
 import type { Feature, Worker } from './platform/feature.js';
@@ -17,6 +18,7 @@ import { redemptionFeature } from './redemption/index.js';
 import { developmentPages } from './web/dev/feature.js';
 import { guestPages } from './web/guest/feature.js';
 import { webKitFeature } from './web/kit/feature.js';
+import { mfaPages } from './web/mfa/feature.js';
 import { signInPages } from './web/sign-in/feature.js';
 
 /** A declaration with every layer's slots. */
@@ -57,9 +59,11 @@ const ALL: readonly AnyFeature[] = [
   graphFeature,
   invitationsFeature,
   redemptionFeature,
+  mfaFeature,
   webKitFeature,
   signInPages,
   guestPages,
+  mfaPages,
   developmentPages,
 ];
 

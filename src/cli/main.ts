@@ -41,6 +41,8 @@ const roleNames: Record<string, string> = {
   'global-administrator': directoryRoles.globalAdministrator.id,
   'user-administrator': directoryRoles.userAdministrator.id,
   'guest-inviter': directoryRoles.guestInviter.id,
+  'authentication-administrator': directoryRoles.authenticationAdministrator.id,
+  'privileged-authentication-administrator': directoryRoles.privilegedAuthenticationAdministrator.id,
 };
 
 /** The package's version, read where it is written (package.json sits two folders up from src/cli and dist/cli). */

@@ -26,11 +26,21 @@ export const activities = {
   updateAuthenticationMethodPolicy: 'Update authentication methods policy',
   addIdentityProvider: 'Add identity provider',
   deleteIdentityProvider: 'Delete identity provider',
+  addConditionalAccessPolicy: 'Add conditional access policy',
+  updateConditionalAccessPolicy: 'Update conditional access policy',
+  deleteConditionalAccessPolicy: 'Delete conditional access policy',
+  addCrossTenantPartner: 'Add a partner to cross-tenant access setting',
+  deleteCrossTenantPartner: 'Delete partner specific cross-tenant access setting',
   addApplication: 'Add application',
   updateApplication: 'Update application',
   // Entra writes an en dash here; reports match the name exactly.
   updateApplicationSecrets: 'Update application – Certificates and secrets management',
   deleteApplication: 'Delete application',
+  // A person's second factors (Entra logs these under the service "Authentication Methods").
+  userRegisteredSecurityInfo: 'User registered security info',
+  userDeletedSecurityInfo: 'User deleted security info',
+  userChangedDefaultSecurityInfo: 'User changed default security info',
+  adminDeletedSecurityInfo: 'Admin deleted security info',
 } as const;
 
 export type Activity = (typeof activities)[keyof typeof activities];
@@ -62,6 +72,8 @@ export interface AuditEvent {
   details?: Record<string, string>;
   /** Ties the events of one request or one bulk run together. */
   correlationId: string;
+  /** Entra's `loggedByService`, when not the category's usual one ("Authentication Methods"). */
+  service?: string;
   at: number;
 }
 
@@ -82,7 +94,7 @@ export async function recordAudits(db: Executor, events: AuditEvent[]): Promise<
         tenant_id: e.tenantId,
         activity: e.activity,
         category: e.category,
-        service: SERVICES[e.category],
+        service: e.service ?? SERVICES[e.category],
         operation_type: e.operationType,
         result: e.result,
         result_reason: e.resultReason ?? null,

@@ -25,6 +25,10 @@ export const graphPermissions = [
   'Policy.ReadWrite.B2BManagementPolicy',
   'Policy.ReadWrite.CrossTenantAccess',
   'Policy.ReadWrite.AuthenticationMethod',
+  'Policy.ReadWrite.ConditionalAccess',
+  'UserAuthenticationMethod.Read',
+  'UserAuthenticationMethod.Read.All',
+  'UserAuthenticationMethod.ReadWrite.All',
   'IdentityProvider.Read.All',
   'IdentityProvider.ReadWrite.All',
   'AuditLog.Read.All',
@@ -38,7 +42,7 @@ export const graphPermissions = [
 export type GraphPermission = (typeof graphPermissions)[number];
 
 /** Permissions that exist only as delegated scopes (they act on the signed-in person). */
-export const delegatedOnly: ReadonlySet<string> = new Set(['User.Read']);
+export const delegatedOnly: ReadonlySet<string> = new Set(['User.Read', 'UserAuthenticationMethod.Read']);
 
 /** Canonical spelling of a permission name typed in any letter case, or undefined. */
 export function canonicalPermission(name: string): GraphPermission | undefined {

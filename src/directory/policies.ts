@@ -39,6 +39,11 @@ export interface EmailOtpPolicy {
   allowExternalIdToUseEmailOtp: (typeof emailOtpStates)[number];
 }
 
+/** `policies/crossTenantAccessPolicy/default` → `inboundTrust`: whether MFA done in another tenant is accepted here. */
+export interface InboundTrust {
+  isMfaAccepted: boolean;
+}
+
 export interface InvitationPolicies {
   authorization: AuthorizationPolicy;
   b2bManagement: B2bManagementPolicy;
@@ -46,6 +51,8 @@ export interface InvitationPolicies {
   /** `policies/crossTenantAccessPolicy/default` → `invitationRedemptionIdentityProviderConfiguration`. */
   redemption: RedemptionConfiguration;
   emailOtp: EmailOtpPolicy;
+  /** `policies/crossTenantAccessPolicy/default` → `inboundTrust` (stored apart from the redemption order). */
+  inboundTrust: InboundTrust;
 }
 
 /** Entra's defaults: everyone may invite (item 30), any domain (item 41). Tickets: 30 days (Foyer). */
@@ -64,6 +71,8 @@ export const defaultPolicies: InvitationPolicies = {
     fallbackIdentityProvider: 'defaultConfiguredIdp',
   },
   emailOtp: { allowExternalIdToUseEmailOtp: 'default' },
+  // Entra's default: MFA done in another tenant is not trusted.
+  inboundTrust: { isMfaAccepted: false },
 };
 
 const NAMES = {
@@ -72,6 +81,7 @@ const NAMES = {
   invitation: 'invitationPolicy',
   redemption: 'crossTenantAccessPolicy/default',
   emailOtp: 'authenticationMethodConfigurations/email',
+  inboundTrust: 'crossTenantAccessPolicy/default/inboundTrust',
 } as const;
 type PolicyKey = keyof typeof NAMES;
 
@@ -93,6 +103,7 @@ export async function readInvitationPolicies(db: Executor, tenantId: string): Pr
     invitation: { ...defaultPolicies.invitation, ...(stored.get(NAMES.invitation) as Partial<InvitationPolicy>) },
     redemption: { ...defaultPolicies.redemption, ...(stored.get(NAMES.redemption) as Partial<RedemptionConfiguration>) },
     emailOtp: { ...defaultPolicies.emailOtp, ...(stored.get(NAMES.emailOtp) as Partial<EmailOtpPolicy>) },
+    inboundTrust: { ...defaultPolicies.inboundTrust, ...(stored.get(NAMES.inboundTrust) as Partial<InboundTrust>) },
   };
 }
 

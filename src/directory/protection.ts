@@ -24,6 +24,8 @@ export interface Actor {
 
 const GA = directoryRoles.globalAdministrator.id;
 const UA = directoryRoles.userAdministrator.id;
+const AA = directoryRoles.authenticationAdministrator.id;
+const PAA = directoryRoles.privilegedAuthenticationAdministrator.id;
 
 /** Permissions that let an app set a password (Graph: User-PasswordProfile.ReadWrite.All or higher). */
 export const passwordPermissions = ['User-PasswordProfile.ReadWrite.All', 'Directory.ReadWrite.All'] as const;
@@ -36,8 +38,36 @@ export function assertMayChangeUser(actor: Actor, targetRoleIds: ReadonlySet<str
   if (changes.has('password') && actor.kind === 'app' && !passwordPermissions.some((p) => actor.permissions.has(p))) {
     refuse(`setting a password needs one of ${passwordPermissions.join(', ')}`);
   }
-  const protectedBy = targetRoleIds.has(GA) ? [GA] : targetRoleIds.has(UA) ? [GA, UA] : undefined;
+  // The authentication administrators reset others' second factors: a User Administrator who could set
+  // their password could take their role, so only a Global Administrator changes them.
+  const protectedBy = targetRoleIds.has(GA) || targetRoleIds.has(PAA) || targetRoleIds.has(AA) ? [GA] : targetRoleIds.has(UA) ? [GA, UA] : undefined;
   if (!protectedBy) return;
   if (actor.kind === 'app') refuse('apps cannot make sensitive changes to administrators');
   if (!protectedBy.some((r) => actor.roleIds.has(r))) refuse('the target holds an administrator role above the caller');
+}
+
+/**
+ * Who may remove a person's authentication methods (Graph's `DELETE …/authentication/…Methods/{id}`), after
+ * which the person registers new ones at their next sign-in. As in Entra: a Global Administrator and a
+ * Privileged Authentication Administrator may reset anyone; an Authentication Administrator resets people
+ * without an administrator role (and Guest Inviters), not the administrators who could undo it or reach
+ * further (Global, User, Authentication and Privileged Authentication Administrators). An app holding
+ * `UserAuthenticationMethod.ReadWrite.All` as an application permission resets anyone but a Global
+ * Administrator: Foyer's choice, so that no app credential can strip the tenant's top accounts of their
+ * second factor (Entra lets such an app reset anyone). The command line is the operator and is not asked.
+ */
+export function mayResetAuthenticationMethods(actor: Pick<Actor, 'kind' | 'roleIds'>, targetRoleIds: ReadonlySet<string>): boolean {
+  if (actor.kind === 'app') return !targetRoleIds.has(GA);
+  if (actor.roleIds.has(GA) || actor.roleIds.has(PAA)) return true;
+  if (actor.roleIds.has(AA)) return ![GA, UA, AA, PAA].some((r) => targetRoleIds.has(r));
+  return false;
+}
+
+export function assertMayResetAuthenticationMethods(actor: Pick<Actor, 'kind' | 'roleIds'>, targetRoleIds: ReadonlySet<string>): void {
+  if (mayResetAuthenticationMethods(actor, targetRoleIds)) return;
+  throw new FoyerError(
+    'auth.insufficient_privileges',
+    'Insufficient privileges to complete the operation.',
+    'the target holds an administrator role whose authentication methods the caller may not reset',
+  );
 }

@@ -18,6 +18,16 @@ export const directoryRoles = {
     displayName: 'Guest Inviter',
     description: "Can invite guest users independent of the 'members can invite guests' setting.",
   },
+  authenticationAdministrator: {
+    id: 'c4e39bd9-1100-46d3-8c65-fb160da0071f',
+    displayName: 'Authentication Administrator',
+    description: 'Can access to view, set and reset authentication method information for any non-admin user.',
+  },
+  privilegedAuthenticationAdministrator: {
+    id: '7be44c8a-adaf-4e2a-84d6-ab2649e08a13',
+    displayName: 'Privileged Authentication Administrator',
+    description: 'Can access to view, set and reset authentication method information for any user (admin or non-admin).',
+  },
 } as const;
 
 export type DirectoryRole = (typeof directoryRoles)[keyof typeof directoryRoles];

@@ -64,15 +64,25 @@ const methodRead: AccessRule = {
 };
 const methodWrite: AccessRule = { app: ['Policy.ReadWrite.AuthenticationMethod'], delegated: ['Policy.ReadWrite.AuthenticationMethod'], roles: GA };
 
+/** Of Graph's `crossTenantAccessPolicyInboundTrust`, Foyer keeps MFA; device claims it cannot check are refused if asked for. */
+const inboundTrustBody = z.strictObject({
+  isMfaAccepted: z.boolean(),
+  isCompliantDeviceAccepted: z.literal(false, { error: 'trusting devices is not supported by Foyer' }).optional(),
+  isHybridAzureADJoinedDeviceAccepted: z.literal(false, { error: 'trusting devices is not supported by Foyer' }).optional(),
+});
+
 const crossTenantBody = z.strictObject({
-  invitationRedemptionIdentityProviderConfiguration: z.strictObject({
-    primaryIdentityProviderPrecedenceOrder: z
-      .array(z.enum(primaryProviders, { error: `expected values from ${primaryProviders.join(', ')}` }))
-      .max(primaryProviders.length)
-      .refine((list) => new Set(list).size === list.length, 'each identity provider may appear once')
-      .optional(),
-    fallbackIdentityProvider: z.enum(fallbackProviders, { error: `expected one of ${fallbackProviders.join(', ')}` }).optional(),
-  }),
+  inboundTrust: inboundTrustBody.optional(),
+  invitationRedemptionIdentityProviderConfiguration: z
+    .strictObject({
+      primaryIdentityProviderPrecedenceOrder: z
+        .array(z.enum(primaryProviders, { error: `expected values from ${primaryProviders.join(', ')}` }))
+        .max(primaryProviders.length)
+        .refine((list) => new Set(list).size === list.length, 'each identity provider may appear once')
+        .optional(),
+      fallbackIdentityProvider: z.enum(fallbackProviders, { error: `expected one of ${fallbackProviders.join(', ')}` }).optional(),
+    })
+    .optional(),
 });
 
 const emailMethodBody = z
@@ -208,7 +218,10 @@ export function registerPolicyRoutes(deps: GraphDeps): void {
 
   const crossTenantView = (p: InvitationPolicies) => ({
     '@odata.context': `${base}/$metadata#policies/crossTenantAccessPolicy/default/$entity`,
-    isServiceDefault: JSON.stringify(p.redemption) === JSON.stringify(defaultPolicies.redemption),
+    isServiceDefault:
+      JSON.stringify(p.redemption) === JSON.stringify(defaultPolicies.redemption) &&
+      p.inboundTrust.isMfaAccepted === defaultPolicies.inboundTrust.isMfaAccepted,
+    inboundTrust: { isMfaAccepted: p.inboundTrust.isMfaAccepted, isCompliantDeviceAccepted: false, isHybridAzureADJoinedDeviceAccepted: false },
     invitationRedemptionIdentityProviderConfiguration: p.redemption,
   });
 
@@ -221,13 +234,20 @@ export function registerPolicyRoutes(deps: GraphDeps): void {
   app.patch('/policies/crossTenantAccessPolicy/default', async (request, reply) => {
     const who = await caller(request);
     authorize(who, crossTenantWrite);
-    const body = parseBody(crossTenantBody, request.body).invitationRedemptionIdentityProviderConfiguration;
-    const current = (await readInvitationPolicies(ctx.db.kysely, who.tenantId)).redemption;
-    const next = {
-      primaryIdentityProviderPrecedenceOrder: body.primaryIdentityProviderPrecedenceOrder ?? current.primaryIdentityProviderPrecedenceOrder,
-      fallbackIdentityProvider: body.fallbackIdentityProvider ?? current.fallbackIdentityProvider,
-    };
-    await save(request, who.tenantId, 'redemption', next, activities.updateCrossTenantAccessPolicy, 'crossTenantAccessPolicy/default');
+    const parsed = parseBody(crossTenantBody, request.body);
+    const body = parsed.invitationRedemptionIdentityProviderConfiguration;
+    if (body) {
+      const current = (await readInvitationPolicies(ctx.db.kysely, who.tenantId)).redemption;
+      const next = {
+        primaryIdentityProviderPrecedenceOrder: body.primaryIdentityProviderPrecedenceOrder ?? current.primaryIdentityProviderPrecedenceOrder,
+        fallbackIdentityProvider: body.fallbackIdentityProvider ?? current.fallbackIdentityProvider,
+      };
+      await save(request, who.tenantId, 'redemption', next, activities.updateCrossTenantAccessPolicy, 'crossTenantAccessPolicy/default');
+    }
+    if (parsed.inboundTrust) {
+      const next = { isMfaAccepted: parsed.inboundTrust.isMfaAccepted };
+      await save(request, who.tenantId, 'inboundTrust', next, activities.updateCrossTenantAccessPolicy, 'crossTenantAccessPolicy/default');
+    }
     return reply.code(204).send();
   });
 

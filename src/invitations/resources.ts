@@ -124,6 +124,13 @@ const crossTenantAccessPolicyResource = defineResource({
   properties: {},
   navigation: {
     default: contained('crossTenantAccessPolicyConfigurationDefault', 'The defaults for every other organization.'),
+    partners: {
+      type: 'microsoft.graph.crossTenantAccessPolicyConfigurationPartner',
+      collection: true,
+      expandable: false,
+      containsTarget: true,
+      doc: 'Settings for one other organization each, overriding the defaults (served by the MFA feature).',
+    },
   },
 });
 
@@ -131,6 +138,12 @@ const crossTenantDefaultResource = defineResource({
   name: 'crossTenantAccessPolicyConfigurationDefault',
   properties: {
     isServiceDefault: { type: 'Edm.Boolean', default: true, doc: 'Whether nothing was changed from the defaults.' },
+    inboundTrust: {
+      type: 'microsoft.graph.crossTenantAccessPolicyInboundTrust',
+      default: true,
+      update: true,
+      doc: "Whether MFA done in the guest's home tenant is accepted here (isMfaAccepted, false by default); device claims are never trusted.",
+    },
     invitationRedemptionIdentityProviderConfiguration: {
       type: 'microsoft.graph.defaultInvitationRedemptionIdentityProviderConfiguration',
       default: true,
@@ -227,6 +240,14 @@ export const invitationsResources: ResourceSet = {
       properties: {
         primaryIdentityProviderPrecedenceOrder: { type: 'Collection(Edm.String)', nullable: false },
         fallbackIdentityProvider: nullableString,
+      },
+    },
+    {
+      name: 'crossTenantAccessPolicyInboundTrust',
+      properties: {
+        isMfaAccepted: { type: 'Edm.Boolean' },
+        isCompliantDeviceAccepted: { type: 'Edm.Boolean' },
+        isHybridAzureADJoinedDeviceAccepted: { type: 'Edm.Boolean' },
       },
     },
     { name: 'authenticationMethodTarget', properties: { id: nullableString, targetType: nullableString } },

@@ -7,3 +7,4 @@ export { type HttpSlots, oidcFeature, type Routes } from './feature.js';
 export { isOAuthClientEndpoint, sendOAuthErrorFor } from './oauth-errors.js';
 export type { ProviderViews } from './provider.js';
 export { ProviderRegistry } from './registry.js';
+export { addSignInCheck, type RememberedSignIn, SIGN_IN_CHECK_REASON, type SignInCheck } from './sign-in-checks.js';

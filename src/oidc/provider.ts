@@ -11,6 +11,7 @@ import { findUser } from '../directory/users.js';
 import type { AppContext } from '../platform/context.js';
 import { type AccountClaims, accountClaims, graphAudience } from './accounts.js';
 import { clientExtraProperties, createAdapterFactory, type FoyerClientExtras } from './adapter.js';
+import { SIGN_IN_CHECK_REASON, signInNeedsAnotherLook } from './sign-in-checks.js';
 
 /** Paths below `/{tenant}`, as Entra lays them out. Discovery sits at `/v2.0/.well-known/…` (see mount.ts). */
 export const oidcRoutes = {
@@ -190,7 +191,7 @@ export function createTenantProvider(ctx: AppContext, input: TenantProviderInput
       };
     },
     interactions: {
-      policy: interactionPolicyFor(),
+      policy: interactionPolicyFor(ctx, tenantId),
       url: (_koa, interaction) => `/${tenantId}/login/${interaction.uid}`,
     },
     // Apps are registered by the tenant's administrators, so their users are not asked to consent to
@@ -227,11 +228,28 @@ export function createTenantProvider(ctx: AppContext, input: TenantProviderInput
   return provider;
 }
 
-function interactionPolicyFor() {
+function interactionPolicyFor(ctx: AppContext, tenantId: string) {
   const policy = interactionPolicy.base();
   // The library asks native clients to consent on every sign-in; Foyer's apps are admin-registered.
   const consent = policy.get('consent');
   consent?.checks.remove('native_client_prompt');
+  // A remembered sign-in that no longer does for this app (a Conditional Access policy asks for MFA it did
+  // not have, or its signInFrequency passed) goes back through the sign-in pages, which sign the person in
+  // again by single sign-on and their second-factor step. Not right after those pages answered.
+  policy.get('login')?.checks.add(
+    new interactionPolicy.Check(SIGN_IN_CHECK_REASON, 'The sign-in must be checked again', async (koa) => {
+      const { session, client, result } = koa.oidc;
+      if (!session?.accountId || !client || result?.login) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      const again = await signInNeedsAnotherLook(ctx, {
+        tenantId,
+        accountId: session.accountId,
+        clientId: client.clientId,
+        amr: (session as unknown as { amr?: string[] }).amr ?? [],
+        authTime: session.loginTs ?? 0,
+      });
+      return again ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    }),
+  );
   return policy;
 }
 

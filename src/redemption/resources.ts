@@ -48,6 +48,13 @@ const identityContainerResource = defineResource({
       containsTarget: true,
       doc: 'The external identity providers the tenant trusts.',
     },
+    conditionalAccess: {
+      type: 'microsoft.graph.conditionalAccessRoot',
+      collection: false,
+      expandable: false,
+      containsTarget: true,
+      doc: 'The Conditional Access policies (served by the MFA feature).',
+    },
   },
 });
 

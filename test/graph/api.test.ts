@@ -162,7 +162,13 @@ describe.each(backends)('Graph API on $name', (backend) => {
       ).toBe(204);
       expect((await graph(foyer, tokens.roles!, 'GET', path)).body.value.map((u: { id: string }) => u.id)).toEqual([tenant.admin.id]);
       const roles = await graph(foyer, tokens.roles!, 'GET', '/directoryRoles');
-      expect(roles.body.value.map((r: { displayName: string }) => r.displayName)).toEqual(['Global Administrator', 'User Administrator', 'Guest Inviter']);
+      expect(roles.body.value.map((r: { displayName: string }) => r.displayName)).toEqual([
+        'Global Administrator',
+        'User Administrator',
+        'Guest Inviter',
+        'Authentication Administrator',
+        'Privileged Authentication Administrator',
+      ]);
     });
   });
 

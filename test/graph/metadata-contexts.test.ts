@@ -7,6 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMember } from '../../src/directory/users.js';
+import { createPartner, createPolicy } from '../../src/mfa/policies.js';
+import { addTotpMethod, newTotpSecret, totpCodeAt } from '../../src/mfa/totp.js';
+import { newId } from '../../src/platform/ids.js';
 import { backends } from '../support/backends.js';
 import { contosoWithApp } from '../support/directory-fixtures.js';
 import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
@@ -181,6 +184,7 @@ describe.each(backends)('every @odata.context on $name', (backend) => {
       'Policy.Read.All',
       'IdentityProvider.ReadWrite.All',
       'AuditLog.Read.All',
+      'UserAuthenticationMethod.Read.All',
     ]));
     schema = new Schema(parseXml(await (await fetch(`${base}/$metadata`)).text()));
 
@@ -231,10 +235,69 @@ describe.each(backends)('every @odata.context on $name', (backend) => {
       domains: ['fabrikam.example'],
     });
     ids.identityProvider = provider.id as string;
+    const cli = { kind: 'cli', displayName: 'test' } as const;
+    const caPolicy = await createPolicy(
+      foyer.ctx,
+      tenant.id,
+      {
+        // Report-only: the sign-in below goes on without a second factor.
+        displayName: 'Guests need MFA',
+        state: 'enabledForReportingButNotEnforced',
+        conditions: {
+          users: {
+            includeUsers: ['GuestsOrExternalUsers'],
+            excludeUsers: [],
+            includeGroups: [ids.group],
+            excludeGroups: [],
+            includeRoles: [],
+            excludeRoles: [],
+          },
+          applications: { includeApplications: ['All'], excludeApplications: [] },
+          clientAppTypes: ['all'],
+        },
+        grantControls: { operator: 'OR', builtInControls: ['mfa'] },
+        sessionControls: { signInFrequency: { value: 8, type: 'hours', isEnabled: true } },
+      },
+      cli,
+    );
+    ids.caPolicy = caPolicy.id;
+    ids.partner = (await foyer.createTenant('Northwind', { domains: ['northwind.example'] })).id;
+    await createPartner(foyer.ctx, tenant.id, { tenantId: ids.partner, inboundTrust: { isMfaAccepted: true } }, cli);
     await ok('PATCH', `/organization/${tenant.id}/branding`, { backgroundColor: '#FFFFFF', signInPageText: 'Welcome' });
 
-    const portal = await foyer.createApp(tenant.id, { displayName: 'Portal', redirectUris: [REDIRECT], delegatedPermissions: ['User.Read', 'User.Read.All'] });
-    const scope = 'openid profile User.Read User.Read.All';
+    // Adele's second factors: an authenticator app, and a passkey as WebAuthn registration leaves it.
+    const secret = newTotpSecret();
+    const totp = await addTotpMethod(foyer.ctx, { tenantId: tenant.id, userId: ids.user, secret, code: totpCodeAt(secret, Date.now()), displayName: 'Phone' });
+    if (!totp.ok) throw new Error(`TOTP registration failed: ${totp.reason}`);
+    ids.softwareOath = totp.method.id;
+    ids.fido2 = newId();
+    await foyer.ctx.db.kysely
+      .insertInto('authentication_methods')
+      .values({
+        id: ids.fido2,
+        tenant_id: tenant.id,
+        user_id: ids.user,
+        kind: 'fido2',
+        display_name: 'Key',
+        created_at: Date.now() + 1000,
+        last_used_at: null,
+        totp_secret: null,
+        totp_last_step: null,
+        credential_id: 'cred',
+        public_key: 'pk',
+        sign_count: 0,
+        transports: '[]',
+        aaguid: null,
+        backed_up: 1,
+      })
+      .execute();
+
+    const portal = await foyer.createApp(tenant.id, {
+      displayName: 'Portal',
+      redirectUris: [REDIRECT],
+      delegatedPermissions: ['User.Read', 'User.Read.All', 'UserAuthenticationMethod.Read'],
+    });
+    const scope = 'openid profile User.Read User.Read.All UserAuthenticationMethod.Read';
     me = (await delegatedTokens(foyer, tenant, portal, REDIRECT, { email: 'adele@contoso.example', password }, scope)).access_token;
   });
   afterAll(() => foyer?.stop());
@@ -269,6 +332,21 @@ describe.each(backends)('every @odata.context on $name', (backend) => {
     '/users/:id/directReports/:segment/:count': null,
     '/users/:id/manager': [`/users/${ids.user}/manager`],
     '/users/:id/sponsors': [`/users/${ids.guest}/sponsors`],
+    '/users/:id/authentication/methods': [`/users/${ids.user}/authentication/methods`],
+    '/users/:id/authentication/methods/:methodId': [
+      `/users/${ids.user}/authentication/methods/28c10230-6103-485e-b985-444c60001490`,
+      `/users/${ids.user}/authentication/methods/${ids.fido2}`,
+    ],
+    '/users/:id/authentication/softwareOathMethods': [`/users/${ids.user}/authentication/softwareOathMethods`],
+    '/users/:id/authentication/softwareOathMethods/:methodId': [`/users/${ids.user}/authentication/softwareOathMethods/${ids.softwareOath}`],
+    '/users/:id/authentication/fido2Methods': [`/users/${ids.user}/authentication/fido2Methods`],
+    '/users/:id/authentication/fido2Methods/:methodId': [`/users/${ids.user}/authentication/fido2Methods/${ids.fido2}`],
+    '/me/authentication/methods': [{ path: '/me/authentication/methods', token: me }],
+    '/me/authentication/methods/:methodId': [{ path: `/me/authentication/methods/${ids.softwareOath}`, token: me }],
+    '/me/authentication/softwareOathMethods': [{ path: '/me/authentication/softwareOathMethods', token: me }],
+    '/me/authentication/softwareOathMethods/:methodId': [{ path: `/me/authentication/softwareOathMethods/${ids.softwareOath}`, token: me }],
+    '/me/authentication/fido2Methods': [{ path: '/me/authentication/fido2Methods', token: me }],
+    '/me/authentication/fido2Methods/:methodId': [{ path: `/me/authentication/fido2Methods/${ids.fido2}`, token: me }],
     '/groups': ['/groups', '/groups?$expand=members,owners'],
     '/groups/:id': [`/groups/${ids.group}`],
     '/groups/$count': null,
@@ -303,6 +381,10 @@ describe.each(backends)('every @odata.context on $name', (backend) => {
     '/invitations/:id': [`/invitations/${ids.invitation}`],
     '/identity/identityProviders': ['/identity/identityProviders'],
     '/identity/identityProviders/:id': [`/identity/identityProviders/${ids.identityProvider}`],
+    '/identity/conditionalAccess/policies': ['/identity/conditionalAccess/policies'],
+    '/identity/conditionalAccess/policies/:id': [`/identity/conditionalAccess/policies/${ids.caPolicy}`],
+    '/policies/crossTenantAccessPolicy/partners': ['/policies/crossTenantAccessPolicy/partners'],
+    '/policies/crossTenantAccessPolicy/partners/:tenantId': [`/policies/crossTenantAccessPolicy/partners/${ids.partner}`],
     '/policies/authorizationPolicy': ['/policies/authorizationPolicy'],
     '/policies/b2bManagementPolicy': ['/policies/b2bManagementPolicy'],
     '/policies/invitationPolicy': ['/policies/invitationPolicy'],
@@ -394,6 +476,18 @@ describe.each(backends)('every @odata.context on $name', (backend) => {
     expect(contained('microsoft.graph.policyRoot', 'authorizationPolicy')).toMatchObject({ type: 'microsoft.graph.authorizationPolicy', contains: 'true' });
     expect(contained('microsoft.graph.crossTenantAccessPolicy', 'default')).toMatchObject({
       type: 'microsoft.graph.crossTenantAccessPolicyConfigurationDefault',
+      contains: 'true',
+    });
+    expect(contained('microsoft.graph.identityContainer', 'conditionalAccess')).toMatchObject({
+      type: 'microsoft.graph.conditionalAccessRoot',
+      contains: 'true',
+    });
+    expect(contained('microsoft.graph.conditionalAccessRoot', 'policies')).toMatchObject({
+      type: 'Collection(microsoft.graph.conditionalAccessPolicy)',
+      contains: 'true',
+    });
+    expect(contained('microsoft.graph.crossTenantAccessPolicy', 'partners')).toMatchObject({
+      type: 'Collection(microsoft.graph.crossTenantAccessPolicyConfigurationPartner)',
       contains: 'true',
     });
     expect(contained('microsoft.graph.organization', 'branding')).toMatchObject({ type: 'microsoft.graph.organizationalBranding', contains: 'true' });

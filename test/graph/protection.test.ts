@@ -4,7 +4,7 @@
  */
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Actor, assertMayChangeUser, type SensitiveChange } from '../../src/directory/protection.js';
+import { type Actor, assertMayChangeUser, mayResetAuthenticationMethods, type SensitiveChange } from '../../src/directory/protection.js';
 import { assignRole } from '../../src/directory/role-assignments.js';
 import { directoryRoles } from '../../src/directory/roles.js';
 import { createMember } from '../../src/directory/users.js';
@@ -17,6 +17,8 @@ import { appToken, authorizationRequest, delegatedTokens, graph } from '../suppo
 const GA = directoryRoles.globalAdministrator.id;
 const UA = directoryRoles.userAdministrator.id;
 const GI = directoryRoles.guestInviter.id;
+const AA = directoryRoles.authenticationAdministrator.id;
+const PAA = directoryRoles.privilegedAuthenticationAdministrator.id;
 
 describe('who may make a sensitive change to whom', () => {
   const app = (...permissions: string[]): Actor => ({ kind: 'app', permissions: new Set(permissions), roleIds: new Set() });
@@ -34,11 +36,48 @@ describe('who may make a sensitive change to whom', () => {
     ['an app with Directory.ReadWrite.All deletes a User Administrator', app('Directory.ReadWrite.All'), [UA], ['delete'], false],
     ['an app with User.ReadWrite.All renames a member', app('User.ReadWrite.All'), [], ['userPrincipalName'], true],
     ['an app changes a Global Administrator’s display name only', app('User.ReadWrite.All'), [GA], [], true],
+    ['a User Administrator resets an Authentication Administrator’s password', person(UA), [AA], ['password'], false],
+    ['a User Administrator disables a Privileged Authentication Administrator', person(UA), [PAA], ['accountEnabled'], false],
+    ['a Global Administrator resets a Privileged Authentication Administrator’s password', person(GA), [PAA], ['password'], true],
+    [
+      'an app with User-PasswordProfile.ReadWrite.All sets an Authentication Administrator’s password',
+      app('User-PasswordProfile.ReadWrite.All'),
+      [AA],
+      ['password'],
+      false,
+    ],
   ];
   it.each(cases)('%s: allowed = %s', (_name, actor, targetRoles, changes, allowed) => {
     const run = () => assertMayChangeUser(actor, new Set(targetRoles), new Set(changes));
     if (allowed) expect(run).not.toThrow();
     else expect(run).toThrow(FoyerError);
+  });
+});
+
+describe('who may reset whose authentication methods', () => {
+  const app: Actor = { kind: 'app', permissions: new Set(['UserAuthenticationMethod.ReadWrite.All']), roleIds: new Set() };
+  const person = (...roles: string[]): Actor => ({ kind: 'user', permissions: new Set(['UserAuthenticationMethod.ReadWrite.All']), roleIds: new Set(roles) });
+  const cases: Array<[string, Actor, string[], boolean]> = [
+    ['an Authentication Administrator resets a member', person(AA), [], true],
+    ['an Authentication Administrator resets a Guest Inviter', person(AA), [GI], true],
+    ['an Authentication Administrator resets a Global Administrator', person(AA), [GA], false],
+    ['an Authentication Administrator resets a User Administrator', person(AA), [UA], false],
+    ['an Authentication Administrator resets another Authentication Administrator', person(AA), [AA], false],
+    ['an Authentication Administrator resets a Privileged Authentication Administrator', person(AA), [PAA], false],
+    ['an Authentication Administrator resets a Guest Inviter who is also a User Administrator', person(AA), [GI, UA], false],
+    ['a Privileged Authentication Administrator resets a Global Administrator', person(PAA), [GA], true],
+    ['a Privileged Authentication Administrator resets another', person(PAA), [PAA], true],
+    ['a Global Administrator resets a Privileged Authentication Administrator', person(GA), [PAA], true],
+    ['a Global Administrator resets another Global Administrator', person(GA), [GA], true],
+    ['a User Administrator resets a member', person(UA), [], false],
+    ['a Guest Inviter resets a member', person(GI), [], false],
+    ['a person without a role resets a member', person(), [], false],
+    ['an app resets a member', app, [], true],
+    ['an app resets a Privileged Authentication Administrator', app, [PAA], true],
+    ['an app resets a Global Administrator', app, [GA], false],
+  ];
+  it.each(cases)('%s: allowed = %s', (_name, actor, targetRoles, allowed) => {
+    expect(mayResetAuthenticationMethods(actor, new Set(targetRoles))).toBe(allowed);
   });
 });
 

@@ -101,6 +101,14 @@ export const userResource = defineResource({
     },
     manager: { type: 'microsoft.graph.directoryObject', collection: false, expandable: true, doc: "The user's manager." },
     directReports: { type: 'microsoft.graph.directoryObject', collection: true, expandable: true, doc: 'The users who have this user as manager.' },
+    // Described, with its methods, by the MFA feature (src/mfa/method-resources.ts).
+    authentication: {
+      type: 'microsoft.graph.authentication',
+      collection: false,
+      expandable: false,
+      containsTarget: true,
+      doc: "The user's authentication methods (password, authenticator apps, passkeys).",
+    },
   },
   unsupported: [
     'aboutMe',

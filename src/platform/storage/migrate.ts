@@ -16,6 +16,7 @@ import * as m0008 from './migrations/0008-directory-changes.js';
 import * as m0009 from './migrations/0009-relationships.js';
 import * as m0010 from './migrations/0010-must-change-password.js';
 import * as m0011 from './migrations/0011-object-counts.js';
+import * as m0012 from './migrations/0012-mfa.js';
 import type { DB } from './schema.js';
 
 type Step = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
@@ -32,6 +33,7 @@ const steps: Record<string, Step> = {
   '0009-relationships': m0009,
   '0010-must-change-password': m0010,
   '0011-object-counts': m0011,
+  '0012-mfa': m0012,
 };
 
 function migrationsFor(dialect: DialectName): Record<string, Migration> {

@@ -225,7 +225,84 @@ export interface PasscodesTable {
   created_at: number;
 }
 
+export interface AuthenticationMethodsTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  kind: 'softwareOath' | 'fido2';
+  display_name: string;
+  created_at: number;
+  last_used_at: number | null;
+  /** softwareOath: the secret, sealed under an instance key. */
+  totp_secret: string | null;
+  /** softwareOath: the last 30-second step accepted (a code is taken once). */
+  totp_last_step: number | null;
+  /** fido2: base64url credential id, public key (COSE), signature counter, JSON transports, AAGUID. */
+  credential_id: string | null;
+  public_key: string | null;
+  sign_count: number | null;
+  transports: string | null;
+  aaguid: string | null;
+  /** fido2: 1 when the credential is synced (a passkey in a password manager), 0 when device-bound. */
+  backed_up: number | null;
+}
+
+export interface RecoveryCodesTable {
+  tenant_id: string;
+  user_id: string;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+export interface ConditionalAccessPoliciesTable {
+  id: string;
+  tenant_id: string;
+  display_name: string;
+  state: 'enabled' | 'disabled' | 'enabledForReportingButNotEnforced';
+  /** JSON: { conditions, grantControls, sessionControls } */
+  document: string;
+  created_at: number;
+  modified_at: number | null;
+}
+
+export interface CrossTenantPartnersTable {
+  tenant_id: string;
+  partner_tenant_id: string;
+  /** JSON { isMfaAccepted } or null (inherits the default). */
+  inbound_trust: string | null;
+  created_at: number;
+}
+
+export interface SignInRecordsTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  app_id: string | null;
+  created_at: number;
+  error_code: number;
+  failure_reason: string | null;
+  /** JSON string[] */
+  amr: string;
+  /** JSON: Graph's appliedConditionalAccessPolicy[] */
+  applied_policies: string;
+}
+
+export interface MfaGatesTable {
+  id_hash: string;
+  /** JSON: the second-factor step's state, see src/web/kit/mfa-gate.ts */
+  payload: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface DB {
+  authentication_methods: AuthenticationMethodsTable;
+  recovery_codes: RecoveryCodesTable;
+  conditional_access_policies: ConditionalAccessPoliciesTable;
+  cross_tenant_partners: CrossTenantPartnersTable;
+  sign_in_records: SignInRecordsTable;
+  mfa_gates: MfaGatesTable;
   tenants: TenantsTable;
   tenant_domains: TenantDomainsTable;
   tenant_policies: TenantPoliciesTable;

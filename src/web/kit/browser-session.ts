@@ -29,16 +29,33 @@ export interface SignedInAccount {
   authTime: number;
 }
 
+/** A second factor this browser proved in a tenant, for one person there (a member or a guest). */
+export interface SecondFactorProof {
+  tenantId: string;
+  userId: string;
+  /** The second factor's methods (amr): `otp` for an authenticator app or a recovery code, `hwk`/`swk` for a passkey. */
+  amr: string[];
+  /** Epoch ms. */
+  at: number;
+}
+
 export interface BrowserSession {
   idHash: string;
   accounts: SignedInAccount[];
+  /** Second factors proven in this browser, newest first. */
+  mfa: SecondFactorProof[];
   expiresAt: number;
+}
+
+interface SessionPayload {
+  accounts: SignedInAccount[];
+  mfa?: SecondFactorProof[];
 }
 
 /** At most this many identities are remembered per browser; the oldest go first. */
 const MAX_ACCOUNTS = 10;
 
-const sessions = new CookieStore<{ accounts: SignedInAccount[] }>('browser_sessions', 'foyer_session');
+const sessions = new CookieStore<SessionPayload>('browser_sessions', 'foyer_session');
 
 /**
  * Does a sign-in proven at `authTime` (epoch seconds) still count for this user? Not once the user is
@@ -71,7 +88,12 @@ export async function readBrowserSession(ctx: AppContext, request: FastifyReques
   const record = await sessions.read(ctx, request);
   if (!record) return undefined;
   const now = ctx.clock.now();
-  return { idHash: record.idHash, accounts: record.payload.accounts.filter((a) => (a.expiresAt ?? Infinity) > now), expiresAt: record.expiresAt };
+  return {
+    idHash: record.idHash,
+    accounts: record.payload.accounts.filter((a) => (a.expiresAt ?? Infinity) > now),
+    mfa: record.payload.mfa ?? [],
+    expiresAt: record.expiresAt,
+  };
 }
 
 /**
@@ -83,7 +105,30 @@ export async function rememberAccount(ctx: AppContext, request: FastifyRequest, 
   const same = (a: SignedInAccount) =>
     account.issuer ? a.issuer === account.issuer && a.subject === account.subject : a.tenantId === account.tenantId && a.userId === account.userId;
   const accounts = [account, ...(previous?.accounts ?? []).filter((a) => !same(a))].slice(0, MAX_ACCOUNTS);
-  await sessions.create(ctx, request, reply, { accounts }, ctx.config.sessionTtlSeconds * 1000);
+  await sessions.create(ctx, request, reply, { accounts, mfa: previous?.mfa ?? [] }, ctx.config.sessionTtlSeconds * 1000);
+}
+
+/**
+ * Records a second factor proven in a tenant. A member's own account entry of that tenant gains `mfa` in
+ * its amr, so that a guest elsewhere whose home this account is carries the home tenant's MFA (which a
+ * resource tenant may trust). A new session id, as at every sign-in.
+ */
+export async function rememberSecondFactor(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, proof: SecondFactorProof): Promise<void> {
+  const previous = await readBrowserSession(ctx, request);
+  const accounts = (previous?.accounts ?? []).map((a) =>
+    a.tenantId === proof.tenantId && a.userId === proof.userId && !a.amr.includes('mfa') ? { ...a, amr: [...new Set([...a.amr, ...proof.amr]), 'mfa'] } : a,
+  );
+  const mfa = [proof, ...(previous?.mfa ?? []).filter((p) => !(p.tenantId === proof.tenantId && p.userId === proof.userId))].slice(0, MAX_ACCOUNTS);
+  await sessions.create(ctx, request, reply, { accounts, mfa }, ctx.config.sessionTtlSeconds * 1000);
+}
+
+/** The second factor this browser proved for a person of a tenant, unless it predates the end of their sign-ins. */
+export function secondFactorFor(
+  session: BrowserSession | undefined,
+  user: Pick<User, 'id' | 'tenantId' | 'signInSessionsValidFrom'>,
+): SecondFactorProof | undefined {
+  const proof = session?.mfa.find((p) => p.tenantId === user.tenantId && p.userId === user.id);
+  return proof && (user.signInSessionsValidFrom === null || proof.at >= user.signInSessionsValidFrom) ? proof : undefined;
 }
 
 /** Ends the browser session a cookie value names (sign-out). */

@@ -28,7 +28,7 @@ import { changeOwedPassword, passwordProofTag } from '../../directory/password-c
 import { checkPassword } from '../../directory/password-check.js';
 import type { Tenant } from '../../directory/tenants.js';
 import { findMemberByUserPrincipalName, findUser, type User } from '../../directory/users.js';
-import type { ProviderRegistry } from '../../oidc/index.js';
+import { type ProviderRegistry, SIGN_IN_CHECK_REASON } from '../../oidc/index.js';
 import type { AppContext } from '../../platform/context.js';
 import { chooseLocale, type Locale } from '../../platform/locale.js';
 import * as rateLimit from '../../platform/rate-limit.js';
@@ -40,6 +40,7 @@ import { brandOf, messagePage, pageHeaders } from '../kit/layout.js';
 import { changePasswordPage, forgetPasswordProof, readPasswordProof, rememberPasswordProof } from './change-password.js';
 import { changePasswordText, refusalText } from './change-password-texts.js';
 import { earlierSignInCounts, nextAfterPassword } from './next-step.js';
+import { concludeSignIn, returnFromGate, type SignInEnd, tenantOfIssuer } from './second-factor.js';
 import { type FormContext, identifierPage, passwordPage } from './sign-in-views.js';
 
 const identifierForm = z.object({ email: rawField });
@@ -104,6 +105,17 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
     return reply.redirect(to, 303);
   }
 
+  /** How this interaction ends once the person is known: through the second factor (second-factor.ts). */
+  function end(it: Interaction, request: FastifyRequest, reply: FastifyReply): SignInEnd {
+    const clientId = it.details.params.client_id;
+    return {
+      tenantId: it.tenant.id,
+      uid: it.details.uid,
+      clientId: typeof clientId === 'string' ? clientId : null,
+      finish: (result) => finish(it, request, reply, result),
+    };
+  }
+
   /** A member proved by password: remembered in the browser session (single sign-on), then back to the provider. */
   async function signedIn(it: Interaction, request: FastifyRequest, reply: FastifyReply, member: User, authTime: number) {
     await rememberAccount(ctx, request, reply, {
@@ -115,7 +127,7 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
       amr: ['pwd'],
       authTime,
     });
-    return finish(it, request, reply, { login: { accountId: member.id, amr: ['pwd'], ts: authTime } });
+    return concludeSignIn(ctx, request, reply, end(it, request, reply), { userId: member.id, amr: ['pwd'], authTime });
   }
 
   app.get('/:tenantId/login/:uid', async (request, reply) => {
@@ -126,7 +138,9 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
 
     // Single sign-on: this browser already proved an account of this tenant, and the app did not ask
     // for a fresh sign-in (prompt=login, max_age) or for someone else (login_hint).
-    if (details.prompt.name === 'login' && details.prompt.reasons.every((r) => r === 'no_session')) {
+    // A remembered sign-in sent back by a sign-in check (oidc/sign-in-checks.ts) is single sign-on too: the
+    // second-factor step (second-factor.ts) decides what it still needs.
+    if (details.prompt.name === 'login' && details.prompt.reasons.every((r) => r === 'no_session' || r === SIGN_IN_CHECK_REASON)) {
       const session = await readBrowserSession(ctx, request);
       for (const account of session?.accounts ?? []) {
         if (account.tenantId !== it.tenant.id) continue;
@@ -137,12 +151,16 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
         if (!user || user.creationType === 'Invitation') continue;
         if (!earlierSignInCounts({ stillCounts: signInStillCounts(user, account.authTime), mustChangePassword: user.mustChangePassword })) continue;
         if (loginHint && ![user.userPrincipalName, user.mail].some((a) => a?.toLowerCase() === loginHint.toLowerCase())) continue;
-        return finish(it, request, reply, { login: { accountId: user.id, amr: account.amr, ts: account.authTime } });
+        return concludeSignIn(ctx, request, reply, end(it, request, reply), { userId: user.id, amr: account.amr, authTime: account.authTime }, session);
       }
       // A guest whose home identity this browser proved (in another tenant, a personal account, a
       // passcode, an external provider) enters without typing anything: single sign-on across tenants.
       const guest = await guestFromBrowserSession(ctx, session, it.tenant.id, loginHint);
-      if (guest) return finish(it, request, reply, { login: { accountId: guest.guest.id, amr: guest.entry.amr, ts: guest.entry.authTime } });
+      if (guest) {
+        const home = { userId: guest.guest.id, amr: guest.entry.amr, authTime: guest.entry.authTime };
+        const homeTenantId = tenantOfIssuer(ctx.config.publicUrl, guest.entry.issuer);
+        return concludeSignIn(ctx, request, reply, end(it, request, reply), { ...home, ...(homeTenantId ? { homeTenantId } : {}) }, session);
+      }
     }
     if (details.prompt.name === 'consent') {
       // Apps are admin-registered (see provider.ts loadExistingGrant); grant what was asked.
@@ -297,7 +315,22 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
         .send(messagePage(it.locale, result.page.title, result.page.body, brandOf(it.tenant)));
     if (result.kind === 'cancelled') return finish(it, request, reply, { error: 'access_denied', error_description: 'The person cancelled the sign-in.' });
     if (result.kind === 'prove-again') return reply.redirect(result.path, 303);
-    return finish(it, request, reply, { login: { accountId: result.guestId, amr: result.amr, ts: result.authTime } });
+    const homeTenantId = tenantOfIssuer(ctx.config.publicUrl, result.issuer);
+    const who = { userId: result.guestId, amr: result.amr, authTime: result.authTime, ...(homeTenantId ? { homeTenantId } : {}) };
+    return concludeSignIn(ctx, request, reply, end(it, request, reply), who);
+  });
+
+  // Back from the MFA pages (web/mfa/) with the second factor proven for this interaction.
+  app.get('/:tenantId/login/:uid/mfa', async (request, reply) => {
+    const it = await load(request, reply);
+    if (!it) return reply;
+    const done = await returnFromGate(ctx, request, reply, end(it, request, reply));
+    if (done) return done;
+    const t = text(it.locale);
+    return reply
+      .code(400)
+      .headers(pageHeaders)
+      .send(messagePage(it.locale, t.interactionExpired, t.interactionExpiredBody, brandOf(it.tenant)));
   });
 
   app.post('/:tenantId/login/:uid/cancel', { preHandler: app.csrfProtection }, async (request, reply) => {

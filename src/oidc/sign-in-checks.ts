@@ -1,0 +1,40 @@
+/**
+ * Checks that may send a browser with a live provider session back through the sign-in pages when an app
+ * asks for a code. A tenant's OpenID provider remembers a sign-in (its session cookie) and, without these,
+ * would hand every app a code for it without asking anything again; but whether a sign-in is still good
+ * enough can change after it was made (a Conditional Access policy added, its `signInFrequency` passed).
+ * The features that know (MFA, above this one) add a check per app context; each is asked on every
+ * authorization request with a session, and any that answers true makes the provider show its login
+ * prompt, which the sign-in pages resolve by single sign-on (through their own second-factor step).
+ */
+import { type AppContext, service } from '../platform/context.js';
+
+export interface RememberedSignIn {
+  tenantId: string;
+  accountId: string;
+  clientId: string;
+  /** The methods the remembered sign-in used. */
+  amr: readonly string[];
+  /** When it was made (epoch seconds). */
+  authTime: number;
+}
+
+/** True: this sign-in no longer does for this app; the sign-in pages must see the person again. */
+export type SignInCheck = (signIn: RememberedSignIn) => Promise<boolean>;
+
+/** Why the login prompt shows although the provider remembers a sign-in. */
+export const SIGN_IN_CHECK_REASON = 'conditional_access';
+
+const CHECKS = Symbol('sign-in checks');
+
+const checksOf = (ctx: AppContext) => service(ctx, CHECKS, () => [] as SignInCheck[]);
+
+/** Called by a feature's listener, once per app context. */
+export function addSignInCheck(ctx: AppContext, check: SignInCheck): void {
+  checksOf(ctx).push(check);
+}
+
+export async function signInNeedsAnotherLook(ctx: AppContext, signIn: RememberedSignIn): Promise<boolean> {
+  for (const check of checksOf(ctx)) if (await check(signIn)) return true;
+  return false;
+}

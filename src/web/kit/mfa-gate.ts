@@ -1,0 +1,161 @@
+/**
+ * The second-factor step of a sign-in or a redemption, shared by the page sets that need it: a tenant's
+ * sign-in page (web/sign-in/) and the guest pages (web/guest/) ask `secondFactorStep` whether the person
+ * may go on; when not, they open a gate (`openGate`) and send the browser to the MFA pages (web/mfa/),
+ * which register or check a method and then continue where the gate says: back to the sign-in's
+ * interaction (`/{tenantId}/login/{uid}/mfa`, which finishes it) or to a URL (the app an invitation lands
+ * in). The gate is a cookie-backed store (`mfa_gates`), bound to one tenant, person and continuation, and
+ * lasts a quarter of an hour.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { findUser, type User } from '../../directory/users.js';
+import { type AppliedPolicy, appliedPolicies, isMfaTrusted, listMethods, mfaStep, policyOutcomeFor, recordSignIn } from '../../mfa/index.js';
+import type { AppContext } from '../../platform/context.js';
+import { type BrowserSession, readBrowserSession, secondFactorFor } from './browser-session.js';
+import { CookieStore } from './cookie-store.js';
+
+export const GATE_TTL_MS = 15 * 60_000;
+
+/** The MFA pages' address: GET shows the gate's current step. */
+export const MFA_PATH = '/mfa';
+
+export type Continuation = { kind: 'interaction'; uid: string } | { kind: 'url'; url: string };
+
+export interface MfaGate {
+  tenantId: string;
+  userId: string;
+  continueTo: Continuation;
+  /** The app being signed in to (the client id), for the sign-in record. */
+  appId: string | null;
+  /** How the first factor was proven, and when (epoch seconds). */
+  firstFactor: { amr: string[]; authTime: number };
+  /**
+   * register: "More information required" (only while the person has no method); challenge: prove a
+   * registered method; add: one more method, from the security-info page, while this browser's proof of
+   * an existing method is recent (web/mfa/security-info-access.ts).
+   */
+  mode: 'register' | 'challenge' | 'add';
+  /** The Conditional Access policies evaluated, for the sign-in record. */
+  policies: { enforced: AppliedPolicy[] };
+  /** An authenticator app being registered: its secret, sealed, until the first code confirms it. */
+  pendingTotp?: string;
+  /** The WebAuthn challenge last handed to the browser. */
+  webauthnChallenge?: string;
+  /** Set once a second factor was proven here (its amr); the continuation is then open. */
+  done?: { amr: string[]; at: number };
+}
+
+export interface LoadedGate {
+  idHash: string;
+  gate: MfaGate;
+}
+
+const gates = new CookieStore<MfaGate>('mfa_gates', 'foyer_mfa');
+
+/** Opens a gate and sends the browser to the MFA pages: their start, or one of them (`/mfa/totp/register`). */
+export async function openGate(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, gate: MfaGate, path = MFA_PATH): Promise<FastifyReply> {
+  await gates.create(ctx, request, reply, gate, GATE_TTL_MS);
+  return reply.redirect(path.startsWith(`${MFA_PATH}/`) ? path : MFA_PATH, 303);
+}
+
+export async function loadGate(ctx: AppContext, request: FastifyRequest): Promise<LoadedGate | undefined> {
+  const record = await gates.read(ctx, request);
+  return record && { idHash: record.idHash, gate: record.payload };
+}
+
+export function saveGate(ctx: AppContext, loaded: LoadedGate): Promise<void> {
+  return gates.save(ctx, loaded.idHash, loaded.gate);
+}
+
+export function endGate(ctx: AppContext, reply: FastifyReply, loaded: LoadedGate): Promise<void> {
+  return gates.end(ctx, reply, loaded.idHash);
+}
+
+export function purgeExpiredGates(ctx: AppContext): Promise<void> {
+  return gates.purgeExpired(ctx);
+}
+
+/** The tenant a home issuer names, when it is a tenant of this instance (`{publicUrl}/{tenantId}/v2.0`). */
+export function tenantOfIssuer(publicUrl: string, issuer: string | undefined): string | undefined {
+  if (!issuer?.startsWith(`${publicUrl}/`) || !issuer.endsWith('/v2.0')) return undefined;
+  const id = issuer.slice(publicUrl.length + 1, -'/v2.0'.length);
+  return /^[0-9a-f-]{36}$/.test(id) ? id : undefined;
+}
+
+export interface FirstFactor {
+  tenantId: string;
+  userId: string;
+  appId: string | null;
+  amr: string[];
+  /** Epoch seconds. */
+  authTime: number;
+  /** A guest whose home is another tenant on this instance: that tenant (its MFA may be trusted). */
+  homeTenantId?: string;
+}
+
+export type SecondFactorDecision =
+  /**
+   * Go on: `amr` is what the ID token says, `authTime` its auth_time (epoch seconds: the later of the first
+   * factor and a second factor that satisfied MFA). The sign-in is recorded already.
+   */
+  | { kind: 'go-on'; amr: string[]; authTime: number }
+  /** Open a gate in this mode (nothing is recorded until the gate ends). */
+  | { kind: 'gate'; mode: 'register' | 'challenge'; policies: { enforced: AppliedPolicy[] }; user: User };
+
+/** Gathers the facts of a sign-in's second factor from their owners, and decides (mfa/mfa-step.ts). */
+export async function secondFactorStep(ctx: AppContext, request: FastifyRequest, first: FirstFactor, session?: BrowserSession): Promise<SecondFactorDecision> {
+  const db = ctx.db.kysely;
+  const user = await findUser(db, first.tenantId, first.userId);
+  if (!user) return { kind: 'go-on', amr: first.amr, authTime: first.authTime };
+  const outcome = await policyOutcomeFor(ctx, first.tenantId, { id: user.id, userType: user.userType }, first.appId ?? undefined);
+  const browser = session ?? (await readBrowserSession(ctx, request));
+  const earlier = secondFactorFor(browser, user);
+  const trustedHomeMfa =
+    first.homeTenantId !== undefined && first.amr.includes('mfa') && outcome.requireMfa && (await isMfaTrusted(ctx, first.tenantId, first.homeTenantId));
+  const methods = outcome.requireMfa ? await listMethods(db, first.tenantId, user.id) : [];
+  const step = mfaStep({
+    requireMfa: outcome.requireMfa,
+    ...(outcome.signInFrequencySeconds !== undefined ? { signInFrequencySeconds: outcome.signInFrequencySeconds } : {}),
+    methodCount: methods.length,
+    ...(earlier ? { sessionMfaAt: earlier.at, sessionMfaAmr: earlier.amr } : {}),
+    trustedHomeMfa,
+    now: ctx.clock.now(),
+  });
+  if (step.kind === 'register' || step.kind === 'challenge') {
+    return { kind: 'gate', mode: step.kind, policies: { enforced: appliedPolicies(outcome, true) }, user };
+  }
+  const mfaPerformed = step.kind === 'satisfied';
+  const amr = mfaPerformed ? [...new Set([...first.amr.filter((m) => m !== 'mfa'), ...step.amr])] : first.amr.filter((m) => m !== 'mfa');
+  await recordSignIn(db, {
+    tenantId: first.tenantId,
+    userId: user.id,
+    appId: first.appId,
+    errorCode: 0,
+    failureReason: null,
+    amr,
+    applied: appliedPolicies(outcome, mfaPerformed),
+    now: ctx.clock.now(),
+  });
+  const authTime = step.kind === 'satisfied' && step.by === 'session' && earlier ? Math.max(first.authTime, Math.floor(earlier.at / 1000)) : first.authTime;
+  return { kind: 'go-on', amr, authTime };
+}
+
+/** Opens the gate a decision asks for. */
+export function gateFor(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  first: FirstFactor,
+  decision: Extract<SecondFactorDecision, { kind: 'gate' }>,
+  continueTo: Continuation,
+): Promise<FastifyReply> {
+  return openGate(ctx, request, reply, {
+    tenantId: first.tenantId,
+    userId: first.userId,
+    continueTo,
+    appId: first.appId,
+    firstFactor: { amr: first.amr.filter((m) => m !== 'mfa'), authTime: first.authTime },
+    mode: decision.mode,
+    policies: decision.policies,
+  });
+}

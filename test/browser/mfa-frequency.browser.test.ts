@@ -1,0 +1,99 @@
+/**
+ * A tenant's OpenID provider remembers a sign-in (its session cookie) and would hand apps codes for it
+ * without asking anything again. Conditional Access is evaluated at every app sign-in nonetheless: a policy
+ * added after the sign-in asks for MFA at the app's next sign-in in the same browser, and a policy's
+ * signInFrequency asks for the second factor again once that time has passed (a clock the test moves).
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMember } from '../../src/directory/users.js';
+import { totpCodeAt } from '../../src/mfa/totp.js';
+import { ManualClock } from '../../src/platform/clock.js';
+import { backends } from '../support/backends.js';
+import { expectAccessible, launchChromium } from '../support/chromium.js';
+import { type GuestWorld, startGuestWorld } from '../support/guests.js';
+import type { RelyingParty } from '../support/relying-party.js';
+import { appToken, graph } from '../support/tokens.js';
+
+describe.each(backends)('Conditional Access on remembered sign-ins, in Chromium on $name', (backend) => {
+  let w: GuestWorld;
+  let browser: Browser;
+  let security: string;
+  const clock = new ManualClock();
+
+  beforeAll(async () => {
+    w = await startGuestWorld(backend, { clock });
+    security = await appToken(
+      w.foyer,
+      w.contoso,
+      await w.foyer.createApp(w.contoso.id, { displayName: 'Security admin', applicationPermissions: ['Policy.ReadWrite.ConditionalAccess'] }),
+    );
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await w?.close();
+  });
+
+  const heading = async (page: Page, name: string) => {
+    await expect.poll(() => page.getByRole('heading', { name }).isVisible(), { timeout: 10_000 }).toBe(true);
+    await expectAccessible(page, name);
+  };
+  const landed = async (page: Page, app: RelyingParty) => {
+    await page.waitForURL(`${app.url}/callback**`);
+    return app.results.at(-1)!.claims;
+  };
+
+  it('a policy added after the sign-in applies at the next app sign-in, and signInFrequency asks again after its time', async () => {
+    const sam = await createMember(w.foyer.ctx, w.contoso.id, {
+      userPrincipalName: 'sam@contoso.example',
+      displayName: 'Sam',
+      password: 'Copper-Kettle-Rain-4',
+    });
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(`${w.portal.url}/login`);
+    await page.getByLabel('Email address').fill('sam@contoso.example');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Password', { exact: true }).fill('Copper-Kettle-Rain-4');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect((await landed(page, w.portal)).amr).toEqual(['pwd']);
+
+    // Without a policy, the remembered sign-in gets the app its code straight away.
+    await page.goto(`${w.portal.url}/login`);
+    expect((await landed(page, w.portal)).amr).toEqual(['pwd']);
+
+    const created = await graph(w.foyer, security, 'POST', '/identity/conditionalAccess/policies', {
+      displayName: 'Sam: MFA every hour',
+      state: 'enabled',
+      conditions: { users: { includeUsers: [sam.id] }, applications: { includeApplications: ['All'] } },
+      grantControls: { operator: 'OR', builtInControls: ['mfa'] },
+      sessionControls: { signInFrequency: { value: 1, type: 'hours', isEnabled: true } },
+    });
+    expect(created.status).toBe(201);
+
+    // The next app sign-in, same browser: no password (single sign-on), but "More information required".
+    await page.goto(`${w.portal.url}/login`);
+    await heading(page, 'More information required');
+    await page.getByRole('link', { name: 'Authenticator app' }).click();
+    const secret = ((await page.locator('#totp-key').textContent()) ?? '').replace(/\s+/g, '');
+    await page.getByLabel('Code', { exact: true }).fill(totpCodeAt(secret, clock.now()));
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    expect((await landed(page, w.portal)).amr).toEqual(['pwd', 'otp', 'mfa']);
+
+    // Within the hour: straight through.
+    clock.advance(30 * 60_000);
+    await page.goto(`${w.portal.url}/login`);
+    expect((await landed(page, w.portal)).amr).toEqual(['pwd', 'otp', 'mfa']);
+
+    // Past the hour: the code again, nothing else.
+    clock.advance(31 * 60_000);
+    await page.goto(`${w.portal.url}/login`);
+    await heading(page, 'Verify your identity');
+    await page.getByLabel('Code', { exact: true }).fill(totpCodeAt(secret, clock.now()));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    expect((await landed(page, w.portal)).amr).toEqual(['pwd', 'otp', 'mfa']);
+    await context.close();
+  });
+});
