@@ -8,14 +8,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { SMTPServer } from 'smtp-server';
 import { forms, HttpBrowser } from '../test/support/http-browser.js';
+import { runWorkers, type Timed } from './measure.js';
 
-export interface Timed {
-  perSecond: number;
-  p50: number;
-  p99: number;
-  total: number;
-  errors: number;
-}
+export type { Timed };
 
 export interface CodeInbox {
   port: number;
@@ -68,40 +63,6 @@ export async function startCodeInbox(): Promise<CodeInbox> {
   };
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0;
-}
-
-async function run(workers: number, seconds: number, once: (worker: number, i: number) => Promise<void>): Promise<Timed> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const until = Date.now() + seconds * 1000;
-  const started = Date.now();
-  await Promise.all(
-    Array.from({ length: workers }, async (_, w) => {
-      for (let i = 0; Date.now() < until; i++) {
-        const t = performance.now();
-        try {
-          await once(w, i);
-          latencies.push(performance.now() - t);
-        } catch (err) {
-          errors++;
-          if (errors <= 3) process.stderr.write(`  error: ${(err as Error).message}\n`);
-        }
-      }
-    }),
-  );
-  const elapsed = (Date.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    perSecond: Math.round(latencies.length / elapsed),
-    p50: Math.round(percentile(latencies, 50)),
-    p99: Math.round(percentile(latencies, 99)),
-    total: latencies.length,
-    errors,
-  };
-}
-
 export interface RedemptionBench {
   redemptions: Timed;
   guestTokens: Timed;
@@ -151,7 +112,7 @@ export async function benchRedemption(o: {
   for (let i = 0; i < o.workers * 150; i++) pending.push(await nextInvitation());
   // Warm-up: one redemption per worker.
   await Promise.all(pending.splice(0, o.workers).map((p) => redeemOnce(p.link, p.address)));
-  const redemptions = await run(o.workers, o.seconds, async () => {
+  const redemptions = await runWorkers(o.workers, o.seconds, async () => {
     const next = pending.shift();
     if (!next) throw new Error('ran out of prepared invitations');
     await redeemOnce(next.link, next.address);
@@ -186,6 +147,6 @@ export async function benchRedemption(o: {
     if (!JSON.parse(Buffer.from(body.id_token.split('.')[1]!, 'base64url').toString()).acct) throw new Error('not a guest token');
   };
   for (const b of guests.slice(0, o.workers)) await token(b);
-  const guestTokens = await run(o.workers, o.seconds, (w) => token(guests[w % guests.length]!));
+  const guestTokens = await runWorkers(o.workers, o.seconds, (w) => token(guests[w % guests.length]!));
   return { redemptions, guestTokens };
 }

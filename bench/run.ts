@@ -10,6 +10,8 @@
  *   - `foyer invite --csv` with --bulk rows in Entra's bulk-invite format (rows per second)
  *   - end-to-end redemptions per second through the one-time passcode path (bench/redemption.ts), and
  *     guest sign-ins to an app (authorize with single sign-on + token endpoint) per second
+ *   - sign-ins with an authenticator-app code per second, scripted HTTP (bench/mfa.ts): authorize, address,
+ *     password, the MFA challenge with the app's current code, the code at the token endpoint
  *
  * Each server runs in its own process (`foyer start`, exactly as in production); autocannon drives it
  * from this process with --connections concurrent clients. Options:
@@ -20,7 +22,10 @@
  *   --bulk N         rows in the bulk-invite CSV (default 10000)
  *   --redeemers N    guests redeeming (and then signing in) at once (default 16)
  *   --query-connections C  concurrent clients for the directory queries (default 4)
+ *   --mfa-members N  members with an authenticator app for the MFA sign-ins (default 1000)
+ *   --mfa-workers N  MFA sign-ins at once (default 16)
  *   --only queries   measure only the directory queries (seeding included: a few minutes)
+ *   --only mfa       measure only the MFA sign-ins (under a minute)
  *   --json FILE      also write the figures as JSON
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
@@ -39,6 +44,8 @@ import { openDatabase } from '../src/platform/storage/database.js';
 import { migrate } from '../src/platform/storage/migrate.js';
 import { freePort } from '../test/support/foyer.js';
 import { benchDirectoryQueries, type Figure } from './directory-queries.js';
+import { waitUntilReady } from './measure.js';
+import { benchMfa, type MfaBench } from './mfa.js';
 import { benchRedemption, type RedemptionBench, startCodeInbox } from './redemption.js';
 import { seed } from './seed.js';
 
@@ -51,12 +58,15 @@ const BACKEND = args.get('backend') ?? 'all';
 const BULK = Number(args.get('bulk') ?? 10_000);
 const REDEEMERS = Number(args.get('redeemers') ?? 16);
 const QUERY_CONNECTIONS = Number(args.get('query-connections') ?? 4);
+const MFA_MEMBERS = Number(args.get('mfa-members') ?? 1000);
+const MFA_WORKERS = Number(args.get('mfa-workers') ?? 16);
 const ONLY = args.get('only');
-if (ONLY !== undefined && ONLY !== 'queries') {
-  console.error(`usage: npm run bench -- [--only queries] [options]: unknown --only '${ONLY}' (the one value is 'queries')`);
+if (ONLY !== undefined && ONLY !== 'queries' && ONLY !== 'mfa') {
+  console.error(`usage: npm run bench -- [--only queries|mfa] [options]: unknown --only '${ONLY}' (the values are 'queries' and 'mfa')`);
   process.exit(2);
 }
 const ONLY_QUERIES = ONLY === 'queries';
+const ONLY_MFA = ONLY === 'mfa';
 const POSTGRES = process.env.FOYER_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const repo = resolve(import.meta.dirname, '..');
 // One master key for the seeding done in this process and the servers and commands it starts (they
@@ -77,19 +87,6 @@ function load(opts: autocannon.Options): Promise<Figure> {
       });
     });
   });
-}
-
-async function waitUntilReady(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} never became ready`);
 }
 
 function stop(child: ChildProcess): Promise<void> {
@@ -314,13 +311,29 @@ const fmt = (f: Figure) =>
 
 const info = await machine();
 console.log(`Foyer benchmark — ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, Node.js ${info.node}, ${info.postgres}, SQLite ${info.sqlite}`);
-console.log(`${CONNECTIONS} concurrent clients, ${DURATION} s per measurement, ${USERS} users`);
-console.log(`GET /users is /graph/v1.0/users?$top=100&$filter=startswith(displayName,'an') (about 6% of the tenant matches)\n`);
+if (ONLY_MFA) console.log(`${DURATION} s per measurement, ${MFA_WORKERS} sign-ins at once over ${MFA_MEMBERS} members\n`);
+else {
+  console.log(`${CONNECTIONS} concurrent clients, ${DURATION} s per measurement, ${USERS} users`);
+  console.log(`GET /users is /graph/v1.0/users?$top=100&$filter=startswith(displayName,'an') (about 6% of the tenant matches)\n`);
+}
 
-const bare = await benchBare();
-console.log(`bare oidc-provider, client credentials      ${fmt(bare)}`);
+const bare = ONLY_MFA ? undefined : await benchBare();
+if (bare) console.log(`bare oidc-provider, client credentials      ${fmt(bare)}`);
 const results: BackendFigures[] = [];
+const mfa: Array<{ backend: string } & MfaBench> = [];
+async function mfaSignIns(backend: 'sqlite' | 'postgres') {
+  const m = await benchMfa({ backend, postgresUrl: POSTGRES, repo, members: MFA_MEMBERS, workers: MFA_WORKERS, seconds: DURATION });
+  mfa.push({ backend, ...m });
+  const t = (x: MfaBench['signIns']) =>
+    `${String(x.perSecond).padStart(6)}/s   p50 ${String(x.p50).padStart(4)} ms   p99 ${String(x.p99).padStart(4)} ms   errors ${x.errors}`;
+  console.log(`foyer ${backend.padEnd(8)} sign-ins with an authenticator-app code (${m.workers} at once, ${m.members} members) ${t(m.signIns)}`);
+  console.log(`foyer ${backend.padEnd(8)} the same sign-ins, password only (an app the policy excludes) ${t(m.passwordOnly)}`);
+}
 for (const backend of (BACKEND === 'all' ? ['sqlite', 'postgres'] : [BACKEND]) as Array<'sqlite' | 'postgres'>) {
+  if (!bare) {
+    await mfaSignIns(backend);
+    continue;
+  }
   const r = await benchFoyer(backend);
   results.push(r);
   console.log(
@@ -337,6 +350,7 @@ for (const backend of (BACKEND === 'all' ? ['sqlite', 'postgres'] : [BACKEND]) a
     `${String(x.perSecond).padStart(6)}/s   p50 ${String(x.p50).padStart(4)} ms   p99 ${String(x.p99).padStart(4)} ms   errors ${x.errors}`;
   console.log(`foyer ${backend.padEnd(8)} redemptions, passcode path (${REDEEMERS} guests) ${t(r.redemption.redemptions)}`);
   console.log(`foyer ${backend.padEnd(8)} guest sign-in + tokens (${REDEEMERS} guests) ${t(r.redemption.guestTokens)}`);
+  await mfaSignIns(backend);
 }
 const json = args.get('json');
-if (json) writeFileSync(json, JSON.stringify({ machine: info, connections: CONNECTIONS, duration: DURATION, users: USERS, bare, results }, null, 2));
+if (json) writeFileSync(json, JSON.stringify({ machine: info, connections: CONNECTIONS, duration: DURATION, users: USERS, bare, results, mfa }, null, 2));

@@ -47,27 +47,41 @@ export function assertMayChangeUser(actor: Actor, targetRoleIds: ReadonlySet<str
 }
 
 /**
- * Who may remove a person's authentication methods (Graph's `DELETE …/authentication/…Methods/{id}`), after
- * which the person registers new ones at their next sign-in. As in Entra: a Global Administrator and a
- * Privileged Authentication Administrator may reset anyone; an Authentication Administrator resets people
- * without an administrator role (and Guest Inviters), not the administrators who could undo it or reach
- * further (Global, User, Authentication and Privileged Authentication Administrators). An app holding
- * `UserAuthenticationMethod.ReadWrite.All` as an application permission resets anyone but a Global
- * Administrator: Foyer's choice, so that no app credential can strip the tenant's top accounts of their
- * second factor (Entra lets such an app reset anyone). The command line is the operator and is not asked.
+ * Who may read or remove another person's authentication methods (Graph's `…/authentication/…Methods`;
+ * after a removal the person registers again at their next sign-in). Entra's table "Who can reset
+ * passwords" (learn.microsoft.com/entra/identity/role-based-access-control/privileged-roles-permissions),
+ * which also bounds reading them, for the roles Foyer has:
+ *
+ * | Target holds                            | Authentication Admin | Privileged Authentication Admin | Global Admin |
+ * | --------------------------------------- | -------------------- | ------------------------------- | ------------ |
+ * | no role, Guest Inviter                  | yes                  | yes                             | yes          |
+ * | Authentication Administrator            | yes                  | yes                             | yes          |
+ * | User Administrator                      | no                   | yes                             | yes          |
+ * | Privileged Authentication Administrator | no                   | yes                             | yes          |
+ * | Global Administrator                    | no                   | yes                             | yes          |
+ *
+ * A User Administrator or Guest Inviter manages no one's authentication methods. An app holding the
+ * application permission reaches anyone but the tenant's top accounts, Global and Privileged
+ * Authentication Administrators: Foyer's choice, so that no app credential can strip those of their second
+ * factor (Entra lets such an app reach anyone). The command line is the operator and is not asked.
  */
 export function mayResetAuthenticationMethods(actor: Pick<Actor, 'kind' | 'roleIds'>, targetRoleIds: ReadonlySet<string>): boolean {
-  if (actor.kind === 'app') return !targetRoleIds.has(GA);
+  if (actor.kind === 'app') return !targetRoleIds.has(GA) && !targetRoleIds.has(PAA);
   if (actor.roleIds.has(GA) || actor.roleIds.has(PAA)) return true;
-  if (actor.roleIds.has(AA)) return ![GA, UA, AA, PAA].some((r) => targetRoleIds.has(r));
+  if (actor.roleIds.has(AA)) return ![GA, UA, PAA].some((r) => targetRoleIds.has(r));
   return false;
 }
 
-export function assertMayResetAuthenticationMethods(actor: Pick<Actor, 'kind' | 'roleIds'>, targetRoleIds: ReadonlySet<string>): void {
+/** Throws Graph's 403 unless `mayResetAuthenticationMethods`; `access` names what was refused in the private detail. */
+export function assertMayResetAuthenticationMethods(
+  actor: Pick<Actor, 'kind' | 'roleIds'>,
+  targetRoleIds: ReadonlySet<string>,
+  access: 'read' | 'reset' = 'reset',
+): void {
   if (mayResetAuthenticationMethods(actor, targetRoleIds)) return;
   throw new FoyerError(
     'auth.insufficient_privileges',
     'Insufficient privileges to complete the operation.',
-    'the target holds an administrator role whose authentication methods the caller may not reset',
+    `the target holds an administrator role whose authentication methods the caller may not ${access}`,
   );
 }

@@ -110,7 +110,7 @@ function refuseMfaBeforeChange(profile: z.infer<typeof passwordProfile> | undefi
   if (profile?.forceChangePasswordNextSignInWithMfa !== true) return;
   throw new FoyerError(
     'request.invalid_query',
-    "Property 'passwordProfile.forceChangePasswordNextSignInWithMfa' set to true is not supported by Foyer (it has no multi-factor authentication); use forceChangePasswordNextSignIn.",
+    "Property 'passwordProfile.forceChangePasswordNextSignInWithMfa' set to true is not supported by Foyer (its second factor is asked for by Conditional Access policies, after the new password); use forceChangePasswordNextSignIn.",
   );
 }
 

@@ -7,13 +7,18 @@
  *
  * Entra's rules kept here (learn.microsoft.com/entra/identity/conditional-access/concept-conditional-access-users-groups,
  * …/concept-conditional-access-cloud-apps, …/concept-conditional-access-report-only):
- * - a policy applies when the user is included (a user id, `All`, `GuestsOrExternalUsers` for a guest, a
- *   group the user is in, directly or through nested groups, a directory role the user holds) and not
+ * - a policy applies when the user is included (a user id, `All`, `GuestsOrExternalUsers` for an external
+ *   user, a group the user is in, directly or through nested groups, a directory role the user holds) and not
  *   excluded (the same tests), and the app is included (`All`, or its appId) and not excluded;
  *   exclusions win over inclusions; `None` includes nobody and no app;
  * - a sign-in without an app (a redemption landing, the security-info page) matches `All` only;
+ * - `GuestsOrExternalUsers` is Graph's `guestsOrExternalUsers`: B2B collaboration guests and B2B
+ *   collaboration members (people invited as `Member`, `creationType` `Invitation`) alike;
  * - a disabled policy is not evaluated (`notEnabled`); a report-only policy is evaluated and recorded but
- *   never enforces anything, neither MFA nor a sign-in frequency;
+ *   never enforces anything, neither MFA nor a sign-in frequency. Its result is what enforcing it would
+ *   have done: `reportOnlySuccess` when the sign-in satisfied it, `reportOnlyInterrupted` when it would have
+ *   interrupted the sign-in to ask for MFA (`reportOnlyFailure` is for a policy that would have blocked,
+ *   and Foyer has no blocking control);
  * - grant controls other than `mfa` are not supported by Foyer (refused when a policy is written), so with
  *   `OR` or `AND` an enforced policy with `mfa` requires MFA;
  * - several enforced policies with a sign-in frequency: the shortest wins.
@@ -46,6 +51,8 @@ export interface ConditionalAccessPolicy {
 export interface SignInSubject {
   userId: string;
   userType: 'Member' | 'Guest';
+  /** A guest, or a member invited from outside (`creationType` `Invitation`): what `GuestsOrExternalUsers` names. */
+  external: boolean;
   /** Every group the user is in, directly or through nested groups. */
   groupIds: readonly string[];
   roleTemplateIds: readonly string[];
@@ -68,7 +75,7 @@ export interface AppliedPolicy {
   displayName: string;
   enforcedGrantControls: string[];
   enforcedSessionControls: string[];
-  result: 'success' | 'failure' | 'notApplied' | 'notEnabled' | 'reportOnlySuccess' | 'reportOnlyFailure' | 'reportOnlyNotApplied';
+  result: 'success' | 'failure' | 'notApplied' | 'notEnabled' | 'reportOnlySuccess' | 'reportOnlyFailure' | 'reportOnlyNotApplied' | 'reportOnlyInterrupted';
 }
 
 /** The special values of `includeUsers` / `excludeUsers` and `includeApplications`. */
@@ -88,7 +95,7 @@ const anyOf = (list: readonly string[], values: readonly string[]) => list.some(
 /** Whether `users` (an include or an exclude side) names this subject. */
 function namesUser(ids: readonly string[], groups: readonly string[], roles: readonly string[], subject: SignInSubject, includeSide: boolean): boolean {
   if (includeSide && ids.some((x) => same(x, ALL))) return true;
-  if (ids.some((x) => same(x, GUESTS_OR_EXTERNAL_USERS)) && subject.userType === 'Guest') return true;
+  if (ids.some((x) => same(x, GUESTS_OR_EXTERNAL_USERS)) && subject.external) return true;
   if (anyOf(ids, [subject.userId])) return true;
   return anyOf(groups, subject.groupIds) || anyOf(roles, subject.roleTemplateIds);
 }
@@ -136,7 +143,8 @@ export function appliedPolicies(outcome: PolicyOutcome, mfaPerformed: boolean): 
     let result: AppliedPolicy['result'];
     if (policy.state === 'disabled') result = 'notEnabled';
     else if (policy.state === 'enabledForReportingButNotEnforced')
-      result = !applies ? 'reportOnlyNotApplied' : satisfied ? 'reportOnlySuccess' : 'reportOnlyFailure';
+      // Not satisfied means it would have asked for MFA: an interruption, not a block.
+      result = !applies ? 'reportOnlyNotApplied' : satisfied ? 'reportOnlySuccess' : 'reportOnlyInterrupted';
     else result = !applies ? 'notApplied' : satisfied ? 'success' : 'failure';
     return {
       id: policy.id,

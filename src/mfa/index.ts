@@ -4,7 +4,7 @@
  */
 export { type AppliedPolicy, appliedPolicies } from './conditional-access.js';
 export { mfaFeature } from './feature.js';
-export { type AuthenticationMethod, deleteMethod, listMethods } from './methods.js';
+export { type AuthenticationMethod, deleteAllMethods, deleteMethod, listMethods } from './methods.js';
 export { combinedAmr, mfaStep } from './mfa-step.js';
 export { addPasskey, passkeyAuthenticationOptions, passkeyRegistrationOptions, verifyPasskey } from './passkeys.js';
 export { isMfaTrusted, policyOutcomeFor } from './policies.js';

@@ -8,7 +8,9 @@
  * Reading takes `UserAuthenticationMethod.Read.All` (or `.ReadWrite.All`); deleting takes
  * `UserAuthenticationMethod.ReadWrite.All`. A person acting through an app must also hold a role that
  * manages authentication methods (Global, Privileged Authentication or Authentication Administrator), and
- * whose methods they may delete is `assertMayResetAuthenticationMethods`. People read their own methods
+ * whose methods they may read or delete is `assertMayResetAuthenticationMethods` (Entra's "Who can reset
+ * passwords" table bounds both: an Authentication Administrator neither reads nor resets a Global
+ * Administrator's). People read their own methods
  * (`/me/authentication/…`, or their own id) with `UserAuthenticationMethod.Read`; they remove them on the
  * security-info page only, which asks them to prove a method first: a token alone must not be enough to
  * strip an account of its second factor.
@@ -80,10 +82,13 @@ const kinds: ReadonlyArray<[segment: string, kind: MethodKind]> = [
 const notFound = (id: string) =>
   new FoyerError('directory.not_found', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
 
-/** These routes take no query option: one is refused (rather than ignored, which would answer something else than was asked). */
-function refuseQueryOptions(request: FastifyRequest): void {
+/**
+ * For routes that take no query option (`$filter`, `$select`, `$top` …): one is refused rather than
+ * ignored, which would answer something else than was asked. `resource` names them in the message.
+ */
+export function refuseQueryOptions(request: FastifyRequest, resource: string): void {
   const option = Object.keys((request.query ?? {}) as Record<string, unknown>).find((k) => k.startsWith('$'));
-  if (option) throw new FoyerError('request.invalid_query', `Query option '${option}' on authentication methods is not supported by Foyer.`);
+  if (option) throw new FoyerError('request.invalid_query', `Query option '${option}' on ${resource} is not supported by Foyer.`);
 }
 
 export function registerMethodRoutes(deps: GraphDeps): void {
@@ -93,7 +98,7 @@ export function registerMethodRoutes(deps: GraphDeps): void {
   /** The caller and the person whose methods the URL names (`/me/…` or `/users/{id}/…`), once the caller may `access` them. */
   async function subject(request: FastifyRequest, access: 'read' | 'write') {
     const who = await caller(request);
-    refuseQueryOptions(request);
+    refuseQueryOptions(request, 'authentication methods');
     const { id } = request.params as { id?: string };
     if (id === undefined && who.kind !== 'user') {
       throw new FoyerError('request.invalid_body', '/me request is only valid with delegated authentication flow.');
@@ -102,6 +107,11 @@ export function registerMethodRoutes(deps: GraphDeps): void {
     const self = who.kind === 'user' && (who.user!.id === key.toLowerCase() || who.user!.userPrincipalName.toLowerCase() === key.toLowerCase());
     authorize(who, access === 'read' && self ? methodRules.readOwn : methodRules[access]);
     const user = await requireUser(db, who.tenantId, key);
+    // Entra bounds reading another person's methods by the same table as resetting them.
+    if (access === 'write' || !self) {
+      const targetRoles = new Set(await listRoleIdsOf(db, who.tenantId, user.id));
+      assertMayResetAuthenticationMethods({ kind: who.kind, roleIds: who.user?.roleIds ?? new Set() }, targetRoles, access === 'read' ? 'read' : 'reset');
+    }
     return { who, user };
   }
 
@@ -144,8 +154,6 @@ export function registerMethodRoutes(deps: GraphDeps): void {
     app.delete(`/users/:id/authentication/${segment}/:methodId`, async (request, reply) => {
       const { who, user } = await subject(request, 'write');
       const { methodId } = request.params as { methodId: string };
-      const targetRoles = new Set(await listRoleIdsOf(db, who.tenantId, user.id));
-      assertMayResetAuthenticationMethods({ kind: who.kind, roleIds: who.user?.roleIds ?? new Set() }, targetRoles);
       const removed = UUID.test(methodId) ? await removeMethodAsAdmin(ctx, user, methodId.toLowerCase(), kind, actorOf(who, request.ip)) : undefined;
       if (!removed) throw notFound(methodId);
       return reply.code(204).send();

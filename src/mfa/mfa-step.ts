@@ -22,8 +22,11 @@ export interface MfaFacts {
   sessionMfaAt?: number;
   /** The methods that proof used (amr), e.g. ['otp'] or ['hwk']. */
   sessionMfaAmr?: readonly string[];
-  /** The home tenant performed MFA in this browser and this tenant trusts its MFA. */
-  trustedHomeMfa: boolean;
+  /**
+   * When the guest's home tenant performed MFA for the home account in this browser, if this tenant trusts
+   * that tenant's MFA (epoch ms).
+   */
+  trustedHomeMfaAt?: number;
   now: number;
 }
 
@@ -39,14 +42,13 @@ export type MfaStep =
 
 export function mfaStep(f: MfaFacts): MfaStep {
   if (!f.requireMfa) return { kind: 'not-required' };
-  if (f.trustedHomeMfa) return { kind: 'satisfied', by: 'home-tenant', amr: ['mfa'] };
+  const fresh = (at: number) => f.signInFrequencySeconds === undefined || f.now - at < f.signInFrequencySeconds * 1000;
+  // The home tenant's MFA, trusted, within the frequency: nothing to register or prove here.
+  if (f.trustedHomeMfaAt !== undefined && fresh(f.trustedHomeMfaAt)) return { kind: 'satisfied', by: 'home-tenant', amr: ['mfa'] };
   // After an administrator's reset (or before any registration) there is nothing to prove: register,
   // whatever this browser proved before the reset.
   if (f.methodCount === 0) return { kind: 'register' };
-  if (f.sessionMfaAt !== undefined) {
-    const fresh = f.signInFrequencySeconds === undefined || f.now - f.sessionMfaAt < f.signInFrequencySeconds * 1000;
-    if (fresh) return { kind: 'satisfied', by: 'session', amr: [...(f.sessionMfaAmr ?? []), 'mfa'] };
-  }
+  if (f.sessionMfaAt !== undefined && fresh(f.sessionMfaAt)) return { kind: 'satisfied', by: 'session', amr: [...(f.sessionMfaAmr ?? []), 'mfa'] };
   return { kind: 'challenge' };
 }
 

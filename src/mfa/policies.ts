@@ -7,7 +7,7 @@
 import { type Actor, type AuditEvent, activities, recordAudit } from '../directory/audit-log.js';
 import { transitiveGroupIdsOf } from '../directory/memberships.js';
 import { readInvitationPolicies } from '../directory/policies.js';
-import { listRoleIdsOf } from '../directory/users.js';
+import { listRoleIdsOf, type User } from '../directory/users.js';
 import type { AppContext } from '../platform/context.js';
 import { newId } from '../platform/ids.js';
 import type { Executor } from '../platform/storage/database.js';
@@ -160,21 +160,22 @@ export async function deletePolicy(ctx: AppContext, tenantId: string, id: string
 
 /**
  * Everything the evaluation needs for one user of one tenant: the tenant's policies, the user's
- * transitive group ids and directory role template ids.
+ * transitive group ids and directory role template ids, and whether they are external (a guest, or a
+ * member invited from outside). `creationType` left out counts as null (not invited).
  */
 export async function policyOutcomeFor(
   ctx: AppContext,
   tenantId: string,
-  user: { id: string; userType: 'Member' | 'Guest' },
+  user: Pick<User, 'id' | 'userType'> & Partial<Pick<User, 'creationType'>>,
   appId: string | undefined,
 ): Promise<PolicyOutcome> {
   const db = ctx.db.kysely;
   const policies = await listPolicies(db, tenantId);
+  const who = { userId: user.id, userType: user.userType, external: user.userType === 'Guest' || user.creationType === 'Invitation', appId };
   // No policy, nothing to look up (the common case in a tenant without Conditional Access).
-  if (policies.every((p) => p.state === 'disabled'))
-    return evaluatePolicies(policies, { userId: user.id, userType: user.userType, groupIds: [], roleTemplateIds: [], appId });
+  if (policies.every((p) => p.state === 'disabled')) return evaluatePolicies(policies, { ...who, groupIds: [], roleTemplateIds: [] });
   const [groupIds, roleTemplateIds] = await Promise.all([transitiveGroupIdsOf(db, tenantId, user.id), listRoleIdsOf(db, tenantId, user.id)]);
-  return evaluatePolicies(policies, { userId: user.id, userType: user.userType, groupIds, roleTemplateIds, appId });
+  return evaluatePolicies(policies, { ...who, groupIds, roleTemplateIds });
 }
 
 // --- partners ------------------------------------------------------------------------------------------

@@ -85,11 +85,27 @@ const grantControls = z
   })
   .nullable();
 
+/**
+ * Foyer re-asks the second factor only, once the frequency has passed (the first factor's session is the
+ * browser's): Graph's `secondaryAuthentication`. `primaryAndSecondaryAuthentication` would promise a new
+ * password or passcode too, so it is refused rather than quietly weakened.
+ */
+const authenticationType = z.string().superRefine((value, ctx) => {
+  if (value === 'secondaryAuthentication') return;
+  ctx.addIssue({
+    code: 'custom',
+    message:
+      value === 'primaryAndSecondaryAuthentication'
+        ? 'not supported by Foyer: signInFrequency asks for the second factor again (secondaryAuthentication)'
+        : `'${value.slice(0, 50)}' is not an authenticationType; expected secondaryAuthentication`,
+  });
+});
+
 const signInFrequency = z.strictObject({
   value: z.number().int().min(1).max(365).nullable().optional(),
   type: z.enum(['hours', 'days'], { error: 'expected hours or days' }).nullable().optional(),
   isEnabled: z.boolean(),
-  authenticationType: z.enum(['primaryAndSecondaryAuthentication'], { error: 'only primaryAndSecondaryAuthentication is supported by Foyer' }).optional(),
+  authenticationType: authenticationType.optional(),
   frequencyInterval: z.enum(['timeBased'], { error: 'only timeBased is supported by Foyer' }).optional(),
 });
 
@@ -218,6 +234,10 @@ export function checkPolicy(p: PolicyInput): void {
   if (!p.grantControls && !p.sessionControls) throw invalid('A policy needs grantControls (mfa) or sessionControls (signInFrequency).');
   const f = p.sessionControls?.signInFrequency;
   if (f && f.type === 'hours' && f.value > 23) throw invalid('sessionControls.signInFrequency: 1 to 23 hours, or use days.');
+  // What Foyer asks again is the second factor: without mfa, the frequency would ask for nothing.
+  if (f?.isEnabled && !p.grantControls?.builtInControls.some((c) => c.toLowerCase() === 'mfa')) {
+    throw invalid('not supported by Foyer: signInFrequency applies to the second factor; add the mfa grant control.');
+  }
 }
 
 // --- partners ------------------------------------------------------------------------------------------

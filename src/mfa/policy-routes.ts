@@ -9,6 +9,7 @@ import { findTenant } from '../directory/tenants.js';
 import { type AccessRule, actorOf, authorize, type GraphDeps, parseBody } from '../graph/index.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import type { ConditionalAccessPolicy } from './conditional-access.js';
+import { refuseQueryOptions } from './method-routes.js';
 import {
   type CrossTenantPartner,
   createPartner,
@@ -68,7 +69,7 @@ const policyView = (p: ConditionalAccessPolicy) => ({
   sessionControls: p.sessionControls
     ? {
         signInFrequency: p.sessionControls.signInFrequency
-          ? { ...p.sessionControls.signInFrequency, authenticationType: 'primaryAndSecondaryAuthentication', frequencyInterval: 'timeBased' }
+          ? { ...p.sessionControls.signInFrequency, authenticationType: 'secondaryAuthentication', frequencyInterval: 'timeBased' }
           : null,
       }
     : null,
@@ -93,6 +94,7 @@ export function mfaPolicyRoutes(deps: GraphDeps): void {
   app.get(POLICIES, async (request) => {
     const who = await caller(request);
     authorize(who, policyRead);
+    refuseQueryOptions(request, 'Conditional Access policies');
     return {
       '@odata.context': `${base}/$metadata#identity/conditionalAccess/policies`,
       value: (await listPolicies(ctx.db.kysely, who.tenantId)).map(policyView),
@@ -118,6 +120,7 @@ export function mfaPolicyRoutes(deps: GraphDeps): void {
   app.get(`${POLICIES}/:id`, async (request) => {
     const who = await caller(request);
     authorize(who, policyRead);
+    refuseQueryOptions(request, 'Conditional Access policies');
     const { id } = request.params as { id: string };
     const found = isGuid(id) ? await findPolicy(ctx.db.kysely, who.tenantId, id.toLowerCase()) : undefined;
     if (!found) throw notFound(id);
@@ -145,6 +148,7 @@ export function mfaPolicyRoutes(deps: GraphDeps): void {
   app.get(PARTNERS, async (request) => {
     const who = await caller(request);
     authorize(who, partnerRead);
+    refuseQueryOptions(request, 'cross-tenant partner settings');
     return {
       '@odata.context': `${base}/$metadata#policies/crossTenantAccessPolicy/partners`,
       value: (await listPartners(ctx.db.kysely, who.tenantId)).map(partnerView),
@@ -173,6 +177,7 @@ export function mfaPolicyRoutes(deps: GraphDeps): void {
   app.get(`${PARTNERS}/:tenantId`, async (request) => {
     const who = await caller(request);
     authorize(who, partnerRead);
+    refuseQueryOptions(request, 'cross-tenant partner settings');
     const { tenantId } = request.params as { tenantId: string };
     const found = isGuid(tenantId) ? await findPartner(ctx.db.kysely, who.tenantId, tenantId.toLowerCase()) : undefined;
     if (!found) throw notFound(tenantId);

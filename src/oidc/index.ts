@@ -7,4 +7,4 @@ export { type HttpSlots, oidcFeature, type Routes } from './feature.js';
 export { isOAuthClientEndpoint, sendOAuthErrorFor } from './oauth-errors.js';
 export type { ProviderViews } from './provider.js';
 export { ProviderRegistry } from './registry.js';
-export { addSignInCheck, type RememberedSignIn, SIGN_IN_CHECK_REASON, type SignInCheck } from './sign-in-checks.js';
+export { addSignInCheck, type RememberedSignIn, SIGN_IN_CHECK_REASON, type SignInCheck, type SignInUse } from './sign-in-checks.js';

@@ -180,6 +180,15 @@ export function createTenantProvider(ctx: AppContext, input: TenantProviderInput
       const scp = [...new Set([...oidcScopes, ...granted])].filter(Boolean).join(' ');
       // How the person authenticated, from the code or refresh token this access token comes from.
       const amr = koa.oidc.entities.AuthorizationCode?.amr ?? koa.oidc.entities.RefreshToken?.amr;
+      // A refresh is an app sign-in without the sign-in pages: the checks (sign-in-checks.ts) decide whether
+      // the sign-in it carries still does (a Conditional Access policy added since, its signInFrequency passed).
+      const refresh = koa.oidc.entities.AuthorizationCode ? undefined : koa.oidc.entities.RefreshToken;
+      if (refresh && token.accountId && koa.oidc.client) {
+        const signIn = { tenantId, accountId: token.accountId, clientId: koa.oidc.client.clientId, amr: refresh.amr ?? [], authTime: refresh.authTime ?? 0 };
+        if (await signInNeedsAnotherLook(ctx, signIn, 'refresh')) {
+          throw new errors.InvalidGrant('a Conditional Access policy asks this sign-in for a second factor, or a newer one; sign in again');
+        }
+      }
       return {
         tid: tenantId,
         scp,
@@ -240,13 +249,14 @@ function interactionPolicyFor(ctx: AppContext, tenantId: string) {
     new interactionPolicy.Check(SIGN_IN_CHECK_REASON, 'The sign-in must be checked again', async (koa) => {
       const { session, client, result } = koa.oidc;
       if (!session?.accountId || !client || result?.login) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-      const again = await signInNeedsAnotherLook(ctx, {
+      const signIn = {
         tenantId,
         accountId: session.accountId,
         clientId: client.clientId,
         amr: (session as unknown as { amr?: string[] }).amr ?? [],
         authTime: session.loginTs ?? 0,
-      });
+      };
+      const again = await signInNeedsAnotherLook(ctx, signIn, 'authorize');
       return again ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;
     }),
   );

@@ -19,8 +19,18 @@ export interface RememberedSignIn {
   authTime: number;
 }
 
-/** True: this sign-in no longer does for this app; the sign-in pages must see the person again. */
-export type SignInCheck = (signIn: RememberedSignIn) => Promise<boolean>;
+/**
+ * Where a remembered sign-in is about to be used: an authorization request (with the sign-in pages to send
+ * the browser to), or a refresh-token grant (where the app can only be told to sign the person in again).
+ */
+export type SignInUse = 'authorize' | 'refresh';
+
+/**
+ * True: this sign-in does not do for this app as it stands. At `authorize` the provider shows the login
+ * prompt, and the sign-in pages (which know the browser) decide what the person must do, often nothing
+ * visible; at `refresh` the app gets invalid_grant and must sign the person in again.
+ */
+export type SignInCheck = (signIn: RememberedSignIn, use: SignInUse) => Promise<boolean>;
 
 /** Why the login prompt shows although the provider remembers a sign-in. */
 export const SIGN_IN_CHECK_REASON = 'conditional_access';
@@ -34,7 +44,7 @@ export function addSignInCheck(ctx: AppContext, check: SignInCheck): void {
   checksOf(ctx).push(check);
 }
 
-export async function signInNeedsAnotherLook(ctx: AppContext, signIn: RememberedSignIn): Promise<boolean> {
-  for (const check of checksOf(ctx)) if (await check(signIn)) return true;
+export async function signInNeedsAnotherLook(ctx: AppContext, signIn: RememberedSignIn, use: SignInUse): Promise<boolean> {
+  for (const check of checksOf(ctx)) if (await check(signIn, use)) return true;
   return false;
 }

@@ -12,13 +12,15 @@ import { ManualClock } from '../../src/platform/clock.js';
 import { backends } from '../support/backends.js';
 import { expectAccessible, launchChromium } from '../support/chromium.js';
 import { type GuestWorld, startGuestWorld } from '../support/guests.js';
-import type { RelyingParty } from '../support/relying-party.js';
+import { type RelyingParty, reserveRelyingParty, startRelyingParty } from '../support/relying-party.js';
 import { appToken, graph } from '../support/tokens.js';
 
 describe.each(backends)('Conditional Access on remembered sign-ins, in Chromium on $name', (backend) => {
   let w: GuestWorld;
   let browser: Browser;
   let security: string;
+  let app: RelyingParty;
+  let credentials: { appId: string; clientSecret?: string };
   const clock = new ManualClock();
 
   beforeAll(async () => {
@@ -28,9 +30,13 @@ describe.each(backends)('Conditional Access on remembered sign-ins, in Chromium 
       w.contoso,
       await w.foyer.createApp(w.contoso.id, { displayName: 'Security admin', applicationPermissions: ['Policy.ReadWrite.ConditionalAccess'] }),
     );
+    const at = await reserveRelyingParty();
+    credentials = await w.foyer.createApp(w.contoso.id, { displayName: 'Payroll', redirectUris: [at.redirectUri] });
+    app = await startRelyingParty(w.contoso.issuer, credentials, at);
     browser = await launchChromium();
   });
   afterAll(async () => {
+    await app?.close();
     await browser?.close();
     await w?.close();
   });
@@ -39,6 +45,19 @@ describe.each(backends)('Conditional Access on remembered sign-ins, in Chromium 
     await expect.poll(() => page.getByRole('heading', { name }).isVisible(), { timeout: 10_000 }).toBe(true);
     await expectAccessible(page, name);
   };
+  /** The app uses a refresh token, as apps do between sign-ins: the token endpoint's status and error. */
+  async function refresh(refreshToken: string | undefined) {
+    const res = await fetch(`${w.foyer.url}/${w.contoso.id}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${credentials.appId}:${credentials.clientSecret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken ?? '' }),
+    });
+    return { status: res.status, error: ((await res.json()) as { error?: string }).error };
+  }
+
   const landed = async (page: Page, app: RelyingParty) => {
     await page.waitForURL(`${app.url}/callback**`);
     return app.results.at(-1)!.claims;
@@ -52,16 +71,18 @@ describe.each(backends)('Conditional Access on remembered sign-ins, in Chromium 
     });
     const context = await browser.newContext({ locale: 'en-US' });
     const page = await context.newPage();
-    await page.goto(`${w.portal.url}/login`);
+    await page.goto(`${app.url}/login`);
     await page.getByLabel('Email address').fill('sam@contoso.example');
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByLabel('Password', { exact: true }).fill('Copper-Kettle-Rain-4');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    expect((await landed(page, w.portal)).amr).toEqual(['pwd']);
+    expect((await landed(page, app)).amr).toEqual(['pwd']);
+    const passwordOnly = app.results.at(-1)!.tokens.refresh_token;
+    expect((await refresh(passwordOnly)).status).toBe(200);
 
     // Without a policy, the remembered sign-in gets the app its code straight away.
-    await page.goto(`${w.portal.url}/login`);
-    expect((await landed(page, w.portal)).amr).toEqual(['pwd']);
+    await page.goto(`${app.url}/login`);
+    expect((await landed(page, app)).amr).toEqual(['pwd']);
 
     const created = await graph(w.foyer, security, 'POST', '/identity/conditionalAccess/policies', {
       displayName: 'Sam: MFA every hour',
@@ -71,29 +92,35 @@ describe.each(backends)('Conditional Access on remembered sign-ins, in Chromium 
       sessionControls: { signInFrequency: { value: 1, type: 'hours', isEnabled: true } },
     });
     expect(created.status).toBe(201);
+    // The app's refresh token of the password-only sign-in no longer gets tokens: it must sign the person in.
+    expect(await refresh(app.results.at(-1)!.tokens.refresh_token)).toEqual({ status: 400, error: 'invalid_grant' });
 
     // The next app sign-in, same browser: no password (single sign-on), but "More information required".
-    await page.goto(`${w.portal.url}/login`);
+    await page.goto(`${app.url}/login`);
     await heading(page, 'More information required');
     await page.getByRole('link', { name: 'Authenticator app' }).click();
     const secret = ((await page.locator('#totp-key').textContent()) ?? '').replace(/\s+/g, '');
     await page.getByLabel('Code', { exact: true }).fill(totpCodeAt(secret, clock.now()));
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByRole('button', { name: 'Continue' }).click();
-    expect((await landed(page, w.portal)).amr).toEqual(['pwd', 'otp', 'mfa']);
+    expect((await landed(page, app)).amr).toEqual(['pwd', 'otp', 'mfa']);
+    const withMfa = app.results.at(-1)!.tokens.refresh_token;
 
-    // Within the hour: straight through.
+    // Within the hour: straight through, and refreshing works.
     clock.advance(30 * 60_000);
-    await page.goto(`${w.portal.url}/login`);
-    expect((await landed(page, w.portal)).amr).toEqual(['pwd', 'otp', 'mfa']);
+    await page.goto(`${app.url}/login`);
+    expect((await landed(page, app)).amr).toEqual(['pwd', 'otp', 'mfa']);
+    const refreshed = await refresh(withMfa);
+    expect(refreshed.status).toBe(200);
 
-    // Past the hour: the code again, nothing else.
+    // Past the hour: refreshing is refused, and the next app sign-in asks for the code again, nothing else.
     clock.advance(31 * 60_000);
-    await page.goto(`${w.portal.url}/login`);
+    expect(await refresh(app.results.at(-1)!.tokens.refresh_token)).toEqual({ status: 400, error: 'invalid_grant' });
+    await page.goto(`${app.url}/login`);
     await heading(page, 'Verify your identity');
     await page.getByLabel('Code', { exact: true }).fill(totpCodeAt(secret, clock.now()));
     await page.getByRole('button', { name: 'Verify' }).click();
-    expect((await landed(page, w.portal)).amr).toEqual(['pwd', 'otp', 'mfa']);
+    expect((await landed(page, app)).amr).toEqual(['pwd', 'otp', 'mfa']);
     await context.close();
   });
 });

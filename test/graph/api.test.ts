@@ -243,7 +243,7 @@ describe.each(backends)('Graph API on $name', (backend) => {
         400,
         'Request_UnsupportedQuery',
         'request.invalid_query',
-        "Property 'passwordProfile.forceChangePasswordNextSignInWithMfa' set to true is not supported by Foyer (it has no multi-factor authentication); use forceChangePasswordNextSignIn.",
+        "Property 'passwordProfile.forceChangePasswordNextSignInWithMfa' set to true is not supported by Foyer (its second factor is asked for by Conditional Access policies, after the new password); use forceChangePasswordNextSignIn.",
       ],
       ['XML', '<user/>', 'application/xml', 415, 'BadRequest', 'request.unsupported_media_type', 'The request body must be application/json.'],
       [

@@ -57,23 +57,28 @@ describe('who may make a sensitive change to whom', () => {
 describe('who may reset whose authentication methods', () => {
   const app: Actor = { kind: 'app', permissions: new Set(['UserAuthenticationMethod.ReadWrite.All']), roleIds: new Set() };
   const person = (...roles: string[]): Actor => ({ kind: 'user', permissions: new Set(['UserAuthenticationMethod.ReadWrite.All']), roleIds: new Set(roles) });
+  // Entra's "Who can reset passwords" table (privileged-roles-permissions), for the roles Foyer has.
   const cases: Array<[string, Actor, string[], boolean]> = [
     ['an Authentication Administrator resets a member', person(AA), [], true],
     ['an Authentication Administrator resets a Guest Inviter', person(AA), [GI], true],
+    ['an Authentication Administrator resets another Authentication Administrator', person(AA), [AA], true],
     ['an Authentication Administrator resets a Global Administrator', person(AA), [GA], false],
     ['an Authentication Administrator resets a User Administrator', person(AA), [UA], false],
-    ['an Authentication Administrator resets another Authentication Administrator', person(AA), [AA], false],
     ['an Authentication Administrator resets a Privileged Authentication Administrator', person(AA), [PAA], false],
     ['an Authentication Administrator resets a Guest Inviter who is also a User Administrator', person(AA), [GI, UA], false],
+    ['an Authentication Administrator resets an Authentication Administrator who is also a Global Administrator', person(AA), [AA, GA], false],
     ['a Privileged Authentication Administrator resets a Global Administrator', person(PAA), [GA], true],
     ['a Privileged Authentication Administrator resets another', person(PAA), [PAA], true],
+    ['a Privileged Authentication Administrator resets a User Administrator', person(PAA), [UA], true],
     ['a Global Administrator resets a Privileged Authentication Administrator', person(GA), [PAA], true],
     ['a Global Administrator resets another Global Administrator', person(GA), [GA], true],
     ['a User Administrator resets a member', person(UA), [], false],
     ['a Guest Inviter resets a member', person(GI), [], false],
     ['a person without a role resets a member', person(), [], false],
     ['an app resets a member', app, [], true],
-    ['an app resets a Privileged Authentication Administrator', app, [PAA], true],
+    ['an app resets an Authentication Administrator', app, [AA], true],
+    ['an app resets a User Administrator', app, [UA], true],
+    ['an app resets a Privileged Authentication Administrator', app, [PAA], false],
     ['an app resets a Global Administrator', app, [GA], false],
   ];
   it.each(cases)('%s: allowed = %s', (_name, actor, targetRoles, allowed) => {

@@ -62,8 +62,10 @@ function policy(shape: PolicyShape = {}): ConditionalAccessPolicy {
   };
 }
 
-const member: SignInSubject = { userId: ALICE, userType: 'Member', groupIds: [], roleTemplateIds: [], appId: PORTAL };
-const guest: SignInSubject = { userId: BOB, userType: 'Guest', groupIds: [], roleTemplateIds: [], appId: PORTAL };
+const member: SignInSubject = { userId: ALICE, userType: 'Member', external: false, groupIds: [], roleTemplateIds: [], appId: PORTAL };
+const guest: SignInSubject = { userId: BOB, userType: 'Guest', external: true, groupIds: [], roleTemplateIds: [], appId: PORTAL };
+/** A B2B collaboration member: invited from outside with invitedUserType Member. */
+const invitedMember: SignInSubject = { ...guest, userType: 'Member' };
 
 const cases: Array<{ name: string; policies: PolicyShape[]; subject: SignInSubject; requireMfa: boolean; frequency?: number; applies?: boolean[] }> = [
   // users
@@ -74,6 +76,12 @@ const cases: Array<{ name: string; policies: PolicyShape[]; subject: SignInSubje
   { name: 'user ids match in any letter case', policies: [{ includeUsers: [ALICE.toUpperCase()] }], subject: member, requireMfa: true },
   { name: 'GuestsOrExternalUsers includes a guest', policies: [{ includeUsers: ['GuestsOrExternalUsers'] }], subject: guest, requireMfa: true },
   { name: 'GuestsOrExternalUsers does not include a member', policies: [{ includeUsers: ['GuestsOrExternalUsers'] }], subject: member, requireMfa: false },
+  {
+    name: 'GuestsOrExternalUsers includes a member invited from outside (a B2B collaboration member)',
+    policies: [{ includeUsers: ['GuestsOrExternalUsers'] }],
+    subject: invitedMember,
+    requireMfa: true,
+  },
   { name: 'None includes nobody', policies: [{ includeUsers: ['None'] }], subject: member, requireMfa: false, applies: [false] },
   // groups (transitive membership is gathered by the caller)
   {
@@ -106,6 +114,13 @@ const cases: Array<{ name: string; policies: PolicyShape[]; subject: SignInSubje
   },
   { name: 'excluding GuestsOrExternalUsers spares a guest', policies: [{ excludeUsers: ['GuestsOrExternalUsers'] }], subject: guest, requireMfa: false },
   { name: 'excluding GuestsOrExternalUsers still covers members', policies: [{ excludeUsers: ['GuestsOrExternalUsers'] }], subject: member, requireMfa: true },
+  {
+    name: 'excluding GuestsOrExternalUsers spares a member invited from outside',
+    policies: [{ excludeUsers: ['GuestsOrExternalUsers'] }],
+    subject: invitedMember,
+    requireMfa: false,
+    applies: [false],
+  },
   {
     name: 'an excluded group wins over an included one',
     policies: [{ includeGroups: [SALES], excludeGroups: [FINANCE] }],
@@ -220,7 +235,22 @@ describe('what the sign-in log records of each policy', () => {
     ['enforced, not applying', { includeUsers: [BOB] }, member, false, 'notApplied'],
     ['disabled', { state: 'disabled' }, member, true, 'notEnabled'],
     ['report-only, would be satisfied', { state: 'enabledForReportingButNotEnforced' }, member, true, 'reportOnlySuccess'],
-    ['report-only, would fail', { state: 'enabledForReportingButNotEnforced' }, member, false, 'reportOnlyFailure'],
+    // Enforced, it would have interrupted the sign-in to ask for MFA; it would not have blocked it.
+    ['report-only, MFA not done', { state: 'enabledForReportingButNotEnforced' }, member, false, 'reportOnlyInterrupted'],
+    [
+      'report-only with a frequency, MFA not done',
+      { state: 'enabledForReportingButNotEnforced', frequency: { value: 1, type: 'hours' } },
+      member,
+      false,
+      'reportOnlyInterrupted',
+    ],
+    [
+      'report-only, for external users, a member invited from outside without MFA',
+      { state: 'enabledForReportingButNotEnforced', includeUsers: ['GuestsOrExternalUsers'] },
+      invitedMember,
+      false,
+      'reportOnlyInterrupted',
+    ],
     ['report-only, not applying', { state: 'enabledForReportingButNotEnforced', excludeUsers: [ALICE] }, member, false, 'reportOnlyNotApplied'],
     ['session controls only, without MFA', { grant: null, frequency: { value: 1, type: 'hours' } }, member, false, 'success'],
   ];

@@ -1,8 +1,8 @@
 /**
  * An administrator's view and reset of a person's second factors over Graph: `users/{id}/authentication/
  * methods`, `…/softwareOathMethods` and `…/fido2Methods` in Graph's shapes (never a secret), deletion
- * audited as "Admin deleted security info", the permissions and the roles that may reset whom (an
- * Authentication Administrator does not reset a Global Administrator), and bad ids answered 400 or 404.
+ * audited as "Admin deleted security info", the permissions and the roles that may read and reset whose
+ * (an Authentication Administrator does neither to a Global Administrator), and bad ids answered 400 or 404.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assignRole } from '../../src/directory/role-assignments.js';
@@ -215,19 +215,45 @@ describe.each(backends)('authentication methods over Graph on $name', (backend) 
     expect(await listMethods(foyer.ctx.db.kysely, tenant.id, target)).toHaveLength(2);
   });
 
+  // Entra's "Who can reset passwords" table, for the roles Foyer has; an app never reaches the top accounts.
+  const whoMayReachWhom: Array<[caller: string, target: string, allowed: boolean]> = [
+    ['aaron', 'gina', true],
+    ['aaron', 'abby', true],
+    ['aaron', 'ga', false],
+    ['aaron', 'ursula', false],
+    ['aaron', 'paula', false],
+    ['paula', 'ga', true],
+    ['paula', 'aaron', true],
+    ['paula', 'ursula', true],
+    ['ga', 'paula', true],
+    ['app', 'ursula', true],
+    ['app', 'abby', true],
+    ['app', 'paula', false],
+    ['app', 'ga', false],
+  ];
+
+  it('lets each administrator read only the methods of whom Entra lets them reset; one’s own stay readable', async () => {
+    for (const [by, whom, allowed] of whoMayReachWhom) {
+      const token = by === 'app' ? reader : tokens[by]!;
+      for (const segment of ['methods', 'fido2Methods', 'softwareOathMethods']) {
+        const res = await graph(foyer, token, 'GET', `/users/${people[whom]}/authentication/${segment}`);
+        expect(res.status, `${by} reads ${whom}'s ${segment}: ${JSON.stringify(res.body)}`).toBe(allowed ? 200 : 403);
+        if (!allowed) expect(res.body.error.code).toBe('Authorization_RequestDenied');
+      }
+    }
+    const key = await passkey(people.ga!, 'Admin key');
+    expect((await graph(foyer, tokens.aaron!, 'GET', `/users/${people.ga}/authentication/fido2Methods/${key}`)).status).toBe(403);
+    expect((await graph(foyer, tokens.aaron!, 'GET', `/users/${people.ga}/authentication/methods/${key}`)).status).toBe(403);
+    // Their own, through /me or their own id, whatever their role.
+    for (const name of ['ga', 'aaron', 'ursula', 'paula']) {
+      expect((await graph(foyer, tokens[name]!, 'GET', '/me/authentication/methods')).status, name).toBe(200);
+      expect((await graph(foyer, tokens[name]!, 'GET', `/users/${people[name]}/authentication/fido2Methods`)).status, name).toBe(200);
+    }
+    expect((await graph(foyer, tokens.ga!, 'GET', `/users/${people.ga}/authentication/fido2Methods/${key}`)).status).toBe(200);
+  });
+
   it('lets each administrator reset only whom Entra lets them: an Authentication Administrator never a Global Administrator', async () => {
-    const cases: Array<[caller: string, target: string, allowed: boolean]> = [
-      ['aaron', 'gina', true],
-      ['aaron', 'ga', false],
-      ['aaron', 'ursula', false],
-      ['aaron', 'abby', false],
-      ['aaron', 'paula', false],
-      ['paula', 'ga', true],
-      ['paula', 'aaron', true],
-      ['ga', 'paula', true],
-      ['app', 'ursula', true],
-      ['app', 'ga', false],
-    ];
+    const cases = whoMayReachWhom;
     for (const [by, whom, allowed] of cases) {
       const key = await passkey(people[whom]!, `${by} → ${whom}`);
       const res = await graph(foyer, by === 'app' ? writer : tokens[by]!, 'DELETE', `/users/${people[whom]}/authentication/fido2Methods/${key}`);

@@ -3,40 +3,23 @@
  * all removed (with the recovery codes) by an administrator's reset; and recovery codes, ten single-use
  * codes that a new set retires.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTenant } from '../../src/directory/tenants.js';
-import { createMember } from '../../src/directory/users.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { deleteAllMethods, deleteMethod, findMethod, listMethods } from '../../src/mfa/methods.js';
 import { issueRecoveryCodes, recoveryCodesLeft, useRecoveryCode } from '../../src/mfa/recovery-codes.js';
 import { addTotpMethod, newTotpSecret, totpCodeAt, verifyTotp } from '../../src/mfa/totp.js';
-import { ManualClock } from '../../src/platform/clock.js';
 import type { AppContext } from '../../src/platform/context.js';
-import { backends, freshContext } from '../support/backends.js';
+import { backends } from '../support/backends.js';
+import { mfaWorld } from '../support/mfa-world.js';
 
 describe.each(backends)('second-factor methods on $name', (backend) => {
+  const world = mfaWorld(backend);
+  const { clock } = world;
+  const person = world.person;
   let ctx: AppContext;
-  let cleanup: () => Promise<void>;
-  const clock = new ManualClock(Date.UTC(2026, 10, 25, 12));
   let tenantId: string;
-  let people = 0;
-
-  beforeAll(async () => {
-    ({ ctx, cleanup } = await freshContext(backend, clock));
-    tenantId = (
-      await createTenant(ctx, { name: 'Contoso', domains: ['contoso.example'], adminEmail: 'admin@contoso.example', adminPassword: 'Correct-Horse-9' })
-    ).tenant.id;
+  beforeAll(() => {
+    ({ ctx, tenantId } = world);
   });
-  afterAll(() => cleanup?.());
-
-  async function person(): Promise<string> {
-    people += 1;
-    const user = await createMember(ctx, tenantId, {
-      userPrincipalName: `person${people}@contoso.example`,
-      displayName: `Person ${people}`,
-      password: 'Secret-Passphrase-1',
-    });
-    return user.id;
-  }
 
   async function addApp(userId: string, displayName: string): Promise<{ id: string; secret: string }> {
     const secret = newTotpSecret();

@@ -6,7 +6,7 @@ import { combinedAmr, type MfaFacts, mfaStep } from '../../src/mfa/mfa-step.js';
 
 const NOW = 1_800_000_000_000;
 const HOUR = 3_600_000;
-const base: MfaFacts = { requireMfa: true, methodCount: 1, trustedHomeMfa: false, now: NOW };
+const base: MfaFacts = { requireMfa: true, methodCount: 1, now: NOW };
 
 describe('the second-factor step', () => {
   it.each([
@@ -20,16 +20,24 @@ describe('the second-factor step', () => {
     { case: 'proven exactly at the frequency: asked again', facts: { sessionMfaAt: NOW - 2 * HOUR, signInFrequencySeconds: 7200 }, step: 'challenge' },
     // After an administrator's reset: register, whatever this browser proved before it.
     { case: 'proven in this browser, but every method was reset since', facts: { methodCount: 0, sessionMfaAt: NOW - 60_000 }, step: 'register' },
-    { case: 'the home tenant did MFA and is trusted', facts: { trustedHomeMfa: true }, step: 'satisfied' },
-    { case: 'the home tenant did MFA, trusted, nothing registered here', facts: { trustedHomeMfa: true, methodCount: 0 }, step: 'satisfied' },
-    { case: 'trusted home MFA but no policy asks', facts: { trustedHomeMfa: true, requireMfa: false }, step: 'not-required' },
+    { case: 'the home tenant did MFA and is trusted', facts: { trustedHomeMfaAt: NOW - HOUR }, step: 'satisfied' },
+    { case: 'the home tenant did MFA, trusted, nothing registered here', facts: { trustedHomeMfaAt: NOW - HOUR, methodCount: 0 }, step: 'satisfied' },
+    { case: 'trusted home MFA but no policy asks', facts: { trustedHomeMfaAt: NOW - HOUR, requireMfa: false }, step: 'not-required' },
+    // signInFrequency applies to the home tenant's MFA too.
+    { case: 'trusted home MFA 3 hours ago, frequency 2 hours', facts: { trustedHomeMfaAt: NOW - 3 * HOUR, signInFrequencySeconds: 7200 }, step: 'challenge' },
+    {
+      case: 'trusted home MFA 3 hours ago, frequency 2 hours, nothing here',
+      facts: { trustedHomeMfaAt: NOW - 3 * HOUR, signInFrequencySeconds: 7200, methodCount: 0 },
+      step: 'register',
+    },
+    { case: 'trusted home MFA an hour ago, frequency 2 hours', facts: { trustedHomeMfaAt: NOW - HOUR, signInFrequencySeconds: 7200 }, step: 'satisfied' },
   ])('$case → $step', ({ facts, step }) => {
     expect(mfaStep({ ...base, ...facts }).kind).toBe(step);
   });
 
   it('says how MFA was satisfied, with the methods that satisfied it', () => {
     expect(mfaStep({ ...base, sessionMfaAt: NOW - 1000, sessionMfaAmr: ['hwk'] })).toEqual({ kind: 'satisfied', by: 'session', amr: ['hwk', 'mfa'] });
-    expect(mfaStep({ ...base, trustedHomeMfa: true })).toEqual({ kind: 'satisfied', by: 'home-tenant', amr: ['mfa'] });
+    expect(mfaStep({ ...base, trustedHomeMfaAt: NOW - 1000 })).toEqual({ kind: 'satisfied', by: 'home-tenant', amr: ['mfa'] });
   });
 
   it.each([

@@ -5,40 +5,23 @@
  * signature counter that betrays a clone, and the shared attempt limit.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTenant } from '../../src/directory/tenants.js';
-import { createMember } from '../../src/directory/users.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { listMethods } from '../../src/mfa/methods.js';
 import { addPasskey, passkeyAuthenticationOptions, passkeyRegistrationOptions, verifyPasskey } from '../../src/mfa/passkeys.js';
-import { ManualClock } from '../../src/platform/clock.js';
 import type { AppContext } from '../../src/platform/context.js';
-import { backends, freshContext } from '../support/backends.js';
+import { backends } from '../support/backends.js';
+import { mfaWorld } from '../support/mfa-world.js';
 import { b64url, RP_ID, SoftwareCredential } from '../support/webauthn-authenticator.js';
 
 describe.each(backends)('passkeys on $name', (backend) => {
+  const world = mfaWorld(backend);
+  const { clock } = world;
+  const person = world.member;
   let ctx: AppContext;
-  let cleanup: () => Promise<void>;
-  const clock = new ManualClock(Date.UTC(2026, 10, 25, 12));
   let tenantId: string;
-  let people = 0;
-
-  beforeAll(async () => {
-    ({ ctx, cleanup } = await freshContext(backend, clock));
-    tenantId = (
-      await createTenant(ctx, { name: 'Contoso', domains: ['contoso.example'], adminEmail: 'admin@contoso.example', adminPassword: 'Correct-Horse-9' })
-    ).tenant.id;
+  beforeAll(() => {
+    ({ ctx, tenantId } = world);
   });
-  afterAll(() => cleanup?.());
-
-  async function person(): Promise<{ id: string; name: string; displayName: string }> {
-    people += 1;
-    const user = await createMember(ctx, tenantId, {
-      userPrincipalName: `person${people}@contoso.example`,
-      displayName: `Person ${people}`,
-      password: 'Secret-Passphrase-1',
-    });
-    return { id: user.id, name: user.userPrincipalName, displayName: user.displayName };
-  }
 
   async function register(user: { id: string; name: string; displayName: string }, credential: SoftwareCredential, displayName = 'YubiKey') {
     const options = await passkeyRegistrationOptions(ctx, { tenantId, user, rpName: 'Contoso' });

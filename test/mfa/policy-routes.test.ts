@@ -5,6 +5,7 @@
  * gathered from the directory; the inbound MFA trust of a partner and of the default; the sign-in log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireUser } from '../../src/directory/users.js';
 import { appliedPolicies } from '../../src/mfa/conditional-access.js';
 import { isMfaTrusted, policyOutcomeFor } from '../../src/mfa/policies.js';
 import { listSignInRecords, recordSignIn } from '../../src/mfa/sign-in-records.js';
@@ -73,7 +74,10 @@ describe.each(backends)('Conditional Access and partner settings through Graph o
         clientAppTypes: ['all'],
       },
       grantControls: { operator: 'OR', builtInControls: ['mfa'] },
-      sessionControls: { signInFrequency: { value: 12, type: 'hours', isEnabled: true } },
+      // What Foyer asks again when the frequency has passed: the second factor only.
+      sessionControls: {
+        signInFrequency: { value: 12, type: 'hours', isEnabled: true, authenticationType: 'secondaryAuthentication', frequencyInterval: 'timeBased' },
+      },
     });
     const id = created.body.id as string;
     expect(new Date(created.body.createdDateTime).getTime()).not.toBeNaN();
@@ -136,6 +140,21 @@ describe.each(backends)('Conditional Access and partner settings through Graph o
       [{ ...guestsNeedMfa, sessionControls: { signInFrequency: { value: 30, type: 'hours', isEnabled: true } } }, '1 to 23 hours'],
       [{ ...guestsNeedMfa, sessionControls: { persistentBrowser: { mode: 'never', isEnabled: true } } }, 'not supported by Foyer'],
       [{ ...guestsNeedMfa, sessionControls: { signInFrequency: { frequencyInterval: 'everyTime', isEnabled: true } } }, 'only timeBased is supported by Foyer'],
+      [
+        {
+          ...guestsNeedMfa,
+          sessionControls: { signInFrequency: { value: 1, type: 'days', isEnabled: true, authenticationType: 'primaryAndSecondaryAuthentication' } },
+        },
+        'not supported by Foyer: signInFrequency asks for the second factor again (secondaryAuthentication)',
+      ],
+      [
+        { ...guestsNeedMfa, sessionControls: { signInFrequency: { value: 1, type: 'days', isEnabled: true, authenticationType: 'everything' } } },
+        'expected secondaryAuthentication',
+      ],
+      [
+        { ...guestsNeedMfa, grantControls: null, sessionControls: { signInFrequency: { value: 4, type: 'hours', isEnabled: true } } },
+        'not supported by Foyer: signInFrequency applies to the second factor; add the mfa grant control',
+      ],
     ];
     for (const [body, message] of cases) {
       const res = await graph(foyer, admin, 'POST', POLICIES, body);
@@ -157,6 +176,21 @@ describe.each(backends)('Conditional Access and partner settings through Graph o
     expect(blocked.body.error.message).toContain('not supported by Foyer');
     const nobody = await graph(foyer, admin, 'PATCH', `${POLICIES}/${id}`, { conditions: { users: { includeUsers: [] } } });
     expect(nobody.status).toBe(400);
+    // A frequency is accepted with mfa (secondaryAuthentication named or not) …
+    const frequency = { signInFrequency: { value: 2, type: 'days', isEnabled: true, authenticationType: 'secondaryAuthentication' } };
+    expect((await graph(foyer, admin, 'PATCH', `${POLICIES}/${id}`, { sessionControls: frequency })).status).toBe(204);
+    // … and taking mfa away from it afterwards is refused, checked on the merged policy.
+    const noMfa = await graph(foyer, admin, 'PATCH', `${POLICIES}/${id}`, { grantControls: null });
+    expect(noMfa.status).toBe(400);
+    expect(noMfa.body.error.message).toContain('not supported by Foyer: signInFrequency applies to the second factor; add the mfa grant control');
+    const primary = await graph(foyer, admin, 'PATCH', `${POLICIES}/${id}`, {
+      sessionControls: { signInFrequency: { ...frequency.signInFrequency, authenticationType: 'primaryAndSecondaryAuthentication' } },
+    });
+    expect(primary.status).toBe(400);
+    expect(primary.body.error.message).toContain('asks for the second factor again (secondaryAuthentication)');
+    expect((await graph(foyer, admin, 'GET', `${POLICIES}/${id}`)).body.sessionControls).toEqual({
+      signInFrequency: { value: 2, type: 'days', isEnabled: true, authenticationType: 'secondaryAuthentication', frequencyInterval: 'timeBased' },
+    });
     expect((await graph(foyer, admin, 'GET', `${POLICIES}/${id}`)).body).toMatchObject({
       grantControls: { builtInControls: ['mfa'] },
       conditions: { users: { includeUsers: ['All'] } },
@@ -177,6 +211,57 @@ describe.each(backends)('Conditional Access and partner settings through Graph o
       expect((await graph(foyer, admin, 'DELETE', path)).status, path).toBe(404);
     }
     expect((await graph(foyer, admin, 'PATCH', `${POLICIES}/${MISSING}`, { state: 'disabled' })).status).toBe(404);
+  });
+
+  it('refuses query options on the policy and partner collections rather than ignoring them', async () => {
+    const options = ["$filter=state eq 'enabled'", '$select=id', '$top=1', '$orderby=displayName', '$count=true', '$search="MFA"', '$expand=*', '$skip=1'];
+    for (const path of [POLICIES, PARTNERS, `${POLICIES}/${MISSING}`, `${PARTNERS}/${MISSING}`]) {
+      for (const option of options) {
+        const res = await graph(foyer, admin, 'GET', `${path}?${option.replace(/ /g, '%20')}`);
+        expect(res.status, `${path}?${option}: ${JSON.stringify(res.body)}`).toBe(400);
+        expect(res.body.error.message, option).toMatch(/^Query option '\$\w+' on .+ is not supported by Foyer\.$/);
+      }
+    }
+    // Without a permission the answer is still 403, whatever the query.
+    expect((await graph(foyer, stranger, 'GET', `${POLICIES}?$top=1`)).status).toBe(403);
+    expect((await graph(foyer, admin, 'GET', POLICIES)).status).toBe(200);
+  });
+
+  it('counts a member invited from outside (invitedUserType Member) among GuestsOrExternalUsers, as Graph does', async () => {
+    const policy = await graph(foyer, admin, 'POST', POLICIES, guestsNeedMfa);
+    expect(policy.status, JSON.stringify(policy.body)).toBe(201);
+    const invite = async (email: string, invitedUserType: 'Guest' | 'Member') => {
+      const res = await graph(foyer, admin, 'POST', '/invitations', {
+        invitedUserEmailAddress: email,
+        inviteRedirectUrl: 'https://myapps.example',
+        sendInvitationMessage: false,
+        invitedUserType,
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return requireUser(foyer.ctx.db.kysely, contoso.id, res.body.invitedUser.id as string);
+    };
+    const b2bMember = await invite('olle@fabrikam.example', 'Member');
+    const b2bGuest = await invite('gus@fabrikam.example', 'Guest');
+    const local = await requireUser(foyer.ctx.db.kysely, contoso.id, await createUser(foyer, admin, 'local'));
+    expect(b2bMember).toMatchObject({ userType: 'Member', creationType: 'Invitation' });
+
+    const outcome = (u: typeof local) => policyOutcomeFor(foyer.ctx, contoso.id, u, undefined);
+    expect((await outcome(b2bMember)).requireMfa).toBe(true);
+    expect((await outcome(b2bGuest)).requireMfa).toBe(true);
+    expect((await outcome(local)).requireMfa).toBe(false);
+    // A caller that does not pass creationType: treated as not invited.
+    expect((await policyOutcomeFor(foyer.ctx, contoso.id, { id: b2bMember.id, userType: 'Member' }, undefined)).requireMfa).toBe(false);
+
+    // Excluding external users spares the invited member too.
+    const everyone = await graph(foyer, admin, 'POST', POLICIES, {
+      ...guestsNeedMfa,
+      displayName: 'Everyone but external users',
+      conditions: { users: { includeUsers: ['All'], excludeUsers: ['GuestsOrExternalUsers'] }, applications: { includeApplications: ['All'] } },
+    });
+    expect(everyone.status, JSON.stringify(everyone.body)).toBe(201);
+    expect((await outcome(b2bMember)).evaluated.map((e) => e.applies)).toEqual([true, false]);
+    expect((await outcome(local)).evaluated.map((e) => e.applies)).toEqual([false, true]);
+    for (const id of [policy.body.id, everyone.body.id]) expect((await graph(foyer, admin, 'DELETE', `${POLICIES}/${id}`)).status).toBe(204);
   });
 
   it('gathers what a sign-in is evaluated with: nested groups, directory roles, the app', async () => {
@@ -237,7 +322,9 @@ describe.each(backends)('Conditional Access and partner settings through Graph o
     });
     const [record] = await listSignInRecords(foyer.ctx.db.kysely, contoso.id, alice);
     expect(record).toMatchObject({ userId: alice, appId: portal.appId, errorCode: 50074, amr: ['pwd'] });
-    expect(record!.appliedConditionalAccessPolicies.map((p) => p.result)).toEqual(['failure', 'notApplied', 'reportOnlyFailure']);
+    // The report-only policy would have interrupted the sign-in to ask for MFA, not blocked it.
+    expect(record!.appliedConditionalAccessPolicies.map((p) => p.result)).toEqual(['failure', 'notApplied', 'reportOnlyInterrupted']);
+    expect(appliedPolicies(forAlice, true).map((p) => p.result)).toEqual(['success', 'notApplied', 'reportOnlySuccess']);
     expect(await listSignInRecords(foyer.ctx.db.kysely, contoso.id, bob)).toEqual([]);
 
     for (const id of [byGroup, byRole, reportOnly]) expect((await graph(foyer, admin, 'DELETE', `${POLICIES}/${id}`)).status).toBe(204);

@@ -3,14 +3,12 @@
  * clock skew, each step once, guesses are limited per person (parallel ones too), and the key is sealed
  * at rest.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTenant } from '../../src/directory/tenants.js';
-import { createMember } from '../../src/directory/users.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { listMethods } from '../../src/mfa/methods.js';
 import { addTotpMethod, newTotpSecret, totpCodeAt, totpQrSvg, totpUri, verifyTotp } from '../../src/mfa/totp.js';
-import { ManualClock } from '../../src/platform/clock.js';
 import type { AppContext } from '../../src/platform/context.js';
-import { backends, freshContext } from '../support/backends.js';
+import { backends } from '../support/backends.js';
+import { mfaWorld } from '../support/mfa-world.js';
 
 const STEP = 30_000;
 
@@ -44,29 +42,14 @@ describe('authenticator app codes (pure)', () => {
 });
 
 describe.each(backends)('authenticator apps on $name', (backend) => {
+  const world = mfaWorld(backend);
+  const { clock } = world;
+  const person = world.person;
   let ctx: AppContext;
-  let cleanup: () => Promise<void>;
-  const clock = new ManualClock(Date.UTC(2026, 10, 25, 12));
   let tenantId: string;
-  let people = 0;
-
-  beforeAll(async () => {
-    ({ ctx, cleanup } = await freshContext(backend, clock));
-    tenantId = (
-      await createTenant(ctx, { name: 'Contoso', domains: ['contoso.example'], adminEmail: 'admin@contoso.example', adminPassword: 'Correct-Horse-9' })
-    ).tenant.id;
+  beforeAll(() => {
+    ({ ctx, tenantId } = world);
   });
-  afterAll(() => cleanup?.());
-
-  async function person(): Promise<string> {
-    people += 1;
-    const user = await createMember(ctx, tenantId, {
-      userPrincipalName: `person${people}@contoso.example`,
-      displayName: `Person ${people}`,
-      password: 'Secret-Passphrase-1',
-    });
-    return user.id;
-  }
 
   /** A person with one authenticator app, registered now; the clock then moves to a later step. */
   async function personWithApp(): Promise<{ userId: string; secret: string; methodId: string }> {

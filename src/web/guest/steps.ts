@@ -27,7 +27,7 @@ import { entryIsFor, entryStillValid } from '../kit/earlier-sign-ins.js';
 import { endFlow, saveFlow } from '../kit/guest-flows.js';
 import { handBackPath } from '../kit/guest-hand-back.js';
 import { redemptionText } from '../kit/guest-texts.js';
-import { gateFor, secondFactorStep, tenantOfIssuer } from '../kit/mfa-gate.js';
+import { gateFor, secondFactorStep } from '../kit/mfa-gate.js';
 import { G, type GuestPages, type InFlow } from './guest-page.js';
 import { methodFor } from './methods/index.js';
 import { choicePage, consentPage } from './views.js';
@@ -243,14 +243,13 @@ export function registerSteps(app: FastifyInstance, pages: GuestPages): void {
       request.log.info({ tenant: f.tenant.id, guest: invitation.guestId }, 'invitation redeemed');
       // "More information required" right after consent, when the organization's policies ask for MFA:
       // the guest registers a method (or proves one) before landing in the app.
-      const homeTenantId = tenantOfIssuer(ctx.config.publicUrl, proven.issuer);
       const first = {
         tenantId: f.tenant.id,
         userId: invitation.guestId,
         appId: null,
         amr: proven.amr,
         authTime: proven.authTime,
-        ...(homeTenantId ? { homeTenantId } : {}),
+        homeIdentity: { issuer: proven.issuer, subject: proven.subject },
       };
       const decision = await secondFactorStep(ctx, request, first);
       if (decision.kind === 'gate') return gateFor(ctx, request, reply, first, decision, { kind: 'url', url: invitation.redirectUrl });

@@ -68,7 +68,8 @@ export async function startGuestSignIn(
 /** How a guest flow started from a tenant's sign-in page ended, for its hand-back to the OpenID provider. */
 export type GuestSignInResult =
   | { kind: 'cancelled' }
-  | { kind: 'signed-in'; guestId: string; amr: string[]; authTime: number /** The home identity's issuer. */; issuer: string }
+  /** Signed in as the guest; `issuer` and `subject` name the home identity proven. */
+  | { kind: 'signed-in'; guestId: string; amr: string[]; authTime: number; issuer: string; subject: string }
   | { kind: 'refused'; page: { title: string; body: string } }
   /** The proof predates the guest's sign-ins ending: the flow goes on at `path` and asks for a fresh one. */
   | { kind: 'prove-again'; path: string };
@@ -103,5 +104,12 @@ export async function takeGuestSignIn(
     const t = redemptionText(locale);
     return { kind: 'refused', page: { title: t.disabledTitle, body: t.disabledBody(tenant.displayName) } };
   }
-  return { kind: 'signed-in', guestId: guest.id, amr: flow.proven.amr, authTime: flow.proven.authTime, issuer: flow.proven.issuer };
+  return {
+    kind: 'signed-in',
+    guestId: guest.id,
+    amr: flow.proven.amr,
+    authTime: flow.proven.authTime,
+    issuer: flow.proven.issuer,
+    subject: flow.proven.subject,
+  };
 }

@@ -9,9 +9,19 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { findUser, type User } from '../../directory/users.js';
-import { type AppliedPolicy, appliedPolicies, isMfaTrusted, listMethods, mfaStep, policyOutcomeFor, recordSignIn } from '../../mfa/index.js';
+import {
+  type AppliedPolicy,
+  type AuthenticationMethod,
+  appliedPolicies,
+  combinedAmr,
+  isMfaTrusted,
+  listMethods,
+  mfaStep,
+  policyOutcomeFor,
+  recordSignIn,
+} from '../../mfa/index.js';
 import type { AppContext } from '../../platform/context.js';
-import { type BrowserSession, readBrowserSession, secondFactorFor } from './browser-session.js';
+import { type BrowserSession, readBrowserSession, type SecondFactorProof, secondFactorFor } from './browser-session.js';
 import { CookieStore } from './cookie-store.js';
 
 export const GATE_TTL_MS = 15 * 60_000;
@@ -89,8 +99,11 @@ export interface FirstFactor {
   amr: string[];
   /** Epoch seconds. */
   authTime: number;
-  /** A guest whose home is another tenant on this instance: that tenant (its MFA may be trusted). */
-  homeTenantId?: string;
+  /**
+   * A guest's home identity (issuer and subject, as their `identities` name it): when it is an account of
+   * another tenant on this instance, that tenant's MFA may be trusted (`inboundTrust.isMfaAccepted`).
+   */
+  homeIdentity?: { issuer: string; subject: string };
 }
 
 export type SecondFactorDecision =
@@ -102,30 +115,63 @@ export type SecondFactorDecision =
   /** Open a gate in this mode (nothing is recorded until the gate ends). */
   | { kind: 'gate'; mode: 'register' | 'challenge'; policies: { enforced: AppliedPolicy[] }; user: User };
 
+/**
+ * A second factor this browser proved for `user` that still counts: after the person's sign-ins last ended,
+ * and made with a method the person still has (one registered before the proof): after an administrator's
+ * reset and a new registration, a proof from before the reset proves nothing.
+ */
+function proofThatCounts(browser: BrowserSession | undefined, user: User, methods: readonly AuthenticationMethod[]): SecondFactorProof | undefined {
+  const proof = secondFactorFor(browser, user);
+  return proof && methods.some((m) => m.createdAt <= proof.at) ? proof : undefined;
+}
+
+/**
+ * When the guest's home tenant (another tenant on this instance) performed MFA for the home account in this
+ * browser, if this tenant trusts that tenant's MFA (epoch ms); undefined otherwise.
+ */
+async function trustedHomeMfaAt(
+  ctx: AppContext,
+  tenantId: string,
+  browser: BrowserSession | undefined,
+  home: FirstFactor['homeIdentity'],
+): Promise<number | undefined> {
+  const homeTenantId = home && tenantOfIssuer(ctx.config.publicUrl, home.issuer);
+  if (!home || !homeTenantId || homeTenantId === tenantId) return undefined;
+  if (!(await isMfaTrusted(ctx, tenantId, homeTenantId))) return undefined;
+  const account = await findUser(ctx.db.kysely, homeTenantId, home.subject);
+  if (!account?.accountEnabled) return undefined;
+  return proofThatCounts(browser, account, await listMethods(ctx.db.kysely, homeTenantId, account.id))?.at;
+}
+
 /** Gathers the facts of a sign-in's second factor from their owners, and decides (mfa/mfa-step.ts). */
 export async function secondFactorStep(ctx: AppContext, request: FastifyRequest, first: FirstFactor, session?: BrowserSession): Promise<SecondFactorDecision> {
   const db = ctx.db.kysely;
   const user = await findUser(db, first.tenantId, first.userId);
-  if (!user) return { kind: 'go-on', amr: first.amr, authTime: first.authTime };
-  const outcome = await policyOutcomeFor(ctx, first.tenantId, { id: user.id, userType: user.userType }, first.appId ?? undefined);
+  const firstAmr = first.amr.filter((m) => m !== 'mfa');
+  if (!user) return { kind: 'go-on', amr: firstAmr, authTime: first.authTime };
+  const outcome = await policyOutcomeFor(
+    ctx,
+    first.tenantId,
+    { id: user.id, userType: user.userType, creationType: user.creationType },
+    first.appId ?? undefined,
+  );
   const browser = session ?? (await readBrowserSession(ctx, request));
-  const earlier = secondFactorFor(browser, user);
-  const trustedHomeMfa =
-    first.homeTenantId !== undefined && first.amr.includes('mfa') && outcome.requireMfa && (await isMfaTrusted(ctx, first.tenantId, first.homeTenantId));
-  const methods = outcome.requireMfa ? await listMethods(db, first.tenantId, user.id) : [];
+  const methods = await listMethods(db, first.tenantId, user.id);
+  const earlier = proofThatCounts(browser, user, methods);
+  const homeAt = outcome.requireMfa ? await trustedHomeMfaAt(ctx, first.tenantId, browser, first.homeIdentity) : undefined;
   const step = mfaStep({
     requireMfa: outcome.requireMfa,
     ...(outcome.signInFrequencySeconds !== undefined ? { signInFrequencySeconds: outcome.signInFrequencySeconds } : {}),
     methodCount: methods.length,
     ...(earlier ? { sessionMfaAt: earlier.at, sessionMfaAmr: earlier.amr } : {}),
-    trustedHomeMfa,
+    ...(homeAt !== undefined ? { trustedHomeMfaAt: homeAt } : {}),
     now: ctx.clock.now(),
   });
   if (step.kind === 'register' || step.kind === 'challenge') {
     return { kind: 'gate', mode: step.kind, policies: { enforced: appliedPolicies(outcome, true) }, user };
   }
   const mfaPerformed = step.kind === 'satisfied';
-  const amr = mfaPerformed ? [...new Set([...first.amr.filter((m) => m !== 'mfa'), ...step.amr])] : first.amr.filter((m) => m !== 'mfa');
+  const amr = mfaPerformed ? combinedAmr(firstAmr, step.amr) : firstAmr;
   await recordSignIn(db, {
     tenantId: first.tenantId,
     userId: user.id,
@@ -133,10 +179,13 @@ export async function secondFactorStep(ctx: AppContext, request: FastifyRequest,
     errorCode: 0,
     failureReason: null,
     amr,
-    applied: appliedPolicies(outcome, mfaPerformed),
+    // A report-only policy asking for MFA succeeded if this browser had proven it anyway.
+    applied: appliedPolicies(outcome, mfaPerformed || earlier !== undefined),
     now: ctx.clock.now(),
   });
-  const authTime = step.kind === 'satisfied' && step.by === 'session' && earlier ? Math.max(first.authTime, Math.floor(earlier.at / 1000)) : first.authTime;
+  // auth_time: when the sign-in was completed, by the latest factor it used.
+  const secondAt = step.kind === 'satisfied' ? (step.by === 'session' ? earlier?.at : homeAt) : undefined;
+  const authTime = secondAt !== undefined ? Math.max(first.authTime, Math.floor(secondAt / 1000)) : first.authTime;
   return { kind: 'go-on', amr, authTime };
 }
 

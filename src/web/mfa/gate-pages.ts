@@ -11,7 +11,7 @@ import { findUser, type User } from '../../directory/users.js';
 import type { AppContext } from '../../platform/context.js';
 import { newId } from '../../platform/ids.js';
 import { chooseLocale } from '../../platform/locale.js';
-import { rememberSecondFactor } from '../kit/browser-session.js';
+import { rememberSecondFactor, signInStillCounts } from '../kit/browser-session.js';
 import { brandOf, messagePage, pageHeaders } from '../kit/layout.js';
 import { endGate, type LoadedGate, MFA_PATH, saveGate } from '../kit/mfa-gate.js';
 import { mfaText } from './texts.js';
@@ -37,7 +37,9 @@ export async function currentGate(ctx: AppContext, request: FastifyRequest, repl
   const locale = chooseLocale([], request.headers['accept-language']);
   const tenant = loaded ? await findTenant(ctx.db.kysely, loaded.gate.tenantId) : undefined;
   const user = tenant && loaded ? await findUser(ctx.db.kysely, tenant.id, loaded.gate.userId) : undefined;
-  if (!loaded || !tenant || !user?.accountEnabled) {
+  // A person disabled, or whose sign-ins ended (a revocation, a new password) after the first factor the gate
+  // was opened with, is not let on: the gate ends with the sign-in it came from.
+  if (!loaded || !tenant || !user || !signInStillCounts(user, loaded.gate.firstFactor.authTime)) {
     const t = mfaText(locale);
     send(reply, 400, messagePage(locale, t.expiredTitle, t.expiredBody, tenant ? brandOf(tenant) : {}));
     return undefined;

@@ -117,7 +117,10 @@ export function registerPasskeyPages(app: FastifyInstance, ctx: AppContext, h: H
       displayName: name || t.passkeyDefaultName,
     });
     if (!verdict.ok) {
-      if (verdict.reason === 'locked') return show(g, 'register', 429, t.tooManyAttempts(minutes(verdict.retryAfterMs)));
+      if (verdict.reason === 'locked') {
+        reply.header('retry-after', String(Math.ceil((verdict.retryAfterMs ?? 60_000) / 1000)));
+        return show(g, 'register', 429, t.tooManyAttempts(minutes(verdict.retryAfterMs)));
+      }
       return show(g, 'register', 400, t.passkeyFailed);
     }
     return h.afterRegistration(g, verdict.method.displayName, [verdict.method.backedUp ? 'swk' : 'hwk']);
@@ -145,7 +148,10 @@ export function registerPasskeyPages(app: FastifyInstance, ctx: AppContext, h: H
     });
     if (!verdict.ok) {
       request.log.info({ tenant: g.tenant.id, user: g.user.id, reason: verdict.reason }, 'passkey refused');
-      if (verdict.reason === 'locked') return show(g, 'authenticate', 429, t.tooManyAttempts(minutes(verdict.retryAfterMs)));
+      if (verdict.reason === 'locked') {
+        reply.header('retry-after', String(Math.ceil((verdict.retryAfterMs ?? 60_000) / 1000)));
+        return show(g, 'authenticate', 429, t.tooManyAttempts(minutes(verdict.retryAfterMs)));
+      }
       return show(g, 'authenticate', 400, t.passkeyFailed);
     }
     await proven(ctx, g, [verdict.amr]);

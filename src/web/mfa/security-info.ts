@@ -14,7 +14,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { findTenant, type Tenant } from '../../directory/tenants.js';
 import type { User } from '../../directory/users.js';
-import { deleteMethod, issueRecoveryCodes, listMethods, recoveryCodesLeft } from '../../mfa/index.js';
+import { deleteAllMethods, deleteMethod, issueRecoveryCodes, listMethods, recoveryCodesLeft } from '../../mfa/index.js';
 import type { AppContext } from '../../platform/context.js';
 import { chooseLocale } from '../../platform/locale.js';
 import { type BrowserSession, readBrowserSession } from '../kit/browser-session.js';
@@ -144,6 +144,9 @@ export function registerSecurityInfoPages(app: FastifyInstance, ctx: AppContext)
     // Another window removed it meanwhile: nothing more to do (and nothing to record).
     if (!method || !(await deleteMethod(db, s.tenant.id, s.user.id, method.id))) return reply.redirect(s.base, 303);
     await auditSecurityInfo(ctx, s, 'deleted', method.displayName);
+    // The last method gone, the recovery codes go too (as with an administrator's reset): they back up a
+    // method, and must not stand in for registering one at the next sign-in.
+    if ((await listMethods(db, s.tenant.id, s.user.id)).length === 0) await deleteAllMethods(db, s.tenant.id, s.user.id);
     return reply.redirect(`${s.base}?updated=1`, 303);
   });
 

@@ -7,12 +7,11 @@
  * person and tenant, once the gate says the second factor was proven.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { findUser } from '../../directory/users.js';
 import { combinedAmr, recordSignIn } from '../../mfa/index.js';
 import type { AppContext } from '../../platform/context.js';
-import type { BrowserSession } from '../kit/browser-session.js';
+import { type BrowserSession, signInStillCounts } from '../kit/browser-session.js';
 import { endGate, type FirstFactor, gateFor, loadGate, secondFactorStep } from '../kit/mfa-gate.js';
-
-export { tenantOfIssuer } from '../kit/mfa-gate.js';
 
 type LoginResult = { login: { accountId: string; amr: string[]; ts: number } };
 
@@ -28,7 +27,7 @@ export async function concludeSignIn(
   request: FastifyRequest,
   reply: FastifyReply,
   end: SignInEnd,
-  who: { userId: string; amr: string[]; authTime: number; homeTenantId?: string },
+  who: { userId: string; amr: string[]; authTime: number; homeIdentity?: { issuer: string; subject: string } },
   session?: BrowserSession,
 ): Promise<FastifyReply> {
   const first: FirstFactor = {
@@ -37,7 +36,7 @@ export async function concludeSignIn(
     appId: end.clientId,
     amr: who.amr,
     authTime: who.authTime,
-    ...(who.homeTenantId ? { homeTenantId: who.homeTenantId } : {}),
+    ...(who.homeIdentity ? { homeIdentity: who.homeIdentity } : {}),
   };
   const decision = await secondFactorStep(ctx, request, first, session);
   if (decision.kind === 'gate') return gateFor(ctx, request, reply, first, decision, { kind: 'interaction', uid: end.uid });
@@ -54,6 +53,8 @@ export async function returnFromGate(ctx: AppContext, request: FastifyRequest, r
   if (!loaded || !gate || gate.tenantId !== end.tenantId || gate.continueTo.kind !== 'interaction' || gate.continueTo.uid !== end.uid || !gate.done)
     return undefined;
   await endGate(ctx, reply, loaded);
+  // The person's sign-ins ended (a revocation, a new password, a disable) after the first factor: no token.
+  if (!signInStillCounts(await findUser(ctx.db.kysely, gate.tenantId, gate.userId), gate.firstFactor.authTime)) return undefined;
   const amr = combinedAmr(gate.firstFactor.amr, gate.done.amr);
   await recordSignIn(ctx.db.kysely, {
     tenantId: gate.tenantId,

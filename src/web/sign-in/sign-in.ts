@@ -40,7 +40,7 @@ import { brandOf, messagePage, pageHeaders } from '../kit/layout.js';
 import { changePasswordPage, forgetPasswordProof, readPasswordProof, rememberPasswordProof } from './change-password.js';
 import { changePasswordText, refusalText } from './change-password-texts.js';
 import { earlierSignInCounts, nextAfterPassword } from './next-step.js';
-import { concludeSignIn, returnFromGate, type SignInEnd, tenantOfIssuer } from './second-factor.js';
+import { concludeSignIn, returnFromGate, type SignInEnd } from './second-factor.js';
 import { type FormContext, identifierPage, passwordPage } from './sign-in-views.js';
 
 const identifierForm = z.object({ email: rawField });
@@ -158,8 +158,8 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
       const guest = await guestFromBrowserSession(ctx, session, it.tenant.id, loginHint);
       if (guest) {
         const home = { userId: guest.guest.id, amr: guest.entry.amr, authTime: guest.entry.authTime };
-        const homeTenantId = tenantOfIssuer(ctx.config.publicUrl, guest.entry.issuer);
-        return concludeSignIn(ctx, request, reply, end(it, request, reply), { ...home, ...(homeTenantId ? { homeTenantId } : {}) }, session);
+        const homeIdentity = guest.entry.issuer && guest.entry.subject ? { issuer: guest.entry.issuer, subject: guest.entry.subject } : undefined;
+        return concludeSignIn(ctx, request, reply, end(it, request, reply), { ...home, ...(homeIdentity ? { homeIdentity } : {}) }, session);
       }
     }
     if (details.prompt.name === 'consent') {
@@ -315,8 +315,7 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
         .send(messagePage(it.locale, result.page.title, result.page.body, brandOf(it.tenant)));
     if (result.kind === 'cancelled') return finish(it, request, reply, { error: 'access_denied', error_description: 'The person cancelled the sign-in.' });
     if (result.kind === 'prove-again') return reply.redirect(result.path, 303);
-    const homeTenantId = tenantOfIssuer(ctx.config.publicUrl, result.issuer);
-    const who = { userId: result.guestId, amr: result.amr, authTime: result.authTime, ...(homeTenantId ? { homeTenantId } : {}) };
+    const who = { userId: result.guestId, amr: result.amr, authTime: result.authTime, homeIdentity: { issuer: result.issuer, subject: result.subject } };
     return concludeSignIn(ctx, request, reply, end(it, request, reply), who);
   });
 
