@@ -255,6 +255,7 @@ function interactionPolicyFor(ctx: AppContext, tenantId: string) {
         clientId: client.clientId,
         amr: (session as unknown as { amr?: string[] }).amr ?? [],
         authTime: session.loginTs ?? 0,
+        cookie: (name: string) => koa.cookies.get(name, { signed: false }) ?? undefined,
       };
       const again = await signInNeedsAnotherLook(ctx, signIn, 'authorize');
       return again ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;

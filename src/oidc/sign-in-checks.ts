@@ -17,6 +17,8 @@ export interface RememberedSignIn {
   amr: readonly string[];
   /** When it was made (epoch seconds). */
   authTime: number;
+  /** At an authorization request: the browser's cookies, by name (unsigned values). */
+  cookie?: (name: string) => string | undefined;
 }
 
 /**

@@ -112,10 +112,17 @@ describe.each(backends)('Conditional Access on remembered sign-ins, in Chromium 
     expect((await landed(page, app)).amr).toEqual(['pwd', 'otp', 'mfa']);
     const refreshed = await refresh(withMfa);
     expect(refreshed.status).toBe(200);
+    // A silent request (prompt=none, as MSAL's silent renewal sends) gets its code too.
+    await page.goto(`${app.url}/login?prompt=none`);
+    expect((await landed(page, app)).amr).toEqual(['pwd', 'otp', 'mfa']);
 
     // Past the hour: refreshing is refused, and the next app sign-in asks for the code again, nothing else.
     clock.advance(31 * 60_000);
     expect(await refresh(app.results.at(-1)!.tokens.refresh_token)).toEqual({ status: 400, error: 'invalid_grant' });
+    // A silent request cannot ask for the code: the app hears it needs an interactive sign-in.
+    await page.goto(`${app.url}/login?prompt=none`);
+    await page.waitForURL(`${app.url}/callback**`);
+    expect(new URL(page.url()).searchParams.get('error')).toMatch(/^(login|interaction)_required$/);
     await page.goto(`${app.url}/login`);
     await heading(page, 'Verify your identity');
     await page.getByLabel('Code', { exact: true }).fill(totpCodeAt(secret, clock.now()));

@@ -10,6 +10,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { findGuestByIdentity } from '../../directory/guests.js';
 import { listTenantDomains } from '../../directory/tenants.js';
+import { findUser } from '../../directory/users.js';
 import { findRedemptionInvitation, type RedemptionInvitation } from '../../invitations/index.js';
 import {
   acceptStep,
@@ -63,6 +64,13 @@ export function registerSteps(app: FastifyInstance, pages: GuestPages): void {
    * pending with the flow's address.
    */
   async function outlivesGuestRevocation(f: InFlow, entry: SignedInAccount): Promise<boolean> {
+    if (f.loaded.flow.purpose === 'redeem') {
+      // A redemption reset by an administrator ended the guest's sign-ins: what this browser proved before
+      // that does not redeem the new link (nor would it pass the second factor's step after Accept).
+      const invited = await findRedemptionInvitation(db, f.loaded.flow.invitationId ?? '');
+      const guest = invited ? await findUser(db, f.tenant.id, invited.guestId) : undefined;
+      return !guest || provenSinceSignInsEnded(guest, entry.authTime);
+    }
     if (f.loaded.flow.purpose !== 'signin') return true;
     const guest =
       (await findGuestByIdentity(db, f.tenant.id, entry.issuer ?? '', entry.subject ?? '')) ??

@@ -84,8 +84,13 @@ export function sessionCookieName(ctx: AppContext): string {
   return sessions.cookieName(ctx);
 }
 
-export async function readBrowserSession(ctx: AppContext, request: FastifyRequest): Promise<BrowserSession | undefined> {
-  const record = await sessions.read(ctx, request);
+export function readBrowserSession(ctx: AppContext, request: FastifyRequest): Promise<BrowserSession | undefined> {
+  return readBrowserSessionCookie(ctx, request.cookies[sessions.cookieName(ctx)]);
+}
+
+/** The browser session a cookie value names. */
+export async function readBrowserSessionCookie(ctx: AppContext, cookieValue: string | undefined): Promise<BrowserSession | undefined> {
+  const record = await sessions.readValue(ctx, cookieValue);
   if (!record) return undefined;
   const now = ctx.clock.now();
   return {
@@ -109,17 +114,14 @@ export async function rememberAccount(ctx: AppContext, request: FastifyRequest, 
 }
 
 /**
- * Records a second factor proven in a tenant. A member's own account entry of that tenant gains `mfa` in
- * its amr, so that a guest elsewhere whose home this account is carries the home tenant's MFA (which a
- * resource tenant may trust). A new session id, as at every sign-in.
+ * Records a second factor proven in a tenant for one person there (the MFA pages). What counts as MFA is
+ * decided from these proofs (web/kit/mfa-gate.ts), for the tenant itself and for tenants that trust its
+ * MFA; the account entries (first factors) are left as they are. A new session id, as at every sign-in.
  */
 export async function rememberSecondFactor(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, proof: SecondFactorProof): Promise<void> {
   const previous = await readBrowserSession(ctx, request);
-  const accounts = (previous?.accounts ?? []).map((a) =>
-    a.tenantId === proof.tenantId && a.userId === proof.userId && !a.amr.includes('mfa') ? { ...a, amr: [...new Set([...a.amr, ...proof.amr]), 'mfa'] } : a,
-  );
   const mfa = [proof, ...(previous?.mfa ?? []).filter((p) => !(p.tenantId === proof.tenantId && p.userId === proof.userId))].slice(0, MAX_ACCOUNTS);
-  await sessions.create(ctx, request, reply, { accounts, mfa }, ctx.config.sessionTtlSeconds * 1000);
+  await sessions.create(ctx, request, reply, { accounts: previous?.accounts ?? [], mfa }, ctx.config.sessionTtlSeconds * 1000);
 }
 
 /** The second factor this browser proved for a person of a tenant, unless it predates the end of their sign-ins. */

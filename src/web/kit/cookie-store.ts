@@ -37,7 +37,11 @@ export class CookieStore<T> {
 
   /** The record this browser's cookie names, unless it is missing or expired. */
   async read(ctx: AppContext, request: FastifyRequest): Promise<StoredRecord<T> | undefined> {
-    const value = request.cookies[this.cookieName(ctx)];
+    return this.readValue(ctx, request.cookies[this.cookieName(ctx)]);
+  }
+
+  /** The record a cookie value names (read by someone other than Fastify: the OpenID provider's checks). */
+  async readValue(ctx: AppContext, value: string | undefined): Promise<StoredRecord<T> | undefined> {
     if (!value || value.length > MAX_COOKIE_VALUE) return undefined;
     const idHash = sha256(value);
     const row = await ctx.db.kysely.selectFrom(this.table).selectAll().where('id_hash', '=', idHash).executeTakeFirst();

@@ -25,11 +25,19 @@ export function handBackPath(tenantId: string, interactionUid: string | undefine
  * Single sign-on for guests: a session entry for an identity bound to an accepted, enabled guest of
  * `tenantId` signs that guest in. Used by the tenant's sign-in page before it asks for anything.
  */
-export async function guestFromBrowserSession(ctx: AppContext, session: BrowserSession | undefined, tenantId: string, loginHint: string | undefined) {
+export async function guestFromBrowserSession(
+  ctx: AppContext,
+  session: BrowserSession | undefined,
+  tenantId: string,
+  loginHint: string | undefined,
+  /** Only this guest (a sign-in the OpenID provider remembers, checked again). */
+  onlyGuestId?: string,
+) {
   for (const entry of session?.accounts ?? []) {
     if (!entry.issuer || !entry.subject) continue;
-    if (loginHint && entry.email?.toLowerCase() !== loginHint.toLowerCase()) continue;
+    if (loginHint && !onlyGuestId && entry.email?.toLowerCase() !== loginHint.toLowerCase()) continue;
     const guest = await findGuestByIdentity(ctx.db.kysely, tenantId, entry.issuer, entry.subject);
+    if (onlyGuestId && guest?.id !== onlyGuestId) continue;
     if (guest?.externalUserState !== 'Accepted' || !signInStillCounts(guest, entry.authTime)) continue;
     if (!(await entryStillValid(ctx, entry))) continue;
     return { guest, entry };

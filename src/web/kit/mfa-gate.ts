@@ -20,9 +20,18 @@ import {
   policyOutcomeFor,
   recordSignIn,
 } from '../../mfa/index.js';
+import { addSignInCheck, type RememberedSignIn, type SignInUse } from '../../oidc/index.js';
 import type { AppContext } from '../../platform/context.js';
-import { type BrowserSession, readBrowserSession, type SecondFactorProof, secondFactorFor } from './browser-session.js';
+import {
+  type BrowserSession,
+  readBrowserSession,
+  readBrowserSessionCookie,
+  type SecondFactorProof,
+  secondFactorFor,
+  sessionCookieName,
+} from './browser-session.js';
 import { CookieStore } from './cookie-store.js';
+import { guestFromBrowserSession } from './guest-hand-back.js';
 
 export const GATE_TTL_MS = 15 * 60_000;
 
@@ -143,20 +152,15 @@ async function trustedHomeMfaAt(
   return proofThatCounts(browser, account, await listMethods(ctx.db.kysely, homeTenantId, account.id))?.at;
 }
 
-/** Gathers the facts of a sign-in's second factor from their owners, and decides (mfa/mfa-step.ts). */
-export async function secondFactorStep(ctx: AppContext, request: FastifyRequest, first: FirstFactor, session?: BrowserSession): Promise<SecondFactorDecision> {
-  const db = ctx.db.kysely;
-  const user = await findUser(db, first.tenantId, first.userId);
-  const firstAmr = first.amr.filter((m) => m !== 'mfa');
-  if (!user) return { kind: 'go-on', amr: firstAmr, authTime: first.authTime };
+/** The facts of a sign-in's second factor, gathered from their owners, and what mfa/mfa-step.ts decides. */
+async function secondFactorFacts(ctx: AppContext, first: FirstFactor, user: User, browser: BrowserSession | undefined) {
   const outcome = await policyOutcomeFor(
     ctx,
     first.tenantId,
     { id: user.id, userType: user.userType, creationType: user.creationType },
     first.appId ?? undefined,
   );
-  const browser = session ?? (await readBrowserSession(ctx, request));
-  const methods = await listMethods(db, first.tenantId, user.id);
+  const methods = await listMethods(ctx.db.kysely, first.tenantId, user.id);
   const earlier = proofThatCounts(browser, user, methods);
   const homeAt = outcome.requireMfa ? await trustedHomeMfaAt(ctx, first.tenantId, browser, first.homeIdentity) : undefined;
   const step = mfaStep({
@@ -167,6 +171,17 @@ export async function secondFactorStep(ctx: AppContext, request: FastifyRequest,
     ...(homeAt !== undefined ? { trustedHomeMfaAt: homeAt } : {}),
     now: ctx.clock.now(),
   });
+  return { outcome, earlier, homeAt, step };
+}
+
+/** Gathers the facts of a sign-in's second factor from their owners, and decides (mfa/mfa-step.ts). */
+export async function secondFactorStep(ctx: AppContext, request: FastifyRequest, first: FirstFactor, session?: BrowserSession): Promise<SecondFactorDecision> {
+  const db = ctx.db.kysely;
+  const user = await findUser(db, first.tenantId, first.userId);
+  const firstAmr = first.amr.filter((m) => m !== 'mfa');
+  if (!user) return { kind: 'go-on', amr: firstAmr, authTime: first.authTime };
+  const browser = session ?? (await readBrowserSession(ctx, request));
+  const { outcome, earlier, homeAt, step } = await secondFactorFacts(ctx, first, user, browser);
   if (step.kind === 'register' || step.kind === 'challenge') {
     return { kind: 'gate', mode: step.kind, policies: { enforced: appliedPolicies(outcome, true) }, user };
   }
@@ -187,6 +202,38 @@ export async function secondFactorStep(ctx: AppContext, request: FastifyRequest,
   const secondAt = step.kind === 'satisfied' ? (step.by === 'session' ? earlier?.at : homeAt) : undefined;
   const authTime = secondAt !== undefined ? Math.max(first.authTime, Math.floor(secondAt / 1000)) : first.authTime;
   return { kind: 'go-on', amr, authTime };
+}
+
+/**
+ * The web kit's check of a sign-in the OpenID provider remembers, at an authorization request
+ * (oidc/sign-in-checks.ts): the same facts as above, from this browser's session. The sign-in pages must see
+ * the person again when a policy asks for MFA and the remembered sign-in had none, or when what satisfied
+ * it no longer does (a method reset since, a partner's trust withdrawn, signInFrequency passed). A sign-in
+ * that still does passes silently, so `prompt=none` keeps working.
+ */
+export async function rememberedSignInNeedsPages(ctx: AppContext, s: RememberedSignIn, use: SignInUse): Promise<boolean> {
+  if (use !== 'authorize') return false;
+  const user = await findUser(ctx.db.kysely, s.tenantId, s.accountId);
+  if (!user) return false;
+  const browser = await readBrowserSessionCookie(ctx, s.cookie?.(sessionCookieName(ctx)));
+  const guest = user.creationType === 'Invitation' ? await guestFromBrowserSession(ctx, browser, s.tenantId, undefined, user.id) : undefined;
+  const entry = guest?.entry;
+  const first: FirstFactor = {
+    tenantId: s.tenantId,
+    userId: user.id,
+    appId: s.clientId,
+    amr: [...s.amr],
+    authTime: s.authTime,
+    ...(entry?.issuer && entry.subject ? { homeIdentity: { issuer: entry.issuer, subject: entry.subject } } : {}),
+  };
+  const { outcome, step } = await secondFactorFacts(ctx, first, user, browser);
+  if (!outcome.requireMfa) return false;
+  return !s.amr.includes('mfa') || step.kind !== 'satisfied';
+}
+
+/** The web kit's listener: installs that check on an app context. */
+export function installRememberedSignInCheck(ctx: AppContext): void {
+  addSignInCheck(ctx, (s, use) => rememberedSignInNeedsPages(ctx, s, use));
 }
 
 /** Opens the gate a decision asks for. */

@@ -142,8 +142,11 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
     // second-factor step (second-factor.ts) decides what it still needs.
     if (details.prompt.name === 'login' && details.prompt.reasons.every((r) => r === 'no_session' || r === SIGN_IN_CHECK_REASON)) {
       const session = await readBrowserSession(ctx, request);
+      // Sent back to check a remembered sign-in: only that account may sign in here, not another this
+      // browser also proved (nor one a login_hint names).
+      const only = details.prompt.reasons.includes(SIGN_IN_CHECK_REASON) ? details.session?.accountId : undefined;
       for (const account of session?.accounts ?? []) {
-        if (account.tenantId !== it.tenant.id) continue;
+        if (account.tenantId !== it.tenant.id || (only && account.userId !== only)) continue;
         const user = await findUser(ctx.db.kysely, it.tenant.id, account.userId);
         // A password reset or a disable since then ends this sign-in. Guests enter only through their
         // home identity's entry (below), which carries its own validity: a disabled home account or an
@@ -155,7 +158,7 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
       }
       // A guest whose home identity this browser proved (in another tenant, a personal account, a
       // passcode, an external provider) enters without typing anything: single sign-on across tenants.
-      const guest = await guestFromBrowserSession(ctx, session, it.tenant.id, loginHint);
+      const guest = await guestFromBrowserSession(ctx, session, it.tenant.id, loginHint, only);
       if (guest) {
         const home = { userId: guest.guest.id, amr: guest.entry.amr, authTime: guest.entry.authTime };
         const homeIdentity = guest.entry.issuer && guest.entry.subject ? { issuer: guest.entry.issuer, subject: guest.entry.subject } : undefined;
