@@ -6,3 +6,10 @@
 export function issuerFor(publicUrl: string, tenantId: string): string {
   return `${publicUrl}/${tenantId}/v2.0`;
 }
+
+/** The tenant a tenant issuer names (`{publicUrl}/{tenantId}/v2.0`), when it is one of this instance's. */
+export function tenantOfIssuer(publicUrl: string, issuer: string | undefined): string | undefined {
+  if (!issuer?.startsWith(`${publicUrl}/`) || !issuer.endsWith('/v2.0')) return undefined;
+  const id = issuer.slice(publicUrl.length + 1, -'/v2.0'.length);
+  return /^[0-9a-f-]{36}$/.test(id) ? id : undefined;
+}

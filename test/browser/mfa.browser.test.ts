@@ -11,6 +11,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMember } from '../../src/directory/users.js';
+import { signInNeedsMfaAgain } from '../../src/mfa/sign-in-check.js';
 import { listSignInRecords } from '../../src/mfa/sign-in-records.js';
 import { totpCodeAt } from '../../src/mfa/totp.js';
 import { backends } from '../support/backends.js';
@@ -330,9 +331,20 @@ describe.each(backends)('MFA in Chromium on $name', (backend) => {
     expect(claims).toMatchObject({ oid: inv.guestId });
     expect(claims.amr).toEqual(expect.arrayContaining(['pwd', 'mfa']));
     await trusted.close();
+    // What a refresh of that sign-in is asked (the check behind the token endpoint's refresh grant).
+    const refreshOf = {
+      tenantId: w.contoso.id,
+      accountId: inv.guestId,
+      clientId: String(claims.aud),
+      amr: claims.amr as string[],
+      authTime: Number(claims.auth_time),
+    };
+    expect(await signInNeedsMfaAgain(w.foyer.ctx, refreshOf, 'refresh')).toBe(false);
 
-    // Trust withdrawn: the same way in asks for Contoso's own registration again.
+    // Trust withdrawn: the same way in asks for Contoso's own registration again, and that sign-in no
+    // longer refreshes.
     expect((await graph(w.foyer, security, 'DELETE', `/policies/crossTenantAccessPolicy/partners/${fabrikam.id}`)).status).toBe(204);
+    expect(await signInNeedsMfaAgain(w.foyer.ctx, refreshOf, 'refresh')).toBe(true);
     const withdrawn = await browser.newContext({ locale: 'en-US' });
     const back = await signInAtHome(withdrawn, 'recovery code');
     await back.goto(`${w.portal.url}/login?login_hint=frank@fabrikam.example`);

@@ -8,6 +8,7 @@
  * lasts a quarter of an hour.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { tenantOfIssuer } from '../../directory/issuers.js';
 import { findUser, type User } from '../../directory/users.js';
 import {
   type AppliedPolicy,
@@ -92,13 +93,6 @@ export function endGate(ctx: AppContext, reply: FastifyReply, loaded: LoadedGate
 
 export function purgeExpiredGates(ctx: AppContext): Promise<void> {
   return gates.purgeExpired(ctx);
-}
-
-/** The tenant a home issuer names, when it is a tenant of this instance (`{publicUrl}/{tenantId}/v2.0`). */
-export function tenantOfIssuer(publicUrl: string, issuer: string | undefined): string | undefined {
-  if (!issuer?.startsWith(`${publicUrl}/`) || !issuer.endsWith('/v2.0')) return undefined;
-  const id = issuer.slice(publicUrl.length + 1, -'/v2.0'.length);
-  return /^[0-9a-f-]{36}$/.test(id) ? id : undefined;
 }
 
 export interface FirstFactor {
