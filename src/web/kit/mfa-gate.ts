@@ -18,6 +18,7 @@ import {
   isMfaTrusted,
   listMethods,
   mfaStep,
+  type PolicyOutcome,
   policyOutcomeFor,
   recordSignIn,
 } from '../../mfa/index.js';
@@ -147,13 +148,14 @@ async function trustedHomeMfaAt(
 }
 
 /** The facts of a sign-in's second factor, gathered from their owners, and what mfa/mfa-step.ts decides. */
-async function secondFactorFacts(ctx: AppContext, first: FirstFactor, user: User, browser: BrowserSession | undefined) {
-  const outcome = await policyOutcomeFor(
-    ctx,
-    first.tenantId,
-    { id: user.id, userType: user.userType, creationType: user.creationType },
-    first.appId ?? undefined,
-  );
+/** The Conditional Access outcome for a sign-in's person and app. */
+function outcomeFor(ctx: AppContext, first: FirstFactor, user: User): Promise<PolicyOutcome> {
+  return policyOutcomeFor(ctx, first.tenantId, { id: user.id, userType: user.userType, creationType: user.creationType }, first.appId ?? undefined);
+}
+
+async function secondFactorFacts(ctx: AppContext, first: FirstFactor, user: User, browser: BrowserSession | undefined, outcome: PolicyOutcome) {
+  // No policy applies (the common case): no method or earlier proof to look up.
+  if (!outcome.evaluated.some((e) => e.applies)) return { outcome, earlier: undefined, homeAt: undefined, step: { kind: 'not-required' } as const };
   const methods = await listMethods(ctx.db.kysely, first.tenantId, user.id);
   const earlier = proofThatCounts(browser, user, methods);
   const homeAt = outcome.requireMfa ? await trustedHomeMfaAt(ctx, first.tenantId, browser, first.homeIdentity) : undefined;
@@ -175,7 +177,7 @@ export async function secondFactorStep(ctx: AppContext, request: FastifyRequest,
   const firstAmr = first.amr.filter((m) => m !== 'mfa');
   if (!user) return { kind: 'go-on', amr: firstAmr, authTime: first.authTime };
   const browser = session ?? (await readBrowserSession(ctx, request));
-  const { outcome, earlier, homeAt, step } = await secondFactorFacts(ctx, first, user, browser);
+  const { outcome, earlier, homeAt, step } = await secondFactorFacts(ctx, first, user, browser, await outcomeFor(ctx, first, user));
   if (step.kind === 'register' || step.kind === 'challenge') {
     return { kind: 'gate', mode: step.kind, policies: { enforced: appliedPolicies(outcome, true) }, user };
   }
@@ -209,20 +211,20 @@ export async function rememberedSignInNeedsPages(ctx: AppContext, s: RememberedS
   if (use !== 'authorize') return false;
   const user = await findUser(ctx.db.kysely, s.tenantId, s.accountId);
   if (!user) return false;
+  const bare: FirstFactor = { tenantId: s.tenantId, userId: user.id, appId: s.clientId, amr: [...s.amr], authTime: s.authTime };
+  const outcome = await outcomeFor(ctx, bare, user);
+  // Nothing asks for MFA: nothing of the browser to read.
+  if (!outcome.requireMfa) return false;
+  if (!s.amr.includes('mfa')) return true;
   const browser = await readBrowserSessionCookie(ctx, s.cookie?.(sessionCookieName(ctx)));
   const guest = user.creationType === 'Invitation' ? await guestFromBrowserSession(ctx, browser, s.tenantId, undefined, user.id) : undefined;
   const entry = guest?.entry;
   const first: FirstFactor = {
-    tenantId: s.tenantId,
-    userId: user.id,
-    appId: s.clientId,
-    amr: [...s.amr],
-    authTime: s.authTime,
+    ...bare,
     ...(entry?.issuer && entry.subject ? { homeIdentity: { issuer: entry.issuer, subject: entry.subject } } : {}),
   };
-  const { outcome, step } = await secondFactorFacts(ctx, first, user, browser);
-  if (!outcome.requireMfa) return false;
-  return !s.amr.includes('mfa') || step.kind !== 'satisfied';
+  const { step } = await secondFactorFacts(ctx, first, user, browser, outcome);
+  return step.kind !== 'satisfied';
 }
 
 /** The web kit's listener: installs that check on an app context. */

@@ -10,7 +10,7 @@ import { findTenant, type Tenant } from '../../directory/tenants.js';
 import { findUser, type User } from '../../directory/users.js';
 import type { AppContext } from '../../platform/context.js';
 import { newId } from '../../platform/ids.js';
-import { chooseLocale } from '../../platform/locale.js';
+import { chooseLocale, type Locale } from '../../platform/locale.js';
 import { rememberSecondFactor, signInStillCounts } from '../kit/browser-session.js';
 import { brandOf, messagePage, pageHeaders } from '../kit/layout.js';
 import { endGate, type LoadedGate, MFA_PATH, saveGate } from '../kit/mfa-gate.js';
@@ -88,5 +88,18 @@ export async function auditSecurityInfo(
   });
 }
 
-/** Minutes to tell a locked-out person, at least one. */
-export const minutes = (ms: number | undefined) => Math.max(1, Math.ceil((ms ?? 60_000) / 60_000));
+/**
+ * How a page answers a refused code or passkey: 429 with Retry-After and how long to wait when the person's
+ * attempts are used up, otherwise 400 and `wrong`.
+ */
+export function refusal(
+  reply: FastifyReply,
+  verdict: { reason: string; retryAfterMs?: number },
+  locale: Locale,
+  wrong: string,
+): { status: number; error: string } {
+  if (verdict.reason !== 'locked') return { status: 400, error: wrong };
+  const ms = verdict.retryAfterMs ?? 60_000;
+  reply.header('retry-after', String(Math.ceil(ms / 1000)));
+  return { status: 429, error: mfaText(locale).tooManyAttempts(Math.max(1, Math.ceil(ms / 60_000))) };
+}

@@ -29,7 +29,7 @@ import { seal, unseal } from '../../platform/instance-keys.js';
 import { readBrowserSession } from '../kit/browser-session.js';
 import { parseForm, textField } from '../kit/forms.js';
 import { loadGate, saveGate } from '../kit/mfa-gate.js';
-import { auditSecurityInfo, currentGate, goOn, type InGate, M, minutes, proven, send } from './gate-pages.js';
+import { auditSecurityInfo, currentGate, goOn, type InGate, M, proven, refusal, send } from './gate-pages.js';
 import { registerPasskeyPages } from './passkey-pages.js';
 import { registerSecurityInfoPages } from './security-info.js';
 import { recentlyProven } from './security-info-access.js';
@@ -138,11 +138,8 @@ export function registerMfaPages(app: FastifyInstance, ctx: AppContext): void {
     const verdict = await verifyTotp(ctx, { tenantId: g.tenant.id, userId: g.user.id, code });
     if (!verdict.ok) {
       request.log.info({ tenant: g.tenant.id, user: g.user.id, reason: verdict.reason }, 'second factor refused');
-      if (verdict.reason === 'locked') {
-        reply.header('retry-after', String(Math.ceil((verdict.retryAfterMs ?? 60_000) / 1000)));
-        return showTotpChallenge(g, 429, t.tooManyAttempts(minutes(verdict.retryAfterMs)));
-      }
-      return showTotpChallenge(g, 400, t.wrongCode);
+      const r = refusal(reply, verdict, g.v.locale, t.wrongCode);
+      return showTotpChallenge(g, r.status, r.error);
     }
     await proven(ctx, g, ['otp']);
     return goOn(ctx, g);
@@ -164,11 +161,8 @@ export function registerMfaPages(app: FastifyInstance, ctx: AppContext): void {
     const secret = await unseal(ctx, g.loaded.gate.pendingTotp);
     const verdict = await addTotpMethod(ctx, { tenantId: g.tenant.id, userId: g.user.id, secret, code, displayName: t.totpOption });
     if (!verdict.ok) {
-      if (verdict.reason === 'locked') {
-        reply.header('retry-after', String(Math.ceil((verdict.retryAfterMs ?? 60_000) / 1000)));
-        return showTotpSetup(g, 429, t.tooManyAttempts(minutes(verdict.retryAfterMs)));
-      }
-      return showTotpSetup(g, 400, t.wrongCode);
+      const r = refusal(reply, verdict, g.v.locale, t.wrongCode);
+      return showTotpSetup(g, r.status, r.error);
     }
     return afterRegistration(g, verdict.method.displayName, ['otp']);
   });
@@ -198,11 +192,8 @@ export function registerMfaPages(app: FastifyInstance, ctx: AppContext): void {
       );
     const verdict = await useRecoveryCode(ctx, { tenantId: g.tenant.id, userId: g.user.id, code });
     if (!verdict.ok) {
-      if (verdict.reason === 'locked') {
-        reply.header('retry-after', String(Math.ceil((verdict.retryAfterMs ?? 60_000) / 1000)));
-        return again(429, t.tooManyAttempts(minutes(verdict.retryAfterMs)));
-      }
-      return again(400, t.wrongCode);
+      const r = refusal(reply, verdict, g.v.locale, t.wrongCode);
+      return again(r.status, r.error);
     }
     await proven(ctx, g, ['otp']);
     return goOn(ctx, g);

@@ -16,7 +16,7 @@ import type { AppContext } from '../../platform/context.js';
 import { parseForm, textField } from '../kit/forms.js';
 import { pageHeaders } from '../kit/layout.js';
 import { saveGate } from '../kit/mfa-gate.js';
-import { goOn, type InGate, M, minutes, proven, send } from './gate-pages.js';
+import { goOn, type InGate, M, proven, refusal, send } from './gate-pages.js';
 import { mfaText } from './texts.js';
 import { PASSKEY_SCRIPT, passkeyPage } from './views.js';
 
@@ -117,11 +117,8 @@ export function registerPasskeyPages(app: FastifyInstance, ctx: AppContext, h: H
       displayName: name || t.passkeyDefaultName,
     });
     if (!verdict.ok) {
-      if (verdict.reason === 'locked') {
-        reply.header('retry-after', String(Math.ceil((verdict.retryAfterMs ?? 60_000) / 1000)));
-        return show(g, 'register', 429, t.tooManyAttempts(minutes(verdict.retryAfterMs)));
-      }
-      return show(g, 'register', 400, t.passkeyFailed);
+      const r = refusal(reply, verdict, g.v.locale, t.passkeyFailed);
+      return show(g, 'register', r.status, r.error);
     }
     return h.afterRegistration(g, verdict.method.displayName, [verdict.method.backedUp ? 'swk' : 'hwk']);
   });
@@ -148,11 +145,8 @@ export function registerPasskeyPages(app: FastifyInstance, ctx: AppContext, h: H
     });
     if (!verdict.ok) {
       request.log.info({ tenant: g.tenant.id, user: g.user.id, reason: verdict.reason }, 'passkey refused');
-      if (verdict.reason === 'locked') {
-        reply.header('retry-after', String(Math.ceil((verdict.retryAfterMs ?? 60_000) / 1000)));
-        return show(g, 'authenticate', 429, t.tooManyAttempts(minutes(verdict.retryAfterMs)));
-      }
-      return show(g, 'authenticate', 400, t.passkeyFailed);
+      const r = refusal(reply, verdict, g.v.locale, t.passkeyFailed);
+      return show(g, 'authenticate', r.status, r.error);
     }
     await proven(ctx, g, [verdict.amr]);
     return goOn(ctx, g);
