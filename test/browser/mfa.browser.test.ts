@@ -17,7 +17,7 @@ import { totpCodeAt } from '../../src/mfa/totp.js';
 import { backends } from '../support/backends.js';
 import { expectAccessible, launchChromium } from '../support/chromium.js';
 import type { TestTenant } from '../support/foyer.js';
-import { type GuestWorld, linkIn, startGuestWorld } from '../support/guests.js';
+import { type GuestWorld, linkIn, redeemWithPasscode as redeem, startGuestWorld } from '../support/guests.js';
 import { type RelyingParty, startTenantApp } from '../support/relying-party.js';
 import { appToken, graph } from '../support/tokens.js';
 
@@ -96,16 +96,8 @@ describe.each(backends)('MFA in Chromium on $name', (backend) => {
 
   /** Redeems an invitation to `address` with a passcode, up to the consent's Accept. */
   async function redeemWithPasscode(context: BrowserContext, address: string) {
-    const inv = await w.invite(address);
     const page = await context.newPage();
-    await page.goto(linkIn(inv.mail!));
-    await page.getByRole('button', { name: 'Next' }).click();
-    const before = w.smtp.messages.length;
-    await page.getByRole('button', { name: 'Send code' }).click();
-    await page.getByLabel('Code', { exact: true }).fill(await w.passcode(address, before));
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await heading(page, 'Review permissions');
-    await page.getByRole('button', { name: 'Accept' }).click();
+    const inv = await redeem(w, page, address, (p) => heading(p, 'Review permissions'));
     return { page, inv };
   }
 

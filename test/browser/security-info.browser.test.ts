@@ -14,7 +14,7 @@ import { totpCodeAt } from '../../src/mfa/totp.js';
 import type { Clock } from '../../src/platform/clock.js';
 import { backends } from '../support/backends.js';
 import { expectAccessible, launchChromium } from '../support/chromium.js';
-import { type GuestWorld, linkIn, startGuestWorld } from '../support/guests.js';
+import { type GuestWorld, redeemWithPasscode, startGuestWorld } from '../support/guests.js';
 import { appToken, graph } from '../support/tokens.js';
 
 const TEN_MINUTES = 10 * 60_000;
@@ -201,17 +201,9 @@ describe.each(backends)('Security info in Chromium on $name', (backend) => {
 
   it('a guest sees their own security info, found through the identity they redeemed with', async () => {
     const address = 'gus@outlook.example';
-    const inv = await w.invite(address);
     const context = await browser.newContext({ locale: 'en-US' });
     const page = await context.newPage();
-    await page.goto(linkIn(inv.mail!));
-    await page.getByRole('button', { name: 'Next' }).click();
-    const before = w.smtp.messages.length;
-    await page.getByRole('button', { name: 'Send code' }).click();
-    await page.getByLabel('Code', { exact: true }).fill(await w.passcode(address, before));
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await heading(page, 'Review permissions');
-    await page.getByRole('button', { name: 'Accept' }).click();
+    await redeemWithPasscode(w, page, address, (p) => heading(p, 'Review permissions'));
     await page.waitForURL(`${w.portal.url}/**`);
     await page.goto(securityInfo());
     await heading(page, 'Security info');

@@ -3,6 +3,7 @@
  * inviting app, and Contoso's app (a real openid-client relying party) that guests land in.
  */
 import type { ParsedMail } from 'mailparser';
+import type { Page } from 'playwright-core';
 import type { Clock } from '../../src/platform/clock.js';
 import type { Backend } from './backends.js';
 import { startTestFoyer, type TestFoyer, type TestTenant } from './foyer.js';
@@ -95,4 +96,22 @@ export function linkIn(mail: ParsedMail): string {
   const m = /(http:\/\/localhost:\d+\/redeem\?[^\s"<>]+)/.exec(mail.text ?? '');
   if (!m) throw new Error(`no redeem link in: ${mail.text}`);
   return m[1]!.replace(/&amp;/g, '&');
+}
+
+/**
+ * A guest redeems an invitation to `address` in `page` with an e-mail passcode and presses Accept on
+ * "Review permissions"; `atConsent` runs on that page first (a test's own checks of it).
+ */
+export async function redeemWithPasscode(w: GuestWorld, page: Page, address: string, atConsent?: (page: Page) => Promise<void>) {
+  const inv = await w.invite(address);
+  await page.goto(linkIn(inv.mail!));
+  await page.getByRole('button', { name: 'Next' }).click();
+  const before = w.smtp.messages.length;
+  await page.getByRole('button', { name: 'Send code' }).click();
+  await page.getByLabel('Code', { exact: true }).fill(await w.passcode(address, before));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Accept' }).waitFor();
+  await atConsent?.(page);
+  await page.getByRole('button', { name: 'Accept' }).click();
+  return inv;
 }
