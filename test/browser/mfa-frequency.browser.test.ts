@@ -10,7 +10,7 @@ import { createMember } from '../../src/directory/users.js';
 import { totpCodeAt } from '../../src/mfa/totp.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { backends } from '../support/backends.js';
-import { expectAccessible, launchChromium } from '../support/chromium.js';
+import { expectHeading, landedAt, launchChromium } from '../support/chromium.js';
 import { type GuestWorld, startGuestWorld } from '../support/guests.js';
 import { type RelyingParty, reserveRelyingParty, startRelyingParty } from '../support/relying-party.js';
 import { appToken, graph } from '../support/tokens.js';
@@ -41,10 +41,7 @@ describe.each(backends)('Conditional Access on remembered sign-ins, in Chromium 
     await w?.close();
   });
 
-  const heading = async (page: Page, name: string) => {
-    await expect.poll(() => page.getByRole('heading', { name }).isVisible(), { timeout: 10_000 }).toBe(true);
-    await expectAccessible(page, name);
-  };
+  const heading = (page: Page, name: string) => expectHeading(page, name);
   /** The app uses a refresh token, as apps do between sign-ins: the token endpoint's status and error. */
   async function refresh(refreshToken: string | undefined) {
     const res = await fetch(`${w.foyer.url}/${w.contoso.id}/oauth2/v2.0/token`, {
@@ -58,10 +55,7 @@ describe.each(backends)('Conditional Access on remembered sign-ins, in Chromium 
     return { status: res.status, error: ((await res.json()) as { error?: string }).error };
   }
 
-  const landed = async (page: Page, app: RelyingParty) => {
-    await page.waitForURL(`${app.url}/callback**`);
-    return app.results.at(-1)!.claims;
-  };
+  const landed = landedAt;
 
   it('a policy added after the sign-in applies at the next app sign-in, and signInFrequency asks again after its time', async () => {
     const sam = await createMember(w.foyer.ctx, w.contoso.id, {

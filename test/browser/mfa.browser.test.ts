@@ -15,7 +15,7 @@ import { signInNeedsMfaAgain } from '../../src/mfa/sign-in-check.js';
 import { listSignInRecords } from '../../src/mfa/sign-in-records.js';
 import { totpCodeAt } from '../../src/mfa/totp.js';
 import { backends } from '../support/backends.js';
-import { expectAccessible, launchChromium } from '../support/chromium.js';
+import { expectAccessible, expectHeading, landedAt, launchChromium } from '../support/chromium.js';
 import type { TestTenant } from '../support/foyer.js';
 import { type GuestWorld, linkIn, redeemWithPasscode as redeem, startGuestWorld } from '../support/guests.js';
 import { type RelyingParty, startTenantApp } from '../support/relying-party.js';
@@ -73,23 +73,8 @@ describe.each(backends)('MFA in Chromium on $name', (backend) => {
     await w?.close();
   });
 
-  const heading = async (page: Page, name: string | RegExp) => {
-    await expect.poll(() => page.getByRole('heading', { name }).isVisible(), { timeout: 10_000 }).toBe(true);
-    await expectAccessible(page, String(name));
-  };
-  const landed = async (page: Page, app: RelyingParty) => {
-    await page.waitForURL(`${app.url}/callback**`).catch(async (e) => {
-      throw new Error(
-        `${e} — at ${page.url()}: ${
-          (await page
-            .locator('main')
-            .textContent()
-            .catch(() => '')) ?? ''
-        }`,
-      );
-    });
-    return app.results.at(-1)!.claims;
-  };
+  const heading = (page: Page, name: string | RegExp) => expectHeading(page, name);
+  const landed = landedAt;
 
   /** The authenticator app's key as the setup page shows it (grouped by four), without the spaces. */
   const keyOnPage = async (page: Page) => ((await page.locator('#totp-key').textContent()) ?? '').replace(/\s+/g, '');

@@ -13,7 +13,7 @@ import { useRecoveryCode } from '../../src/mfa/recovery-codes.js';
 import { totpCodeAt } from '../../src/mfa/totp.js';
 import type { Clock } from '../../src/platform/clock.js';
 import { backends } from '../support/backends.js';
-import { expectAccessible, launchChromium } from '../support/chromium.js';
+import { expectHeading, launchChromium } from '../support/chromium.js';
 import { type GuestWorld, redeemWithPasscode, startGuestWorld } from '../support/guests.js';
 import { appToken, graph } from '../support/tokens.js';
 
@@ -43,22 +43,7 @@ describe.each(backends)('Security info in Chromium on $name', (backend) => {
   });
 
   const securityInfo = () => `${w.foyer.url}/${w.contoso.id}/security-info`;
-  const heading = async (page: Page, name: string | RegExp) => {
-    await expect
-      .poll(() => page.getByRole('heading', { name, level: 1 }).isVisible(), { timeout: 10_000 })
-      .toBe(true)
-      .catch(async (e) => {
-        throw new Error(
-          `${e} — at ${page.url()}: ${
-            (await page
-              .locator('main')
-              .textContent()
-              .catch(() => '')) ?? ''
-          }`,
-        );
-      });
-    await expectAccessible(page, String(name));
-  };
+  const heading = (page: Page, name: string | RegExp) => expectHeading(page, name, 1);
   const methodNames = (page: Page) => page.locator('.method-name').allTextContents();
   const audits = async (activity: string, userId: string) => {
     const filter = encodeURIComponent(`activityDisplayName eq '${activity}'`);
