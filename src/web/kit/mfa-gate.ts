@@ -117,7 +117,7 @@ export type SecondFactorDecision =
    */
   | { kind: 'go-on'; amr: string[]; authTime: number }
   /** Open a gate in this mode (nothing is recorded until the gate ends). */
-  | { kind: 'gate'; mode: 'register' | 'challenge'; policies: { enforced: AppliedPolicy[] }; user: User };
+  | { kind: 'gate'; mode: 'register' | 'challenge'; policies: { enforced: AppliedPolicy[] } };
 
 /**
  * A second factor this browser proved for `user` that still counts: after the person's sign-ins last ended,
@@ -179,7 +179,7 @@ export async function secondFactorStep(ctx: AppContext, request: FastifyRequest,
   const browser = session ?? (await readBrowserSession(ctx, request));
   const { outcome, earlier, homeAt, step } = await secondFactorFacts(ctx, first, user, browser, await outcomeFor(ctx, first, user));
   if (step.kind === 'register' || step.kind === 'challenge') {
-    return { kind: 'gate', mode: step.kind, policies: { enforced: appliedPolicies(outcome, true) }, user };
+    return { kind: 'gate', mode: step.kind, policies: { enforced: appliedPolicies(outcome, true) } };
   }
   const mfaPerformed = step.kind === 'satisfied';
   const amr = mfaPerformed ? combinedAmr(firstAmr, step.amr) : firstAmr;
