@@ -12,6 +12,8 @@
  *     guest sign-ins to an app (authorize with single sign-on + token endpoint) per second
  *   - sign-ins with an authenticator-app code per second, scripted HTTP (bench/mfa.ts): authorize, address,
  *     password, the MFA challenge with the app's current code, the code at the token endpoint
+ *   - password sign-ins per second with the sign-in log off and on, and the difference (bench/sign-in-log.ts;
+ *     the issue allows under 10%): two servers at once, one with FOYER_SIGNIN_LOG=off, one with it on
  *
  * Each server runs in its own process (`foyer start`, exactly as in production); autocannon drives it
  * from this process with --connections concurrent clients. Options:
@@ -24,8 +26,11 @@
  *   --query-connections C  concurrent clients for the directory queries (default 4)
  *   --mfa-members N  members with an authenticator app for the MFA sign-ins (default 1000)
  *   --mfa-workers N  MFA sign-ins at once (default 16)
+ *   --sign-in-log-workers N  sign-ins at once over the two servers of the sign-in log's cost (default 16)
+ *   --sign-in-log-members N  members per server for it (default 200)
  *   --only queries   measure only the directory queries (seeding included: a few minutes)
  *   --only mfa       measure only the MFA sign-ins (under a minute)
+ *   --only sign-in-log  measure only the sign-in log's cost (about a minute)
  *   --json FILE      also write the figures as JSON
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
@@ -48,6 +53,7 @@ import { waitUntilReady } from './measure.js';
 import { benchMfa, type MfaBench } from './mfa.js';
 import { benchRedemption, type RedemptionBench, startCodeInbox } from './redemption.js';
 import { seed } from './seed.js';
+import { benchSignInLog, type SignInLogBench, signInLogLines } from './sign-in-log.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -60,13 +66,18 @@ const REDEEMERS = Number(args.get('redeemers') ?? 16);
 const QUERY_CONNECTIONS = Number(args.get('query-connections') ?? 4);
 const MFA_MEMBERS = Number(args.get('mfa-members') ?? 1000);
 const MFA_WORKERS = Number(args.get('mfa-workers') ?? 16);
+const SIGN_IN_LOG_WORKERS = Number(args.get('sign-in-log-workers') ?? 16);
+const SIGN_IN_LOG_MEMBERS = Number(args.get('sign-in-log-members') ?? 200);
 const ONLY = args.get('only');
-if (ONLY !== undefined && ONLY !== 'queries' && ONLY !== 'mfa') {
-  console.error(`usage: npm run bench -- [--only queries|mfa] [options]: unknown --only '${ONLY}' (the values are 'queries' and 'mfa')`);
+if (ONLY !== undefined && ONLY !== 'queries' && ONLY !== 'mfa' && ONLY !== 'sign-in-log') {
+  console.error(
+    `usage: npm run bench -- [--only queries|mfa|sign-in-log] [options]: unknown --only '${ONLY}' (the values are 'queries', 'mfa' and 'sign-in-log')`,
+  );
   process.exit(2);
 }
 const ONLY_QUERIES = ONLY === 'queries';
 const ONLY_MFA = ONLY === 'mfa';
+const ONLY_SIGN_IN_LOG = ONLY === 'sign-in-log';
 const POSTGRES = process.env.FOYER_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const repo = resolve(import.meta.dirname, '..');
 // One master key for the seeding done in this process and the servers and commands it starts (they
@@ -312,15 +323,18 @@ const fmt = (f: Figure) =>
 const info = await machine();
 console.log(`Foyer benchmark — ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, Node.js ${info.node}, ${info.postgres}, SQLite ${info.sqlite}`);
 if (ONLY_MFA) console.log(`${DURATION} s per measurement, ${MFA_WORKERS} sign-ins at once over ${MFA_MEMBERS} members\n`);
+else if (ONLY_SIGN_IN_LOG)
+  console.log(`${DURATION} s per measurement, ${SIGN_IN_LOG_WORKERS} sign-ins at once over two servers, ${SIGN_IN_LOG_MEMBERS} members each\n`);
 else {
   console.log(`${CONNECTIONS} concurrent clients, ${DURATION} s per measurement, ${USERS} users`);
   console.log(`GET /users is /graph/v1.0/users?$top=100&$filter=startswith(displayName,'an') (about 6% of the tenant matches)\n`);
 }
 
-const bare = ONLY_MFA ? undefined : await benchBare();
+const bare = ONLY_MFA || ONLY_SIGN_IN_LOG ? undefined : await benchBare();
 if (bare) console.log(`bare oidc-provider, client credentials      ${fmt(bare)}`);
 const results: BackendFigures[] = [];
 const mfa: Array<{ backend: string } & MfaBench> = [];
+const signInLog: Array<{ backend: string } & SignInLogBench> = [];
 async function mfaSignIns(backend: 'sqlite' | 'postgres') {
   const m = await benchMfa({ backend, postgresUrl: POSTGRES, repo, members: MFA_MEMBERS, workers: MFA_WORKERS, seconds: DURATION });
   mfa.push({ backend, ...m });
@@ -329,9 +343,15 @@ async function mfaSignIns(backend: 'sqlite' | 'postgres') {
   console.log(`foyer ${backend.padEnd(8)} sign-ins with an authenticator-app code (${m.workers} at once, ${m.members} members) ${t(m.signIns)}`);
   console.log(`foyer ${backend.padEnd(8)} the same sign-ins, password only (an app the policy excludes) ${t(m.passwordOnly)}`);
 }
+/** Password sign-ins with the sign-in log off and on, on two servers at once (bench/sign-in-log.ts). */
+async function signInLogCost(backend: 'sqlite' | 'postgres') {
+  const r = await benchSignInLog({ backend, postgresUrl: POSTGRES, repo, seconds: DURATION, workers: SIGN_IN_LOG_WORKERS, members: SIGN_IN_LOG_MEMBERS });
+  signInLog.push({ backend, ...r });
+  for (const line of signInLogLines(backend, r)) console.log(line);
+}
 for (const backend of (BACKEND === 'all' ? ['sqlite', 'postgres'] : [BACKEND]) as Array<'sqlite' | 'postgres'>) {
   if (!bare) {
-    await mfaSignIns(backend);
+    await (ONLY_SIGN_IN_LOG ? signInLogCost(backend) : mfaSignIns(backend));
     continue;
   }
   const r = await benchFoyer(backend);
@@ -351,6 +371,8 @@ for (const backend of (BACKEND === 'all' ? ['sqlite', 'postgres'] : [BACKEND]) a
   console.log(`foyer ${backend.padEnd(8)} redemptions, passcode path (${REDEEMERS} guests) ${t(r.redemption.redemptions)}`);
   console.log(`foyer ${backend.padEnd(8)} guest sign-in + tokens (${REDEEMERS} guests) ${t(r.redemption.guestTokens)}`);
   await mfaSignIns(backend);
+  await signInLogCost(backend);
 }
 const json = args.get('json');
-if (json) writeFileSync(json, JSON.stringify({ machine: info, connections: CONNECTIONS, duration: DURATION, users: USERS, bare, results, mfa }, null, 2));
+if (json)
+  writeFileSync(json, JSON.stringify({ machine: info, connections: CONNECTIONS, duration: DURATION, users: USERS, bare, results, mfa, signInLog }, null, 2));

@@ -24,15 +24,26 @@ export const TABLE_OWNERS: Readonly<Record<string, readonly string[]>> = {
     'role_assignments',
     'applications',
     'application_secrets',
+    'service_principals',
+    'app_role_assignments',
     'signing_keys',
     'audit_events',
+    'sign_in_records',
   ],
   'src/mail/': ['outbox', 'development_mailbox'],
   'src/oidc/': ['oidc_payloads'],
   'src/invitations/': ['invitations', 'invitation_blocks'],
   'src/redemption/': ['personal_accounts', 'identity_providers', 'passcodes'],
-  'src/mfa/': ['authentication_methods', 'recovery_codes', 'conditional_access_policies', 'cross_tenant_partners', 'sign_in_records'],
-  'src/web/kit/': ['browser_sessions', 'guest_flows', 'mfa_gates'],
+  'src/mfa/': ['authentication_methods', 'recovery_codes', 'conditional_access_policies', 'cross_tenant_partners'],
+  'src/governance/': [
+    'agreements',
+    'agreement_acceptances',
+    'access_review_definitions',
+    'access_review_instances',
+    'access_review_decisions',
+    'myaccount_links',
+  ],
+  'src/web/kit/': ['browser_sessions', 'guest_flows', 'mfa_gates', 'terms_gates'],
 };
 
 /** The owner folder of each table (a table listed twice would be caught by the test, not silently kept). */

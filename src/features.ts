@@ -5,6 +5,7 @@
  * what is declared here and name no feature themselves.
  */
 import { directoryFeature } from './directory/feature.js';
+import { governanceFeature } from './governance/index.js';
 import { type GraphFeature, type GraphSlots, graphFeature } from './graph/index.js';
 import { invitationsFeature } from './invitations/index.js';
 import { type MailSlots, mailFeature, registerMailKind } from './mail/index.js';
@@ -19,7 +20,10 @@ import { developmentPages } from './web/dev/feature.js';
 import { guestPages } from './web/guest/feature.js';
 import { webKitFeature } from './web/kit/feature.js';
 import { mfaPages } from './web/mfa/feature.js';
+import { myAccountPages } from './web/myaccount/feature.js';
+import { reviewPages } from './web/reviews/feature.js';
 import { signInPages } from './web/sign-in/feature.js';
+import { termsPages } from './web/terms/feature.js';
 
 /** A declaration with every layer's slots. */
 export type AnyFeature = Feature<MailSlots & HttpSlots & GraphSlots>;
@@ -60,10 +64,14 @@ const ALL: readonly AnyFeature[] = [
   invitationsFeature,
   redemptionFeature,
   mfaFeature,
+  governanceFeature,
   webKitFeature,
   signInPages,
   guestPages,
   mfaPages,
+  termsPages,
+  myAccountPages,
+  reviewPages,
   developmentPages,
 ];
 

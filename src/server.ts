@@ -92,9 +92,11 @@ export async function startFoyer(config: Readonly<Config>, options: StartOptions
       address,
       async close() {
         clearInterval(housekeeping);
-        await Promise.all(workers.map((w) => w.stop()));
         await app.http.close();
         await app.drain();
+        // Only now, with no request left to finish: a worker's stop writes what those requests left
+        // (the sign-in log's last entries), and it is awaited before the database closes.
+        await Promise.all(workers.map((w) => w.stop()));
         if (!options.db) await db.close();
       },
     };

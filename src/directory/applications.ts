@@ -11,6 +11,7 @@ import type { ApplicationsTable } from '../platform/storage/schema.js';
 import { addClientSecret, type NewClientSecret } from './application-secrets.js';
 import { type Activity, type Actor, activities, recordAudit } from './audit-log.js';
 import { canonicalPermission, delegatedOnly } from './permissions.js';
+import { addServicePrincipal } from './service-principals.js';
 
 export { type ClientSecret, listClientSecrets, secretMatches } from './application-secrets.js';
 
@@ -25,6 +26,8 @@ export interface Application {
   delegatedPermissions: string[];
   /** The app that created this one through Graph with Application.ReadWrite.OwnedBy, and may manage it. */
   ownerAppId: string | null;
+  /** Graph's groupMembershipClaims: whether its tokens carry a `groups` claim (null or "None": no). */
+  groupMembershipClaims: string | null;
   createdAt: number;
 }
 
@@ -39,6 +42,7 @@ export function applicationFromRow(r: ApplicationsTable): Application {
     applicationPermissions: JSON.parse(r.application_permissions) as string[],
     delegatedPermissions: JSON.parse(r.delegated_permissions) as string[],
     ownerAppId: r.owner_app_id,
+    groupMembershipClaims: r.group_membership_claims ?? null,
     createdAt: r.created_at,
   };
 }
@@ -151,6 +155,8 @@ export async function createApplication(ctx: AppContext, tenantId: string, input
       .execute();
     const target = { id, displayName };
     await recordAudit(trx, applicationAudit(tenantId, activities.addApplication, target, actor, now, { AppId: appId }));
+    // Its instance in the tenant, which users and groups are assigned to (service-principals.ts).
+    await addServicePrincipal(trx, { id, tenantId, appId, displayName }, actor, now);
     if (publicClient || options.withSecret === false) return undefined;
     const secret = await addClientSecret(trx, id, { displayName: null }, now);
     await recordAudit(trx, applicationAudit(tenantId, activities.updateApplicationSecrets, target, actor, now, { KeyId: secret.credential.keyId }));
@@ -197,6 +203,20 @@ export interface ApplicationPatch {
   redirectUris?: string[];
   applicationPermissions?: string[];
   delegatedPermissions?: string[];
+  /** Graph's groupMembershipClaims; null clears it. */
+  groupMembershipClaims?: string | null;
+}
+
+/** Graph's values of groupMembershipClaims (a comma-separated list is also Graph's), in Graph's spelling. */
+const GROUP_MEMBERSHIP_CLAIMS = ['None', 'SecurityGroup', 'All', 'ApplicationGroup', 'DirectoryRole'] as const;
+
+function checkGroupMembershipClaims(value: string | null): string | null {
+  if (value === null) return null;
+  const parts = value.split(',').map((p) => GROUP_MEMBERSHIP_CLAIMS.find((v) => v.toLowerCase() === p.trim().toLowerCase()));
+  if (parts.length === 0 || parts.some((p) => p === undefined)) {
+    throw new FoyerError('request.invalid_body', `groupMembershipClaims must be one of ${GROUP_MEMBERSHIP_CLAIMS.join(', ')} (or null).`);
+  }
+  return [...new Set(parts)].join(',');
 }
 
 /**
@@ -220,6 +240,7 @@ export async function updateApplication(
       ...(patch.redirectUris !== undefined ? { redirectUris: [...new Set(patch.redirectUris.map(checkRedirectUri))] } : {}),
       ...(patch.applicationPermissions !== undefined ? { applicationPermissions: checkPermissions(patch.applicationPermissions, 'application') } : {}),
       ...(patch.delegatedPermissions !== undefined ? { delegatedPermissions: checkPermissions(patch.delegatedPermissions, 'delegated') } : {}),
+      ...(patch.groupMembershipClaims !== undefined ? { groupMembershipClaims: checkGroupMembershipClaims(patch.groupMembershipClaims) } : {}),
     };
     checkShape(next);
     await trx
@@ -230,6 +251,7 @@ export async function updateApplication(
         redirect_uris: JSON.stringify(next.redirectUris),
         application_permissions: JSON.stringify(next.applicationPermissions),
         delegated_permissions: JSON.stringify(next.delegatedPermissions),
+        group_membership_claims: next.groupMembershipClaims,
       })
       .where('tenant_id', '=', tenantId)
       .where('id', '=', current.id)

@@ -13,6 +13,9 @@ export const activities = {
   inviteWithReset: 'Invite external user with reset invitation status',
   redeem: 'Redeem external user invite',
   deleteGuest: 'Delete external user',
+  deleteUser: 'Delete user',
+  restoreUser: 'Restore user',
+  hardDeleteUser: 'Hard Delete user',
   emailNotSentUnsubscribed: 'Email not sent, user unsubscribed',
   emailUnsubscribed: 'Email unsubscribed',
   emailSubscribed: 'Email subscribed',
@@ -41,6 +44,29 @@ export const activities = {
   userDeletedSecurityInfo: 'User deleted security info',
   userChangedDefaultSecurityInfo: 'User changed default security info',
   adminDeletedSecurityInfo: 'Admin deleted security info',
+  // App assignment (Graph's servicePrincipals and appRoleAssignedTo), under Entra's names: "grant to user" is Entra's wording.
+  addServicePrincipal: 'Add service principal',
+  updateServicePrincipal: 'Update service principal',
+  addAppRoleAssignmentToUser: 'Add app role assignment grant to user',
+  removeAppRoleAssignmentFromUser: 'Remove app role assignment from user',
+  addAppRoleAssignmentToGroup: 'Add app role assignment to group',
+  removeAppRoleAssignmentFromGroup: 'Remove app role assignment from group',
+  // The tenant's external user leave settings (policies/externalIdentitiesPolicy): Entra logs a change of a
+  // policy object under Core Directory's "Update policy".
+  updateExternalIdentitiesPolicy: 'Update policy',
+  // Terms of use (Graph's identityGovernance/termsOfUse/agreements), logged under the service "Terms Of Use".
+  createTermsOfUse: 'Create terms of use',
+  editTermsOfUse: 'Edit terms of use',
+  deleteTermsOfUse: 'Delete terms of use',
+  acceptTermsOfUse: 'Accept terms of use',
+  declineTermsOfUse: 'Decline terms of use',
+  // Access reviews of guests (identityGovernance/accessReviews), logged under the service "Access Reviews".
+  createAccessReview: 'Create access review',
+  deleteAccessReview: 'Delete access review',
+  approveAccessReviewDecision: 'Approve decision',
+  denyAccessReviewDecision: 'Deny decision',
+  accessReviewEnded: 'Access review ended',
+  applyAccessReviewDecision: 'Apply decision',
 } as const;
 
 export type Activity = (typeof activities)[keyof typeof activities];
@@ -55,7 +81,7 @@ export type Actor =
 
 export interface AuditTarget {
   id: string | null;
-  type: 'User' | 'Invitation' | 'Policy' | 'Message' | 'Application';
+  type: 'User' | 'Invitation' | 'Policy' | 'Message' | 'Application' | 'Group' | 'ServicePrincipal';
   displayName: string | null;
   userPrincipalName?: string | null;
 }
@@ -63,8 +89,8 @@ export interface AuditTarget {
 export interface AuditEvent {
   tenantId: string;
   activity: Activity;
-  category: 'UserManagement' | 'Policy' | 'ApplicationManagement';
-  operationType: 'Add' | 'Update' | 'Delete' | 'Other';
+  category: 'UserManagement' | 'Policy' | 'ApplicationManagement' | 'GroupManagement';
+  operationType: 'Add' | 'Update' | 'Delete' | 'Assign' | 'Unassign' | 'Other';
   result: 'success' | 'failure';
   resultReason?: string | null;
   actor: Actor;
@@ -78,7 +104,12 @@ export interface AuditEvent {
 }
 
 /** The service name Entra logs invitation events under. */
-const SERVICES: Record<AuditEvent['category'], string> = { UserManagement: 'Invited Users', Policy: 'Core Directory', ApplicationManagement: 'Core Directory' };
+const SERVICES: Record<AuditEvent['category'], string> = {
+  UserManagement: 'Invited Users',
+  Policy: 'Core Directory',
+  ApplicationManagement: 'Core Directory',
+  GroupManagement: 'Core Directory',
+};
 
 export async function recordAudit(db: Executor, event: AuditEvent): Promise<void> {
   await recordAudits(db, [event]);

@@ -188,7 +188,13 @@ async function readMemberRows(
       .selectFrom('group_members')
       .select(['group_id', 'member_id', 'member_type'])
       .where('tenant_id', '=', tenantId)
-      .where('group_id', 'in', [...groupIds]);
+      .where('group_id', 'in', [...groupIds])
+      // A deleted user keeps its memberships, hidden until it is restored (deleted-user-rows.ts).
+      .where((eb) =>
+        eb.not(
+          eb.exists(eb.selectFrom('users as du').select('du.id').whereRef('du.id', '=', 'group_members.member_id').where('du.deleted_at', 'is not', null)),
+        ),
+      );
     if (resume) q = q.where((eb) => eb.or([eb('group_id', '<>', resume.groupId), eb('member_id', '>', resume.after)]));
     const rows = await q
       .orderBy('group_id')

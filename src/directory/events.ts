@@ -23,6 +23,11 @@ export interface DirectoryEvents {
   /** A user was deleted; `invited`: it was created by an invitation (a guest, or a member invited as one). */
   'user.deleted': { tx: Executor; account: Account; invited: boolean; now: number };
   /**
+   * A deleted user was purged for good (inside the purge's transaction): what features keep of the person
+   * outside the directory's tables (terms of use acceptances) goes with it.
+   */
+  'user.purged': { tx: Executor; account: Account };
+  /**
    * A tenant's settings (name, branding, policies) changed: caches of them are stale. Published by the
    * API that changed them (graph's organization and policy routes, `GraphDeps.tenantChanged`).
    */

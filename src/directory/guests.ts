@@ -21,6 +21,7 @@ export async function findGuestByIdentity(db: Executor, tenantId: string, issuer
     .where('tenant_id', '=', tenantId)
     .where('issuer', '=', issuer)
     .where('issuer_assigned_id', '=', subject)
+    .where('deleted_at', 'is', null)
     .executeTakeFirst();
   const user = row ? await findUser(db, tenantId, row.user_id) : undefined;
   return user?.userType === 'Guest' || user?.creationType === 'Invitation' ? user : undefined;

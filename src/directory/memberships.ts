@@ -10,9 +10,10 @@
  * Every change here runs in the caller's transaction and starts by taking the tenant's change counter
  * (beginDirectoryWrite, changes.ts), so the tenant's directory writers queue before holding any row.
  */
-import { type RawBuilder, sql } from 'kysely';
+import { type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from 'kysely';
 import { FoyerError } from '../platform/errors/foyer-error.js';
 import type { Executor } from '../platform/storage/database.js';
+import type { DB } from '../platform/storage/schema.js';
 import { beginDirectoryWrite, recordMembershipChange } from './changes.js';
 
 export type DirectoryObjectType = 'user' | 'group';
@@ -79,7 +80,7 @@ export interface Relationship {
 export function relatedObjectsSql(tenantId: string, rel: Relationship): RawBuilder<DirectoryObjectRef> {
   switch (rel.name) {
     case 'members':
-      return sql`select member_id as id, member_type as type from group_members where tenant_id = ${tenantId} and group_id = ${rel.of}`;
+      return sql`select member_id as id, member_type as type from group_members where tenant_id = ${tenantId} and group_id = ${rel.of} and ${live('group_members.member_id')}`;
     case 'transitiveMembers':
       return sql`with recursive down(id, type) as (
           select member_id, member_type from group_members where tenant_id = ${tenantId} and group_id = ${rel.of}
@@ -87,7 +88,7 @@ export function relatedObjectsSql(tenantId: string, rel: Relationship): RawBuild
           select gm.member_id, gm.member_type from group_members gm join down on gm.group_id = down.id
           where down.type = 'group' and gm.tenant_id = ${tenantId}
         )
-        select id, type from down where id <> ${rel.of}`;
+        select id, type from down where id <> ${rel.of} and ${live('down.id')}`;
     case 'memberOf':
       return sql`select group_id as id, 'group' as type from group_members where tenant_id = ${tenantId} and member_id = ${rel.of}`;
     case 'transitiveMemberOf':
@@ -98,10 +99,18 @@ export function relatedObjectsSql(tenantId: string, rel: Relationship): RawBuild
         )
         select id, 'group' as type from up where id <> ${rel.of}`;
     case 'owners':
-      return sql`select owner_id as id, 'user' as type from group_owners where tenant_id = ${tenantId} and group_id = ${rel.of}`;
+      return sql`select owner_id as id, 'user' as type from group_owners where tenant_id = ${tenantId} and group_id = ${rel.of} and ${live('group_owners.owner_id')}`;
     case 'directReports':
       return sql`select id, 'user' as type from users where tenant_id = ${tenantId} and manager_id = ${rel.of} and deleted_at is null`;
   }
+}
+
+/**
+ * `column` (a member's or owner's id, qualified: `users` has an `id` of its own) is not a deleted user: a deleted user keeps its links, hidden,
+ * until it is restored or purged (deleted-user-rows.ts). A group id never matches a user row.
+ */
+function live(column: string): RawBuilder<SqlBool> {
+  return sql<SqlBool>`not exists (select 1 from users du where du.id = ${sql.ref(column)} and du.deleted_at is not null)`;
 }
 
 /** The ids of the related objects, as SQL for `id in (…)` (see listUsers' and listGroups' `within`). */
@@ -146,9 +155,9 @@ export async function firstRelatedOf(
   if (ofIds.length === 0) return out;
   const ids = sql.join(ofIds.map((id) => sql`${id}`));
   const source = {
-    members: sql`select group_id as parent, member_id as id, member_type as type from group_members where tenant_id = ${tenantId} and group_id in (${ids})`,
+    members: sql`select group_id as parent, member_id as id, member_type as type from group_members where tenant_id = ${tenantId} and group_id in (${ids}) and ${live('group_members.member_id')}`,
     memberOf: sql`select member_id as parent, group_id as id, 'group' as type from group_members where tenant_id = ${tenantId} and member_id in (${ids})`,
-    owners: sql`select group_id as parent, owner_id as id, 'user' as type from group_owners where tenant_id = ${tenantId} and group_id in (${ids})`,
+    owners: sql`select group_id as parent, owner_id as id, 'user' as type from group_owners where tenant_id = ${tenantId} and group_id in (${ids}) and ${live('group_owners.owner_id')}`,
     directReports: sql`select manager_id as parent, id, 'user' as type from users where tenant_id = ${tenantId} and manager_id in (${ids}) and deleted_at is null`,
   }[name];
   const { rows } = await sql<{ parent: string; id: string; type: DirectoryObjectType }>`
@@ -221,8 +230,15 @@ export async function forgetMemberships(db: Executor, objectId: string): Promise
 
 // --- owners -------------------------------------------------------------------------------------------
 
+/** The group's owners that are not deleted users (a deleted owner's link stays, hidden, for a restore). */
 export async function ownerIdsOf(db: Executor, groupId: string): Promise<string[]> {
-  const rows = await db.selectFrom('group_owners').select('owner_id').where('group_id', '=', groupId).orderBy('owner_id').execute();
+  const rows = await db
+    .selectFrom('group_owners')
+    .select('owner_id')
+    .where('group_id', '=', groupId)
+    .where(live('group_owners.owner_id'))
+    .orderBy('owner_id')
+    .execute();
   return rows.map((r) => r.owner_id);
 }
 
@@ -258,7 +274,8 @@ export async function addOwners(db: Executor, tenantId: string, groupId: string,
 
 /**
  * Removes an owner. As Graph: once a group has owners, its last one cannot be removed. The delete is
- * conditional on another owner remaining. That condition alone does not make two simultaneous removals
+ * conditional on another LIVE owner remaining: a deleted owner is no owner until restored, so it neither
+ * counts as the other owner nor can be removed itself (404, as it is not listed). That condition alone does not make two simultaneous removals
  * of the last two owners safe: under READ COMMITTED each delete's subquery still sees the other's row,
  * and both succeed. What makes it safe is beginDirectoryWrite above: the tenant's writers are serialized
  * on its change counter, so the second removal runs after the first commits and sees one owner left.
@@ -270,8 +287,16 @@ export async function removeOwner(db: Executor, tenantId: string, groupId: strin
     .deleteFrom('group_owners')
     .where('group_id', '=', groupId)
     .where('owner_id', '=', key)
+    .where(live('group_owners.owner_id'))
     .where((eb) =>
-      eb.exists(eb.selectFrom('group_owners as other').select('other.owner_id').where('other.group_id', '=', groupId).where('other.owner_id', '!=', key)),
+      eb.exists(
+        eb
+          .selectFrom('group_owners as other')
+          .select('other.owner_id')
+          .where('other.group_id', '=', groupId)
+          .where('other.owner_id', '!=', key)
+          .where(live('other.owner_id')),
+      ),
     )
     .executeTakeFirst();
   if (Number(result.numDeletedRows) > 0) return;
@@ -282,9 +307,19 @@ export async function removeOwner(db: Executor, tenantId: string, groupId: strin
 
 // --- manager ------------------------------------------------------------------------------------------
 
+/** A deleted manager is no manager until restored (the link stays for that). */
+const liveManager = (eb: ExpressionBuilder<DB, 'users'>) =>
+  eb.not(eb.exists(eb.selectFrom('users as m').select('m.id').whereRef('m.id', '=', 'users.manager_id').where('m.deleted_at', 'is not', null)));
+
 /** The user's manager's id, or undefined. */
 export async function managerIdOf(db: Executor, tenantId: string, userId: string): Promise<string | undefined> {
-  const row = await db.selectFrom('users').select('manager_id').where('tenant_id', '=', tenantId).where('id', '=', userId).executeTakeFirst();
+  const row = await db
+    .selectFrom('users')
+    .select('manager_id')
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', userId)
+    .where(liveManager)
+    .executeTakeFirst();
   return row?.manager_id ?? undefined;
 }
 
@@ -297,6 +332,7 @@ export async function managerIdsOf(db: Executor, tenantId: string, userIds: read
     .where('tenant_id', '=', tenantId)
     .where('id', 'in', [...userIds])
     .where('manager_id', 'is not', null)
+    .where(liveManager)
     .execute();
   return new Map(rows.map((r) => [r.id, r.manager_id!]));
 }

@@ -44,6 +44,11 @@ export interface InboundTrust {
   isMfaAccepted: boolean;
 }
 
+/** `policies/externalIdentitiesPolicy`: may guests leave the organization by themselves (the "My organizations" page). */
+export interface ExternalIdentitiesPolicy {
+  allowExternalIdentitiesToLeave: boolean;
+}
+
 export interface InvitationPolicies {
   authorization: AuthorizationPolicy;
   b2bManagement: B2bManagementPolicy;
@@ -53,6 +58,7 @@ export interface InvitationPolicies {
   emailOtp: EmailOtpPolicy;
   /** `policies/crossTenantAccessPolicy/default` → `inboundTrust` (stored apart from the redemption order). */
   inboundTrust: InboundTrust;
+  externalIdentities: ExternalIdentitiesPolicy;
 }
 
 /** Entra's defaults: everyone may invite (item 30), any domain (item 41). Tickets: 30 days (Foyer). */
@@ -73,6 +79,8 @@ export const defaultPolicies: InvitationPolicies = {
   emailOtp: { allowExternalIdToUseEmailOtp: 'default' },
   // Entra's default: MFA done in another tenant is not trusted.
   inboundTrust: { isMfaAccepted: false },
+  // Entra's default: guests may leave.
+  externalIdentities: { allowExternalIdentitiesToLeave: true },
 };
 
 const NAMES = {
@@ -82,6 +90,7 @@ const NAMES = {
   redemption: 'crossTenantAccessPolicy/default',
   emailOtp: 'authenticationMethodConfigurations/email',
   inboundTrust: 'crossTenantAccessPolicy/default/inboundTrust',
+  externalIdentities: 'externalIdentitiesPolicy',
 } as const;
 type PolicyKey = keyof typeof NAMES;
 
@@ -104,6 +113,7 @@ export async function readInvitationPolicies(db: Executor, tenantId: string): Pr
     redemption: { ...defaultPolicies.redemption, ...(stored.get(NAMES.redemption) as Partial<RedemptionConfiguration>) },
     emailOtp: { ...defaultPolicies.emailOtp, ...(stored.get(NAMES.emailOtp) as Partial<EmailOtpPolicy>) },
     inboundTrust: { ...defaultPolicies.inboundTrust, ...(stored.get(NAMES.inboundTrust) as Partial<InboundTrust>) },
+    externalIdentities: { ...defaultPolicies.externalIdentities, ...(stored.get(NAMES.externalIdentities) as Partial<ExternalIdentitiesPolicy>) },
   };
 }
 

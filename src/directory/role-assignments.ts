@@ -20,6 +20,7 @@ export async function listRoleMembers(db: Executor, tenantId: string, roleId: st
     .selectAll('users')
     .where('role_assignments.tenant_id', '=', tenantId)
     .where('role_assignments.role_template_id', '=', role.id)
+    .where('users.deleted_at', 'is', null)
     .orderBy('users.id')
     .execute();
   return rows.map(userFromRow);

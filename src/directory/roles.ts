@@ -28,6 +28,32 @@ export const directoryRoles = {
     displayName: 'Privileged Authentication Administrator',
     description: 'Can access to view, set and reset authentication method information for any user (admin or non-admin).',
   },
+  securityAdministrator: {
+    id: '194ae4cb-b126-40b2-bd5b-6091b380977d',
+    displayName: 'Security Administrator',
+    description: 'Can read security information and reports, and manage configuration in Microsoft Entra ID and Office 365.',
+  },
+  conditionalAccessAdministrator: {
+    id: 'b1be1c3e-b65d-4f19-8427-f6fa0d97feb9',
+    displayName: 'Conditional Access Administrator',
+    description: 'Can manage Conditional Access capabilities.',
+  },
+  // The readers: in Foyer they read what a rule names them for (the sign-in log and signInActivity), nothing more yet.
+  globalReader: {
+    id: 'f2ef992c-3afb-46b9-b7cf-a126ee74c451',
+    displayName: 'Global Reader',
+    description: 'Can read everything that a Global Administrator can, but not update anything.',
+  },
+  reportsReader: {
+    id: '4a5d8f65-41da-4de4-8968-e035b65339cf',
+    displayName: 'Reports Reader',
+    description: 'Can read sign-in and audit reports.',
+  },
+  securityReader: {
+    id: '5d6b6bb7-de71-4623-b4af-96380a352509',
+    displayName: 'Security Reader',
+    description: 'Can read security information and reports in Microsoft Entra ID and Office 365.',
+  },
 } as const;
 
 export type DirectoryRole = (typeof directoryRoles)[keyof typeof directoryRoles];

@@ -16,10 +16,11 @@ import { assertSearchBounded, compileSearch, type SearchTarget } from './search-
 import { type User, userFromRow } from './user-rows.js';
 
 /**
- * What `GET /users` accepts, by Graph's property names: derived from the user's description
- * (resources/user.ts), with the order a name prefix search reads its index in.
+ * What `GET /users` (and `/users/{id}`) accepts, by Graph's property names: derived from the user's
+ * description (resources/user.ts), with the order a name prefix search reads its index in. It includes
+ * `signInActivity`, which the Graph routes show only to readers of the sign-in log.
  */
-export const usersCollection: CollectionModel = collectionModel(userResource, complexTypes, {
+export const usersWithSignInActivity: CollectionModel = collectionModel(userResource, complexTypes, {
   // A prefix search on a name reads its index in name order; id order would scan the whole tenant.
   preferredOrder(filter) {
     const conjuncts: FilterNode[] = [];
@@ -34,6 +35,20 @@ export const usersCollection: CollectionModel = collectionModel(userResource, co
     return prefix?.kind === 'startswith' ? prefix.property : undefined;
   },
 });
+
+const activity = (p: string) => p === 'signInActivity' || p.startsWith('signInActivity/');
+
+/**
+ * The same without `signInActivity`: users reached any other way (relationships, expansions, delta, deleted
+ * items), where Graph does not return it either.
+ */
+export const usersCollection: CollectionModel = {
+  ...usersWithSignInActivity,
+  properties: Object.fromEntries(Object.entries(usersWithSignInActivity.properties).filter(([p]) => !activity(p))),
+  selectable: usersWithSignInActivity.selectable.filter((p) => !activity(p)),
+  sortable: usersWithSignInActivity.sortable.filter((p) => !activity(p)),
+  integerSorts: (usersWithSignInActivity.integerSorts ?? []).filter((p) => !activity(p)),
+};
 
 /**
  * Graph user properties Foyer does not keep: refused as such (in a body, `$select` or `$filter`),
@@ -74,6 +89,8 @@ const userColumns: Record<string, ColumnRef> = {
   accountEnabled: { column: 'users.account_enabled', kind: 'boolean' },
   createdDateTime: { column: 'users.created_at', kind: 'datetime' },
   externalUserStateChangeDateTime: { column: 'users.external_user_state_change_at', kind: 'datetime' },
+  'signInActivity/lastSignInDateTime': { column: 'users.last_sign_in_at', kind: 'datetime' },
+  'signInActivity/lastSuccessfulSignInDateTime': { column: 'users.last_successful_sign_in_at', kind: 'datetime' },
 };
 
 function usersTarget(dialect: DialectName): SqlTarget {
@@ -144,6 +161,8 @@ const propertyColumns: Record<string, Array<keyof UsersTable>> = {
   createdDateTime: ['created_at'],
   otherMails: ['other_mails'],
   signInSessionsValidFromDateTime: ['sign_in_sessions_valid_from', 'created_at'],
+  deletedDateTime: ['deleted_at'],
+  signInActivity: ['last_sign_in_at', 'last_successful_sign_in_at'],
 };
 
 function columnsFor(select: readonly string[], sortColumn: keyof UsersTable): Array<keyof UsersTable> {
@@ -153,10 +172,26 @@ function columnsFor(select: readonly string[], sortColumn: keyof UsersTable): Ar
 }
 
 /** Sort key column of each sortable property. */
-const sortColumns: Record<string, { column: 'display_name_lower' | 'upn_lower' | 'created_at' | 'id'; key: (u: UsersTable) => string | number }> = {
+const sortColumns: Record<
+  string,
+  {
+    column: 'display_name_lower' | 'upn_lower' | 'created_at' | 'deleted_at' | 'last_sign_in_at' | 'last_successful_sign_in_at' | 'id';
+    key: (u: UsersTable) => string | number;
+    /** A nullable time sorts as 0 (never: before every time). */
+    nullable?: true;
+  }
+> = {
+  'signInActivity/lastSignInDateTime': { column: 'last_sign_in_at', key: (u) => Number(u.last_sign_in_at ?? 0), nullable: true },
+  'signInActivity/lastSuccessfulSignInDateTime': {
+    column: 'last_successful_sign_in_at',
+    key: (u) => Number(u.last_successful_sign_in_at ?? 0),
+    nullable: true,
+  },
   displayName: { column: 'display_name_lower', key: (u) => u.display_name_lower },
   userPrincipalName: { column: 'upn_lower', key: (u) => u.upn_lower },
   createdDateTime: { column: 'created_at', key: (u) => u.created_at },
+  // Deleted users only (directory/deleted-users.ts), whose deleted_at is set.
+  deletedDateTime: { column: 'deleted_at', key: (u) => Number(u.deleted_at) },
   id: { column: 'id', key: (u) => u.id },
 };
 
@@ -170,9 +205,23 @@ export interface UserPage {
 /** Ids a list is restricted to, as a subquery (a group's members, a user's direct reports): see memberships.ts. */
 export type WithinIds = RawBuilder<{ id: string }>;
 
-/** The tenant's users the list shows (never the deleted ones) that match the filter (and are `within`). */
-function matchingUsers(db: Executor, dialect: DialectName, tenantId: string, filter: FilterNode | undefined, search?: SearchNode, within?: WithinIds) {
-  let base = db.selectFrom('users').where('users.tenant_id', '=', tenantId).where('users.deleted_at', 'is', null);
+/**
+ * The tenant's users the list shows (never the deleted ones) that match the filter (and are `within`);
+ * with `deleted`, the deleted ones instead (Graph's `directory/deletedItems/microsoft.graph.user`).
+ */
+function matchingUsers(
+  db: Executor,
+  dialect: DialectName,
+  tenantId: string,
+  filter: FilterNode | undefined,
+  search?: SearchNode,
+  within?: WithinIds,
+  deleted = false,
+) {
+  let base = db
+    .selectFrom('users')
+    .where('users.tenant_id', '=', tenantId)
+    .where('users.deleted_at', deleted ? 'is not' : 'is', null);
   if (within) base = base.where(sql<SqlBool>`users.id in (${within})`);
   if (filter) base = base.where(compileFilter(filter, usersTarget(dialect)));
   if (search) base = base.where(compileSearch(search, searchTarget(dialect, tenantId)));
@@ -196,34 +245,44 @@ async function countMatching(
   filter?: FilterNode,
   search?: SearchNode,
   within?: WithinIds,
+  deleted = false,
 ): Promise<number> {
   // The whole tenant: the count the database keeps (migration 0011), not a walk over every row.
-  if (!filter && !search && !within) return liveCount(db, tenantId, 'user');
-  const row = await matchingUsers(db, dialect, tenantId, filter, search, within)
+  if (!filter && !search && !within && !deleted) return liveCount(db, tenantId, 'user');
+  const row = await matchingUsers(db, dialect, tenantId, filter, search, within, deleted)
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
-/** A page of `GET /users`; `within` restricts it to a relationship's ids, paged and counted in SQL. */
-export async function listUsers(db: Executor, dialect: DialectName, tenantId: string, query: CollectionQuery, within?: WithinIds): Promise<UserPage> {
+/**
+ * A page of `GET /users`; `within` restricts it to a relationship's ids, paged and counted in SQL.
+ * `deleted`: a page of the deleted users instead (see listDeletedUsers in deleted-users.ts).
+ */
+export async function listUsers(
+  db: Executor,
+  dialect: DialectName,
+  tenantId: string,
+  query: CollectionQuery,
+  within?: WithinIds,
+  deleted = false,
+): Promise<UserPage> {
   const sort = sortColumns[query.orderBy.property]!;
   const desc = query.orderBy.direction === 'desc';
   if (query.search) await assertSearchBounded(db, query.search, searchTarget(dialect, tenantId));
-  const base = matchingUsers(db, dialect, tenantId, query.filter, query.search, within);
+  const base = matchingUsers(db, dialect, tenantId, query.filter, query.search, within, deleted);
 
   let page = base.select(columnsFor(query.select, sort.column).map((c) => `users.${c}` as const));
+  const sortKey = sort.nullable ? sql<number>`coalesce(${sql.ref(`users.${sort.column}`)}, 0)` : sql.ref(`users.${sort.column}`);
   if (query.after) {
     const { value, id } = query.after;
     const cmp = desc ? '<' : '>';
     page =
       sort.column === 'id'
         ? page.where('users.id', cmp, id)
-        : page.where((eb) =>
-            eb.or([eb(`users.${sort.column}`, cmp, value as never), eb.and([eb(`users.${sort.column}`, '=', value as never), eb('users.id', cmp, id)])]),
-          );
+        : page.where((eb) => eb.or([eb(sortKey, cmp, value as never), eb.and([eb(sortKey, '=', value as never), eb('users.id', cmp, id)])]));
   }
-  page = page.orderBy(`users.${sort.column}`, desc ? 'desc' : 'asc');
+  page = page.orderBy(sortKey, desc ? 'desc' : 'asc');
   if (sort.column !== 'id') page = page.orderBy('users.id', desc ? 'desc' : 'asc');
   const rows = await page.limit(query.top + 1).execute();
 
@@ -235,6 +294,6 @@ export async function listUsers(db: Executor, dialect: DialectName, tenantId: st
     const last = visible[visible.length - 1]! as UsersTable;
     result.next = { value: sort.key(last), id: last.id };
   }
-  if (query.count) result.count = await countMatching(db, dialect, tenantId, query.filter, query.search, within);
+  if (query.count) result.count = await countMatching(db, dialect, tenantId, query.filter, query.search, within, deleted);
   return result;
 }

@@ -56,6 +56,12 @@ export interface User {
   hasPassword: boolean;
   /** Graph's `forceChangePasswordNextSignIn`: the sign-in page asks for a new password before going on. */
   mustChangePassword: boolean;
+  /** Graph's `signInActivity.lastSignInDateTime` (epoch ms): the last interactive sign-in, whatever its outcome; null if none. */
+  lastSignInDateTime: number | null;
+  /** Graph's `signInActivity.lastSuccessfulSignInDateTime` (epoch ms); null if none. */
+  lastSuccessfulSignInDateTime: number | null;
+  /** Graph's `deletedDateTime` (epoch ms): set only on a deleted user (directory/deleted-users.ts), when read. */
+  deletedAt?: number;
 }
 
 export function userFromRow(r: UsersTable): User {
@@ -93,6 +99,9 @@ export function userFromRow(r: UsersTable): User {
     signInSessionsValidFrom: r.sign_in_sessions_valid_from ?? null,
     hasPassword: r.password_hash !== null && r.password_hash !== undefined,
     mustChangePassword: r.must_change_password === 1,
+    lastSignInDateTime: r.last_sign_in_at == null ? null : Number(r.last_sign_in_at),
+    lastSuccessfulSignInDateTime: r.last_successful_sign_in_at == null ? null : Number(r.last_successful_sign_in_at),
+    ...(r.deleted_at == null ? {} : { deletedAt: Number(r.deleted_at) }),
   };
 }
 

@@ -10,16 +10,16 @@ import { newId } from '../platform/ids.js';
 import { type Executor, isUniqueViolation } from '../platform/storage/database.js';
 import type { UsersTable } from '../platform/storage/schema.js';
 import { type Actor, activities, recordAudit } from './audit-log.js';
-import { beginDirectoryWrite, directoryTransaction, markAccountsChanged, markUsersChanged, recordObjectDeleted } from './changes.js';
+import { beginDirectoryWrite, directoryTransaction, markAccountsChanged, markUsersChanged } from './changes.js';
+import { markUserDeleted } from './deleted-user-rows.js';
 import { parseEmailAddress } from './domains.js';
 import { publishDirectoryEvent } from './events.js';
 import { findHomedGuests } from './identities.js';
 import { issuerFor } from './issuers.js';
-import { forgetMemberships } from './memberships.js';
 import { assertPasswordAcceptable } from './password-policy.js';
 import { hashPassword } from './passwords.js';
 import { directoryRoles } from './roles.js';
-import { deleteSearchTokens, replaceSearchTokens } from './search-tokens.js';
+import { replaceSearchTokens } from './search-tokens.js';
 import { listTenantDomains } from './tenants.js';
 import { insertUserRow, profileColumns, type User, type UserProfile, upnTaken, userFromRow, withSearchCopies } from './user-rows.js';
 
@@ -278,39 +278,48 @@ export async function updateUser(ctx: AppContext, tenantId: string, idOrUpn: str
 }
 
 /**
- * Deletes a user, with their memberships, role assignments and identities. Deleting an invited user is
- * audited as Entra's "Delete external user"; the invitation feature ends their outstanding links (on
- * `user.deleted`).
+ * Deletes a user softly (Graph's `DELETE /users/{id}`): the user disappears from every list and lookup and
+ * cannot sign in (their sign-ins end), but stays restorable for 30 days with their identities,
+ * memberships, roles, sponsors and MFA methods (deleted-users.ts: restore, purge, the housekeeping).
+ * Audited as Entra's "Delete external user" for an invited user, "Delete user" otherwise; the invitation
+ * feature ends their outstanding links (on `user.deleted`).
  */
 export async function deleteUser(ctx: AppContext, tenantId: string, idOrUpn: string, actor?: Actor): Promise<User> {
   const user = await requireUser(ctx.db.kysely, tenantId, idOrUpn);
   await directoryTransaction(ctx.db, async (trx) => {
     await beginAccountWrite(ctx, trx, tenantId, user.id);
     await requireUser(trx, tenantId, user.id); // deleted meanwhile: 404, and no second deletion in the log
-    await assertNotLastGlobalAdmin(trx, tenantId, user.id);
-    await endSignIns(ctx, trx, tenantId, user.id, ctx.clock.now());
-    await recordObjectDeleted(trx, tenantId, { id: user.id, type: 'user' }, ctx.clock.now());
-    // Owned groups and reports' manager links go by foreign key; group memberships name any object's id.
-    await forgetMemberships(trx, user.id);
-    await trx.deleteFrom('users').where('id', '=', user.id).where('tenant_id', '=', tenantId).execute();
-    await deleteSearchTokens(trx, user.id);
-    const invited = user.creationType === 'Invitation';
-    await publishDirectoryEvent(ctx, 'user.deleted', { tx: trx, account: { tenantId, userId: user.id }, invited, now: ctx.clock.now() });
-    if (invited) {
-      await recordAudit(trx, {
-        tenantId,
-        activity: activities.deleteGuest,
-        category: 'UserManagement',
-        operationType: 'Delete',
-        result: 'success',
-        actor: actor ?? { kind: 'system', displayName: 'Foyer' },
-        targets: [{ id: user.id, type: 'User', displayName: user.displayName, userPrincipalName: user.userPrincipalName }],
-        correlationId: newId(),
-        at: ctx.clock.now(),
-      });
-    }
+    if (!(await softDeleteUser(ctx, trx, tenantId, user, actor ?? { kind: 'system', displayName: 'Foyer' }))) await requireUser(trx, tenantId, user.id);
   });
   return user;
+}
+
+/**
+ * The soft deletion itself, in the caller's directory write (begun with beginAccountWrite): the last
+ * Global Administrator kept, sign-ins ended, the row marked, `user.deleted` published, the deletion
+ * audited. False when the user was deleted meanwhile (nothing done). Also used by an access review's
+ * deletion of a denied guest, which checks its own conditions in the same write first.
+ */
+export async function softDeleteUser(ctx: AppContext, trx: Executor, tenantId: string, user: User, actor: Actor): Promise<boolean> {
+  await assertNotLastGlobalAdmin(trx, tenantId, user.id);
+  const now = ctx.clock.now();
+  await endSignIns(ctx, trx, tenantId, user.id, now);
+  if (!(await markUserDeleted(trx, tenantId, user, now))) return false;
+  const invited = user.creationType === 'Invitation';
+  await publishDirectoryEvent(ctx, 'user.deleted', { tx: trx, account: { tenantId, userId: user.id }, invited, now });
+  await recordAudit(trx, {
+    tenantId,
+    activity: invited ? activities.deleteGuest : activities.deleteUser,
+    category: 'UserManagement',
+    ...(invited ? {} : { service: 'Core Directory' }),
+    operationType: 'Delete',
+    result: 'success',
+    actor,
+    targets: [{ id: user.id, type: 'User', displayName: user.displayName, userPrincipalName: user.userPrincipalName }],
+    correlationId: newId(),
+    at: now,
+  });
+  return true;
 }
 
 /**

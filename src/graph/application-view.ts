@@ -56,6 +56,7 @@ export function toGraphApplication(
     spa: { redirectUris: [] },
     passwordCredentials: credentials.map((c) => toPasswordCredential(c)),
     keyCredentials: [],
+    groupMembershipClaims: a.groupMembershipClaims,
   } satisfies Record<SelectableProperty<typeof applicationResource> | SelectableProperty<typeof directoryObjectResource>, unknown>;
   const out = Object.fromEntries(select.map((k) => [k, all[k]]));
   if (owners) out.owners = owners.map(toOwnerObject);
@@ -64,7 +65,8 @@ export function toGraphApplication(
 
 /**
  * The app that owns another (`GET /applications/{id}/owners`) as Graph's directoryObject. Owners in Entra
- * are service principals; Foyer has none, so `id` is the owning app's object id and `appId` its client id.
+ * are service principals; Foyer shows the owning app's object id as `id` (as it did before it had service
+ * principals, so scripts that read it keep working) and its client id as `appId`.
  */
 export function toOwnerObject(owner: Application): Record<string, unknown> {
   return { '@odata.type': '#microsoft.graph.servicePrincipal', id: owner.id, appId: owner.appId, displayName: owner.displayName };

@@ -3,8 +3,8 @@
  * update, delete — and their client secrets through `addPassword` / `removePassword`. A secret's text is
  * in `addPassword`'s response and nowhere else; `passwordCredentials` shows its `keyId`, `hint` and dates.
  *
- * `GET /applications/{id}/owners` names the app that created it (Foyer has no service principals: the
- * owner appears as one, with its application's object id).
+ * `GET /applications/{id}/owners` names the app that created it (as a service principal, but with its
+ * application's object id, as Foyer showed owners before it had service principals; see service-principals.ts).
  *
  * Permissions as in Entra: `Application.ReadWrite.All` manages every app, `Application.ReadWrite.OwnedBy`
  * only the apps the calling app created; a person needs `Application.ReadWrite.All` and the Global
@@ -26,7 +26,6 @@ import {
 import { directoryRoles } from '../directory/roles.js';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
-import { depthBoundedJsonParser } from '../platform/json-body.js';
 import { encodeSkipToken, parseCollectionQuery } from '../platform/odata/query.js';
 import { toGraphApplication, toOwnerObject, toPasswordCredential } from './application-view.js';
 import { type AccessRule, actorOf, authorize, type Caller } from './auth.js';
@@ -98,6 +97,7 @@ const createBody = z.strictObject({
 
 const patchBody = createBody.partial().extend({
   passwordCredentials: z.unknown().optional(),
+  groupMembershipClaims: z.string().max(100).nullable().optional(),
 });
 
 const passwordBody = z.strictObject({
@@ -210,7 +210,11 @@ export function registerApplicationRoutes(deps: GraphDeps): void {
       ctx,
       who.tenantId,
       current.id,
-      { ...(body.displayName !== undefined ? { displayName: body.displayName } : {}), ...(uris !== undefined ? { redirectUris: uris } : {}) },
+      {
+        ...(body.displayName !== undefined ? { displayName: body.displayName } : {}),
+        ...(uris !== undefined ? { redirectUris: uris } : {}),
+        ...(body.groupMembershipClaims !== undefined ? { groupMembershipClaims: body.groupMembershipClaims } : {}),
+      },
       actorOf(who, request.ip),
     );
     return reply.code(204).send();
@@ -232,34 +236,26 @@ export function registerApplicationRoutes(deps: GraphDeps): void {
     return { '@odata.context': `${base}/$metadata#directoryObjects`, value: owner ? [toOwnerObject(owner)] : [] };
   });
 
-  // Graph makes a secret with the defaults from addPassword without a body, also from an empty body sent
-  // as application/json (a bare `curl -X POST -H 'Content-Type: application/json'`), which Fastify's JSON
-  // parser refuses: in this route alone, an empty JSON body is no body.
-  void app.register(async (scope) => {
-    const parseJson = depthBoundedJsonParser(scope.getDefaultJsonParser('error', 'error'));
-    scope.removeContentTypeParser('application/json');
-    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
-      String(body).trim() === '' ? done(null, undefined) : parseJson(request, body as string, done),
+  // Graph makes a secret with the defaults from addPassword without a body (also an empty JSON body: the
+  // Graph plugin's parser reads that as no body).
+  app.post('/applications/:id/addPassword', async (request) => {
+    const who = await caller(request);
+    authorize(who, rules.write);
+    const body = parseBody(passwordBody, request.body ?? {});
+    const current = await requireVisible(ctx, who, rules.write, (request.params as { id: string }).id);
+    const p = body.passwordCredential ?? {};
+    const added = await addApplicationPassword(
+      ctx,
+      who.tenantId,
+      current.id,
+      {
+        displayName: p.displayName ?? null,
+        ...(p.startDateTime ? { startDateTime: Date.parse(p.startDateTime) } : {}),
+        ...(p.endDateTime ? { endDateTime: Date.parse(p.endDateTime) } : {}),
+      },
+      actorOf(who, request.ip),
     );
-    scope.post('/applications/:id/addPassword', async (request) => {
-      const who = await caller(request);
-      authorize(who, rules.write);
-      const body = parseBody(passwordBody, request.body ?? {});
-      const current = await requireVisible(ctx, who, rules.write, (request.params as { id: string }).id);
-      const p = body.passwordCredential ?? {};
-      const added = await addApplicationPassword(
-        ctx,
-        who.tenantId,
-        current.id,
-        {
-          displayName: p.displayName ?? null,
-          ...(p.startDateTime ? { startDateTime: Date.parse(p.startDateTime) } : {}),
-          ...(p.endDateTime ? { endDateTime: Date.parse(p.endDateTime) } : {}),
-        },
-        actorOf(who, request.ip),
-      );
-      return { '@odata.context': `${base}/$metadata#microsoft.graph.passwordCredential`, ...toPasswordCredential(added.credential, added.secretText) };
-    });
+    return { '@odata.context': `${base}/$metadata#microsoft.graph.passwordCredential`, ...toPasswordCredential(added.credential, added.secretText) };
   });
 
   app.post('/applications/:id/removePassword', async (request, reply) => {

@@ -1,6 +1,7 @@
 /**
  * `GET /auditLogs/directoryAudits`: the tenant's audit events in Graph's `directoryAudit` shape, newest
  * first, filterable by time (`activityDateTime ge …`), activity name, category, result and correlation id.
+ * `GET /auditLogs/signIns` (and `/{id}`): the sign-in log in Graph's `signIn` shape (sign-in-logs.ts).
  */
 import { auditEventsCollection, listAuditEvents, type StoredAuditEvent } from '../directory/audit-list.js';
 import type { Actor } from '../directory/audit-log.js';
@@ -8,6 +9,7 @@ import { directoryRoles } from '../directory/roles.js';
 import { encodeSkipToken, parseCollectionQuery } from '../platform/odata/query.js';
 import { type AccessRule, authorize } from './auth.js';
 import type { GraphDeps } from './kit.js';
+import { registerSignInLogRoutes } from './sign-in-logs.js';
 
 const rule: AccessRule = {
   app: ['AuditLog.Read.All'],
@@ -58,6 +60,7 @@ export function toDirectoryAudit(e: StoredAuditEvent): Record<string, unknown> {
 
 export function registerAuditRoutes(deps: GraphDeps): void {
   const { app, ctx, caller, base } = deps;
+  registerSignInLogRoutes(deps);
 
   app.get('/auditLogs/directoryAudits', async (request) => {
     const who = await caller(request);

@@ -4,8 +4,11 @@
  */
 import type { Feature } from '../platform/feature.js';
 import type { ResourceSet } from '../platform/odata/resource.js';
+import { registerAppRoleAssignmentRoutes } from './app-role-assignment-routes.js';
 import { registerAuditRoutes } from './audit-logs.js';
+import { registerDeletedItemRoutes } from './deleted-items.js';
 import type { GraphFeature } from './kit.js';
+import { registerServicePrincipalRoutes } from './service-principals.js';
 
 export interface GraphSlots {
   graphRoutes: readonly GraphFeature[];
@@ -15,5 +18,5 @@ export interface GraphSlots {
 
 export const graphFeature: Feature<GraphSlots> = {
   name: 'graph',
-  graphRoutes: [registerAuditRoutes],
+  graphRoutes: [registerAuditRoutes, registerDeletedItemRoutes, registerServicePrincipalRoutes, registerAppRoleAssignmentRoutes],
 };

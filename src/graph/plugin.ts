@@ -7,6 +7,7 @@ import { publishDirectoryEvent } from '../directory/events.js';
 import type { ProviderRegistry } from '../oidc/index.js';
 import type { AppContext } from '../platform/context.js';
 import { FoyerError } from '../platform/errors/foyer-error.js';
+import { depthBoundedJsonParser } from '../platform/json-body.js';
 import type { ResourceSet } from '../platform/odata/resource.js';
 import { registerApplicationRoutes } from './applications.js';
 import { authenticate, type Caller, cachedAppLookup } from './auth.js';
@@ -65,6 +66,14 @@ export function graphPlugin(ctx: AppContext, registry: ProviderRegistry, feature
     app.addHook('onRequest', async (request, reply) => {
       if (!reply.hasHeader('client-request-id')) reply.header('client-request-id', clientRequestId(request) ?? request.id);
     });
+    // Graph takes an empty body sent as application/json as no body: the Graph SDKs' `.post()` on an action
+    // (restore, revokeSignInSessions, stop, applyDecisions), Graph Explorer and `curl -H 'Content-Type:
+    // application/json'` send one. Fastify's JSON parser refuses it; routes that need a body answer their own 400.
+    const parseJson = depthBoundedJsonParser(app.getDefaultJsonParser('error', 'error'));
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+      String(body).trim() === '' ? done(null, undefined) : parseJson(request, body as string, done),
+    );
     // Graph takes JSON bodies only (the instance also parses forms, for the sign-in pages).
     app.addHook('preValidation', async (request) => {
       if (request.body === undefined || request.body === null) return;

@@ -5,7 +5,7 @@ import { listIdentities } from '../directory/identities.js';
 import { assertMayChangeUser, type SensitiveChange } from '../directory/protection.js';
 import { type directoryObjectResource, userResource } from '../directory/resources/index.js';
 import { directoryRoles } from '../directory/roles.js';
-import { countUsers, listUsers, usersCollection } from '../directory/user-list.js';
+import { countUsers, listUsers, usersCollection, usersWithSignInActivity } from '../directory/user-list.js';
 import {
   createMember,
   deleteUser,
@@ -25,6 +25,10 @@ import { type AccessRule, actorOf, authorize, type Caller } from './auth.js';
 import { optionalText, parseBody, text } from './body.js';
 import type { GraphDeps } from './kit.js';
 import { bodySchema, refuseUnsettable, withFoyerLimits } from './resources.js';
+import { requireSignInLogAccess } from './sign-in-logs.js';
+
+/** Sorting by signInActivity needs no advanced query (as in Graph). */
+const signInActivitySorts = ['signInActivity/lastSignInDateTime', 'signInActivity/lastSuccessfulSignInDateTime'];
 
 const admins = [directoryRoles.globalAdministrator.id, directoryRoles.userAdministrator.id];
 
@@ -37,6 +41,12 @@ export const userRules = {
   write: {
     app: ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
     delegated: ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
+    roles: admins,
+  },
+  // As Graph's user delete, restore and permanent delete: their own least privilege, or the broader write permissions.
+  deleteRestore: {
+    app: ['User.DeleteRestore.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
+    delegated: ['User.DeleteRestore.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
     roles: admins,
   },
   // As Graph's revokeSignInSessions: its own least privilege, or the broader write permissions.
@@ -86,6 +96,8 @@ const userFields = {
   identities: (_u, identities) => identities,
   // Like Entra, a user whose sign-ins never ended has them valid from the account's creation.
   signInSessionsValidFromDateTime: (u) => iso(u.signInSessionsValidFrom ?? u.createdAt),
+  // Only with $select (never in the default set), to callers that may read the sign-in log (see users.ts' list route).
+  signInActivity: (u) => ({ lastSignInDateTime: iso(u.lastSignInDateTime), lastSuccessfulSignInDateTime: iso(u.lastSuccessfulSignInDateTime) }),
 } satisfies Record<SelectableProperty<typeof userResource> | SelectableProperty<typeof directoryObjectResource>, UserField>;
 type UserField = (u: User, identities: ObjectIdentity[]) => unknown;
 
@@ -170,7 +182,7 @@ const createUserBody = bodySchema(userResource, 'create', {
 
 /** `parseCollectionQuery` for users, naming a Graph property Foyer does not keep as such in `$select` and `$filter`. */
 function parseUsersQuery(params: Record<string, unknown>) {
-  return withFoyerLimits(userResource, () => parseCollectionQuery(params, usersCollection));
+  return withFoyerLimits(userResource, () => parseCollectionQuery(params, usersWithSignInActivity));
 }
 
 const updateUserBody = bodySchema(userResource, 'update', { ...createUserBody.partial().shape, userType: z.enum(['Member', 'Guest']).optional() });
@@ -210,7 +222,8 @@ export function registerUserRoutes(deps: GraphDeps): void {
     const who = await caller(request);
     authorize(who, userRules.read);
     const query = parseUsersQuery(request.query as Record<string, unknown>);
-    applyAdvancedQueryRules(request, query, simpleSorts(userResource));
+    requireSignInLogAccess(who, query);
+    applyAdvancedQueryRules(request, query, [...simpleSorts(userResource), ...signInActivitySorts]);
     const page = await listUsers(ctx.db.kysely, ctx.db.dialect, who.tenantId, query);
     const identities = query.select.includes('identities')
       ? await listIdentities(
@@ -237,6 +250,7 @@ export function registerUserRoutes(deps: GraphDeps): void {
     authorize(who, userRules.read);
     requireEventualConsistency(request);
     const query = parseUsersQuery(request.query as Record<string, unknown>);
+    requireSignInLogAccess(who, query);
     return sendCount(reply, await countUsers(ctx.db.kysely, ctx.db.dialect, who.tenantId, query.filter, query.search));
   }
   app.get('/users/$count', count);
@@ -245,6 +259,7 @@ export function registerUserRoutes(deps: GraphDeps): void {
     const who = await caller(request);
     if (!self || who.kind === 'app') authorize(who, userRules.read);
     const query = parseUsersQuery(Object.fromEntries(Object.entries(request.query as Record<string, unknown>).filter(([k]) => k.toLowerCase() === '$select')));
+    requireSignInLogAccess(who, query);
     const user = await requireUser(ctx.db.kysely, who.tenantId, key);
     const identities = query.select.includes('identities') ? await listIdentities(ctx.db.kysely, [user.id]) : new Map();
     return { '@odata.context': `${base}/$metadata#users/$entity`, ...toGraphUser(user, query.select, identities.get(user.id)) };
@@ -311,7 +326,7 @@ export function registerUserRoutes(deps: GraphDeps): void {
 
   app.delete('/users/:id', async (request, reply) => {
     const who = await caller(request);
-    authorize(who, userRules.write);
+    authorize(who, userRules.deleteRestore);
     const { id } = request.params as { id: string };
     const target = await requireUser(ctx.db.kysely, who.tenantId, id);
     await guard(who, target, new Set(['delete']));

@@ -67,6 +67,8 @@ const policyRootResource = defineResource({
     invitationPolicy: contained('invitationPolicy', 'Foyer extension: how long a redemption link lives.'),
     crossTenantAccessPolicy: contained('crossTenantAccessPolicy', 'The defaults for guests from other organizations.'),
     authenticationMethodsPolicy: contained('authenticationMethodsPolicy', 'How guests may prove who they are.'),
+    // Described by the governance feature (governance/external-identities-policy-resource.ts).
+    externalIdentitiesPolicy: contained('externalIdentitiesPolicy', 'Whether guests may leave the organization by themselves.'),
   },
 });
 

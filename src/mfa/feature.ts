@@ -12,7 +12,6 @@ import { registerMethodRoutes } from './method-routes.js';
 import { mfaPolicyRoutes } from './policy-routes.js';
 import { mfaPolicyResources } from './resources.js';
 import { installMfaSignInCheck } from './sign-in-check.js';
-import { purgeOldSignInRecords } from './sign-in-records.js';
 
 export const mfaFeature: Feature<GraphSlots & MailSlots> = {
   name: 'mfa',
@@ -20,7 +19,6 @@ export const mfaFeature: Feature<GraphSlots & MailSlots> = {
   graphResources: [methodResources, mfaPolicyResources],
   cli: [registerMfaCli],
   listeners: [installMfaSignInCheck],
-  housekeeping: [purgeOldSignInRecords],
   auditActivities: [
     activities.userRegisteredSecurityInfo,
     activities.userDeletedSecurityInfo,

@@ -80,7 +80,8 @@ const grantControls = z
     operator: z.enum(['OR', 'AND'], { error: 'expected OR or AND' }),
     builtInControls: z.array(grantControl).min(1, 'name at least one control: mfa').max(10),
     customAuthenticationFactors: unsupported('custom controls'),
-    termsOfUse: unsupported('terms of use'),
+    // Foyer's terms of use (identityGovernance/termsOfUse/agreements) apply to every guest, without a policy.
+    termsOfUse: unsupported('terms of use as a grant control; every agreement applies to all guests'),
     authenticationStrength: unsupported('authentication strengths'),
   })
   .nullable();

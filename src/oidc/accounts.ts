@@ -2,6 +2,7 @@
  * What a tenant's OpenID provider says about a person: the claims members and guests get (docs/api.md lists them).
  */
 import type { JWTPayload } from 'jose';
+import { groupsClaimOf } from '../directory/app-assignments.js';
 import { listIdentities } from '../directory/identities.js';
 import { issuerFor } from '../directory/issuers.js';
 import { findUser } from '../directory/users.js';
@@ -52,13 +53,28 @@ export interface AccountClaims {
   given_name?: string;
   family_name?: string;
   email?: string;
+  /** The user's group ids, when the app's groupMembershipClaims asks for them. */
+  groups?: string[];
+}
+
+/** The app a token is for, as far as its claims depend on it. */
+export interface ClaimsClient {
+  clientId: string;
+  /** Graph's groupMembershipClaims of the app. */
+  groupMembershipClaims?: string | null;
 }
 
 /**
  * Claims for a user of `tenantId`, or undefined when the user does not exist or is disabled, which stops
  * the provider from issuing or refreshing tokens for them.
  */
-export async function accountClaims(db: Executor, publicUrl: string, tenantId: string, userId: string): Promise<AccountClaims | undefined> {
+export async function accountClaims(
+  db: Executor,
+  publicUrl: string,
+  tenantId: string,
+  userId: string,
+  client?: ClaimsClient,
+): Promise<AccountClaims | undefined> {
   const user = await findUser(db, tenantId, userId);
   if (!user?.accountEnabled) return undefined;
   const guest = user.userType === 'Guest';
@@ -80,5 +96,9 @@ export async function accountClaims(db: Executor, publicUrl: string, tenantId: s
   if (user.givenName) claims.given_name = user.givenName;
   if (user.surname) claims.family_name = user.surname;
   if (user.mail) claims.email = user.mail;
+  if (client?.groupMembershipClaims) {
+    const groups = await groupsClaimOf(db, tenantId, client.groupMembershipClaims, client.clientId, user.id);
+    if (groups) claims.groups = groups;
+  }
   return claims;
 }

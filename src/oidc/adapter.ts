@@ -22,9 +22,17 @@ export interface FoyerClientExtras {
   foyer_application_permissions: string[];
   foyer_delegated_permissions: string[];
   foyer_display_name: string;
+  /** Graph's groupMembershipClaims: whether tokens carry a `groups` claim (provider.ts). */
+  foyer_group_membership_claims?: string;
 }
 
-export const clientExtraProperties = ['foyer_secrets', 'foyer_application_permissions', 'foyer_delegated_permissions', 'foyer_display_name'] as const;
+export const clientExtraProperties = [
+  'foyer_secrets',
+  'foyer_application_permissions',
+  'foyer_delegated_permissions',
+  'foyer_display_name',
+  'foyer_group_membership_claims',
+] as const;
 
 /**
  * Ends everything the provider holds for each of `accounts` (a user id in a tenant): sessions, grants,
@@ -209,6 +217,7 @@ class ClientAdapter implements Adapter {
       foyer_application_permissions: app.applicationPermissions,
       foyer_delegated_permissions: app.delegatedPermissions,
       foyer_display_name: app.displayName,
+      ...(app.groupMembershipClaims ? { foyer_group_membership_claims: app.groupMembershipClaims } : {}),
     };
     const interactive = app.redirectUris.length > 0;
     const base = {

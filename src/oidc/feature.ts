@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../platform/context.js';
 import type { Feature } from '../platform/feature.js';
+import { installAssignmentCheck } from './assignment-check.js';
 import { subscribeOidcToDirectory } from './directory-events.js';
 import { purgeExpiredPayloads } from './housekeeping.js';
 import { mountProviders } from './mount.js';
@@ -25,7 +26,7 @@ export interface HttpSlots {
 
 export const oidcFeature: Feature<HttpSlots> = {
   name: 'oidc',
-  listeners: [subscribeOidcToDirectory],
+  listeners: [subscribeOidcToDirectory, installAssignmentCheck],
   // The providers read their own bodies: their hook comes before any route that parses one.
   routes: [(http, ctx, providers) => mountProviders(http, providers, ctx.config.publicUrl), registerUserinfo],
   housekeeping: [purgeExpiredPayloads],

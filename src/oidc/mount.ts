@@ -54,6 +54,8 @@ export function mountProviders(app: FastifyInstance, registry: ProviderRegistry,
     raw.headers.host = pinned.host;
     raw.headers['x-forwarded-proto'] = pinned.protocol.slice(0, -1);
     delete raw.headers['x-forwarded-host'];
+    // The client's address as Fastify determined it (FOYER_TRUST_PROXY), for the sign-in log: never one a client forged.
+    raw.headers['x-forwarded-for'] = request.ip;
     // Discovery lives at /{tenant}/v2.0/.well-known/…; every other endpoint directly below /{tenant}.
     raw.url = (rest.toLowerCase().startsWith('/v2.0/.well-known/') ? rest.slice('/v2.0'.length) : rest) + search;
     raw.originalUrl = `/${segment}${raw.url}`;

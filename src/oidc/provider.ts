@@ -79,7 +79,8 @@ export function createTenantProvider(ctx: AppContext, input: TenantProviderInput
     enabledJWA: { idTokenSigningAlgValues: ['RS256'] },
     scopes: [...OIDC_SCOPES],
     claims: {
-      openid: ['sub', 'tid', 'oid', 'idp', 'acct', 'acr', 'amr', 'auth_time'],
+      // `groups` only for apps whose groupMembershipClaims asks for it (accounts.ts).
+      openid: ['sub', 'tid', 'oid', 'idp', 'acct', 'acr', 'amr', 'auth_time', 'groups'],
       profile: ['name', 'preferred_username', 'given_name', 'family_name'],
       email: ['email'],
     },
@@ -153,8 +154,10 @@ export function createTenantProvider(ctx: AppContext, input: TenantProviderInput
       // A grant caps every refresh token issued under it, counted from its creation.
       Grant: config.refreshTokenTtlSeconds,
     },
-    async findAccount(_koa, sub) {
-      const claims = await accountClaims(ctx.db.kysely, config.publicUrl, tenantId, sub);
+    async findAccount(koa, sub) {
+      const client = koa.oidc?.client as unknown as (FoyerClientExtras & { clientId: string }) | undefined;
+      const forClient = client ? { clientId: client.clientId, groupMembershipClaims: client.foyer_group_membership_claims ?? null } : undefined;
+      const claims = await accountClaims(ctx.db.kysely, config.publicUrl, tenantId, sub, forClient);
       if (!claims) return undefined;
       return { accountId: sub, claims: () => ({ ...claims }) };
     },
@@ -169,7 +172,13 @@ export function createTenantProvider(ctx: AppContext, input: TenantProviderInput
         loaded && loaded.accountId === token.accountId
           ? ((await loaded.claims('id_token', '', {}, [])) as unknown as AccountClaims)
           : token.accountId
-            ? await accountClaims(ctx.db.kysely, config.publicUrl, tenantId, token.accountId)
+            ? await accountClaims(
+                ctx.db.kysely,
+                config.publicUrl,
+                tenantId,
+                token.accountId,
+                client ? { clientId: koa.oidc.client!.clientId, groupMembershipClaims: client.foyer_group_membership_claims ?? null } : undefined,
+              )
             : undefined;
       // Like Entra's Graph tokens, `scp` lists the OpenID scopes the person granted as well as the
       // Graph permissions (the JWT's own `scope` holds only the latter); userinfo reads it.
@@ -186,7 +195,9 @@ export function createTenantProvider(ctx: AppContext, input: TenantProviderInput
       if (refresh && token.accountId && koa.oidc.client) {
         const signIn = { tenantId, accountId: token.accountId, clientId: koa.oidc.client.clientId, amr: refresh.amr ?? [], authTime: refresh.authTime ?? 0 };
         if (await signInNeedsAnotherLook(ctx, signIn, 'refresh')) {
-          throw new errors.InvalidGrant('a Conditional Access policy asks this sign-in for a second factor, or a newer one; sign in again');
+          throw new errors.InvalidGrant(
+            'this sign-in no longer does for this app (a Conditional Access policy asks for a second factor or a newer one, or the app requires assignment); sign in again',
+          );
         }
       }
       return {
@@ -197,6 +208,7 @@ export function createTenantProvider(ctx: AppContext, input: TenantProviderInput
         foyer_iat_ms: await signInStamp(ctx, tenantId, koa, token),
         ...(amr ? { amr } : {}),
         ...(claims ? { oid: claims.oid, idp: claims.idp, acct: claims.acct, name: claims.name, preferred_username: claims.preferred_username } : {}),
+        ...(claims?.groups ? { groups: claims.groups } : {}),
       };
     },
     interactions: {

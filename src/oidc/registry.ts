@@ -7,11 +7,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createLocalJWKSet, type JSONWebKeySet, type JWK, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type Provider from 'oidc-provider';
+import { logSignIn } from '../directory/sign-in-log.js';
 import { listSigningKeys } from '../directory/signing-keys.js';
 import { findTenant, type Tenant } from '../directory/tenants.js';
 import type { AppContext } from '../platform/context.js';
 import type { AccessTokenClaims } from './accounts.js';
 import type { ProviderViews } from './provider.js';
+
+/** What the provider's grant events carry that the sign-in log reads. */
+interface AppGrantContext {
+  ip?: string;
+  oidc?: { params?: Record<string, unknown>; client?: { clientId: string } };
+}
 
 export interface TenantProvider {
   tenant: Tenant;
@@ -137,6 +144,21 @@ export class ProviderRegistry {
       });
     }
     provider.on('server_error', (_koa: unknown, err: unknown) => this.ctx.log.error({ err, tenant: tenant.id }, 'oidc provider error'));
+    // An app's own token (client credentials) is a non-interactive sign-in of the app, in the sign-in log.
+    // Only for a client of this tenant (oidc-provider sets `oidc.client` once it has found it, before
+    // checking its secret): an unknown client_id is whatever an unauthenticated caller typed, and logging
+    // it would let anyone fill a tenant's log. Entra logs 700016 there; without an app there is nothing
+    // to attribute the entry to, so Foyer logs nothing.
+    const appSignIn = (koa: AppGrantContext, errorCode: number) => {
+      if (koa.oidc?.params?.grant_type !== 'client_credentials') return;
+      const appId = koa.oidc.client?.clientId;
+      if (!appId) return;
+      logSignIn(this.ctx, { tenantId: tenant.id, userId: null, appId, ipAddress: koa.ip ?? null, isInteractive: false, errorCode });
+    };
+    provider.on('grant.success', (koa: AppGrantContext) => appSignIn(koa, 0));
+    provider.on('grant.error', (koa: AppGrantContext, err: { error?: string }) => {
+      if (err?.error === 'invalid_client') appSignIn(koa, 7000215);
+    });
     const jwks = { keys: keys.map((k) => publicOnly(k.publicJwk)) };
     const entry: TenantProvider = {
       tenant,

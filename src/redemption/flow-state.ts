@@ -18,12 +18,14 @@ export interface ProvenIdentity {
   authTime: number;
 }
 
-export type FlowPurpose = 'redeem' | 'return' | 'signin';
+export type FlowPurpose = 'redeem' | 'return' | 'signin' | 'myaccount';
 
 export interface GuestFlow {
   /**
    * redeem: an invitation link not yet redeemed; return: the link of a guest who already redeemed;
-   * signin: a person who typed their address on a tenant's sign-in page (an app's authorize request).
+   * signin: a person who typed their address on a tenant's sign-in page (an app's authorize request);
+   * myaccount: a person proving the home identity of one of their guest accounts for the "My organizations"
+   * page (web/myaccount/), which the flow goes back to once proven, and which grants nothing else.
    */
   purpose: FlowPurpose;
   tenantId: string;
@@ -48,6 +50,8 @@ export interface GuestFlow {
   external?: PendingAuthorization & { providerId: string };
   /** signin: the pending guest this person may redeem (shown the consent page). */
   guestId?: string;
+  /** The person accepted Review permissions; terms of use the guest owes are shown next (next-step.ts). */
+  consented?: boolean;
   /** signin: how the flow ended, for the hand-back to the tenant's OpenID provider. */
   outcome?: { guestId: string } | 'cancelled';
 }

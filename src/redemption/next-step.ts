@@ -1,7 +1,8 @@
 /**
- * What comes next in a guest flow: discovery → proof → identity match → consent →
- * completion. Pure: the guest pages gather the facts, these functions decide, the pages render what
- * they say. test/redemption/next-step.test.ts holds the table of cases.
+ * What comes next in a guest flow: discovery → proof → identity match → consent → terms of use
+ * (when the tenant has any the guest has not accepted) → completion. Pure: the guest pages gather the
+ * facts, these functions decide, the pages render what they say. test/redemption/next-step.test.ts holds
+ * the table of cases.
  *
  * A new step (a second factor, say) is one more branch here between the identity match and consent,
  * with the fact it needs in FlowFacts; the pages render the step it names.
@@ -76,6 +77,10 @@ export interface FlowFacts {
   pendingGuest?: { id: string; enabled: boolean };
   /** After a proof, signin: the address's domain is blocked by the tenant's B2B policy. */
   domainBlocked?: boolean;
+  /** The person accepted Review permissions in this flow. */
+  consented?: boolean;
+  /** After consent: the guest owes an answer to the tenant's terms of use (asked only once consented). */
+  termsDue?: boolean;
 }
 
 export type NextStep =
@@ -86,10 +91,14 @@ export type NextStep =
   /** Proven (now or earlier) as someone else: offer "use another account". */
   | { kind: 'mismatch'; email: string }
   | { kind: 'consent'; guestId?: string }
+  /** After consent, before completion: the tenant's terms of use, one agreement at a time. */
+  | { kind: 'terms' }
   /** A flow from a tenant's sign-in page ends there, signed in as the guest or cancelled. */
   | { kind: 'hand-back'; outcome: { guestId: string } | 'cancelled' }
   /** A returning guest proved the bound identity: straight on to the invitation's app. */
   | { kind: 'to-app' }
+  /** myaccount: the home identity is proven: back to the "My organizations" page. */
+  | { kind: 'to-my-organizations' }
   | { kind: 'cancelled' }
   | { kind: 'refuse'; refusal: Refusal };
 
@@ -111,6 +120,8 @@ export function nextStep(f: FlowFacts): NextStep {
   if (!matches) return { kind: 'mismatch', email: f.proven.email };
 
   switch (f.purpose) {
+    case 'myaccount':
+      return { kind: 'to-my-organizations' };
     case 'return': {
       if (!f.link?.guest || f.link.verdict !== 'redeemed') return refuse('revoked-link');
       if (!f.link.guest.enabled) return refuse('disabled');
@@ -120,14 +131,14 @@ export function nextStep(f: FlowFacts): NextStep {
       const refusal = linkRefusal(f.link);
       if (refusal) return refuse(refusal);
       if (f.link!.verdict === 'redeemed') return refuse('already-redeemed');
-      return { kind: 'consent' };
+      return f.consented && f.termsDue ? { kind: 'terms' } : { kind: 'consent' };
     }
     case 'signin': {
       if (f.boundGuest) return f.boundGuest.enabled ? { kind: 'hand-back', outcome: { guestId: f.boundGuest.id } } : refuse('disabled');
       if (!f.pendingGuest) return refuse('no-guest');
       if (!f.pendingGuest.enabled) return refuse('disabled');
       if (f.domainBlocked) return refuse('blocked');
-      return { kind: 'consent', guestId: f.pendingGuest.id };
+      return f.consented && f.termsDue ? { kind: 'terms' } : { kind: 'consent', guestId: f.pendingGuest.id };
     }
   }
 }
@@ -142,19 +153,22 @@ export interface AcceptFacts {
   invitationFound: boolean;
   /** signin: the pending guest chosen at the consent step. */
   guestId?: string;
+  /** The guest owes an answer to the tenant's terms of use: redeemed only once they are accepted. */
+  termsDue?: boolean;
 }
 
 /**
  * The person pressed Accept: complete the redemption, refuse, or (a form posted out of turn) show the
  * flow's current step again. Completion itself is a compare-and-set (redeem.ts), so this only screens.
  */
-export function acceptStep(f: AcceptFacts): { kind: 'complete' } | { kind: 'show-step' } | { kind: 'refuse'; refusal: Refusal } {
-  if (!f.proven || f.purpose === 'return') return { kind: 'show-step' };
+export function acceptStep(f: AcceptFacts): { kind: 'complete' } | { kind: 'terms' } | { kind: 'show-step' } | { kind: 'refuse'; refusal: Refusal } {
+  // Nothing is accepted in a returning guest's flow, nor in one that only proves an identity for My organizations.
+  if (!f.proven || f.purpose === 'return' || f.purpose === 'myaccount') return { kind: 'show-step' };
   if (!f.bound && f.proven.email !== f.address) return { kind: 'show-step' };
   if (f.domainBlocked) return { kind: 'refuse', refusal: 'blocked' };
   if (f.purpose === 'redeem' && !f.invitationFound) return { kind: 'refuse', refusal: 'revoked-link' };
   if (f.purpose === 'signin' && !f.guestId) return { kind: 'show-step' };
-  return { kind: 'complete' };
+  return f.termsDue ? { kind: 'terms' } : { kind: 'complete' };
 }
 
 /** A completion that lost: to whom, and what the person is told. */

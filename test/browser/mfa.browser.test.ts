@@ -10,9 +10,10 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listSignInRecords } from '../../src/directory/sign-in-list.js';
+import { flushSignInLog } from '../../src/directory/sign-in-log.js';
 import { createMember } from '../../src/directory/users.js';
 import { signInNeedsMfaAgain } from '../../src/mfa/sign-in-check.js';
-import { listSignInRecords } from '../../src/mfa/sign-in-records.js';
 import { totpCodeAt } from '../../src/mfa/totp.js';
 import { backends } from '../support/backends.js';
 import { expectAccessible, expectHeading, landedAt, launchChromium } from '../support/chromium.js';
@@ -349,6 +350,7 @@ describe.each(backends)('MFA in Chromium on $name', (backend) => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     expect((await landed(page, w.portal)).amr).toEqual(['pwd']);
     await context.close();
+    await flushSignInLog(w.foyer.ctx);
     const records = await listSignInRecords(w.foyer.ctx.db.kysely, w.contoso.id, rita.id);
     expect(records).toHaveLength(1);
     expect(records[0]!.errorCode).toBe(0);

@@ -155,6 +155,7 @@ describe.each(backends)('foyer app on $name', (backend) => {
         .select(['activity', 'actor', 'targets'])
         .where('tenant_id', '=', tenantId)
         .where('category', '=', 'ApplicationManagement')
+        .where('activity', '!=', 'Add service principal')
         .orderBy('activity_at')
         .orderBy('id')
         .execute();

@@ -28,7 +28,7 @@ describe('the feature registry', () => {
 
   it('has one renderer for each kind of mail the features queue', () => {
     const kinds = registry.features.flatMap((f) => (f.mailKinds ?? []).map((k) => k.kind));
-    expect(kinds.sort()).toEqual(['invitation', 'passcode']);
+    expect(kinds.sort()).toEqual(['access-review', 'invitation', 'myaccount-link', 'passcode']);
   });
 
   it('registers the OpenID endpoints before any page, and the providers get their pages from one page set', () => {
@@ -53,7 +53,7 @@ describe.each(backends)('a context with the features installed, on $name', (back
   it('is equipped once however often it is asked (a mail kind registered twice would be refused)', () => {
     installFeatures(ctx);
     installFeatures(ctx);
-    expect([...mailKinds(ctx).keys()].sort()).toEqual(['invitation', 'passcode']);
+    expect([...mailKinds(ctx).keys()].sort()).toEqual(['access-review', 'invitation', 'myaccount-link', 'passcode']);
   });
 
   it("runs every feature's housekeeping: rows past their time go, the others stay", async () => {

@@ -168,6 +168,11 @@ describe.each(backends)('Graph API on $name', (backend) => {
         'Guest Inviter',
         'Authentication Administrator',
         'Privileged Authentication Administrator',
+        'Security Administrator',
+        'Conditional Access Administrator',
+        'Global Reader',
+        'Reports Reader',
+        'Security Reader',
       ]);
     });
   });
@@ -324,7 +329,10 @@ describe.each(backends)('Graph API on $name', (backend) => {
       ['/users?$filter=shoeSize eq 44', "Invalid filter clause: Could not find a property named 'shoeSize' on type 'microsoft.graph.user'."],
       ['/users?$top=5000', "Invalid page size specified: '5000'. Must be between 1 and 999 inclusive."],
       ['/users?$select=passwordHash', "Could not find a property named 'passwordHash' on type 'microsoft.graph.user'."],
-      ['/users?$orderby=jobTitle', "Sorting by 'jobTitle' is not supported. Sortable properties: displayName, userPrincipalName, createdDateTime, id."],
+      [
+        '/users?$orderby=jobTitle',
+        "Sorting by 'jobTitle' is not supported. Sortable properties: displayName, userPrincipalName, createdDateTime, signInActivity/lastSignInDateTime, signInActivity/lastSuccessfulSignInDateTime, id.",
+      ],
       ['/users?$skiptoken=abc', 'The $skiptoken is not valid for this query. Follow @odata.nextLink as returned, without changing it.'],
     ])('GET %s', async (path, message) => {
       const [p, q] = path.split('?');

@@ -127,8 +127,8 @@ describe.each(backends)('delta queries on $name', (backend) => {
     const changed = byId(second.value);
     expect(changed.get(created)).toMatchObject({ displayName: 'fay', userPrincipalName: 'fay@delta.example' });
     expect(changed.get(users.cy!)).toMatchObject({ jobTitle: 'Archivist' });
-    // Foyer deletes users for good (there are no deleted items to restore from): reason "deleted".
-    expect(changed.get(users.dee!)).toEqual({ id: users.dee, '@removed': { reason: 'deleted' } });
+    // A deleted user is restorable for 30 days (directory/deletedItems): Graph's reason for that is "changed".
+    expect(changed.get(users.dee!)).toEqual({ id: users.dee, '@removed': { reason: 'changed' } });
 
     // Nothing changed since: an empty round, and a deltaLink again.
     const third = await round(second.deltaLink);
@@ -242,6 +242,8 @@ describe.each(backends)('delta queries on $name', (backend) => {
     const { deltaLink } = await round('/users/delta');
     await createUser('old');
     expect((await call('DELETE', `/users/${users.old}`)).status).toBe(204);
+    // Purged (a soft deletion shows on the user's row; a purge is logged as a deletion).
+    expect((await call('DELETE', `/directory/deletedItems/${users.old}`)).status).toBe(204);
     // Housekeeping forgets the deletion once the retention has passed: the old token could miss it.
     await pruneChangeLog(foyer.ctx.db.kysely, Date.now() + 31 * DAY);
     const res = await call('GET', deltaLink);

@@ -6,7 +6,10 @@
  * declared on the type the context names (or the `@odata.type` the object says it is), with its type.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMember } from '../../src/directory/users.js';
+import { listSignInRecords } from '../../src/directory/sign-in-list.js';
+import { flushSignInLog, logSignIn } from '../../src/directory/sign-in-log.js';
+import { createMember, findUser } from '../../src/directory/users.js';
+import { findAgreement, recordAnswer } from '../../src/governance/index.js';
 import { createPartner, createPolicy } from '../../src/mfa/policies.js';
 import { addTotpMethod, newTotpSecret, totpCodeAt } from '../../src/mfa/totp.js';
 import { newId } from '../../src/platform/ids.js';
@@ -185,6 +188,8 @@ describe.each(backends)('every @odata.context on $name', (backend) => {
       'IdentityProvider.ReadWrite.All',
       'AuditLog.Read.All',
       'UserAuthenticationMethod.Read.All',
+      'Agreement.ReadWrite.All',
+      'AccessReview.ReadWrite.All',
     ]));
     schema = new Schema(parseXml(await (await fetch(`${base}/$metadata`)).text()));
 
@@ -217,6 +222,17 @@ describe.each(backends)('every @odata.context on $name', (backend) => {
     const registered = await ok('POST', '/applications', { displayName: 'Registered', web: { redirectUris: ['https://app.example/cb'] } });
     ids.application = registered.id as string;
     await ok('POST', `/applications/${ids.application}/addPassword`, { passwordCredential: { displayName: 'ci' } });
+    ids.appId = registered.appId as string;
+    ids.servicePrincipal = (await ok('GET', `/servicePrincipals(appId='${ids.appId}')`)).id as string;
+    for (const principalId of [ids.user, ids.group]) {
+      ids.appRoleAssignment = (
+        await ok('POST', `/servicePrincipals/${ids.servicePrincipal}/appRoleAssignedTo`, {
+          principalId,
+          resourceId: ids.servicePrincipal,
+          appRoleId: '00000000-0000-0000-0000-000000000000',
+        })
+      ).id as string;
+    }
 
     const invitation = await ok('POST', '/invitations', {
       invitedUserEmailAddress: 'guest@fabrikam.example',
@@ -263,7 +279,46 @@ describe.each(backends)('every @odata.context on $name', (backend) => {
     ids.caPolicy = caPolicy.id;
     ids.partner = (await foyer.createTenant('Northwind', { domains: ['northwind.example'] })).id;
     await createPartner(foyer.ctx, tenant.id, { tenantId: ids.partner, inboundTrust: { isMfaAccepted: true } }, cli);
+    // Terms of use, and the guest's acceptance of them.
+    const terms = Buffer.from('Be kind.', 'utf8').toString('base64');
+    const agreement = await ok('POST', '/identityGovernance/termsOfUse/agreements', {
+      displayName: 'Terms',
+      userReacceptRequiredFrequency: 'P90D',
+      termsExpiration: { startDateTime: '2030-01-01T00:00:00Z', frequency: 'P365D' },
+      files: [{ fileName: 'terms.txt', displayName: 'Terms', language: 'en-US', isDefault: true, fileData: { data: terms } }],
+    });
+    ids.agreement = agreement.id as string;
+    const stored = (await findAgreement(foyer.ctx.db.kysely, tenant.id, ids.agreement))!;
+    const guest = (await findUser(foyer.ctx.db.kysely, tenant.id, ids.guest))!;
+    await recordAnswer(foyer.ctx, { tenantId: tenant.id, agreement: stored, fileId: stored.files[0]!.id, user: guest, state: 'accepted', ipAddress: null });
+    // A sign-in in the log (a wrong password of the member).
+    logSignIn(foyer.ctx, { tenantId: tenant.id, userId: ids.user!, appId: null, errorCode: 50126, ipAddress: '192.0.2.1' });
+    await flushSignInLog(foyer.ctx);
+    ids.signIn = (await listSignInRecords(foyer.ctx.db.kysely, tenant.id, ids.user))[0]!.id;
+    // An access review of the guests, started at once, with one decision recorded.
+    const review = await ok('POST', '/identityGovernance/accessReviews/definitions', {
+      displayName: 'Guests',
+      scope: { '@odata.type': '#microsoft.graph.accessReviewQueryScope', query: "/users?$filter=(userType eq 'Guest')", queryType: 'MicrosoftGraph' },
+      reviewers: [{ query: './sponsors', queryType: 'MicrosoftGraph' }],
+      fallbackReviewers: [{ query: `/users/${ids.user}`, queryType: 'MicrosoftGraph' }],
+      settings: {
+        instanceDurationInDays: 7,
+        recurrence: { pattern: { type: 'absoluteMonthly', interval: 3 }, range: { type: 'noEnd', startDate: '2020-01-01' } },
+        applyActions: [{ '@odata.type': '#microsoft.graph.disableAndDeleteUserApplyAction', deleteAfterDays: 30 }],
+      },
+    });
+    ids.review = review.id as string;
+    const reviewInstances = await ok('GET', `/identityGovernance/accessReviews/definitions/${ids.review}/instances`);
+    ids.reviewInstance = reviewInstances.value[0].id as string;
+    const reviewItems = await ok('GET', `/identityGovernance/accessReviews/definitions/${ids.review}/instances/${ids.reviewInstance}/decisions`);
+    ids.reviewDecision = reviewItems.value[0].id as string;
+    await ok('PATCH', `/identityGovernance/accessReviews/definitions/${ids.review}/instances/${ids.reviewInstance}/decisions/${ids.reviewDecision}`, {
+      decision: 'Approve',
+      justification: 'Still needed',
+    });
     await ok('PATCH', `/organization/${tenant.id}/branding`, { backgroundColor: '#FFFFFF', signInPageText: 'Welcome' });
+    ids.deleted = (await createMember(foyer.ctx, tenant.id, { userPrincipalName: 'gone@contoso.example', displayName: 'Gone', password })).id;
+    await ok('DELETE', `/users/${ids.deleted}`);
 
     // Adele's second factors: an authenticator app, and a passkey as WebAuthn registration leaves it.
     const secret = newTotpSecret();
@@ -367,6 +422,15 @@ describe.each(backends)('every @odata.context on $name', (backend) => {
     '/groups/:id/transitiveMemberOf': [`/groups/${ids.group}/transitiveMemberOf`],
     '/groups/:id/transitiveMemberOf/:segment': [`/groups/${ids.group}/transitiveMemberOf/microsoft.graph.group`],
     '/groups/:id/transitiveMemberOf/:segment/:count': null,
+    '/directory/deletedItems/microsoft.graph.user': ['/directory/deletedItems/microsoft.graph.user'],
+    '/directory/deletedItems/graph.user': ['/directory/deletedItems/graph.user?$select=id,deletedDateTime'],
+    '/directory/deletedItems/:id': [`/directory/deletedItems/${ids.deleted}`],
+    '/directory/deletedItems/microsoft.graph.group': null, // always an empty list (Foyer deletes these for good): test/graph/deleted-items.test.ts
+    '/directory/deletedItems/graph.group': null, // always an empty list (Foyer deletes these for good): test/graph/deleted-items.test.ts
+    '/directory/deletedItems/microsoft.graph.application': null, // always an empty list (Foyer deletes these for good): test/graph/deleted-items.test.ts
+    '/directory/deletedItems/graph.application': null, // always an empty list (Foyer deletes these for good): test/graph/deleted-items.test.ts
+    '/directory/deletedItems/microsoft.graph.servicePrincipal': null, // always an empty list (Foyer deletes these for good): test/graph/deleted-items.test.ts
+    '/directory/deletedItems/graph.servicePrincipal': null, // always an empty list (Foyer deletes these for good): test/graph/deleted-items.test.ts
     '/organization': ['/organization'],
     '/organization/:id': [`/organization/${tenant.id}`],
     '/organization/:id/branding': [`/organization/${tenant.id}/branding`],
@@ -376,12 +440,36 @@ describe.each(backends)('every @odata.context on $name', (backend) => {
     '/applications': ['/applications', '/applications?$select=id,deletedDateTime,appId'],
     '/applications/:id': [`/applications/${ids.application}`],
     '/applications/:id/owners': [`/applications/${ids.application}/owners`],
+    '/servicePrincipals': ['/servicePrincipals', '/servicePrincipals?$select=id,appId,appRoleAssignmentRequired'],
+    '/servicePrincipals/:id': [`/servicePrincipals/${ids.servicePrincipal}`],
+    '/servicePrincipals(appId=:appId)': [`/servicePrincipals(appId='${ids.appId}')`],
+    '/servicePrincipals/:id/appRoleAssignedTo': [`/servicePrincipals/${ids.servicePrincipal}/appRoleAssignedTo`],
+    '/servicePrincipals/:id/appRoleAssignedTo/:assignmentId': [`/servicePrincipals/${ids.servicePrincipal}/appRoleAssignedTo/${ids.appRoleAssignment}`],
+    '/users/:id/appRoleAssignments': [`/users/${ids.user}/appRoleAssignments`, `/users/${ids.user}/appRoleAssignments?$select=id,resourceId`],
+    '/groups/:id/appRoleAssignments': [`/groups/${ids.group}/appRoleAssignments`],
     '/auditLogs/directoryAudits': ['/auditLogs/directoryAudits'],
+    '/auditLogs/signIns': ['/auditLogs/signIns', '/auditLogs/signIns?$select=id,status'],
+    '/auditLogs/signIns/:id': [`/auditLogs/signIns/${ids.signIn}`],
     '/invitations': ['/invitations'],
     '/invitations/:id': [`/invitations/${ids.invitation}`],
     '/identity/identityProviders': ['/identity/identityProviders'],
     '/identity/identityProviders/:id': [`/identity/identityProviders/${ids.identityProvider}`],
     '/identity/conditionalAccess/policies': ['/identity/conditionalAccess/policies'],
+    '/identityGovernance/termsOfUse/agreements': ['/identityGovernance/termsOfUse/agreements'],
+    '/identityGovernance/termsOfUse/agreements/:id': [`/identityGovernance/termsOfUse/agreements/${ids.agreement}`],
+    '/identityGovernance/termsOfUse/agreements/:id/acceptances': [`/identityGovernance/termsOfUse/agreements/${ids.agreement}/acceptances`],
+    '/identityGovernance/accessReviews/definitions': ['/identityGovernance/accessReviews/definitions'],
+    '/identityGovernance/accessReviews/definitions/:id': [`/identityGovernance/accessReviews/definitions/${ids.review}`],
+    '/identityGovernance/accessReviews/definitions/:id/instances': [`/identityGovernance/accessReviews/definitions/${ids.review}/instances`],
+    '/identityGovernance/accessReviews/definitions/:id/instances/:instanceId': [
+      `/identityGovernance/accessReviews/definitions/${ids.review}/instances/${ids.reviewInstance}`,
+    ],
+    '/identityGovernance/accessReviews/definitions/:id/instances/:instanceId/decisions': [
+      `/identityGovernance/accessReviews/definitions/${ids.review}/instances/${ids.reviewInstance}/decisions`,
+    ],
+    '/identityGovernance/accessReviews/definitions/:id/instances/:instanceId/decisions/:decisionId': [
+      `/identityGovernance/accessReviews/definitions/${ids.review}/instances/${ids.reviewInstance}/decisions/${ids.reviewDecision}`,
+    ],
     '/identity/conditionalAccess/policies/:id': [`/identity/conditionalAccess/policies/${ids.caPolicy}`],
     '/policies/crossTenantAccessPolicy/partners': ['/policies/crossTenantAccessPolicy/partners'],
     '/policies/crossTenantAccessPolicy/partners/:tenantId': [`/policies/crossTenantAccessPolicy/partners/${ids.partner}`],
@@ -389,6 +477,7 @@ describe.each(backends)('every @odata.context on $name', (backend) => {
     '/policies/b2bManagementPolicy': ['/policies/b2bManagementPolicy'],
     '/policies/invitationPolicy': ['/policies/invitationPolicy'],
     '/policies/crossTenantAccessPolicy/default': ['/policies/crossTenantAccessPolicy/default'],
+    '/policies/externalIdentitiesPolicy': ['/policies/externalIdentitiesPolicy'],
     '/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email': [
       '/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email',
     ],
@@ -446,6 +535,7 @@ describe.each(backends)('every @odata.context on $name', (backend) => {
       expect.arrayContaining([
         'POST /users',
         `POST /applications/${ids.application}/addPassword`,
+        `POST /servicePrincipals/${ids.servicePrincipal}/appRoleAssignedTo`,
         'POST /invitations',
         'POST /identity/identityProviders',
         `POST /users/${ids.user}/revokeSignInSessions`,
@@ -457,6 +547,7 @@ describe.each(backends)('every @odata.context on $name', (backend) => {
   it('declares the resources features serve as entity sets, singletons and contained navigation', () => {
     for (const [root, type] of [
       ['applications', 'microsoft.graph.application'],
+      ['servicePrincipals', 'microsoft.graph.servicePrincipal'],
       ['invitations', 'microsoft.graph.invitation'],
       ['identity', 'microsoft.graph.identityContainer'],
       ['auditLogs', 'microsoft.graph.auditLogRoot'],

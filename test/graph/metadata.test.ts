@@ -59,6 +59,8 @@ describe.each(backends)('the metadata document on $name', (backend) => {
       'Group.ReadWrite.All',
       'Organization.ReadWrite.All',
       'RoleManagement.ReadWrite.Directory',
+      // Users' signInActivity is returned to readers of the sign-in log only.
+      'AuditLog.Read.All',
     ]));
   });
   afterAll(() => foyer?.stop());

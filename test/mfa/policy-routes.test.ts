@@ -5,10 +5,11 @@
  * gathered from the directory; the inbound MFA trust of a partner and of the default; the sign-in log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listSignInRecords } from '../../src/directory/sign-in-list.js';
 import { requireUser } from '../../src/directory/users.js';
 import { appliedPolicies } from '../../src/mfa/conditional-access.js';
 import { isMfaTrusted, policyOutcomeFor } from '../../src/mfa/policies.js';
-import { listSignInRecords, recordSignIn } from '../../src/mfa/sign-in-records.js';
+import { recordSignIn } from '../../src/mfa/sign-in-records.js';
 import { backends } from '../support/backends.js';
 import { contosoWithApp, createSecurityGroup, createUser } from '../support/directory-fixtures.js';
 import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';

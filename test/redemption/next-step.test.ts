@@ -57,6 +57,24 @@ describe('nextStep', () => {
     ],
     // Redeem: the link is judged again after the proof.
     ['redeem: proven, link good → consent', { ...redeem, proven: provenPat, link: activeLink }, { kind: 'consent' }],
+    // Terms of use: after Review permissions, while the guest owes an answer.
+    ['redeem: consented, terms owed → the terms', { ...redeem, proven: provenPat, link: activeLink, consented: true, termsDue: true }, { kind: 'terms' }],
+    ['redeem: terms owed but not consented yet → consent first', { ...redeem, proven: provenPat, link: activeLink, termsDue: true }, { kind: 'consent' }],
+    [
+      'redeem: consented, nothing owed → consent (its Accept completes)',
+      { ...redeem, proven: provenPat, link: activeLink, consented: true, termsDue: false },
+      { kind: 'consent' },
+    ],
+    [
+      'redeem: consented, terms owed, but the link was withdrawn → refused',
+      { ...redeem, proven: provenPat, link: { verdict: 'revoked' }, consented: true, termsDue: true },
+      { kind: 'refuse', refusal: 'revoked-link' },
+    ],
+    [
+      'signin: a pending guest consented and owes terms → the terms',
+      { ...signin, proven: provenPat, pendingGuest: { id: 'g2', enabled: true }, domainBlocked: false, consented: true, termsDue: true },
+      { kind: 'terms' },
+    ],
     ['redeem: the link was replaced meanwhile', { ...redeem, proven: provenPat, link: undefined }, { kind: 'refuse', refusal: 'unknown-link' }],
     ['redeem: redeemed in another window meanwhile', { ...redeem, proven: provenPat, link: redeemedLink }, { kind: 'refuse', refusal: 'already-redeemed' }],
     [
@@ -146,6 +164,8 @@ describe('acceptStep', () => {
     ['the invitation is gone', { ...base, invitationFound: false }, { kind: 'refuse', refusal: 'revoked-link' }],
     ['signin: complete for the chosen guest', { ...base, purpose: 'signin', invitationFound: false, guestId: 'g2' }, { kind: 'complete' }],
     ['signin: no guest chosen yet', { ...base, purpose: 'signin', invitationFound: false }, { kind: 'show-step' }],
+    ['terms of use owed: the terms before completion', { ...base, termsDue: true }, { kind: 'terms' }],
+    ['terms owed, but the domain was blocked: refused', { ...base, termsDue: true, domainBlocked: true }, { kind: 'refuse', refusal: 'blocked' }],
   ];
   it.each(cases)('%s', (_name, facts, expected) => {
     expect(acceptStep(facts)).toEqual(expected);

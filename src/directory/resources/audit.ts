@@ -37,6 +37,13 @@ export const auditLogRootResource = defineResource({
       containsTarget: true,
       doc: "The tenant's audit events, newest first.",
     },
+    signIns: {
+      type: 'microsoft.graph.signIn',
+      collection: true,
+      expandable: false,
+      containsTarget: true,
+      doc: "The tenant's sign-in log, newest first (kept FOYER_SIGNIN_LOG_RETENTION_DAYS days).",
+    },
   },
 });
 

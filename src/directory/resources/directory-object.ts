@@ -16,8 +16,8 @@ export const directoryObjectResource = defineResource({
       filter: ['eq', 'ne', 'in'],
       sortable: true,
     },
-    // Foyer lists no deleted objects (it has no recycle bin), so this is always null on what it returns.
-    deletedDateTime: { type: 'Edm.DateTimeOffset', doc: 'When the object was deleted: always null, Foyer lists live objects only.' },
+    // Set only on deleted users, as `directory/deletedItems` lists them; live objects have null.
+    deletedDateTime: { type: 'Edm.DateTimeOffset', doc: 'When the object was deleted: set on deleted users (`directory/deletedItems`), null on live objects.' },
   },
 });
 

@@ -35,6 +35,7 @@ export const groupResource = defineResource({
     },
   },
   navigation: {
+    appRoleAssignments: { type: 'microsoft.graph.appRoleAssignment', collection: true, expandable: false, doc: 'The apps the group is assigned to.' },
     members: { type: directoryObjects, collection: true, expandable: true, doc: 'Direct members.' },
     transitiveMembers: { type: directoryObjects, collection: true, expandable: false, doc: 'Members, directly or through nested groups.' },
     owners: { type: directoryObjects, collection: true, expandable: true, doc: "The group's owners." },

@@ -78,6 +78,13 @@ export const userResource = defineResource({
       type: 'Edm.DateTimeOffset',
       doc: "Sign-ins before this time no longer count (see revokeSignInSessions); the account's creation when never revoked.",
     },
+    signInActivity: {
+      type: 'microsoft.graph.signInActivity',
+      doc:
+        'The last sign-in (lastSignInDateTime, any outcome) and the last successful one (lastSuccessfulSignInDateTime); returned only with ' +
+        '$select and to callers that may read the sign-in log (AuditLog.Read.All); filter and order by signInActivity/lastSignInDateTime ' +
+        'or signInActivity/lastSuccessfulSignInDateTime (null until the first sign-in).',
+    },
     passwordProfile: {
       type: 'microsoft.graph.passwordProfile',
       selectable: false,
@@ -87,6 +94,12 @@ export const userResource = defineResource({
     },
   },
   navigation: {
+    appRoleAssignments: {
+      type: 'microsoft.graph.appRoleAssignment',
+      collection: true,
+      expandable: false,
+      doc: 'The apps the user is assigned to directly.',
+    },
     memberOf: {
       type: 'microsoft.graph.directoryObject',
       collection: true,
@@ -144,7 +157,6 @@ export const userResource = defineResource({
     'schools',
     'securityIdentifier',
     'showInAddressList',
-    'signInActivity',
     'skills',
   ],
 });

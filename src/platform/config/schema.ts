@@ -163,13 +163,39 @@ export const options = {
       'from all addresses together, and one address across all accounts, get five times as many. Past a limit ' +
       'sign-in is refused with a "try again later" page before the password is checked. A success clears the ' +
       "account's count. Slows online guessing without letting a stranger lock someone out for long. Also the " +
-      'attempts a member gets, per window, at choosing the new password an administrator asked for.',
+      'attempts a member gets, per window, at choosing the new password an administrator asked for. Five times it is ' +
+      'also how many sign-in links one client address may ask for per window on the "My organizations" page, and it ' +
+      'is how many one email address may be sent per window there.',
   },
   signInAttemptWindowSeconds: {
     env: 'FOYER_SIGNIN_ATTEMPT_WINDOW',
     schema: durationSeconds.default(900),
     defaultText: '900 (15 minutes)',
     description: 'Length, in seconds, of the window the failed-attempt limit counts over.',
+  },
+  signInLog: {
+    env: 'FOYER_SIGNIN_LOG',
+    schema: z.enum(['on', 'off']).default('on'),
+    defaultText: 'on',
+    description:
+      "`on`: every sign-in attempt (successful or not, interactive or an app's own) is kept in the sign-in log " +
+      "(Graph's `auditLogs/signIns`) and updates the user's `signInActivity`. `off` keeps neither: for measuring " +
+      'what the log costs (`npm run bench`), not for production.',
+  },
+  signInLogRetentionDays: {
+    env: 'FOYER_SIGNIN_LOG_RETENTION_DAYS',
+    schema: z.coerce.number().int().positive().default(30),
+    defaultText: '30',
+    description: 'Days a sign-in log entry is kept before housekeeping deletes it (Entra keeps its sign-in logs 30 days).',
+  },
+  signInLogFlushMs: {
+    env: 'FOYER_SIGNIN_LOG_FLUSH_MS',
+    schema: z.coerce.number().int().positive().default(1000),
+    defaultText: '1000 (1 second)',
+    description:
+      "The sign-in log is written in batches, off the sign-in's own request: entries are held in memory and written " +
+      'together this many milliseconds after the first of them (or at once when 500 are waiting), with each ' +
+      "user's `signInActivity`, and on shutdown. A process that crashes loses the entries of at most this interval.",
   },
   sessionTtlSeconds: {
     env: 'FOYER_SESSION_TTL',
@@ -335,6 +361,9 @@ export type Config = {
   idpAllowPrivateNetworks: boolean | undefined;
   signInAttemptLimit: number;
   signInAttemptWindowSeconds: number;
+  signInLog: 'on' | 'off';
+  signInLogRetentionDays: number;
+  signInLogFlushMs: number;
   sessionTtlSeconds: number;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;

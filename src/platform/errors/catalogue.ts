@@ -176,6 +176,17 @@ export const errorCatalogue = {
     graphCode: 'Request_BadRequest',
     meaning: "The tenant's last enabled Global Administrator cannot be deleted, disabled or removed from the role.",
   },
+  'directory.restore_conflict': {
+    status: 400,
+    graphCode: 'Request_BadRequest',
+    meaning:
+      'A deleted user cannot be restored: a live object took its user principal name (for example a new invitation of the same address), its mail or one of its identities meanwhile.',
+  },
+  'directory.app_role_assignment_exists': {
+    status: 400,
+    graphCode: 'Request_BadRequest',
+    meaning: 'The user or group is already assigned to the app with that app role ("Permission being assigned already exists on the object").',
+  },
   'tenant.not_found': {
     status: 404,
     graphCode: 'Request_ResourceNotFound',
@@ -243,6 +254,12 @@ export const errorCatalogue = {
     status: 400,
     graphCode: 'Request_BadRequest',
     meaning: 'A policy update is inconsistent (both an allow and a deny list, a malformed domain, over 25,000 characters).',
+  },
+  'agreement.invalid': {
+    status: 400,
+    graphCode: 'Request_BadRequest',
+    meaning:
+      'A terms of use agreement is inconsistent: a file that is neither UTF-8 text nor a PDF, two files of one language, not exactly one default file, a malformed ISO 8601 duration, or `isPerDeviceAcceptanceRequired: true` (Foyer has no device registration).',
   },
   // --- server ------------------------------------------------------------------------------------------
   'server.unavailable': {

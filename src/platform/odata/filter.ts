@@ -20,7 +20,7 @@ export type FilterNode =
   | { kind: 'startswith' | 'endswith'; property: string; value: string }
   | { kind: 'any'; collection: string; body: FilterNode };
 
-export type PropertyType = 'string' | 'boolean' | 'datetime' | 'enum';
+export type PropertyType = 'string' | 'boolean' | 'datetime' | 'enum' | 'integer';
 
 export interface PropertySpec {
   type: PropertyType;
@@ -214,8 +214,8 @@ class Parser {
       this.checkOp(property, word);
       return { kind: word, property: property.name, value: lit.v };
     }
-    // A collection followed by /any(
-    if (next.t === 'punct' && next.v === '/' && !scope) {
+    // A collection followed by /any( (a complex property's member, `status/errorCode`, is a property path)
+    if (next.t === 'punct' && next.v === '/' && !scope && !this.pathAt(t.v)) {
       const collection = this.collectionName(t.v, t.pos);
       this.take();
       const fn = this.take();
@@ -284,9 +284,23 @@ class Parser {
     if (scope) {
       throw new FilterError(`Inside '${scope.collection}/any(${scope.variable}: …)' only the lambda variable '${scope.variable}' may be used; found '${t.v}'.`);
     }
+    const path = this.pathAt(t.v);
+    if (path) {
+      this.i += 2;
+      return { name: path, spec: this.model.properties[path]! };
+    }
     const key = Object.keys(this.model.properties).find((k) => k.toLowerCase() === t.v.toLowerCase());
     if (!key) throw new FilterError(`Could not find a property named '${t.v}' on type '${this.model.typeName}'.`);
     return { name: key, spec: this.model.properties[key]! };
+  }
+
+  /** The model's `name/member` property when the tokens after `name` are `/member`, as in `signInActivity/lastSignInDateTime`. */
+  private pathAt(name: string): string | undefined {
+    const slash = this.tokens[this.i];
+    const member = this.tokens[this.i + 1];
+    if (slash?.t !== 'punct' || slash.v !== '/' || member?.t !== 'ident') return undefined;
+    const wanted = `${name}/${member.v}`.toLowerCase();
+    return Object.keys(this.model.properties).find((k) => k.includes('/') && k.toLowerCase() === wanted);
   }
 
   private checkOp(property: { name: string; spec: PropertySpec }, op: string): void {
@@ -316,10 +330,22 @@ class Parser {
       case 'datetime':
         if (t.t === 'datetime') return t.v;
         break;
+      case 'integer':
+        // Edm.Int32, as Graph types these properties (and the columns are 32-bit integers).
+        if (t.t === 'number' && Number.isInteger(t.v)) {
+          if (t.v < INT32_MIN || t.v > INT32_MAX) {
+            throw new FilterError(`The value ${String(t.v)} for '${property.name}' is out of range: an Edm.Int32 is from ${INT32_MIN} to ${INT32_MAX}.`);
+          }
+          return t.v;
+        }
+        break;
     }
     throw new FilterError(`A ${spec.type} value was expected for '${property.name}' but found ${describe(t)} at position ${t.pos}.`);
   }
 }
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
 
 function describe(t: Token): string {
   switch (t.t) {

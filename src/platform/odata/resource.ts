@@ -56,7 +56,7 @@ export interface NavigationDescription {
 
 export interface ComplexTypeDescription {
   name: string;
-  properties: Record<string, { type: EdmType; nullable?: boolean; filter?: readonly FilterOperator[] }>;
+  properties: Record<string, { type: EdmType; nullable?: boolean; filter?: readonly FilterOperator[]; values?: readonly string[]; sortable?: true }>;
 }
 
 export interface ResourceDescription<P extends Record<string, PropertyDescription> = Record<string, PropertyDescription>> {
@@ -133,7 +133,7 @@ export function propertyNames(resource: ResourceDescription, pick: (p: PropertyD
 }
 
 const scalarKind = (p: { type: EdmType; values?: readonly string[] }): PropertySpec['type'] =>
-  p.values ? 'enum' : p.type === 'Edm.Boolean' ? 'boolean' : p.type === 'Edm.DateTimeOffset' ? 'datetime' : 'string';
+  p.values ? 'enum' : p.type === 'Edm.Boolean' ? 'boolean' : p.type === 'Edm.DateTimeOffset' ? 'datetime' : p.type === 'Edm.Int32' ? 'integer' : 'string';
 
 const elementType = (type: EdmType): string | undefined => /^Collection\((.+)\)$/.exec(type)?.[1];
 
@@ -148,7 +148,14 @@ export function collectionModel(
 ): CollectionModel {
   const properties: Record<string, PropertySpec> = {};
   const collections: Record<string, CollectionSpec> = {};
+  const paths: string[] = [];
   for (const [name, p] of allProperties(resource)) {
+    // A single complex value (`signInActivity`, `status`): its filterable members, by path (`status/errorCode`).
+    const single = !elementType(p.type) && !p.type.startsWith('Edm.') ? complexTypes.find((c) => `${NAMESPACE}.${c.name}` === p.type) : undefined;
+    for (const [member, m] of Object.entries(single?.properties ?? {})) {
+      if (m.filter) properties[`${name}/${member}`] = { type: scalarKind(m), ops: m.filter, ...(m.values ? { values: m.values } : {}) };
+      if (m.sortable) paths.push(`${name}/${member}`);
+    }
     if (!p.filter) continue;
     const element = elementType(p.type);
     if (element === undefined) {
@@ -162,8 +169,10 @@ export function collectionModel(
       collections[name] = { kind: 'complex', element: Object.fromEntries(members.map(([m, d]) => [m, { type: scalarKind(d), ops: d.filter! }])) };
     }
   }
-  // The type's own sort keys first, then its base type's: `id`, the final tie-breaker, comes last.
-  const sortable = sortKeys(resource);
+  // The type's own sort keys first (its complex members' after its own), then its base type's: `id`, the final tie-breaker, comes last.
+  const keys = sortKeys(resource);
+  const own = keys.filter((k) => k in resource.properties);
+  const sortable = [...own, ...paths, ...keys.slice(own.length)];
   const model: CollectionModel = {
     typeName: typeName(resource),
     properties,
@@ -172,7 +181,9 @@ export function collectionModel(
     defaultSelect: ownFirst(resource, (p) => p.default === true),
     sortable,
     // Times are kept as milliseconds, so their sort keys are integers.
-    integerSorts: sortable.filter((name) => allProperties(resource).find(([n]) => n === name)?.[1].type === 'Edm.DateTimeOffset'),
+    integerSorts: sortable.filter((name) =>
+      name.includes('/') ? properties[name]?.type === 'datetime' : allProperties(resource).find(([n]) => n === name)?.[1].type === 'Edm.DateTimeOffset',
+    ),
     ...extra,
   };
   if (Object.keys(collections).length > 0) model.collections = collections;

@@ -17,6 +17,13 @@ import * as m0009 from './migrations/0009-relationships.js';
 import * as m0010 from './migrations/0010-must-change-password.js';
 import * as m0011 from './migrations/0011-object-counts.js';
 import * as m0012 from './migrations/0012-mfa.js';
+import * as m0013 from './migrations/0013-deleted-users.js';
+import * as m0014 from './migrations/0014-sign-in-log.js';
+import * as m0015 from './migrations/0015-app-assignments.js';
+import * as m0016 from './migrations/0016-terms-of-use.js';
+import * as m0017 from './migrations/0017-access-reviews.js';
+import * as m0018 from './migrations/0018-leave.js';
+import * as m0019 from './migrations/0019-myaccount-links.js';
 import type { DB } from './schema.js';
 
 type Step = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
@@ -34,6 +41,13 @@ const steps: Record<string, Step> = {
   '0010-must-change-password': m0010,
   '0011-object-counts': m0011,
   '0012-mfa': m0012,
+  '0013-deleted-users': m0013,
+  '0014-sign-in-log': m0014,
+  '0015-app-assignments': m0015,
+  '0016-terms-of-use': m0016,
+  '0017-access-reviews': m0017,
+  '0018-leave': m0018,
+  '0019-myaccount-links': m0019,
 };
 
 function migrationsFor(dialect: DialectName): Record<string, Migration> {

@@ -92,6 +92,10 @@ export interface UsersTable {
   manager_id?: string | null;
   created_at: number;
   deleted_at: number | null;
+  /** Graph's `signInActivity.lastSignInDateTime` (epoch ms, any outcome); kept by the sign-in log's writer (optional: inserts leave it out). */
+  last_sign_in_at?: number | null;
+  /** Graph's `signInActivity.lastSuccessfulSignInDateTime` (epoch ms); optional: inserts leave it out. */
+  last_successful_sign_in_at?: number | null;
   /** The tenant's change counter at the user's last change (delta queries; see directory/changes.ts). Optional: inserts leave it to changes.ts. */
   change_seq?: number;
 }
@@ -199,6 +203,8 @@ export interface ApplicationsTable {
   display_name_lower: string | null;
   /** appId of the app that created this one with Application.ReadWrite.OwnedBy, which may manage it (0005) */
   owner_app_id: string | null;
+  /** Graph's groupMembershipClaims ("None", "SecurityGroup", "All" …); null: no `groups` claim (0015). Optional: inserts leave it out. */
+  group_membership_claims?: string | null;
 }
 
 export interface ApplicationSecretsTable {
@@ -214,4 +220,65 @@ export interface ApplicationSecretsTable {
   display_name: string | null;
   /** Graph's startDateTime: the secret is refused before it (0005) */
   starts_at: number | null;
+}
+
+/** An app's service principal (0015): one per app registration, with its own object id. */
+export interface ServicePrincipalsTable {
+  id: string;
+  tenant_id: string;
+  /** The application's object id (Graph's application `id`). */
+  application_id: string;
+  /** The application's client id (Graph's `appId`). */
+  app_id: string;
+  /** 1: only assigned users (directly or through a group) may sign in to the app (AADSTS50105 otherwise). */
+  app_role_assignment_required: number;
+  created_at: number;
+}
+
+/** A user or a group given an app role of an app's service principal (0015); exactly one of user_id, group_id is set. */
+export interface AppRoleAssignmentsTable {
+  id: string;
+  tenant_id: string;
+  /** The service principal's id (Graph's `resourceId`). */
+  resource_id: string;
+  user_id: string | null;
+  group_id: string | null;
+  /** The zero GUID: default access (Foyer's apps define no app roles). */
+  app_role_id: string;
+  created_at: number;
+}
+
+/** Deleted users (migration 0013): each identity carries a copy of its user's `deleted_at`, so a deleted user's identities match nothing and block nothing. */
+export interface UserIdentitiesTable {
+  /** Optional: a live user's identities leave it out (null). */
+  deleted_at?: number | null;
+}
+
+/** The sign-in log (Graph's `auditLogs/signIns`), written in batches by directory/sign-in-log.ts. */
+export interface SignInRecordsTable {
+  id: string;
+  tenant_id: string;
+  /** Null when the typed account name matched no user (or for an app's own sign-in). */
+  user_id: string | null;
+  user_display_name: string | null;
+  user_principal_name: string | null;
+  /** 'Member' | 'Guest' | null */
+  user_type: string | null;
+  app_id: string | null;
+  app_display_name: string | null;
+  ip_address: string | null;
+  client_app_used: string | null;
+  home_tenant_id: string | null;
+  resource_tenant_id: string | null;
+  /** Graph's signInAccessType: 'none' | 'b2bCollaboration' */
+  cross_tenant_access_type: string | null;
+  /** 1 | 0 */
+  is_interactive: number;
+  created_at: number;
+  error_code: number;
+  failure_reason: string | null;
+  /** JSON string[] */
+  amr: string;
+  /** JSON: Graph's appliedConditionalAccessPolicy[] */
+  applied_policies: string;
 }

@@ -2,9 +2,11 @@
  * The shape of Foyer's tables as Kysely sees them. Migrations in ./migrations create them; this file must
  * follow every migration. Conventions: times are epoch milliseconds, booleans 0/1, JSON as text.
  */
+import type { AccessReviewDecisionsTable, AccessReviewDefinitionsTable, AccessReviewInstancesTable } from './schema-access-reviews.js';
 import type {
   ApplicationSecretsTable,
   ApplicationsTable,
+  AppRoleAssignmentsTable,
   DirectoryChangeCountersTable,
   DirectoryChangesTable,
   DirectoryObjectCountsTable,
@@ -13,16 +15,21 @@ import type {
   GroupOwnersTable,
   GroupsTable,
   RoleAssignmentsTable,
+  ServicePrincipalsTable,
+  SignInRecordsTable,
   TenantDomainsTable,
   TenantPoliciesTable,
   TenantsTable,
   UserIdentitiesTable,
   UsersTable,
 } from './schema-directory.js';
+import type { AgreementAcceptancesTable, AgreementsTable, TermsGatesTable } from './schema-governance.js';
 
+export type { AccessReviewDecisionsTable, AccessReviewDefinitionsTable, AccessReviewInstancesTable } from './schema-access-reviews.js';
 export type {
   ApplicationSecretsTable,
   ApplicationsTable,
+  AppRoleAssignmentsTable,
   DirectoryChangeCountersTable,
   DirectoryChangesTable,
   DirectoryObjectCountsTable,
@@ -31,12 +38,15 @@ export type {
   GroupOwnersTable,
   GroupsTable,
   RoleAssignmentsTable,
+  ServicePrincipalsTable,
+  SignInRecordsTable,
   TenantDomainsTable,
   TenantPoliciesTable,
   TenantsTable,
   UserIdentitiesTable,
   UsersTable,
 } from './schema-directory.js';
+export type { AgreementAcceptancesTable, AgreementsTable, TermsGatesTable } from './schema-governance.js';
 
 export interface SigningKeysTable {
   kid: string;
@@ -274,20 +284,6 @@ export interface CrossTenantPartnersTable {
   created_at: number;
 }
 
-export interface SignInRecordsTable {
-  id: string;
-  tenant_id: string;
-  user_id: string;
-  app_id: string | null;
-  created_at: number;
-  error_code: number;
-  failure_reason: string | null;
-  /** JSON string[] */
-  amr: string;
-  /** JSON: Graph's appliedConditionalAccessPolicy[] */
-  applied_policies: string;
-}
-
 export interface MfaGatesTable {
   id_hash: string;
   /** JSON: the second-factor step's state, see src/web/kit/mfa-gate.ts */
@@ -297,12 +293,18 @@ export interface MfaGatesTable {
 }
 
 export interface DB {
+  access_review_definitions: AccessReviewDefinitionsTable;
+  access_review_instances: AccessReviewInstancesTable;
+  access_review_decisions: AccessReviewDecisionsTable;
   authentication_methods: AuthenticationMethodsTable;
   recovery_codes: RecoveryCodesTable;
   conditional_access_policies: ConditionalAccessPoliciesTable;
   cross_tenant_partners: CrossTenantPartnersTable;
   sign_in_records: SignInRecordsTable;
   mfa_gates: MfaGatesTable;
+  agreements: AgreementsTable;
+  agreement_acceptances: AgreementAcceptancesTable;
+  terms_gates: TermsGatesTable;
   tenants: TenantsTable;
   tenant_domains: TenantDomainsTable;
   tenant_policies: TenantPoliciesTable;
@@ -318,6 +320,8 @@ export interface DB {
   role_assignments: RoleAssignmentsTable;
   applications: ApplicationsTable;
   application_secrets: ApplicationSecretsTable;
+  service_principals: ServicePrincipalsTable;
+  app_role_assignments: AppRoleAssignmentsTable;
   signing_keys: SigningKeysTable;
   oidc_payloads: OidcPayloadsTable;
   browser_sessions: BrowserSessionsTable;
@@ -333,4 +337,18 @@ export interface DB {
   identity_providers: IdentityProvidersTable;
   guest_flows: GuestFlowsTable;
   passcodes: PasscodesTable;
+  myaccount_links: MyAccountLinksTable;
+}
+
+// --- My organizations sign-in links (migration 0019, owned by src/governance/) -----------------------
+
+export interface MyAccountLinksTable {
+  ticket_hash: string;
+  /** null: an address that is no accepted guest (the row exists only so both kinds of request do the same work). */
+  tenant_id: string | null;
+  guest_id: string | null;
+  address: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
 }

@@ -118,6 +118,9 @@ export class GuestPages {
    */
   async proved(f: InFlow, proof: Proof): Promise<FastifyReply> {
     const { identity } = proof;
+    const before = f.loaded.flow.proven;
+    // Consent (Review permissions) was given by whoever was proven then: another identity gives its own.
+    if (before?.issuer !== identity.issuer || before.subject !== identity.subject) delete f.loaded.flow.consented;
     f.loaded.flow.proven = identity;
     f.loaded.flow.passcodeSent = false;
     await saveFlow(this.ctx, f.loaded);

@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { findGuestByIdentity } from '../../directory/guests.js';
+import { logSignIn } from '../../directory/sign-in-log.js';
 import { listTenantDomains } from '../../directory/tenants.js';
 import { findUser } from '../../directory/users.js';
 import { findRedemptionInvitation, type RedemptionInvitation } from '../../invitations/index.js';
@@ -29,8 +30,10 @@ import { endFlow, saveFlow } from '../kit/guest-flows.js';
 import { handBackPath } from '../kit/guest-hand-back.js';
 import { redemptionText } from '../kit/guest-texts.js';
 import { gateFor, secondFactorStep } from '../kit/mfa-gate.js';
+import { MY_ORGANIZATIONS_PATH } from '../kit/my-organizations-path.js';
 import { G, type GuestPages, type InFlow } from './guest-page.js';
 import { methodFor } from './methods/index.js';
+import { flowOwesTerms, registerTermsStep, showTermsStep } from './terms-step.js';
 import { choicePage, consentPage } from './views.js';
 
 export function registerSteps(app: FastifyInstance, pages: GuestPages): void {
@@ -71,7 +74,7 @@ export function registerSteps(app: FastifyInstance, pages: GuestPages): void {
       const guest = invited ? await findUser(db, f.tenant.id, invited.guestId) : undefined;
       return !guest || provenSinceSignInsEnded(guest, entry.authTime);
     }
-    if (f.loaded.flow.purpose !== 'signin') return true;
+    if (f.loaded.flow.purpose !== 'signin' && f.loaded.flow.purpose !== 'myaccount') return true;
     const guest =
       (await findGuestByIdentity(db, f.tenant.id, entry.issuer ?? '', entry.subject ?? '')) ??
       (await findPendingGuestByAddress(ctx, f.tenant.id, f.loaded.flow.address.toLowerCase()));
@@ -137,13 +140,17 @@ export function registerSteps(app: FastifyInstance, pages: GuestPages): void {
     const { flow } = f.loaded;
     const gathered = flow.proven ? await afterProof(f) : undefined;
     const earlier = flow.proven ? undefined : await earlierProof(f);
-    const next = nextStep({ ...baseFacts(f), ...gathered?.facts, ...(earlier?.facts ? { earlier: earlier.facts } : {}) });
+    // After Review permissions: the terms of use the guest still owes, if any (terms-step.ts).
+    const terms = flow.consented && flow.proven ? { consented: true, termsDue: await flowOwesTerms(pages, f) } : {};
+    const next = nextStep({ ...baseFacts(f), ...gathered?.facts, ...terms, ...(earlier?.facts ? { earlier: earlier.facts } : {}) });
     switch (next.kind) {
       case 'adopt-earlier-proof': {
         const entry = earlier!.match!;
         // The flow's address when it is one of the account's (a member's UPN, mail or other mails).
         const email = flow.bound ? entry.email!.toLowerCase() : flow.address.toLowerCase();
         flow.proven = { issuer: earlier!.issuer!, subject: entry.subject!, email, displayName: null, amr: entry.amr, authTime: entry.authTime };
+        // A new proven identity: Review permissions is its own to accept (nothing was proven before this).
+        delete flow.consented;
         await saveFlow(ctx, f.loaded);
         return showStep(f);
       }
@@ -167,11 +174,17 @@ export function registerSteps(app: FastifyInstance, pages: GuestPages): void {
         });
         return pages.send(f.reply, 200, page);
       }
+      case 'terms':
+        return showTermsStep(pages, f);
       case 'hand-back':
         return handBack(f, next.outcome);
       case 'to-app':
         await endFlow(ctx, f.reply, f.loaded);
         return f.reply.redirect(gathered!.invitation!.redirectUrl, 303);
+      case 'to-my-organizations':
+        // The proof is in the browser session now (recorded with it); the page reads it from there.
+        await endFlow(ctx, f.reply, f.loaded);
+        return f.reply.redirect(MY_ORGANIZATIONS_PATH, 303);
       case 'cancelled': {
         await endFlow(ctx, f.reply, f.loaded);
         const t = redemptionText(f.v.locale);
@@ -193,6 +206,8 @@ export function registerSteps(app: FastifyInstance, pages: GuestPages): void {
     const { flow } = f.loaded;
     delete flow.proven;
     delete flow.external;
+    // Whoever signs in next accepts Review permissions themselves.
+    delete flow.consented;
     flow.freshSignIn = true;
     flow.passcodeSent = false;
     await saveFlow(ctx, f.loaded);
@@ -214,7 +229,13 @@ export function registerSteps(app: FastifyInstance, pages: GuestPages): void {
 
   app.post(`${G}/accept`, { preHandler: app.csrfProtection }, async (request, reply) => {
     const f = await pages.current(request, reply);
-    if (!f) return reply;
+    return f ? accept(f) : reply;
+  });
+  registerTermsStep(app, pages, accept);
+
+  /** Review permissions accepted (or, from terms-step.ts, the last terms of use): complete the redemption. */
+  async function accept(f: InFlow): Promise<FastifyReply> {
+    const { request, reply } = f;
     const { flow } = f.loaded;
     const lower = flow.address.toLowerCase();
     const invitation = flow.purpose === 'redeem' ? await findRedemptionInvitation(db, flow.invitationId ?? '') : undefined;
@@ -223,8 +244,15 @@ export function registerSteps(app: FastifyInstance, pages: GuestPages): void {
       domainBlocked: flow.proven !== undefined && flow.purpose !== 'return' && (await isDomainBlocked(ctx, f.tenant.id, lower)),
       invitationFound: invitation !== undefined,
       ...(flow.guestId ? { guestId: flow.guestId } : {}),
+      termsDue: flow.proven !== undefined && (await flowOwesTerms(pages, f)),
     });
     if (decision.kind === 'show-step') return pages.showStep(reply);
+    if (decision.kind === 'terms') {
+      // The terms of use come next; nothing is redeemed until they are accepted.
+      flow.consented = true;
+      await saveFlow(ctx, f.loaded);
+      return pages.showStep(reply);
+    }
     if (decision.kind === 'refuse') return pages.refuse(reply, f.v, decision.refusal, organization(f));
     const proven = flow.proven!;
     const result = await completeRedemption(ctx, {
@@ -261,8 +289,9 @@ export function registerSteps(app: FastifyInstance, pages: GuestPages): void {
       };
       const decision = await secondFactorStep(ctx, request, first);
       if (decision.kind === 'gate') return gateFor(ctx, request, reply, first, decision, { kind: 'url', url: invitation.redirectUrl });
+      if (decision.success) logSignIn(ctx, decision.success);
       return reply.redirect(invitation.redirectUrl, 303);
     }
     return handBack(f, { guestId: flow.guestId! });
-  });
+  }
 }

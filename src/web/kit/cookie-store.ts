@@ -14,7 +14,7 @@ import type { AppContext } from '../../platform/context.js';
 import { randomToken, sha256 } from '../../platform/ids.js';
 
 /** The tables shaped as `id_hash, payload, created_at, expires_at`, owned by the web kit. */
-type StoreTable = 'browser_sessions' | 'guest_flows' | 'mfa_gates';
+type StoreTable = 'browser_sessions' | 'guest_flows' | 'mfa_gates' | 'terms_gates';
 
 export interface StoredRecord<T> {
   idHash: string;

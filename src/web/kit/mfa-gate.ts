@@ -9,6 +9,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { tenantOfIssuer } from '../../directory/issuers.js';
+import { logSignIn, type SignInAttempt } from '../../directory/sign-in-log.js';
 import { findUser, type User } from '../../directory/users.js';
 import {
   type AppliedPolicy,
@@ -20,7 +21,6 @@ import {
   mfaStep,
   type PolicyOutcome,
   policyOutcomeFor,
-  recordSignIn,
 } from '../../mfa/index.js';
 import { addSignInCheck, type RememberedSignIn, type SignInUse } from '../../oidc/index.js';
 import type { AppContext } from '../../platform/context.js';
@@ -58,6 +58,8 @@ export interface MfaGate {
   mode: 'register' | 'challenge' | 'add';
   /** The Conditional Access policies evaluated, for the sign-in record. */
   policies: { enforced: AppliedPolicy[] };
+  /** A guest's home tenant when it is on this instance, for the sign-in record. */
+  homeTenantId?: string;
   /** An authenticator app being registered: its secret, sealed, until the first code confirms it. */
   pendingTotp?: string;
   /** The WebAuthn challenge last handed to the browser. */
@@ -113,10 +115,11 @@ export interface FirstFactor {
 export type SecondFactorDecision =
   /**
    * Go on: `amr` is what the ID token says, `authTime` its auth_time (epoch seconds: the later of the first
-   * factor and a second factor that satisfied MFA). The sign-in is recorded already.
+   * factor and a second factor that satisfied MFA). `success` is the sign-in log's entry for it, written
+   * where the sign-in really ends (after the terms of use, when an app is handed a code), not here.
    */
-  | { kind: 'go-on'; amr: string[]; authTime: number }
-  /** Open a gate in this mode (nothing is recorded until the gate ends). */
+  | { kind: 'go-on'; amr: string[]; authTime: number; success?: SignInAttempt }
+  /** Open a gate in this mode (the interruption is logged as 50074; the success when the gate ends). */
   | { kind: 'gate'; mode: 'register' | 'challenge'; policies: { enforced: AppliedPolicy[] } };
 
 /**
@@ -124,7 +127,7 @@ export type SecondFactorDecision =
  * and made with a method the person still has (one registered before the proof): after an administrator's
  * reset and a new registration, a proof from before the reset proves nothing.
  */
-function proofThatCounts(browser: BrowserSession | undefined, user: User, methods: readonly AuthenticationMethod[]): SecondFactorProof | undefined {
+export function proofThatCounts(browser: BrowserSession | undefined, user: User, methods: readonly AuthenticationMethod[]): SecondFactorProof | undefined {
   const proof = secondFactorFor(browser, user);
   return proof && methods.some((m) => m.createdAt <= proof.at) ? proof : undefined;
 }
@@ -133,7 +136,7 @@ function proofThatCounts(browser: BrowserSession | undefined, user: User, method
  * When the guest's home tenant (another tenant on this instance) performed MFA for the home account in this
  * browser, if this tenant trusts that tenant's MFA (epoch ms); undefined otherwise.
  */
-async function trustedHomeMfaAt(
+export async function trustedHomeMfaAt(
   ctx: AppContext,
   tenantId: string,
   browser: BrowserSession | undefined,
@@ -179,25 +182,36 @@ export async function secondFactorStep(ctx: AppContext, request: FastifyRequest,
   const browser = session ?? (await readBrowserSession(ctx, request));
   const { outcome, earlier, homeAt, step } = await secondFactorFacts(ctx, first, user, browser, await outcomeFor(ctx, first, user));
   if (step.kind === 'register' || step.kind === 'challenge') {
+    // Entra logs the interruption (50074) and, once the second factor is proven, the success.
+    logSignIn(ctx, {
+      tenantId: first.tenantId,
+      userId: user.id,
+      appId: first.appId,
+      ipAddress: request.ip,
+      errorCode: 50074,
+      amr: firstAmr,
+      appliedConditionalAccessPolicies: appliedPolicies(outcome, false),
+      homeTenantId: tenantOfIssuer(ctx.config.publicUrl, first.homeIdentity?.issuer) ?? null,
+    });
     return { kind: 'gate', mode: step.kind, policies: { enforced: appliedPolicies(outcome, true) } };
   }
   const mfaPerformed = step.kind === 'satisfied';
   const amr = mfaPerformed ? combinedAmr(firstAmr, step.amr) : firstAmr;
-  await recordSignIn(db, {
+  const success: SignInAttempt = {
     tenantId: first.tenantId,
     userId: user.id,
     appId: first.appId,
+    ipAddress: request.ip,
     errorCode: 0,
-    failureReason: null,
     amr,
     // A report-only policy asking for MFA succeeded if this browser had proven it anyway.
-    applied: appliedPolicies(outcome, mfaPerformed || earlier !== undefined),
-    now: ctx.clock.now(),
-  });
+    appliedConditionalAccessPolicies: appliedPolicies(outcome, mfaPerformed || earlier !== undefined),
+    homeTenantId: tenantOfIssuer(ctx.config.publicUrl, first.homeIdentity?.issuer) ?? null,
+  };
   // auth_time: when the sign-in was completed, by the latest factor it used.
   const secondAt = step.kind === 'satisfied' ? (step.by === 'session' ? earlier?.at : homeAt) : undefined;
   const authTime = secondAt !== undefined ? Math.max(first.authTime, Math.floor(secondAt / 1000)) : first.authTime;
-  return { kind: 'go-on', amr, authTime };
+  return { kind: 'go-on', amr, authTime, success };
 }
 
 /**
@@ -249,5 +263,11 @@ export function gateFor(
     firstFactor: { amr: first.amr.filter((m) => m !== 'mfa'), authTime: first.authTime },
     mode: decision.mode,
     policies: decision.policies,
+    ...homeTenantOf(ctx, first),
   });
+}
+
+function homeTenantOf(ctx: AppContext, first: FirstFactor): { homeTenantId?: string } {
+  const homeTenantId = tenantOfIssuer(ctx.config.publicUrl, first.homeIdentity?.issuer);
+  return homeTenantId ? { homeTenantId } : {};
 }

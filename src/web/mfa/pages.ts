@@ -13,6 +13,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { logSignIn } from '../../directory/sign-in-log.js';
 import {
   addTotpMethod,
   issueRecoveryCodes,
@@ -138,6 +139,7 @@ export function registerMfaPages(app: FastifyInstance, ctx: AppContext): void {
     const verdict = await verifyTotp(ctx, { tenantId: g.tenant.id, userId: g.user.id, code });
     if (!verdict.ok) {
       request.log.info({ tenant: g.tenant.id, user: g.user.id, reason: verdict.reason }, 'second factor refused');
+      secondFactorFailed(ctx, request.ip, g);
       const r = refusal(reply, verdict, g.v.locale, t.wrongCode);
       return showTotpChallenge(g, r.status, r.error);
     }
@@ -192,6 +194,7 @@ export function registerMfaPages(app: FastifyInstance, ctx: AppContext): void {
       );
     const verdict = await useRecoveryCode(ctx, { tenantId: g.tenant.id, userId: g.user.id, code });
     if (!verdict.ok) {
+      secondFactorFailed(ctx, request.ip, g);
       const r = refusal(reply, verdict, g.v.locale, t.wrongCode);
       return again(r.status, r.error);
     }
@@ -207,4 +210,16 @@ export function registerMfaPages(app: FastifyInstance, ctx: AppContext): void {
 
   registerPasskeyPages(app, ctx, { gateOf, mayRegister, afterRegistration });
   registerSecurityInfoPages(app, ctx);
+}
+
+/** A wrong code at a sign-in's second factor, in the sign-in log (Entra's 500121). */
+function secondFactorFailed(ctx: AppContext, ipAddress: string, g: InGate) {
+  logSignIn(ctx, {
+    tenantId: g.tenant.id,
+    userId: g.user.id,
+    appId: g.loaded.gate.appId,
+    ipAddress,
+    errorCode: 500121,
+    homeTenantId: g.loaded.gate.homeTenantId ?? null,
+  });
 }

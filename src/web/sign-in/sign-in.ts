@@ -8,6 +8,7 @@
  *   POST /{tenantId}/login/{uid}/password-change → the new password (change-password.ts), then back to the provider
  *   POST /{tenantId}/login/{uid}/cancel     → back to the app with access_denied
  *   GET  /{tenantId}/login/{uid}/guest      → back from a guest's flow (src/web/guest/pages.ts)
+ *   GET  /{tenantId}/login/{uid}/terms      → back from the terms of use pages (src/web/terms/)
  *
  * Failed attempts are counted per account and per client address in the database (so every process
  * sees them); past the limit, sign-in is refused before the password is even checked. Unknown addresses
@@ -26,6 +27,7 @@ import { isVerifiedDomainOf } from '../../directory/guests.js';
 import { issuerFor } from '../../directory/issuers.js';
 import { changeOwedPassword, passwordProofTag } from '../../directory/password-change.js';
 import { checkPassword } from '../../directory/password-check.js';
+import { logSignIn } from '../../directory/sign-in-log.js';
 import type { Tenant } from '../../directory/tenants.js';
 import { findMemberByUserPrincipalName, findUser, type User } from '../../directory/users.js';
 import { type ProviderRegistry, SIGN_IN_CHECK_REASON } from '../../oidc/index.js';
@@ -40,7 +42,7 @@ import { brandOf, messagePage, pageHeaders } from '../kit/layout.js';
 import { changePasswordPage, forgetPasswordProof, readPasswordProof, rememberPasswordProof } from './change-password.js';
 import { changePasswordText, refusalText } from './change-password-texts.js';
 import { earlierSignInCounts, nextAfterPassword } from './next-step.js';
-import { concludeSignIn, returnFromGate, type SignInEnd } from './second-factor.js';
+import { concludeSignIn, returnFromGate, returnFromTerms, type SignInEnd } from './second-factor.js';
 import { type FormContext, identifierPage, passwordPage } from './sign-in-views.js';
 
 const identifierForm = z.object({ email: rawField });
@@ -233,7 +235,18 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
 
     const member = await findMemberByUserPrincipalName(ctx.db.kysely, it.tenant.id, address.address);
     const verdict = await checkPassword(ctx, request.ip, `${it.tenant.id}:${member?.id ?? address.lower}`, member?.passwordHash, password);
+    // Every attempt goes to the sign-in log (queued: the page does not wait), an unknown name as typed.
+    const failed = (errorCode: number) =>
+      logSignIn(ctx, {
+        tenantId: it.tenant.id,
+        userId: member?.id ?? null,
+        typedName: address.address,
+        appId: end(it, request, reply).clientId,
+        ipAddress: request.ip,
+        errorCode,
+      });
     if ('retryAfterMs' in verdict) {
+      failed(50053);
       request.log.warn({ tenant: it.tenant.id, account: address.lower }, 'sign-in refused: too many failed attempts');
       reply.header('retry-after', String(Math.ceil(verdict.retryAfterMs / 1000)));
       return again(429, t.tooManyAttempts(Math.max(1, Math.ceil(verdict.retryAfterMs / 60_000))));
@@ -241,6 +254,7 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
     const step = nextAfterPassword({ passwordOk: verdict.ok, enabled: !!member?.accountEnabled, mustChangePassword: !!member?.mustChangePassword });
     if (step.kind === 'wrong-password' || !member) {
       request.log.info({ tenant: it.tenant.id, reason: !member ? 'unknown' : !verdict.ok ? 'password' : 'disabled' }, 'sign-in failed');
+      failed(!member ? 50034 : !verdict.ok ? 50126 : 50057);
       // A disabled account gets the same answer as a wrong password: the page never says who exists.
       return again(400, t.wrongPassword);
     }
@@ -326,8 +340,21 @@ export function registerSignInRoutes(app: FastifyInstance, ctx: AppContext, regi
   app.get('/:tenantId/login/:uid/mfa', async (request, reply) => {
     const it = await load(request, reply);
     if (!it) return reply;
-    const done = await returnFromGate(ctx, request, reply, end(it, request, reply));
-    if (done) return done;
+    const returned = await returnFromGate(ctx, request, reply, end(it, request, reply));
+    if (returned) return returned.answer;
+    const t = text(it.locale);
+    return reply
+      .code(400)
+      .headers(pageHeaders)
+      .send(messagePage(it.locale, t.interactionExpired, t.interactionExpiredBody, brandOf(it.tenant)));
+  });
+
+  // Back from the terms of use pages (web/terms/) with every agreement due accepted for this interaction.
+  app.get('/:tenantId/login/:uid/terms', async (request, reply) => {
+    const it = await load(request, reply);
+    if (!it) return reply;
+    const returned = await returnFromTerms(ctx, request, reply, end(it, request, reply));
+    if (returned) return returned.answer;
     const t = text(it.locale);
     return reply
       .code(400)

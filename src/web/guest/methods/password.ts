@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { issuerFor } from '../../../directory/issuers.js';
 import { checkPassword } from '../../../directory/password-check.js';
+import { logSignIn } from '../../../directory/sign-in-log.js';
 import { findTenant, type Tenant } from '../../../directory/tenants.js';
 import { findMemberBySignInName } from '../../../directory/users.js';
 import { parseForm, textField } from '../../kit/forms.js';
@@ -53,9 +54,27 @@ export async function verifyPassword(pages: GuestPages, f: InFlow, account: Pass
   const { password } = parseForm(passwordForm, f.request.body);
   const again = (status: number, error: string) => pages.send(f.reply, status, passwordPage(f, account.home, error));
   const verdict = await checkPassword(pages.ctx, f.request.ip, account.key, account.passwordHash, password);
-  if ('retryAfterMs' in verdict) return again(429, t.tooManyAttempts(pages.retryAfter(f.reply, verdict.retryAfterMs)));
+  // A home tenant on this instance logs the attempt in its own sign-in log, for the tenant signed in to.
+  const logged = (errorCode: number) =>
+    account.home &&
+    logSignIn(pages.ctx, {
+      tenantId: account.home.id,
+      userId: account.found?.id ?? null,
+      typedName: f.loaded.flow.address,
+      appId: null,
+      ipAddress: f.request.ip,
+      errorCode,
+      resourceTenantId: f.loaded.flow.tenantId,
+    });
+  if ('retryAfterMs' in verdict) {
+    logged(50053);
+    return again(429, t.tooManyAttempts(pages.retryAfter(f.reply, verdict.retryAfterMs)));
+  }
   // A disabled account gets the same answer as a wrong password: the page never says who exists.
-  if (!verdict.ok || !account.found?.enabled) return again(400, t.wrongPassword);
+  if (!verdict.ok || !account.found?.enabled) {
+    logged(!account.found ? 50034 : !verdict.ok ? 50126 : 50057);
+    return again(400, t.wrongPassword);
+  }
   // A member who owes a password change proves nothing with the password an administrator set: the change
   // is made on the home tenant's own sign-in page (web/sign-in/change-password.ts), never here. Said only
   // after a right password, so the page still says nothing about who exists.
@@ -69,6 +88,7 @@ export async function verifyPassword(pages: GuestPages, f: InFlow, account: Pass
       t.changePasswordFirstBody(org),
     );
   }
+  logged(0);
   const email = f.loaded.flow.address.toLowerCase();
   return pages.proved(f, {
     identity: { issuer: account.issuer, subject: account.found.id, email, displayName: account.found.name, amr: ['pwd'], authTime: pages.authTime() },
