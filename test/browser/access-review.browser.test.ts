@@ -180,11 +180,17 @@ describe.each(backends)('An access review in Chromium on $name', (backend) => {
     expect(await aaronItem.locator('dl time').getAttribute('datetime')).toBe(new Date(aaronSignedInAt).toISOString());
     expect(await page.locator('main').textContent()).not.toContain('Carl Elsewhere');
 
-    // By keyboard: the reason typed into Dora's field, Tab to Deny, Enter.
+    // By keyboard: the reason typed into Dora's field, Tab to Deny, Enter. Enter in the reason field itself
+    // decides nothing (the form's default button is a disabled one): only the one Deny below is posted.
+    const decisionsPosted: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().includes('/decisions/')) decisionsPosted.push(r.postData() ?? '');
+    });
     const reason = doraItem.getByLabel('Reason (optional)');
     await reason.click();
     await expect.poll(() => reason.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     await page.keyboard.type('The project ended');
+    await page.keyboard.press('Enter');
     await page.keyboard.press('Tab');
     const deny = page.getByRole('button', { name: 'Deny Dora Denied' });
     await expect.poll(() => deny.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
@@ -193,6 +199,8 @@ describe.each(backends)('An access review in Chromium on $name', (backend) => {
     await expect.poll(() => page.getByRole('status').textContent()).toBe('Your decision on Dora Denied was recorded.');
     expect(await guestNamed(page, 'Dora Denied').locator('.review-decision').textContent()).toBe('Denied');
     expect(await guestNamed(page, 'Dora Denied').locator('dl').textContent()).toContain('The project ended');
+    expect(decisionsPosted).toHaveLength(1);
+    expect(decisionsPosted[0]).toContain('decision=Deny');
 
     await decide(page, () => page.getByRole('button', { name: 'Approve Aaron Approved' }).click());
     await heading(page, 'Partner access review');

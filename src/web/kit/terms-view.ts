@@ -111,6 +111,7 @@ ${o.error ? html`<p class="error" role="alert" id="terms-error">${o.error}</p>` 
 ${content}
 <form method="post" action="${o.action}">
 <input type="hidden" name="_csrf" value="${o.csrfToken}">
+<button type="submit" disabled hidden></button>
 <input type="hidden" name="agreementId" value="${terms.agreementId}">
 <input type="hidden" name="version" value="${String(terms.version)}">
 <input type="hidden" name="fileId" value="${terms.file.id}">

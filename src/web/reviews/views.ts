@@ -49,6 +49,7 @@ ${
   o.open
     ? html`<form method="post" action="${o.base}/decisions/${id}">
 <input type="hidden" name="_csrf" value="${v.csrfToken}">
+<button type="submit" disabled hidden></button>
 <label for="reason-${id}">${o.justificationRequired ? t.reasonRequired : t.reasonOptional}</label>
 <input type="text" id="reason-${id}" name="justification" maxlength="500" autocomplete="off">
 <div class="actions" style="margin-top:.75rem"><button type="submit" class="secondary" name="decision" value="Deny" aria-label="${t.denyNamed(item.displayName)}">${t.deny}</button><button type="submit" class="primary" name="decision" value="Approve" aria-label="${t.approveNamed(item.displayName)}">${t.approve}</button></div>
