@@ -1,6 +1,7 @@
 /**
  * Migration 0014 on a database made before it: the sign-in records 0012 kept stay readable (as
- * interactive browser sign-ins of the tenant), users gain an empty signInActivity, and the log then takes
+ * interactive browser sign-ins of the tenant, filled in from their users), users gain their signInActivity
+ * from those entries, and the log then takes
  * an entry without a user (a name that matched no one), with the names the writer adds.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -48,6 +49,20 @@ describe.each(backends)('migration 0014 on $name', (backend) => {
         applied_policies: '[]',
       })
       .execute();
+    await raw
+      .insertInto('sign_in_records')
+      .values({
+        id: '0192a000-0000-7000-8000-0000000000a0',
+        tenant_id: 't1',
+        user_id: userId,
+        app_id: 'app-1',
+        created_at: created + 500,
+        error_code: 0,
+        failure_reason: null,
+        amr: '["pwd"]',
+        applied_policies: '[]',
+      })
+      .execute();
 
     await migrate(db);
 
@@ -61,9 +76,16 @@ describe.each(backends)('migration 0014 on $name', (backend) => {
       clientAppUsed: 'Browser',
       resourceTenantId: 't1',
       amr: ['pwd'],
+      // Filled in from the user, so filters match what the API shows.
+      userDisplayName: 'Alice',
+      userPrincipalName: 'alice@contoso.localhost',
+      userType: 'Member',
+      homeTenantId: 't1',
+      crossTenantAccessType: 'none',
     });
+    // signInActivity from the kept entries: the latest attempt, and the latest success.
     const alice = await findUser(db.kysely, 't1', userId);
-    expect(alice).toMatchObject({ lastSignInDateTime: null, lastSuccessfulSignInDateTime: null });
+    expect(alice).toMatchObject({ lastSignInDateTime: created + 1000, lastSuccessfulSignInDateTime: created + 500 });
 
     await writeSignInRecord(db.kysely, {
       tenantId: 't1',

@@ -10,7 +10,8 @@ import type { DialectName } from '../database.js';
  *   account name that matched no user is logged with the name as typed), and each entry carries the
  *   user's and the app's names, the client's address, how the client signed in, the home and resource
  *   tenants, the cross-tenant access type and whether the sign-in was interactive. Existing entries are
- *   kept (interactive browser sign-ins; the new columns stay empty where nothing was known).
+ *   kept (interactive browser sign-ins), filled in from their users, and give the users their last
+ *   sign-in times.
  */
 export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
   await db.schema.alterTable('users').addColumn('last_sign_in_at', 'bigint').execute();
@@ -25,6 +26,7 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
       .execute();
     await sql`update sign_in_records set resource_tenant_id = tenant_id, client_app_used = 'Browser'`.execute(db);
     await addIndexes(db);
+    await fillFromUsers(db);
     return;
   }
   await db.schema.dropIndex('sign_in_records_tenant').execute();
@@ -66,6 +68,26 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
   await db.schema.dropTable('sign_in_records_0012').execute();
   await db.schema.createIndex('sign_in_records_tenant').on('sign_in_records').columns(['tenant_id', 'created_at']).execute();
   await addIndexes(db);
+  await fillFromUsers(db);
+}
+
+/**
+ * The entries kept from 0012 get what the writer now records with each entry (the user's names and type,
+ * the home tenant and access type), so filters match what the API shows, and the users their
+ * `signInActivity` from those entries (all interactive), so nobody looks inactive after the upgrade.
+ */
+async function fillFromUsers(db: Kysely<unknown>): Promise<void> {
+  const of = (column: string) => sql.raw(`(select u.${column} from users u where u.id = sign_in_records.user_id)`);
+  await sql`update sign_in_records set user_display_name = ${of('display_name')}, user_principal_name = ${of('user_principal_name')},
+    user_type = ${of('user_type')} where user_id is not null`.execute(db);
+  await sql`update sign_in_records set
+    cross_tenant_access_type = case when user_type = 'Guest' then 'b2bCollaboration' else 'none' end,
+    home_tenant_id = case when user_type = 'Member' then tenant_id else home_tenant_id end
+    where cross_tenant_access_type is null`.execute(db);
+  await sql`update users set
+    last_sign_in_at = (select max(s.created_at) from sign_in_records s where s.user_id = users.id),
+    last_successful_sign_in_at = (select max(s.created_at) from sign_in_records s where s.user_id = users.id and s.error_code = 0)
+    where exists (select 1 from sign_in_records s where s.user_id = users.id)`.execute(db);
 }
 
 const newTextColumns = [
