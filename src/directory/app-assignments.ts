@@ -15,7 +15,7 @@ import { newId } from '../platform/ids.js';
 import { type Executor, isUniqueViolation } from '../platform/storage/database.js';
 import { type Actor, type AuditEvent, activities, recordAudit } from './audit-log.js';
 import { beginDirectoryWrite, directoryTransaction } from './changes.js';
-import { resolveDirectoryObject, transitiveGroupIdsOf } from './memberships.js';
+import { live, resolveDirectoryObject, transitiveGroupIdsOf } from './memberships.js';
 import { findServicePrincipalByAppId, requireServicePrincipal, type ServicePrincipal } from './service-principals.js';
 import { findUser } from './users.js';
 
@@ -224,6 +224,8 @@ export async function removeAppRoleAssignment(
           .select(['id', 'user_id', 'group_id'])
           .where('resource_id', '=', sp.id)
           .where('id', '=', assignmentId.toLowerCase())
+          // A deleted user's assignment is hidden, kept for a restore: not listed, so not removable either.
+          .where(live('app_role_assignments.user_id'))
           .executeTakeFirst()
       : undefined;
     if (!row) throw notFound(assignmentId);

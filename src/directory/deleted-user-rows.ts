@@ -119,8 +119,9 @@ export async function markUserRestored(trx: Executor, tenantId: string, userId: 
 
 /**
  * Deletes a deleted user for good with everything hanging on it: memberships and search words here,
- * identities, role assignments, owned groups' links, sponsors, MFA methods, app assignments and
- * invitations by foreign key; reports lose this manager. Delta queries report it removed with reason
+ * identities, role assignments, owned groups' links, sponsors, MFA methods and app assignments by
+ * foreign key, and what features keep on `user.purged` (terms acceptances); reports lose this manager.
+ * The invitation records stay, their links revoked since the deletion. Delta queries report it removed with reason
  * `deleted`. False when the user is not deleted (a live user is deleted first, never purged directly).
  */
 export async function purgeDeletedUserRow(trx: Executor, tenantId: string, userId: string, now: number): Promise<boolean> {

@@ -11,7 +11,7 @@ import { type ColumnRef, compileFilter } from '../platform/odata/sql.js';
 import type { DialectName, Executor } from '../platform/storage/database.js';
 import type { GroupsTable } from '../platform/storage/schema.js';
 import { beginDirectoryWrite, directoryTransaction, markGroupChanged, recordMembershipChange, recordObjectDeleted } from './changes.js';
-import { addMembers, addOwners, forgetMemberships } from './memberships.js';
+import { addMembers, addOwners, forgetMemberships, live } from './memberships.js';
 import { liveCount } from './object-counts.js';
 import { groupResource } from './resources/index.js';
 import { assertSearchBounded, compileSearch, deleteSearchTokens, insertSearchTokens, replaceSearchTokens, type SearchTarget } from './search-tokens.js';
@@ -256,6 +256,8 @@ export async function removeGroupMember(ctx: AppContext, tenantId: string, group
       .deleteFrom('group_members')
       .where('group_id', '=', group.id)
       .where('member_id', '=', memberId.toLowerCase())
+      // A deleted user's membership is hidden, kept for a restore: not listed, so not removable either.
+      .where(live('group_members.member_id'))
       .returning(['member_id', 'member_type'])
       .executeTakeFirst();
     if (!removed) {

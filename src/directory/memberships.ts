@@ -109,7 +109,7 @@ export function relatedObjectsSql(tenantId: string, rel: Relationship): RawBuild
  * `column` (a member's or owner's id, qualified: `users` has an `id` of its own) is not a deleted user: a deleted user keeps its links, hidden,
  * until it is restored or purged (deleted-user-rows.ts). A group id never matches a user row.
  */
-function live(column: string): RawBuilder<SqlBool> {
+export function live(column: string): RawBuilder<SqlBool> {
   return sql<SqlBool>`not exists (select 1 from users du where du.id = ${sql.ref(column)} and du.deleted_at is not null)`;
 }
 

@@ -71,6 +71,18 @@ describe.each(backends)('deleted users and the objects and administrators around
     expect(idsOf((await call('GET', `/groups/${group}/owners`)).body)).toEqual([ada]);
   });
 
+  it("a deleted member's group membership is hidden, not removable, and back after the restore", async () => {
+    const cy = await createUser(foyer, token, 'cy');
+    const group = await createSecurityGroup(foyer, token, 'kept');
+    expect((await call('POST', `/groups/${group}/members/$ref`, ref(cy))).status).toBe(204);
+    expect((await call('DELETE', `/users/${cy}`)).status).toBe(204);
+    expect(idsOf((await call('GET', `/groups/${group}/members`)).body)).toEqual([]);
+    // Not listed, so not there to remove: 404, and the link waits for the restore.
+    expect((await call('DELETE', `/groups/${group}/members/${cy}/$ref`)).status).toBe(404);
+    expect((await call('POST', `/directory/deletedItems/${cy}/restore`)).status).toBe(200);
+    expect(idsOf((await call('GET', `/groups/${group}/members`)).body)).toEqual([cy]);
+  });
+
   it('a User Administrator (or an app) cannot restore or purge a deleted Global Administrator; a Global Administrator can', async () => {
     const ua = await createMember(foyer.ctx, tenant.id, { userPrincipalName: 'ua@contoso.example', displayName: 'UA', password: 'Ua-Passphrase-1' });
     await assignRole(foyer.ctx, tenant.id, directoryRoles.userAdministrator.id, ua.id);
