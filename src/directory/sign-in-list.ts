@@ -146,7 +146,7 @@ export async function findSignIn(db: Executor, tenantId: string, id: string): Pr
   return row ? entryOf(row) : undefined;
 }
 
-/** The tenant's entries (or one user's), newest first: for tests and the MFA feature's checks. */
+/** The tenant's entries (or one user's), newest first, unpaged: for tests. */
 export async function listSignInRecords(db: Executor, tenantId: string, userId?: string): Promise<SignInEntry[]> {
   let query = db.selectFrom('sign_in_records').selectAll().where('tenant_id', '=', tenantId);
   if (userId !== undefined) query = query.where('user_id', '=', userId);

@@ -9,5 +9,4 @@ export { combinedAmr, mfaStep } from './mfa-step.js';
 export { addPasskey, passkeyAuthenticationOptions, passkeyRegistrationOptions, verifyPasskey } from './passkeys.js';
 export { isMfaTrusted, policyOutcomeFor } from './policies.js';
 export { issueRecoveryCodes, recoveryCodesLeft, useRecoveryCode } from './recovery-codes.js';
-export { recordSignIn } from './sign-in-records.js';
 export { addTotpMethod, newTotpSecret, totpQrSvg, totpUri, verifyTotp } from './totp.js';

@@ -6,10 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listSignInRecords } from '../../src/directory/sign-in-list.js';
+import { writeSignInRecord } from '../../src/directory/sign-in-log.js';
 import { requireUser } from '../../src/directory/users.js';
 import { appliedPolicies } from '../../src/mfa/conditional-access.js';
 import { isMfaTrusted, policyOutcomeFor } from '../../src/mfa/policies.js';
-import { recordSignIn } from '../../src/mfa/sign-in-records.js';
 import { backends } from '../support/backends.js';
 import { contosoWithApp, createSecurityGroup, createUser } from '../support/directory-fixtures.js';
 import { startTestFoyer, type TestFoyer, type TestTenant } from '../support/foyer.js';
@@ -311,15 +311,15 @@ describe.each(backends)('Conditional Access and partner settings through Graph o
 
     // What the sign-in log keeps of it, report-only included.
     const applied = appliedPolicies(forAlice, false);
-    await recordSignIn(foyer.ctx.db.kysely, {
+    await writeSignInRecord(foyer.ctx.db.kysely, {
       tenantId: contoso.id,
       userId: alice,
       appId: portal.appId,
       errorCode: 50074,
       failureReason: 'Strong authentication is required.',
       amr: ['pwd'],
-      applied,
-      now: foyer.ctx.clock.now(),
+      appliedConditionalAccessPolicies: applied,
+      at: foyer.ctx.clock.now(),
     });
     const [record] = await listSignInRecords(foyer.ctx.db.kysely, contoso.id, alice);
     expect(record).toMatchObject({ userId: alice, appId: portal.appId, errorCode: 50074, amr: ['pwd'] });

@@ -126,16 +126,9 @@ export async function returnFromTerms(ctx: AppContext, request: FastifyRequest, 
   if (!loaded || !gate || gate.tenantId !== end.tenantId || gate.uid !== end.uid || !gate.done) return undefined;
   await endTermsGate(ctx, reply, loaded);
   if (!signInStillCounts(await findUser(ctx.db.kysely, gate.tenantId, gate.userId), gate.signIn.firstFactorAt)) return undefined;
-  return {
-    answer: finishIfAssigned(
-      ctx,
-      request,
-      reply,
-      end,
-      { login: { accountId: gate.userId, amr: gate.signIn.amr, ts: gate.signIn.authTime } },
-      gate.signIn.success,
-    ),
-  };
+  // Through finishAfterTerms again: a version published while the person was answering is asked for too.
+  const result = { login: { accountId: gate.userId, amr: gate.signIn.amr, ts: gate.signIn.authTime } };
+  return { answer: finishAfterTerms(ctx, request, reply, end, result, gate.signIn.firstFactorAt, gate.signIn.success) };
 }
 
 /**
